@@ -1,0 +1,85 @@
+"""Finding remote actors and their keys, with a cache in storage."""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import urldefrag, urlsplit
+
+from activitypub.signatures import PublicKey
+from activitypub.vocabulary import ActorDocument, VocabularyError, parse_actor
+from federation.errors import FetchError
+from federation.ports import ActorCache, LocalActors, RemoteActor
+from federation.transport import Transport
+
+log = logging.getLogger(__name__)
+
+# Actor documents change rarely; a day-old copy is fresh enough for delivery.
+ACTOR_MAX_AGE = 24 * 3600.0
+
+
+def host_of(url: str) -> str:
+    """The host (with a non-default port) of a URL, lower-cased: the unit of origin."""
+    return urlsplit(url).netloc.lower()
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Whether two ids live on the same host."""
+    return host_of(a) == host_of(b)
+
+
+class ActorResolver:
+    """Fetches remote actors (signed by the instance actor) and caches them."""
+
+    def __init__(self, cache: ActorCache, local: LocalActors, transport: Transport) -> None:
+        self._cache = cache
+        self._local = local
+        self._transport = transport
+
+    async def get(self, uri: str, refresh: bool = False) -> RemoteActor:
+        """A remote actor, from the cache unless stale or ``refresh``; raise FetchError."""
+        if not refresh:
+            cached = await self._cache.remote_actor(uri)
+            if cached is not None and time.time() - cached.fetched_at < ACTOR_MAX_AGE:
+                return cached
+        return await self._fetch(uri)
+
+    async def _fetch(self, uri: str) -> RemoteActor:
+        doc = await self._transport.get_json(uri, await self._local.instance_signer())
+        try:
+            actor = parse_actor(doc)
+        except VocabularyError as exc:
+            raise FetchError(f"{uri} is not a usable actor: {exc}") from exc
+        if actor.id != uri:
+            raise FetchError(f"{uri} answered with the id {actor.id}")
+        if actor.key_owner is not None and actor.key_owner != actor.id:
+            raise FetchError(f"the key of {uri} is owned by {actor.key_owner}")
+        for endpoint in (actor.inbox, actor.key_id):
+            if endpoint and not same_origin(endpoint, uri):
+                raise FetchError(f"{uri} names {endpoint} on another host")
+        return await self._cache.save_remote_actor(actor, time.time())
+
+    async def refresh_from_document(self, actor: ActorDocument) -> RemoteActor:
+        """Store an actor document the actor itself sent (an Update with a new key)."""
+        return await self._cache.save_remote_actor(actor, time.time())
+
+    async def lookup_key(self, key_id: str, refresh: bool) -> PublicKey | None:
+        """Key lookup for signature verification: cached first, fetched on refresh or miss."""
+        if not refresh:
+            cached = await self._cache.remote_actor_by_key(key_id)
+            if cached is not None and cached.public_key_pem:
+                return PublicKey(key_id=key_id, owner=cached.uri, pem=cached.public_key_pem)
+        actor_uri = urldefrag(key_id).url
+        try:
+            actor = await self.get(actor_uri, refresh=True)
+        except FetchError as exc:
+            log.info("key %s could not be fetched: %s", key_id, exc)
+            return None
+        if actor.key_id != key_id or not actor.public_key_pem:
+            # Some servers publish keys at their own URL (GoToSocial's /main-key):
+            # fall back to the cache lookup by key id after the fetch.
+            by_key = await self._cache.remote_actor_by_key(key_id)
+            if by_key is None or not by_key.public_key_pem:
+                return None
+            actor = by_key
+        return PublicKey(key_id=key_id, owner=actor.uri, pem=actor.public_key_pem or "")

@@ -1,0 +1,232 @@
+"""Outgoing delivery: who receives an activity, and the worker that sends the queue.
+
+Fan-out first expands recipients (followers collections, actors) into inboxes
+and merges shared inboxes; the caller writes one job per inbox in the same
+transaction as the object. The worker sends due jobs with a per-host
+concurrency limit, so a dead peer only ever occupies its own slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from activitypub.vocabulary import PUBLIC_ALIASES
+from federation.actors import ActorResolver, host_of
+from federation.errors import FetchError
+from federation.ports import DeliveryJob, DeliveryQueue, FollowStore, LocalActors
+from federation.transport import PostOutcome, Transport
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = 30.0
+MAX_RETRY_INTERVAL = 12 * 3600.0
+GIVE_UP_AFTER = 3 * 24 * 3600.0
+MAX_RETRY_AFTER = 6 * 3600.0
+# After this many failures in a row a host is paused instead of being tried per job.
+PAUSE_AFTER_FAILURES = 5
+PAUSE_BASE = 60.0
+
+
+def next_attempt_delay(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds until the next try after ``attempts`` failures: exponential with jitter.
+
+    The first retry comes within a minute; the interval doubles up to twelve
+    hours. A peer's Retry-After is honoured up to six hours.
+    """
+    base = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY_INTERVAL)
+    delay = base * random.uniform(0.8, 1.2)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+    return delay
+
+
+def is_permanent_failure(outcome: PostOutcome) -> bool:
+    """Whether retrying can never help: the inbox is gone or refuses us for good."""
+    return outcome.status in (400, 403, 404, 405, 410, 413, 422)
+
+
+def host_pause(consecutive_failures: int) -> float:
+    """How long to hold a host that keeps failing: grows with the failures, capped."""
+    if consecutive_failures < PAUSE_AFTER_FAILURES:
+        return 0.0
+    steps = consecutive_failures - PAUSE_AFTER_FAILURES
+    return min(PAUSE_BASE * 2**steps, MAX_RETRY_INTERVAL)
+
+
+class Recipients:
+    """Expands addressing into the inboxes to deliver to."""
+
+    def __init__(
+        self,
+        *,
+        own_host: str,
+        follows: FollowStore,
+        resolver: ActorResolver,
+        followers_collection: Callable[[str], Awaitable[str | None]],
+    ) -> None:
+        self._own_host = own_host
+        self._follows = follows
+        self._resolver = resolver
+        self._followers_owner = followers_collection
+
+    async def inboxes(self, recipients: Iterable[str]) -> list[str]:
+        """Distinct remote inboxes for the recipients, shared inboxes merged.
+
+        Local recipients are skipped (the node writes local effects itself);
+        an actor that cannot be fetched is logged and skipped.
+        """
+        actors: list[str] = []
+        for recipient in recipients:
+            if recipient in PUBLIC_ALIASES:
+                continue
+            owner = await self._followers_owner(recipient)
+            if owner is not None:
+                actors.extend(await self._follows.followers_of(owner))
+            else:
+                actors.append(recipient)
+        inboxes: dict[str, None] = {}
+        for actor in dict.fromkeys(actors):
+            if host_of(actor) == self._own_host:
+                continue
+            try:
+                remote = await self._resolver.get(actor)
+            except FetchError as exc:
+                log.warning("not delivering to %s: %s", actor, exc)
+                continue
+            inboxes[remote.delivery_inbox] = None
+        return list(inboxes)
+
+    async def personal_inbox(self, actor: str) -> str | None:
+        """An actor's own inbox (Mastodon poll votes must go there, not to a shared inbox)."""
+        try:
+            return (await self._resolver.get(actor)).inbox
+        except FetchError as exc:
+            log.warning("no inbox for %s: %s", actor, exc)
+            return None
+
+
+@dataclass
+class DeliveryReport:
+    """What one pass of the worker did."""
+
+    delivered: int = 0
+    retried: int = 0
+    given_up: int = 0
+
+
+class DeliveryWorker:
+    """Sends due jobs from the queue. ``run_once`` is one pass; tests call it directly."""
+
+    def __init__(
+        self,
+        *,
+        queue: DeliveryQueue,
+        local: LocalActors,
+        transport: Transport,
+        per_host: int = 4,
+        batch: int = 200,
+    ) -> None:
+        self._queue = queue
+        self._local = local
+        self._transport = transport
+        self._per_host = per_host
+        self._batch = batch
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tell a running worker there is new work."""
+        self._wake.set()
+
+    async def run_once(self, now: float | None = None) -> DeliveryReport:
+        """Send every job that is due now, hosts in parallel, each host limited."""
+        report = DeliveryReport()
+        while True:
+            jobs = await self._queue.due(now or time.time(), self._batch)
+            if not jobs:
+                return report
+            by_host: dict[str, list[DeliveryJob]] = {}
+            for job in jobs:
+                by_host.setdefault(job.host, []).append(job)
+            await asyncio.gather(
+                *(self._send_host(host_jobs, report) for host_jobs in by_host.values())
+            )
+            if len(jobs) < self._batch:
+                return report
+
+    async def run_forever(self, idle: float = 5.0) -> None:
+        """Loop: send what is due, then sleep until woken or ``idle`` seconds pass."""
+        while True:
+            self._wake.clear()
+            await self.run_once()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+            except TimeoutError:
+                pass
+
+    async def _send_host(self, jobs: list[DeliveryJob], report: DeliveryReport) -> None:
+        limit = asyncio.Semaphore(self._per_host)
+        failed_host = False
+
+        async def send(job: DeliveryJob) -> None:
+            nonlocal failed_host
+            async with limit:
+                if failed_host:
+                    # The host failed during this pass: do not hammer it with the rest.
+                    await self._queue.retry_later(
+                        job, "host unreachable in this pass", time.time() + FIRST_RETRY
+                    )
+                    report.retried += 1
+                    return
+                if not await self._deliver(job, report):
+                    failed_host = True
+
+        await asyncio.gather(*(send(job) for job in jobs))
+
+    async def _deliver(self, job: DeliveryJob, report: DeliveryReport) -> bool:
+        signer = await self._local.signer_for(job.signer)
+        if signer is None:
+            await self._queue.give_up(job, f"signer {job.signer} no longer exists")
+            report.given_up += 1
+            return True
+        outcome = await self._transport.post_activity(job.inbox, job.body, signer)
+        now = time.time()
+        if 200 <= outcome.status < 300:
+            await self._queue.delivered(job)
+            report.delivered += 1
+            return True
+        log.info("delivery of %s to %s failed: %s", job.activity, job.inbox, outcome.error)
+        if is_permanent_failure(outcome):
+            await self._queue.give_up(job, outcome.error)
+            report.given_up += 1
+            return True
+        failures = await self._queue.host_failed(job.host, outcome.error, now)
+        pause = host_pause(failures)
+        if pause:
+            log.warning(
+                "pausing delivery to %s for %.0fs after %d failures", job.host, pause, failures
+            )
+            await self._queue.pause_host(job.host, now + pause)
+        if now - job.created_at > GIVE_UP_AFTER:
+            await self._queue.give_up(job, outcome.error)
+            report.given_up += 1
+        else:
+            delay = next_attempt_delay(job.attempts + 1, outcome.retry_after)
+            await self._queue.retry_later(job, outcome.error, now + max(delay, pause))
+            report.retried += 1
+        return False
+
+
+__all__ = [
+    "DeliveryReport",
+    "DeliveryWorker",
+    "Recipients",
+    "host_of",
+    "host_pause",
+    "is_permanent_failure",
+    "next_attempt_delay",
+]

@@ -1,0 +1,87 @@
+"""The one table that maps incoming activities to their handlers.
+
+Keys are (activity type, object type); ``"*"`` as object type matches any
+object the more specific entries do not claim. The table is built once at
+start-up from explicit entry lists, and the same key twice is an error then,
+not a silent override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from activitypub.vocabulary import Activity
+from federation.actors import ActorResolver
+from federation.ports import FollowStore, InboxLog, LocalActors, ObjectStore, ReactionStore
+
+ANY = "*"
+
+
+class Outbox(Protocol):
+    """Sending activities from a local actor; implemented by the node."""
+
+    async def send(self, actor_id: str, activity: dict[str, Any], recipients: list[str]) -> None:
+        """Store an activity from a local actor and queue its delivery."""
+        ...
+
+    def new_activity_id(self) -> str:
+        """A fresh id for an activity this node creates."""
+        ...
+
+
+class Announcer(Protocol):
+    """Forwarding of received activities by a local group (FEP-1b12); set by the node."""
+
+    async def forward(self, activity: Activity) -> None:
+        """Announce a valid activity addressed to one of our groups to its followers."""
+        ...
+
+
+@dataclass(frozen=True)
+class InboxContext:
+    """What a handler may use: storage ports, the resolver and the outbox."""
+
+    own_host: str
+    local: LocalActors
+    follows: FollowStore
+    objects: ObjectStore
+    reactions: ReactionStore
+    inbox_log: InboxLog
+    resolver: ActorResolver
+    outbox: Outbox
+    is_local_actor: Callable[[str], Awaitable[bool]]
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[InboxContext, Activity], Awaitable[None]]
+HandlerKey = tuple[str, str]
+
+
+class DuplicateHandler(Exception):
+    """Two handlers registered for the same (activity type, object type)."""
+
+
+class HandlerTable:
+    """Dispatch from (activity type, object type) to a handler."""
+
+    def __init__(self, entries: Iterable[tuple[HandlerKey, Handler]]) -> None:
+        table: dict[HandlerKey, Handler] = {}
+        for key, handler in entries:
+            if key in table:
+                raise DuplicateHandler(
+                    f"{key} is handled by both {table[key].__qualname__} and {handler.__qualname__}"
+                )
+            table[key] = handler
+        self._table = table
+
+    def handler_for(self, activity: Activity) -> Handler | None:
+        """The handler for an activity, or None when this node does not act on it."""
+        return self._table.get((activity.type, activity.object_type)) or self._table.get(
+            (activity.type, ANY)
+        )
+
+    def keys(self) -> list[HandlerKey]:
+        """Every registered key, for the documentation and the tests."""
+        return sorted(self._table)

@@ -1,0 +1,147 @@
+"""The inbox pipeline: from a POSTed body to a dispatched, recorded activity.
+
+Order matters: cheap refusals first (size, JSON, keywords, policy), then the
+signature (which may fetch a key), then normalising, idempotency and the
+handler. Every refusal is a FederationError; the node's error boundary turns
+it into a status, a message and a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from activitypub.jsonld import JsonLdError, refuse_unsafe_keywords
+from activitypub.signatures import KeyLookup, Verdict, verdict_for_actor, verify_request
+from activitypub.vocabulary import Activity, VocabularyError, id_of, parse_activity
+from federation.actors import host_of
+from federation.errors import BadRequest, FederationError, NotAuthenticated, PayloadTooLarge
+from federation.handlers import HandlerTable, InboxContext
+
+log = logging.getLogger(__name__)
+
+MAX_INBOX_BODY = 1024 * 1024
+
+# Every signature failure is a 401: Fedify 2.x and Mastodon 4.7 fall back to
+# another signature scheme only after a 401.
+VERDICT_STATUS: Mapping[Verdict, int] = {
+    Verdict.UNSIGNED: 401,
+    Verdict.MALFORMED: 401,
+    Verdict.MISSING_HEADERS: 401,
+    Verdict.BAD_DIGEST: 401,
+    Verdict.STALE_DATE: 401,
+    Verdict.UNKNOWN_KEY: 401,
+    Verdict.KEY_MISMATCH: 401,
+    Verdict.BAD_SIGNATURE: 401,
+}
+
+HostPolicy = Callable[[str], Awaitable[None]]
+Normaliser = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class InboxRequest:
+    """The parts of an HTTP request the pipeline reads."""
+
+    method: str
+    target: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class InboxResult:
+    """What happened to an accepted POST."""
+
+    activity: Activity
+    handled: bool
+    duplicate: bool
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """Decode a JSON object, or refuse with 400."""
+    if len(body) > MAX_INBOX_BODY:
+        raise PayloadTooLarge(f"body of {len(body)} bytes is over the {MAX_INBOX_BODY} limit")
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise BadRequest("body must be a JSON object")
+    try:
+        refuse_unsafe_keywords(doc)
+    except JsonLdError as exc:
+        raise BadRequest(str(exc)) from exc
+    return doc
+
+
+class InboxPipeline:
+    """Verifies and dispatches incoming activities."""
+
+    def __init__(
+        self,
+        *,
+        table: HandlerTable,
+        context: InboxContext,
+        lookup_key: KeyLookup,
+        normalise: Normaliser,
+        host_policy: HostPolicy | None = None,
+    ) -> None:
+        self._table = table
+        self._ctx = context
+        self._lookup_key = lookup_key
+        self._normalise = normalise
+        self._host_policy = host_policy
+
+    async def receive(self, request: InboxRequest) -> InboxResult:
+        """Run one POST through the pipeline; raise FederationError to refuse it."""
+        doc = parse_body(request.body)
+        claimed_actor = id_of(doc.get("actor"))
+        if not claimed_actor:
+            raise BadRequest("activity has no actor")
+        if self._host_policy is not None:
+            await self._host_policy(host_of(claimed_actor))
+        verification = await verify_request(
+            method=request.method,
+            target=request.target,
+            headers=request.headers,
+            body=request.body,
+            lookup_key=self._lookup_key,
+        )
+        if verification.ok:
+            verification = verdict_for_actor(verification, claimed_actor)
+        if not verification.ok:
+            raise NotAuthenticated(
+                f"signature refused ({verification.verdict.value}): {verification.detail}",
+                VERDICT_STATUS[verification.verdict],
+            )
+        try:
+            activity = parse_activity(self._normalise(doc))
+        except (JsonLdError, VocabularyError) as exc:
+            raise BadRequest(f"not a readable activity: {exc}") from exc
+        if not await self._ctx.inbox_log.record(activity.id, activity.actor, activity.type):
+            return InboxResult(activity, handled=False, duplicate=True)
+        handler = self._table.handler_for(activity)
+        if handler is None:
+            log.info(
+                "no handler for %s of %s from %s",
+                activity.type,
+                activity.object_type or "an IRI",
+                activity.actor,
+            )
+            return InboxResult(activity, handled=False, duplicate=False)
+        try:
+            await handler(self._ctx, activity)
+        except BaseException:
+            # A refused or failed activity may be sent again, corrected or later.
+            await self._ctx.inbox_log.forget(activity.id)
+            raise
+        return InboxResult(activity, handled=True, duplicate=False)
+
+
+def refusal_log_line(exc: FederationError, request: InboxRequest) -> str:
+    """One line for the log about a refused inbox POST."""
+    return f"inbox refused {request.target}: {exc.status} {exc.message}"

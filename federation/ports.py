@@ -1,0 +1,232 @@
+"""What federation needs from storage, stated as small protocols.
+
+``node/`` implements them (SQLite today) and wires them in at start-up, so
+nothing in ``federation/`` knows about SQL or about participation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from activitypub.vocabulary import ActorDocument, ASObject
+
+
+@dataclass(frozen=True)
+class LocalSigner:
+    """A local actor's signing identity."""
+
+    actor_id: str
+    key_id: str
+    private_key_pem: str
+
+
+@dataclass(frozen=True)
+class RemoteActor:
+    """A cached remote actor: where to deliver and which key verifies it."""
+
+    uri: str
+    as_type: str
+    username: str
+    domain: str
+    inbox: str
+    shared_inbox: str | None
+    key_id: str | None
+    public_key_pem: str | None
+    fetched_at: float
+
+    @property
+    def delivery_inbox(self) -> str:
+        """Shared inbox when the actor has one, its own inbox otherwise."""
+        return self.shared_inbox or self.inbox
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """An object as this node knows it."""
+
+    uri: str
+    as_type: str
+    attributed_to: str | None
+    in_reply_to: str | None
+    local: bool
+    deleted: bool
+    updated: str | None
+
+
+@dataclass(frozen=True)
+class Follow:
+    """A follow relation between two actors, one of which is local."""
+
+    follower: str
+    followed: str
+    activity_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """One signed POST of one activity to one inbox."""
+
+    id: int
+    activity: str
+    inbox: str
+    host: str
+    signer: str
+    attempts: int
+    body: bytes
+    created_at: float
+
+
+class LocalActors(Protocol):
+    """The actors this node hosts."""
+
+    async def signer_for(self, actor_id: str) -> LocalSigner | None:
+        """The signing identity of a local actor, or None when it is not local."""
+        ...
+
+    async def instance_signer(self) -> LocalSigner:
+        """The instance actor's identity, which signs fetches and reports."""
+        ...
+
+
+class ActorCache(Protocol):
+    """Remote actors seen before."""
+
+    async def remote_actor(self, uri: str) -> RemoteActor | None:
+        """A cached remote actor by id."""
+        ...
+
+    async def remote_actor_by_key(self, key_id: str) -> RemoteActor | None:
+        """A cached remote actor by the id of its public key."""
+        ...
+
+    async def save_remote_actor(self, actor: ActorDocument, fetched_at: float) -> RemoteActor:
+        """Insert or refresh a remote actor."""
+        ...
+
+
+class InboxLog(Protocol):
+    """Activity ids already processed, which makes the inbox idempotent."""
+
+    async def seen(self, activity_id: str) -> bool:
+        """Whether this activity was processed before."""
+        ...
+
+    async def record(self, activity_id: str, actor: str, activity_type: str) -> bool:
+        """Remember an activity; False when it was recorded already."""
+        ...
+
+    async def forget(self, activity_id: str) -> None:
+        """Drop a record again, when handling the activity failed."""
+        ...
+
+
+class FollowStore(Protocol):
+    """Follow relations."""
+
+    async def follow_by_activity(self, activity_id: str) -> Follow | None:
+        """The follow created by this Follow activity."""
+        ...
+
+    async def follow_between(self, follower: str, followed: str) -> Follow | None:
+        """The follow of ``followed`` by ``follower``, if any."""
+        ...
+
+    async def save_follow(self, follow: Follow) -> None:
+        """Insert or replace the relation between follower and followed."""
+        ...
+
+    async def set_follow_state(self, follower: str, followed: str, state: str) -> None:
+        """Change the state of an existing follow."""
+        ...
+
+    async def remove_follow(self, follower: str, followed: str) -> bool:
+        """Remove a follow; False when there was none."""
+        ...
+
+    async def followers_of(self, actor_id: str) -> list[str]:
+        """Accepted followers of a local actor."""
+        ...
+
+    async def followed_by(self, actor_id: str) -> list[str]:
+        """Actors that ``actor_id`` follows, in any state."""
+        ...
+
+
+class ObjectStore(Protocol):
+    """Objects (notes, questions, tombstones) known to this node."""
+
+    async def get_object(self, uri: str) -> StoredObject | None:
+        """An object by id."""
+        ...
+
+    async def save_remote_object(self, obj: ASObject) -> None:
+        """Insert a remote object, or replace it with a newer version."""
+        ...
+
+    async def tombstone(self, uri: str) -> bool:
+        """Mark an object deleted, keeping its id; False when unknown."""
+        ...
+
+    async def tombstone_by_author(self, actor_id: str) -> int:
+        """Mark every object of an actor deleted; return how many."""
+        ...
+
+
+class ReactionStore(Protocol):
+    """Likes and announces."""
+
+    async def add_like(self, activity_id: str, actor: str, object_id: str) -> bool:
+        """Record a like; False when the actor liked the object already."""
+        ...
+
+    async def remove_like(self, actor: str, object_or_like_id: str) -> bool:
+        """Undo the actor's like of an object, or the like with that activity id."""
+        ...
+
+    async def add_announce(self, activity_id: str, actor: str, object_id: str) -> bool:
+        """Record an announce; False when it was recorded already."""
+        ...
+
+    async def remove_announce(self, activity_id: str, actor: str) -> bool:
+        """Undo an announce by its activity id; False when there was none."""
+        ...
+
+
+class DeliveryQueue(Protocol):
+    """The persistent queue of outgoing POSTs."""
+
+    async def enqueue(
+        self, activity_id: str, body: bytes, inboxes: list[str], signer: str, now: float
+    ) -> int:
+        """Queue one job per inbox; return how many were queued."""
+        ...
+
+    async def due(self, now: float, limit: int) -> list[DeliveryJob]:
+        """Pending jobs whose time has come, skipping paused hosts."""
+        ...
+
+    async def delivered(self, job: DeliveryJob) -> None:
+        """Mark a job done and reset its host's failure count."""
+        ...
+
+    async def retry_later(self, job: DeliveryJob, error: str, next_attempt_at: float) -> None:
+        """Record a failed attempt and when to try again."""
+        ...
+
+    async def give_up(self, job: DeliveryJob, error: str) -> None:
+        """Record a final failure."""
+        ...
+
+    async def host_failed(self, host: str, error: str, now: float) -> int:
+        """Count a failure against a host; return its consecutive failures."""
+        ...
+
+    async def pause_host(self, host: str, until: float) -> None:
+        """Hold every delivery to a host until ``until``."""
+        ...
+
+    async def cancel_for_host(self, host: str) -> int:
+        """Cancel every pending job to a host (a blocked domain); return how many."""
+        ...

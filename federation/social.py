@@ -1,0 +1,227 @@
+"""Handlers for the social core: follows, notes, likes, announces, deletes.
+
+Each is a small function registered in ``CORE_HANDLERS``; the participation
+domain adds its own entries beside these when the node builds its table.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from activitypub.vocabulary import Activity, ASObject, VocabularyError, parse_actor
+from federation.actors import same_origin
+from federation.errors import FetchError, Forbidden, NotFound, Unprocessable
+from federation.handlers import ANY, Handler, HandlerKey, InboxContext
+from federation.ports import Follow
+
+log = logging.getLogger(__name__)
+
+ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
+
+
+def require_same_origin(activity: Activity, object_id: str) -> None:
+    """An actor may only create, update or delete objects on its own host."""
+    if not same_origin(activity.actor, object_id):
+        raise Forbidden(f"{activity.actor} may not act on {object_id}: it lives on another host")
+
+
+def require_author(activity: Activity, obj: ASObject) -> None:
+    """The object's author must be the activity's actor."""
+    if obj.attributed_to is not None and obj.attributed_to != activity.actor:
+        raise Forbidden(f"{obj.id} is attributed to {obj.attributed_to}, not to {activity.actor}")
+
+
+async def handle_follow(ctx: InboxContext, activity: Activity) -> None:
+    """A follow of a local actor: record it and answer with an Accept."""
+    if not await ctx.is_local_actor(activity.object_id):
+        raise NotFound(f"no actor {activity.object_id} here")
+    await ctx.follows.save_follow(
+        Follow(activity.actor, activity.object_id, activity.id, "accepted")
+    )
+    accept: dict[str, Any] = {
+        "id": ctx.outbox.new_activity_id(),
+        "type": "Accept",
+        "actor": activity.object_id,
+        "object": dict(activity.raw) if activity.raw else activity.id,
+        "to": [activity.actor],
+    }
+    await ctx.outbox.send(activity.object_id, accept, [activity.actor])
+
+
+async def _follow_answered(ctx: InboxContext, activity: Activity) -> Follow | None:
+    inner = activity.object_activity
+    follow = await ctx.follows.follow_by_activity(activity.object_id)
+    if follow is None and inner is not None:
+        follow = await ctx.follows.follow_between(inner.actor, inner.object_id)
+    if follow is None:
+        return None
+    if follow.followed != activity.actor:
+        raise Forbidden("only the followed actor can answer a follow")
+    return follow
+
+
+async def handle_accept_follow(ctx: InboxContext, activity: Activity) -> None:
+    """The followed actor accepted one of our follows."""
+    follow = await _follow_answered(ctx, activity)
+    if follow is not None:
+        await ctx.follows.set_follow_state(follow.follower, follow.followed, "accepted")
+
+
+async def handle_reject_follow(ctx: InboxContext, activity: Activity) -> None:
+    """The followed actor refused one of our follows, or removed us as follower."""
+    follow = await _follow_answered(ctx, activity)
+    if follow is not None:
+        await ctx.follows.set_follow_state(follow.follower, follow.followed, "rejected")
+
+
+async def handle_undo_follow(ctx: InboxContext, activity: Activity) -> None:
+    """A remote actor stops following a local one."""
+    inner = activity.object_activity
+    follow = await ctx.follows.follow_by_activity(activity.object_id)
+    if follow is None and inner is not None:
+        follow = await ctx.follows.follow_between(inner.actor, inner.object_id)
+    if follow is None:
+        return
+    if follow.follower != activity.actor:
+        raise Forbidden("only the follower can undo a follow")
+    await ctx.follows.remove_follow(follow.follower, follow.followed)
+
+
+async def store_created_object(ctx: InboxContext, activity: Activity) -> ASObject:
+    """Origin-check and store the object of a Create; return it.
+
+    Used by the generic Create handler and by domain handlers that do more.
+    """
+    obj = activity.object
+    if obj is None:
+        require_same_origin(activity, activity.object_id)
+        try:
+            obj = await ctx.extras["fetcher"].fetch(activity.object_id)
+        except FetchError as exc:
+            raise Unprocessable(f"the created object could not be fetched: {exc}") from exc
+    require_same_origin(activity, obj.id)
+    require_author(activity, obj)
+    await ctx.objects.save_remote_object(obj)
+    return obj
+
+
+async def handle_create(ctx: InboxContext, activity: Activity) -> None:
+    """A remote post: keep it when it passes the origin checks."""
+    await store_created_object(ctx, activity)
+
+
+async def handle_update_object(ctx: InboxContext, activity: Activity) -> None:
+    """An edit of a remote post by its author."""
+    obj = activity.object
+    if obj is None:
+        raise Unprocessable("Update must embed the updated object")
+    require_same_origin(activity, obj.id)
+    require_author(activity, obj)
+    known = await ctx.objects.get_object(obj.id)
+    if known is None or known.deleted:
+        return
+    if known.attributed_to and known.attributed_to != activity.actor:
+        raise Forbidden(f"{activity.actor} is not the author of {obj.id}")
+    await ctx.objects.save_remote_object(obj)
+
+
+async def handle_update_actor(ctx: InboxContext, activity: Activity) -> None:
+    """A remote actor changed its profile or its key."""
+    if activity.object_id != activity.actor or activity.object is None:
+        raise Forbidden("an actor can only update itself")
+    try:
+        actor = parse_actor(activity.object.raw)
+    except VocabularyError as exc:
+        raise Unprocessable(f"not a usable actor: {exc}") from exc
+    if actor.key_owner is not None and actor.key_owner != actor.id:
+        raise Forbidden("the key must be owned by the actor")
+    await ctx.resolver.refresh_from_document(actor)
+
+
+async def handle_delete(ctx: InboxContext, activity: Activity) -> None:
+    """A deleted post becomes a tombstone; a deleted actor takes its content with it."""
+    require_same_origin(activity, activity.object_id)
+    if activity.object_id == activity.actor:
+        count = await ctx.objects.tombstone_by_author(activity.actor)
+        for followed in await ctx.follows.followed_by(activity.actor):
+            await ctx.follows.remove_follow(activity.actor, followed)
+        log.info("actor %s deleted with %d objects", activity.actor, count)
+        return
+    known = await ctx.objects.get_object(activity.object_id)
+    if known is None:
+        return
+    if known.attributed_to and known.attributed_to != activity.actor:
+        raise Forbidden(f"{activity.actor} is not the author of {activity.object_id}")
+    await ctx.objects.tombstone(activity.object_id)
+
+
+async def handle_like(ctx: InboxContext, activity: Activity) -> None:
+    """A like of an object this node knows."""
+    if await ctx.objects.get_object(activity.object_id) is None:
+        raise NotFound(f"no object {activity.object_id} here")
+    await ctx.reactions.add_like(activity.id, activity.actor, activity.object_id)
+
+
+async def handle_undo_like(ctx: InboxContext, activity: Activity) -> None:
+    """An undone like; Mastodon embeds the Like, others send only its id."""
+    inner = activity.object_activity
+    if inner is not None and inner.actor != activity.actor:
+        raise Forbidden("only the liker can undo a like")
+    target = inner.object_id if inner is not None else activity.object_id
+    await ctx.reactions.remove_like(activity.actor, target)
+
+
+async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
+    """A boost. A foreign object is believed only after fetching it from its origin."""
+    obj = activity.object
+    if obj is None or obj.attributed_to != activity.actor:
+        known = await ctx.objects.get_object(activity.object_id)
+        if known is None:
+            try:
+                obj = await ctx.extras["fetcher"].fetch(activity.object_id)
+            except FetchError as exc:
+                raise Unprocessable(f"the announced object could not be fetched: {exc}") from exc
+            await ctx.objects.save_remote_object(obj)
+    else:
+        require_same_origin(activity, obj.id)
+        await ctx.objects.save_remote_object(obj)
+    await ctx.reactions.add_announce(activity.id, activity.actor, activity.object_id)
+
+
+async def handle_undo_announce(ctx: InboxContext, activity: Activity) -> None:
+    """An undone boost."""
+    await ctx.reactions.remove_announce(activity.object_id, activity.actor)
+
+
+async def handle_undo_by_id(ctx: InboxContext, activity: Activity) -> None:
+    """An Undo naming only the id of what it undoes: look for it among our records."""
+    if await ctx.follows.follow_by_activity(activity.object_id) is not None:
+        await handle_undo_follow(ctx, activity)
+    elif not await ctx.reactions.remove_like(activity.actor, activity.object_id):
+        await ctx.reactions.remove_announce(activity.object_id, activity.actor)
+
+
+async def ignore(ctx: InboxContext, activity: Activity) -> None:
+    """Understood and deliberately without effect here."""
+
+
+CORE_HANDLERS: list[tuple[HandlerKey, Handler]] = [
+    (("Follow", ANY), handle_follow),
+    (("Accept", "Follow"), handle_accept_follow),
+    (("Accept", ANY), handle_accept_follow),
+    (("Reject", "Follow"), handle_reject_follow),
+    (("Reject", ANY), handle_reject_follow),
+    (("Undo", "Follow"), handle_undo_follow),
+    (("Undo", "Like"), handle_undo_like),
+    (("Undo", "Announce"), handle_undo_announce),
+    (("Undo", ANY), handle_undo_by_id),
+    (("Create", ANY), handle_create),
+    *((("Update", t), handle_update_actor) for t in ACTOR_TYPES),
+    (("Update", ANY), handle_update_object),
+    (("Delete", ANY), handle_delete),
+    (("Like", ANY), handle_like),
+    (("Announce", ANY), handle_announce),
+    (("Add", ANY), ignore),
+    (("Remove", ANY), ignore),
+]

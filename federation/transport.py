@@ -1,0 +1,217 @@
+"""The one outbound HTTP client for all federation traffic.
+
+Every request is signed, has a timeout and a response size cap, and outside
+development mode may only reach public addresses (SSRF guard): the resolver
+refuses private, loopback and link-local answers, so a hostname cannot be
+pointed at the node's own network after the check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+
+from activitypub.signatures import sign_request
+from federation.errors import FetchError
+from federation.ports import LocalSigner
+
+log = logging.getLogger(__name__)
+
+ACTIVITY_JSON = "application/activity+json"
+LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+ACCEPT = f"{ACTIVITY_JSON}, {LD_JSON}"
+MAX_RESPONSE_BYTES = 1024 * 1024
+USER_AGENT = "Samenspraak/0.1 (+https://samenspraak.nl)"
+
+
+class RefusedAddress(FetchError):
+    """A destination outside the public internet while not in development mode."""
+
+
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is globally routable (not loopback, private, link-local...)."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_destination(url: str, allow_private: bool) -> None:
+    """Refuse URLs a federation request must never go to."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RefusedAddress(f"not a web address: {url}")
+    if allow_private:
+        return
+    if parts.scheme != "https":
+        raise RefusedAddress(f"plain http is only allowed in development mode: {url}")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return  # a name: the resolver checks what it resolves to
+    if not is_public_address(str(literal)):
+        raise RefusedAddress(f"address {parts.hostname} is not public")
+
+
+class PublicOnlyResolver(AbstractResolver):
+    """Resolve names, refusing any answer that is not a public address."""
+
+    def __init__(self) -> None:
+        self._inner = DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        """Resolve ``host``; raise RefusedAddress when any answer is not public."""
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            if not is_public_address(result["host"]):
+                raise RefusedAddress(f"{host} resolves to a non-public address")
+        return results
+
+    async def close(self) -> None:
+        """Close the underlying resolver."""
+        await self._inner.close()
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    """What came back from a POST to an inbox."""
+
+    status: int
+    retry_after: float | None
+    error: str
+
+
+class Transport:
+    """Signed GETs and POSTs to other servers over one shared client session."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        timeout: float = 10.0,
+        max_connections_per_host: int = 4,
+    ) -> None:
+        self.allow_private = allow_private
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 5.0))
+        self._per_host = max_connections_per_host
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the client session."""
+        connector = aiohttp.TCPConnector(
+            limit=100,
+            limit_per_host=self._per_host,
+            resolver=None if self.allow_private else PublicOnlyResolver(),
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout,
+            headers={"User-Agent": USER_AGENT},
+            auto_decompress=True,
+        )
+
+    async def close(self) -> None:
+        """Close the client session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The open session; start() must have been called."""
+        if self._session is None:
+            raise RuntimeError("Transport.start() was not called")
+        return self._session
+
+    async def get_json(self, url: str, signer: LocalSigner | None) -> dict[str, Any]:
+        """Fetch an ActivityStreams document, signed when a signer is given.
+
+        The response must be 200 with an ActivityStreams or JSON content type,
+        at most MAX_RESPONSE_BYTES, and a JSON object.
+        """
+        check_destination(url, self.allow_private)
+        headers = {"Accept": ACCEPT}
+        if signer is not None:
+            headers |= sign_request(
+                method="GET",
+                url=url,
+                body=None,
+                key_id=signer.key_id,
+                private_key_pem=signer.private_key_pem,
+            )
+        try:
+            async with self.session.get(url, headers=headers, allow_redirects=False) as resp:
+                if resp.status != 200:
+                    raise FetchError(f"GET {url} answered {resp.status}")
+                ctype = resp.headers.get("Content-Type", "")
+                if "json" not in ctype:
+                    raise FetchError(f"GET {url} gave {ctype or 'no content type'}, not JSON")
+                body = await _read_capped(resp)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise FetchError(f"GET {url} failed: {exc or type(exc).__name__}") from exc
+        try:
+            doc = json.loads(body)
+        except ValueError as exc:
+            raise FetchError(f"GET {url} did not return JSON") from exc
+        if not isinstance(doc, dict):
+            raise FetchError(f"GET {url} did not return a JSON object")
+        return doc
+
+    async def post_activity(self, inbox: str, body: bytes, signer: LocalSigner) -> PostOutcome:
+        """POST a signed activity to an inbox and report the outcome (never raises on HTTP)."""
+        try:
+            check_destination(inbox, self.allow_private)
+        except RefusedAddress as exc:
+            return PostOutcome(status=0, retry_after=None, error=str(exc))
+        headers = sign_request(
+            method="POST",
+            url=inbox,
+            body=body,
+            key_id=signer.key_id,
+            private_key_pem=signer.private_key_pem,
+            content_type=ACTIVITY_JSON,
+        )
+        try:
+            async with self.session.post(
+                inbox, data=body, headers=headers, allow_redirects=False
+            ) as resp:
+                text = (await resp.content.read(2048)).decode("utf-8", "replace")
+                return PostOutcome(
+                    status=resp.status,
+                    retry_after=_retry_after(resp.headers.get("Retry-After")),
+                    error="" if resp.status < 300 else f"{resp.status}: {text[:200]}",
+                )
+        except RefusedAddress as exc:
+            return PostOutcome(status=0, retry_after=None, error=str(exc))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return PostOutcome(status=0, retry_after=None, error=str(exc) or type(exc).__name__)
+
+
+async def _read_capped(resp: aiohttp.ClientResponse) -> bytes:
+    length = resp.content_length
+    if length is not None and length > MAX_RESPONSE_BYTES:
+        raise FetchError(f"response of {length} bytes is over the limit")
+    body = await resp.content.read(MAX_RESPONSE_BYTES + 1)
+    if len(body) > MAX_RESPONSE_BYTES:
+        raise FetchError("response is over the size limit")
+    return body
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

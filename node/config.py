@@ -1,0 +1,124 @@
+"""The node's configuration file, ``samenspraak.toml`` in its data directory."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+CONFIG_FILE = "samenspraak.toml"
+DATABASE_FILE = "samenspraak.sqlite3"
+KINDS = ("collective", "municipality")
+# Mastodon's username rule: letters, digits and underscores, with single dots
+# or dashes inside.
+HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*$")
+DOMAIN_PATTERN = re.compile(r"^[a-z0-9.-]+(?::\d{1,5})?$")
+
+
+class ConfigError(ValueError):
+    """A configuration value a node cannot run with; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """What a node is and how it is served."""
+
+    domain: str
+    name: str
+    handle: str
+    kind: str = "collective"
+    dev: bool = False
+    authorized_fetch: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8700
+    language: str = "nl"
+
+    @property
+    def base_url(self) -> str:
+        """Scheme and authority of every local id: plain http only in development mode."""
+        return f"{'http' if self.dev else 'https'}://{self.domain}"
+
+    def with_server(self, host: str | None, port: int | None) -> NodeConfig:
+        """This config with another listening address."""
+        return replace(self, host=host or self.host, port=port or self.port)
+
+
+def validate_handle(handle: str) -> str:
+    """Check a user or organisation handle against the rule Mastodon applies."""
+    if not HANDLE_PATTERN.match(handle) or len(handle) > 30:
+        raise ConfigError(
+            f"handle {handle!r} is not valid: use letters, digits and _, with single . or - "
+            "inside, at most 30 characters"
+        )
+    return handle
+
+
+def validate_domain(domain: str, dev: bool) -> str:
+    """Check a domain (with an optional port)."""
+    domain = domain.strip().lower()
+    if not DOMAIN_PATTERN.match(domain):
+        raise ConfigError(f"domain {domain!r} is not a host name with an optional :port")
+    if not dev and domain.split(":")[0] in ("127.0.0.1", "localhost"):
+        raise ConfigError("a loopback domain needs --dev (development mode)")
+    return domain
+
+
+def load_config(data_dir: Path) -> NodeConfig:
+    """Read and check ``samenspraak.toml``."""
+    path = data_dir / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(f"{data_dir} is not a node directory (no {CONFIG_FILE}); run init first")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    node = raw.get("node", {})
+    server = raw.get("server", {})
+    try:
+        config = NodeConfig(
+            domain=str(node["domain"]),
+            name=str(node["name"]),
+            handle=str(node["handle"]),
+            kind=str(node.get("kind", "collective")),
+            dev=bool(node.get("dev", False)),
+            authorized_fetch=bool(node.get("authorized_fetch", False)),
+            language=str(node.get("language", "nl")),
+            host=str(server.get("host", "127.0.0.1")),
+            port=int(server.get("port", 8700)),
+        )
+    except KeyError as exc:
+        raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
+    if config.kind not in KINDS:
+        raise ConfigError(f"{path}: kind must be one of {', '.join(KINDS)}")
+    validate_handle(config.handle)
+    validate_domain(config.domain, config.dev)
+    return config
+
+
+def write_config(data_dir: Path, config: NodeConfig) -> Path:
+    """Write ``samenspraak.toml``; the values are simple enough to write by hand."""
+    path = data_dir / CONFIG_FILE
+    path.write_text(
+        "# Samenspraak node configuration\n"
+        "[node]\n"
+        f"domain = {_toml_str(config.domain)}\n"
+        f"name = {_toml_str(config.name)}\n"
+        f"handle = {_toml_str(config.handle)}\n"
+        f"kind = {_toml_str(config.kind)}\n"
+        f"language = {_toml_str(config.language)}\n"
+        "# development mode: plain http on loopback, no SSRF guard\n"
+        f"dev = {'true' if config.dev else 'false'}\n"
+        "# require signed GETs for ActivityPub documents (Mastodon's 'authorized fetch')\n"
+        f"authorized_fetch = {'true' if config.authorized_fetch else 'false'}\n"
+        "\n[server]\n"
+        f"host = {_toml_str(config.host)}\n"
+        f"port = {config.port}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

@@ -1,0 +1,174 @@
+"""``samenspraak demo``: Groningen's municipality and two neighbourhoods on 127.0.0.1.
+
+The nodes are real: each has its own directory and database, listens on its
+own port and federates with the others over HTTP with signatures, exactly as
+separate deployments would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from node import social
+from node.cli import CliError, ensure_port_free
+from node.runner import RunningNode, dev_config, start_node
+from node.setup import create_account
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DemoNode:
+    """One node of the demo network."""
+
+    handle: str
+    name: str
+    kind: str
+    offset: int
+
+
+DEMO_NODES = (
+    DemoNode("gemeente", "Gemeente Groningen", "municipality", 0),
+    DemoNode("oosterpark", "Coöperatieve Wijkraad Oosterpark", "collective", 1),
+    DemoNode("wijert", "Wijkdeal De Wijert", "collective", 2),
+)
+
+# Residents per node, with a password that is printed so the demo can be tried.
+DEMO_RESIDENTS = {
+    "gemeente": [("ambtenaar", "Femke de Vries (gebiedsteam)", "moderator")],
+    "oosterpark": [("anna", "Anna Bakker", "resident"), ("joost", "Joost Mulder", "resident")],
+    "wijert": [("bram", "Bram Hoekstra", "resident"), ("sanne", "Sanne Visser", "resident")],
+}
+DEMO_PASSWORD = "groningen-demo"
+
+
+async def settle(nodes: list[RunningNode], rounds: int = 10) -> None:
+    """Send every queued delivery, round after round, until the network is quiet."""
+    for _ in range(rounds):
+        sent = 0
+        for running in nodes:
+            sent += (await running.node.worker.run_once()).delivered
+        if sent == 0:
+            return
+
+
+async def seed_social(nodes: dict[str, RunningNode]) -> None:
+    """Follows as a real deployment would have them, and a first conversation."""
+    gemeente, oosterpark, wijert = nodes["gemeente"], nodes["oosterpark"], nodes["wijert"]
+    everyone = list(nodes.values())
+    for handle, running in nodes.items():
+        for username, display, role in DEMO_RESIDENTS[handle]:
+            await create_account(
+                running.node.db, running.node.urls, username, role, DEMO_PASSWORD, display
+            )
+    g = await gemeente.node.organisation()
+    o = await oosterpark.node.organisation()
+    w = await wijert.node.organisation()
+    for running, follower, target in (
+        (gemeente, g, o.uri),
+        (gemeente, g, w.uri),
+        (oosterpark, o, g.uri),
+        (wijert, w, g.uri),
+        (oosterpark, o, w.uri),
+        (wijert, w, o.uri),
+    ):
+        await social.follow(running.node, follower, target)
+    await settle(everyone)
+
+    welcome = await social.post_note(
+        gemeente.node,
+        g,
+        "<p>Welkom bij de inspraak over Groningen klimaatbestendig. Tot 31 januari kunt u "
+        "voorstellen doen voor uw wijk: groen, water en hitte.</p>",
+    )
+    agenda = await social.post_note(
+        oosterpark.node,
+        o,
+        "<p>De wijkagenda van Oosterpark staat open. Wat moet er dit jaar beter in de buurt?</p>",
+    )
+    await settle(everyone)
+    anna = await oosterpark.node.actors.by_username("anna")
+    bram = await wijert.node.actors.by_username("bram")
+    assert anna is not None and bram is not None
+    await social.post_note(
+        oosterpark.node,
+        anna,
+        "<p>Meer bankjes langs het Damsterdiep, graag. Voor ouderen is het een lange wandeling.</p>",
+        in_reply_to=agenda["id"],
+    )
+    await social.post_note(
+        wijert.node,
+        bram,
+        "<p>Wadi's in De Wijert zouden bij hoosbuien echt helpen; de Van Iddekingeweg loopt vaak "
+        "onder.</p>",
+        in_reply_to=welcome["id"],
+    )
+    await settle(everyone)
+    await social.like(wijert.node, bram, agenda["id"])
+    await settle(everyone)
+
+
+def _instructions(nodes: dict[str, RunningNode], admins: dict[str, str]) -> str:
+    lines = ["", "Samenspraak demo network is running:", ""]
+    for spec in DEMO_NODES:
+        running = nodes[spec.handle]
+        base = running.base_url
+        host = running.node.urls.host
+        lines.append(f"  {spec.name:<34} {base}/   @{spec.handle}@{host}")
+        residents = ", ".join(u for u, _, _ in DEMO_RESIDENTS[spec.handle])
+        admin = admins.get(spec.handle, "(set at first run)")
+        lines.append(f"      accounts: {residents} (password {DEMO_PASSWORD}); admin: {admin}")
+    g = nodes["gemeente"].base_url
+    o = nodes["oosterpark"]
+    lines += [
+        "",
+        "Try:",
+        f"  curl -s '{g}/.well-known/webfinger?resource=acct:gemeente@{nodes['gemeente'].node.urls.host}'",
+        f"  curl -s -H 'Accept: application/activity+json' {o.base_url}/actors/oosterpark",
+        f"  curl -s -H 'Accept: application/activity+json' '{g}/actors/gemeente/followers?page=1'",
+        f"  curl -s {g}/nodeinfo/2.1",
+        f"  open {o.base_url}/ in a browser to see the conversation that federated from the others",
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+async def run_demo(base_port: int, directory: Path | None) -> None:
+    """Build (first time) or reopen the demo network and serve it until interrupted."""
+    root = directory or Path("demo-data")
+    for spec in DEMO_NODES:
+        ensure_port_free("127.0.0.1", base_port + spec.offset)
+    fresh = not root.exists()
+    if not fresh and not (root / "gemeente" / "samenspraak.toml").exists():
+        raise CliError(f"{root} exists but is not a demo network; choose another --directory")
+    nodes: dict[str, RunningNode] = {}
+    admins: dict[str, str] = {}
+    for spec in DEMO_NODES:
+        config = dev_config(spec.handle, spec.name, base_port + spec.offset, spec.kind)
+        saved = root / spec.handle / "samenspraak.toml"
+        if saved.exists() and f"127.0.0.1:{base_port + spec.offset}" not in saved.read_text():
+            raise CliError(f"{root} was built with another --base-port; use that or a new folder")
+        running = await start_node(root / spec.handle, config, run_workers=False)
+        nodes[spec.handle] = running
+        if running.admin is not None:
+            admins[spec.handle] = f"admin / {running.admin.password}"
+    workers: list[asyncio.Task[None]] = []
+    try:
+        if fresh:
+            print("Seeding the demo network (first run)...", flush=True)
+            await seed_social(nodes)
+        workers = [asyncio.create_task(n.node.worker.run_forever()) for n in nodes.values()]
+        print(_instructions(nodes, admins), flush=True)
+        await asyncio.Event().wait()
+    finally:
+        for task in workers:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for running in nodes.values():
+            await running.stop()

@@ -1,0 +1,164 @@
+"""The composition root: one running node with its storage, federation and domain wired."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from activitypub.jsonld import LocalDocumentLoader, normalise
+from federation.actors import ActorResolver
+from federation.delivery import DeliveryWorker, Recipients
+from federation.fetch import ObjectFetcher
+from federation.handlers import Handler, HandlerKey, HandlerTable, InboxContext
+from federation.inbox import InboxPipeline
+from federation.social import CORE_HANDLERS
+from federation.transport import Transport
+from node.config import DATABASE_FILE, NodeConfig, load_config
+from node.outbox import NodeOutbox
+from node.storage.accounts import AccountRepository
+from node.storage.actors import ActorRepository, LocalActor
+from node.storage.database import Database
+from node.storage.deliveries import DeliveryRepository
+from node.storage.objects import ObjectRepository, OutboxRepository
+from node.storage.social import FollowRepository, InboxLogRepository, ReactionRepository
+from node.urls import INSTANCE_USERNAME, Urls
+from schemas import CONTEXT_URL, context_document, outgoing_context
+
+log = logging.getLogger(__name__)
+
+
+def handler_entries() -> list[tuple[HandlerKey, Handler]]:
+    """Every handler this node registers: the social core, then the participation domain."""
+    return [*CORE_HANDLERS]
+
+
+@dataclass
+class Node:
+    """Everything one node needs at run time. Build it with ``open_node``."""
+
+    config: NodeConfig
+    data_dir: Path
+    db: Database
+    urls: Urls
+    actors: ActorRepository
+    accounts: AccountRepository
+    follows: FollowRepository
+    objects: ObjectRepository
+    reactions: ReactionRepository
+    inbox_log: InboxLogRepository
+    outbox_store: OutboxRepository
+    deliveries: DeliveryRepository
+    transport: Transport
+    resolver: ActorResolver
+    fetcher: ObjectFetcher
+    recipients: Recipients
+    worker: DeliveryWorker
+    outbox: NodeOutbox
+    inbox: InboxPipeline
+    loader: LocalDocumentLoader
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def instance_actor(self) -> LocalActor:
+        """The node's instance actor."""
+        actor = await self.actors.by_username(INSTANCE_USERNAME)
+        if actor is None:
+            raise RuntimeError("node has no instance actor")
+        return actor
+
+    async def organisation(self) -> LocalActor:
+        """The collective or municipality that runs this node."""
+        actor = await self.actors.by_username(self.config.handle)
+        if actor is None:
+            raise RuntimeError("node has no organisation actor")
+        return actor
+
+    async def start(self) -> None:
+        """Open outbound connections."""
+        await self.transport.start()
+
+    async def close(self) -> None:
+        """Close connections and the database."""
+        await self.transport.close()
+        await self.db.close()
+
+
+async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
+    """Open an initialised node directory and wire its parts together."""
+    config = config or load_config(data_dir)
+    db = await Database.open(data_dir / DATABASE_FILE)
+    urls = Urls(config.base_url)
+    actors = ActorRepository(db)
+    follows = FollowRepository(db)
+    objects = ObjectRepository(db)
+    reactions = ReactionRepository(db)
+    inbox_log = InboxLogRepository(db)
+    outbox_store = OutboxRepository(db)
+    deliveries = DeliveryRepository(db)
+    transport = Transport(allow_private=config.dev)
+    resolver = ActorResolver(actors, actors, transport)
+    fetcher = ObjectFetcher(actors, transport)
+
+    async def followers_owner(collection: str) -> str | None:
+        username = urls.username_of_followers(collection)
+        return urls.actor(username) if username else None
+
+    recipients = Recipients(
+        own_host=urls.host,
+        follows=follows,
+        resolver=resolver,
+        followers_collection=followers_owner,
+    )
+    worker = DeliveryWorker(queue=deliveries, local=actors, transport=transport)
+    outbox = NodeOutbox(
+        db=db,
+        urls=urls,
+        outbox=outbox_store,
+        queue=deliveries,
+        recipients=recipients,
+        worker=worker,
+    )
+    extras: dict[str, Any] = {"fetcher": fetcher}
+    context = InboxContext(
+        own_host=urls.host,
+        local=actors,
+        follows=follows,
+        objects=objects,
+        reactions=reactions,
+        inbox_log=inbox_log,
+        resolver=resolver,
+        outbox=outbox,
+        is_local_actor=actors.is_local,
+        extras=extras,
+    )
+    loader = LocalDocumentLoader({CONTEXT_URL: context_document()})
+    inbox = InboxPipeline(
+        table=HandlerTable(handler_entries()),
+        context=context,
+        lookup_key=resolver.lookup_key,
+        normalise=lambda document: normalise(document, outgoing_context(), loader),
+    )
+    return Node(
+        config=config,
+        data_dir=data_dir,
+        db=db,
+        urls=urls,
+        actors=actors,
+        accounts=AccountRepository(db),
+        follows=follows,
+        objects=objects,
+        reactions=reactions,
+        inbox_log=inbox_log,
+        outbox_store=outbox_store,
+        deliveries=deliveries,
+        transport=transport,
+        resolver=resolver,
+        fetcher=fetcher,
+        recipients=recipients,
+        worker=worker,
+        outbox=outbox,
+        inbox=inbox,
+        loader=loader,
+        extras=extras,
+    )

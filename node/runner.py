@@ -1,0 +1,72 @@
+"""Running nodes inside one process: used by the demo, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from node.config import NodeConfig
+from node.node import Node, open_node
+from node.setup import CreatedAccount, initialise
+from node.web.app import NODE, create_app
+
+
+@dataclass
+class RunningNode:
+    """A node listening on a loopback port."""
+
+    node: Node
+    runner: web.AppRunner
+    admin: CreatedAccount | None
+
+    @property
+    def base_url(self) -> str:
+        """Where the node is reached."""
+        return self.node.urls.base
+
+    async def stop(self) -> None:
+        """Stop serving and close the node."""
+        await self.runner.cleanup()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def dev_config(
+    handle: str, name: str, port: int, kind: str = "collective", authorized_fetch: bool = False
+) -> NodeConfig:
+    """The configuration of a development node on 127.0.0.1:port."""
+    return NodeConfig(
+        domain=f"127.0.0.1:{port}",
+        name=name,
+        handle=handle,
+        kind=kind,
+        dev=True,
+        authorized_fetch=authorized_fetch,
+        host="127.0.0.1",
+        port=port,
+    )
+
+
+async def start_node(
+    data_dir: Path, config: NodeConfig, *, run_workers: bool = True
+) -> RunningNode:
+    """Initialise ``data_dir`` when it is new, then serve the node on its port."""
+    admin = None
+    if not (data_dir / "samenspraak.toml").exists():
+        admin = await initialise(data_dir, config)
+    node = await open_node(data_dir, config)
+    app = create_app(node, run_workers=run_workers)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
+    await site.start()
+    assert runner.app[NODE] is node
+    return RunningNode(node=node, runner=runner, admin=admin)

@@ -1,0 +1,69 @@
+"""Login accounts of local persons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from node.clock import iso_now
+from node.storage.database import Database
+
+ROLES = ("resident", "moderator", "admin")
+
+
+@dataclass(frozen=True)
+class Account:
+    """A local person who can log in."""
+
+    actor_id: int
+    actor_uri: str
+    username: str
+    display_name: str
+    role: str
+    password_hash: str
+    created_at: str
+
+
+class AccountRepository:
+    """Accounts over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, actor_id: int, role: str, password_hash: str) -> None:
+        """Give a local person actor a login."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        await self._db.execute(
+            "INSERT INTO accounts (actor_id, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            (actor_id, role, password_hash, iso_now()),
+        )
+
+    async def by_username(self, username: str) -> Account | None:
+        """An account by user name (case-insensitive)."""
+        rows = await self._select("WHERE a.username = ?", (username,))
+        return rows[0] if rows else None
+
+    async def by_actor_uri(self, uri: str) -> Account | None:
+        """An account by actor id."""
+        rows = await self._select("WHERE a.uri = ?", (uri,))
+        return rows[0] if rows else None
+
+    async def all(self) -> list[Account]:
+        """Every account, oldest first."""
+        return await self._select("", ())
+
+    async def set_password(self, actor_id: int, password_hash: str) -> None:
+        """Replace an account's password."""
+        await self._db.execute(
+            "UPDATE accounts SET password_hash = ? WHERE actor_id = ?", (password_hash, actor_id)
+        )
+
+    async def _select(self, where: str, params: tuple[str, ...]) -> list[Account]:
+        rows = await self._db.fetch_all(
+            "SELECT a.id, a.uri, a.username, a.display_name, c.role, c.password_hash,"
+            " c.created_at FROM accounts c JOIN local_actors a ON a.id = c.actor_id "
+            + where
+            + " ORDER BY a.id",
+            params,
+        )
+        return [Account(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]

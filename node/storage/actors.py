@@ -1,0 +1,225 @@
+"""Local actors (with their keys and accounts) and the cache of remote actors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from activitypub.vocabulary import ActorDocument
+from federation.actors import host_of
+from federation.ports import LocalSigner, RemoteActor
+from node.clock import iso_now
+from node.storage.database import Database, Row
+
+ACTOR_KIND_TYPES = {
+    "instance": "Application",
+    "organisation": "Organization",
+    "person": "Person",
+    "process": "Group",
+}
+
+
+@dataclass(frozen=True)
+class LocalActor:
+    """An actor this node hosts."""
+
+    id: int
+    uri: str
+    username: str
+    kind: str
+    as_type: str
+    display_name: str
+    summary: str
+    public_key_pem: str
+    properties: dict[str, Any]
+    created_at: str
+
+    @property
+    def key_id(self) -> str:
+        """The id of the actor's public key."""
+        return f"{self.uri}#main-key"
+
+
+def _local(row: Row) -> LocalActor:
+    return LocalActor(
+        id=row["id"],
+        uri=row["uri"],
+        username=row["username"],
+        kind=row["kind"],
+        as_type=row["as_type"],
+        display_name=row["display_name"],
+        summary=row["summary"],
+        public_key_pem=row["public_key_pem"],
+        properties=json.loads(row["properties"]),
+        created_at=row["created_at"],
+    )
+
+
+def _remote(row: Row) -> RemoteActor:
+    return RemoteActor(
+        uri=row["uri"],
+        as_type=row["as_type"],
+        username=row["username"],
+        domain=row["domain"],
+        inbox=row["inbox"],
+        shared_inbox=row["shared_inbox"],
+        key_id=row["key_id"],
+        public_key_pem=row["public_key_pem"],
+        fetched_at=row["fetched_at"],
+    )
+
+
+class ActorRepository:
+    """Implements federation's LocalActors and ActorCache over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create_local(
+        self,
+        *,
+        uri: str,
+        username: str,
+        kind: str,
+        display_name: str,
+        private_key_pem: str,
+        public_key_pem: str,
+        summary: str = "",
+        properties: dict[str, Any] | None = None,
+    ) -> LocalActor:
+        """Add a local actor with its key pair."""
+        await self._db.execute(
+            "INSERT INTO local_actors (uri, username, kind, as_type, display_name, summary,"
+            " private_key_pem, public_key_pem, properties, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                uri,
+                username,
+                kind,
+                ACTOR_KIND_TYPES[kind],
+                display_name,
+                summary,
+                private_key_pem,
+                public_key_pem,
+                json.dumps(properties or {}),
+                iso_now(),
+            ),
+        )
+        actor = await self.by_username(username)
+        assert actor is not None
+        return actor
+
+    async def update_local(
+        self,
+        uri: str,
+        *,
+        display_name: str | None = None,
+        summary: str | None = None,
+        properties: dict[str, Any] | None = None,
+    ) -> None:
+        """Change a local actor's profile fields."""
+        current = await self.by_uri(uri)
+        if current is None:
+            raise KeyError(uri)
+        await self._db.execute(
+            "UPDATE local_actors SET display_name = ?, summary = ?, properties = ? WHERE uri = ?",
+            (
+                display_name if display_name is not None else current.display_name,
+                summary if summary is not None else current.summary,
+                json.dumps(properties if properties is not None else current.properties),
+                uri,
+            ),
+        )
+
+    async def by_username(self, username: str) -> LocalActor | None:
+        """A local actor by its username (case-insensitive)."""
+        row = await self._db.fetch_one("SELECT * FROM local_actors WHERE username = ?", (username,))
+        return _local(row) if row else None
+
+    async def by_uri(self, uri: str) -> LocalActor | None:
+        """A local actor by its id."""
+        row = await self._db.fetch_one("SELECT * FROM local_actors WHERE uri = ?", (uri,))
+        return _local(row) if row else None
+
+    async def by_kind(self, kind: str) -> list[LocalActor]:
+        """Every local actor of a kind, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM local_actors WHERE kind = ? ORDER BY id", (kind,)
+        )
+        return [_local(r) for r in rows]
+
+    async def is_local(self, uri: str) -> bool:
+        """Whether an id is one of our actors."""
+        return await self._db.fetch_value("SELECT 1 FROM local_actors WHERE uri = ?", (uri,)) == 1
+
+    async def signer_for(self, actor_id: str) -> LocalSigner | None:
+        """The signing identity of a local actor."""
+        row = await self._db.fetch_one(
+            "SELECT uri, private_key_pem FROM local_actors WHERE uri = ?", (actor_id,)
+        )
+        if row is None:
+            return None
+        return LocalSigner(row["uri"], f"{row['uri']}#main-key", row["private_key_pem"])
+
+    async def instance_signer(self) -> LocalSigner:
+        """The instance actor's signing identity."""
+        row = await self._db.fetch_one(
+            "SELECT uri, private_key_pem FROM local_actors WHERE kind = 'instance'"
+        )
+        if row is None:
+            raise RuntimeError("the node has no instance actor; was it initialised?")
+        return LocalSigner(row["uri"], f"{row['uri']}#main-key", row["private_key_pem"])
+
+    async def remote_actor(self, uri: str) -> RemoteActor | None:
+        """A cached remote actor."""
+        row = await self._db.fetch_one("SELECT * FROM remote_actors WHERE uri = ?", (uri,))
+        return _remote(row) if row else None
+
+    async def remote_actor_by_key(self, key_id: str) -> RemoteActor | None:
+        """A cached remote actor by key id."""
+        row = await self._db.fetch_one("SELECT * FROM remote_actors WHERE key_id = ?", (key_id,))
+        return _remote(row) if row else None
+
+    async def remote_actor_by_handle(self, username: str, domain: str) -> RemoteActor | None:
+        """A cached remote actor by user name and host."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM remote_actors WHERE username = ? AND domain = ?", (username, domain)
+        )
+        return _remote(row) if row else None
+
+    async def remote_document(self, uri: str) -> dict[str, Any] | None:
+        """The last fetched document of a remote actor."""
+        raw = await self._db.fetch_value("SELECT document FROM remote_actors WHERE uri = ?", (uri,))
+        return json.loads(raw) if raw else None
+
+    async def save_remote_actor(self, actor: ActorDocument, fetched_at: float) -> RemoteActor:
+        """Insert or refresh a remote actor."""
+        await self._db.execute(
+            "INSERT INTO remote_actors (uri, as_type, username, domain, inbox, shared_inbox,"
+            " display_name, url, key_id, public_key_pem, document, fetched_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (uri) DO UPDATE SET as_type = excluded.as_type,"
+            " username = excluded.username, inbox = excluded.inbox,"
+            " shared_inbox = excluded.shared_inbox, display_name = excluded.display_name,"
+            " url = excluded.url, key_id = excluded.key_id,"
+            " public_key_pem = excluded.public_key_pem, document = excluded.document,"
+            " fetched_at = excluded.fetched_at",
+            (
+                actor.id,
+                actor.type,
+                actor.preferred_username,
+                host_of(actor.id),
+                actor.inbox,
+                actor.shared_inbox,
+                actor.name,
+                actor.url,
+                actor.key_id,
+                actor.public_key_pem,
+                json.dumps(dict(actor.raw)),
+                fetched_at,
+            ),
+        )
+        saved = await self.remote_actor(actor.id)
+        assert saved is not None
+        return saved

@@ -1,0 +1,113 @@
+"""The persistent delivery queue."""
+
+from __future__ import annotations
+
+from federation.actors import host_of
+from federation.ports import DeliveryJob
+from node.storage.database import Database
+
+
+class DeliveryRepository:
+    """Implements federation's DeliveryQueue over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(
+        self, activity_id: str, body: bytes, inboxes: list[str], signer: str, now: float
+    ) -> int:
+        """One pending job per inbox; the body lives once, in the outbox row."""
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO deliveries (activity, inbox, host, signer, state,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            [(activity_id, inbox, host_of(inbox), signer, now, now) for inbox in inboxes],
+        )
+        return len(inboxes)
+
+    async def due(self, now: float, limit: int) -> list[DeliveryJob]:
+        """Pending jobs that are due, leaving out paused hosts."""
+        rows = await self._db.fetch_all(
+            "SELECT d.id, d.activity, d.inbox, d.host, d.signer, d.attempts, d.created_at,"
+            " o.document FROM deliveries d JOIN outbox o ON o.uri = d.activity"
+            " LEFT JOIN delivery_hosts h ON h.host = d.host"
+            " WHERE d.state = 'pending' AND d.next_attempt_at <= ?"
+            " AND (h.paused_until IS NULL OR h.paused_until <= ?)"
+            " ORDER BY d.next_attempt_at, d.id LIMIT ?",
+            (now, now, limit),
+        )
+        return [
+            DeliveryJob(
+                id=r["id"],
+                activity=r["activity"],
+                inbox=r["inbox"],
+                host=r["host"],
+                signer=r["signer"],
+                attempts=r["attempts"],
+                body=r["document"].encode("utf-8"),
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    async def delivered(self, job: DeliveryJob) -> None:
+        """Mark a job done; the host is healthy again."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
+                " last_error = NULL WHERE id = ?",
+                (job.id,),
+            )
+            await self._db.execute(
+                "UPDATE delivery_hosts SET consecutive_failures = 0, paused_until = 0"
+                " WHERE host = ?",
+                (job.host,),
+            )
+
+    async def retry_later(self, job: DeliveryJob, error: str, next_attempt_at: float) -> None:
+        """Count a failed attempt and schedule the next."""
+        await self._db.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+            " WHERE id = ?",
+            (next_attempt_at, error[:500], job.id),
+        )
+
+    async def give_up(self, job: DeliveryJob, error: str) -> None:
+        """A final failure."""
+        await self._db.execute(
+            "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?"
+            " WHERE id = ?",
+            (error[:500], job.id),
+        )
+
+    async def host_failed(self, host: str, error: str, now: float) -> int:
+        """Count a failure against a host."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO delivery_hosts (host, consecutive_failures, last_error)"
+                " VALUES (?, 1, ?) ON CONFLICT (host) DO UPDATE SET"
+                " consecutive_failures = consecutive_failures + 1, last_error = excluded.last_error",
+                (host, error[:500]),
+            )
+            return int(
+                await self._db.fetch_value(
+                    "SELECT consecutive_failures FROM delivery_hosts WHERE host = ?", (host,)
+                )
+            )
+
+    async def pause_host(self, host: str, until: float) -> None:
+        """Hold deliveries to a host."""
+        await self._db.execute(
+            "UPDATE delivery_hosts SET paused_until = ? WHERE host = ?", (until, host)
+        )
+
+    async def cancel_for_host(self, host: str) -> int:
+        """Cancel what is queued for a host."""
+        return await self._db.execute_rowcount(
+            "UPDATE deliveries SET state = 'cancelled' WHERE host = ? AND state = 'pending'",
+            (host,),
+        )
+
+    async def counts(self) -> dict[str, int]:
+        """Jobs per state, for the status page and the tests."""
+        rows = await self._db.fetch_all("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+        return {r[0]: r[1] for r in rows}

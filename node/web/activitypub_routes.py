@@ -1,0 +1,201 @@
+"""ActivityPub routes: actors, their collections, objects, activities and inboxes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from activitypub.signatures import verify_request
+from federation.errors import FederationError, NotAuthenticated, NotFound, PayloadTooLarge
+from federation.inbox import MAX_INBOX_BODY, InboxRequest, refusal_log_line
+from node.documents import PAGE_SIZE, actor_document, collection_page, ordered_collection
+from node.node import Node
+from node.storage.actors import LocalActor
+from node.urls import INSTANCE_USERNAME
+from node.web.app import NODE
+from node.web.negotiation import activity_response, wants_activity_json
+from node.web.pages import render_actor_page, render_object_page
+
+log = logging.getLogger(__name__)
+
+
+async def require_signed_fetch(request: web.Request, node: Node) -> None:
+    """In authorized-fetch mode, ActivityPub GETs must carry a valid signature."""
+    if not node.config.authorized_fetch:
+        return
+    result = await verify_request(
+        method=request.method,
+        target=request.path_qs,
+        headers=request.headers,
+        body=None,
+        lookup_key=node.resolver.lookup_key,
+    )
+    if not result.ok:
+        raise NotAuthenticated(f"this node requires signed fetches ({result.verdict.value})")
+
+
+async def _local_actor(request: web.Request) -> LocalActor:
+    node = request.app[NODE]
+    actor = await node.actors.by_username(request.match_info["username"])
+    if actor is None:
+        raise NotFound(f"no actor {request.match_info['username']} here")
+    return actor
+
+
+async def actor_handler(request: web.Request) -> web.StreamResponse:
+    """An actor: JSON for servers, the profile page for browsers."""
+    node = request.app[NODE]
+    actor = await _local_actor(request)
+    if not wants_activity_json(request):
+        return await render_actor_page(request, actor)
+    if actor.username != INSTANCE_USERNAME:
+        # The instance actor stays fetchable unsigned: others need it to verify us.
+        await require_signed_fetch(request, node)
+    return activity_response(actor_document(actor, node.urls))
+
+
+def _page_number(request: web.Request) -> int | None:
+    raw = request.query.get("page")
+    if raw is None:
+        return None
+    try:
+        page = int(raw)
+    except ValueError as exc:
+        raise NotFound("page must be a number") from exc
+    if page < 1:
+        raise NotFound("pages start at 1")
+    return page
+
+
+def _paged(collection_id: str, total: int, page: int | None, items: list[Any]) -> dict[str, Any]:
+    if page is None:
+        return ordered_collection(collection_id, total, f"{collection_id}?page=1")
+    has_next = page * PAGE_SIZE < total
+    return collection_page(
+        f"{collection_id}?page={page}",
+        collection_id,
+        items,
+        f"{collection_id}?page={page + 1}" if has_next else None,
+    )
+
+
+async def followers_handler(request: web.Request) -> web.Response:
+    """Followers as a paged OrderedCollection."""
+    node = request.app[NODE]
+    actor = await _local_actor(request)
+    await require_signed_fetch(request, node)
+    followers = await node.follows.followers_of(actor.uri)
+    page = _page_number(request)
+    items = followers[(page - 1) * PAGE_SIZE : page * PAGE_SIZE] if page else []
+    return activity_response(
+        _paged(node.urls.followers(actor.username), len(followers), page, items)
+    )
+
+
+async def following_handler(request: web.Request) -> web.Response:
+    """Accepted follows as a paged OrderedCollection."""
+    node = request.app[NODE]
+    actor = await _local_actor(request)
+    await require_signed_fetch(request, node)
+    following = await node.follows.following_of(actor.uri)
+    page = _page_number(request)
+    items = following[(page - 1) * PAGE_SIZE : page * PAGE_SIZE] if page else []
+    return activity_response(
+        _paged(node.urls.following(actor.username), len(following), page, items)
+    )
+
+
+async def outbox_handler(request: web.Request) -> web.Response:
+    """Public activities of an actor, newest first, as a paged OrderedCollection."""
+    node = request.app[NODE]
+    actor = await _local_actor(request)
+    await require_signed_fetch(request, node)
+    total = await node.outbox_store.count_public(actor.uri)
+    page = _page_number(request)
+    items: list[Any] = []
+    if page:
+        entries = await node.outbox_store.page_public(actor.uri, None, page * PAGE_SIZE)
+        items = [
+            {k: v for k, v in e.document.items() if k != "@context"}
+            for e in entries[(page - 1) * PAGE_SIZE :]
+        ]
+    return activity_response(_paged(node.urls.outbox(actor.username), total, page, items))
+
+
+async def object_handler(request: web.Request) -> web.StreamResponse:
+    """A local object (or its tombstone, with 410)."""
+    node = request.app[NODE]
+    uri = f"{node.urls.base}/objects/{request.match_info['object_id']}"
+    record = await node.objects.record(uri)
+    if record is None or not record.local:
+        raise NotFound("no such object here")
+    if not wants_activity_json(request):
+        return await render_object_page(request, record)
+    await require_signed_fetch(request, node)
+    from node.documents import with_context
+
+    if not record.public and record.deleted_at is None:
+        raise NotFound("no such object here")
+    return activity_response(
+        with_context(record.document), status=410 if record.deleted_at else 200
+    )
+
+
+async def activity_handler(request: web.Request) -> web.Response:
+    """A public local activity."""
+    node = request.app[NODE]
+    uri = f"{node.urls.base}/activities/{request.match_info['activity_id']}"
+    entry = await node.outbox_store.get(uri)
+    if entry is None or not entry.public:
+        raise NotFound("no such activity here")
+    await require_signed_fetch(request, node)
+    return activity_response(entry.document)
+
+
+async def create_activity_handler(request: web.Request) -> web.Response:
+    """The Create of a local object: its id is the object id plus /activity."""
+    node = request.app[NODE]
+    uri = f"{node.urls.base}/objects/{request.match_info['object_id']}/activity"
+    entry = await node.outbox_store.get(uri)
+    if entry is None or not entry.public:
+        raise NotFound("no such activity here")
+    await require_signed_fetch(request, node)
+    return activity_response(entry.document)
+
+
+async def inbox_handler(request: web.Request) -> web.Response:
+    """Shared and personal inboxes: the pipeline in federation/inbox.py does the work."""
+    node = request.app[NODE]
+    if "username" in request.match_info:
+        await _local_actor(request)
+    if request.content_length is not None and request.content_length > MAX_INBOX_BODY:
+        raise PayloadTooLarge(f"body over the {MAX_INBOX_BODY} byte limit")
+    body = await request.content.read(MAX_INBOX_BODY + 1)
+    inbox_request = InboxRequest(
+        method=request.method,
+        target=request.path_qs,
+        headers=request.headers,
+        body=body,
+    )
+    try:
+        result = await node.inbox.receive(inbox_request)
+    except FederationError as exc:
+        log.warning(refusal_log_line(exc, inbox_request))
+        raise
+    message = "duplicate, already processed" if result.duplicate else "accepted"
+    return web.json_response({"status": message}, status=202)
+
+
+def register(app: web.Application) -> None:
+    """Add the ActivityPub routes."""
+    app.router.add_get("/actors/{username}", actor_handler)
+    app.router.add_get("/actors/{username}/followers", followers_handler)
+    app.router.add_get("/actors/{username}/following", following_handler)
+    app.router.add_get("/actors/{username}/outbox", outbox_handler)
+    app.router.add_post("/actors/{username}/inbox", inbox_handler)
+    app.router.add_post("/inbox", inbox_handler)
+    app.router.add_get("/objects/{object_id}", object_handler)
+    app.router.add_get("/objects/{object_id}/activity", create_activity_handler)
+    app.router.add_get("/activities/{activity_id}", activity_handler)

@@ -1,0 +1,92 @@
+"""The node's aiohttp application: keys, the error boundary, routes and workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import jinja2
+from aiohttp import web
+
+from federation.errors import FederationError, TooManyRequests
+from federation.inbox import MAX_INBOX_BODY
+from node.node import Node
+
+log = logging.getLogger(__name__)
+
+NODE = web.AppKey("node", Node)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
+RUN_WORKERS = web.AppKey("run_workers", bool)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
+
+
+@web.middleware
+async def error_boundary(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The one place where refusals become responses and log lines."""
+    try:
+        return await handler(request)
+    except FederationError as exc:
+        log.warning("%s %s refused: %d %s", request.method, request.path, exc.status, exc.message)
+        response = web.json_response({"error": exc.message}, status=exc.status)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return response
+
+
+@web.middleware
+async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CORS as Mastodon sets it, on the API and discovery paths only."""
+    applies = request.path.startswith(CORS_PREFIXES)
+    if applies and request.method == "OPTIONS":
+        response: web.StreamResponse = web.Response(status=204)
+    else:
+        response = await handler(request)
+    if applies:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "Link, X-RateLimit-Reset"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Authorization, Content-Type, Idempotency-Key"
+        )
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, PATCH"
+    return response
+
+
+def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
+    """The web application of a node. ``run_workers=False`` lets tests step the queue."""
+    from node.web import activitypub_routes, discovery, pages
+
+    app = web.Application(
+        middlewares=[cors, error_boundary],
+        client_max_size=MAX_INBOX_BODY + 1,
+    )
+    app[NODE] = node
+    app[RUN_WORKERS] = run_workers
+    app[TEMPLATES] = jinja2.Environment(
+        loader=jinja2.PackageLoader("node", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    discovery.register(app)
+    activitypub_routes.register(app)
+    pages.register(app)
+    app.cleanup_ctx.append(_node_lifecycle)
+    return app
+
+
+async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    node = app[NODE]
+    await node.start()
+    worker: asyncio.Task[None] | None = None
+    if app[RUN_WORKERS]:
+        worker = asyncio.create_task(node.worker.run_forever(), name="delivery-worker")
+    yield
+    if worker is not None:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    await node.close()

@@ -1,0 +1,84 @@
+"""HTML pages for people: home, profiles, posts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from federation.errors import NotFound
+from node.storage.actors import LocalActor
+from node.storage.objects import ObjectRecord
+from node.web.app import NODE, TEMPLATES
+
+
+def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+    """Render a page template with the node's common values."""
+    node = request.app[NODE]
+    html = (
+        request.app[TEMPLATES]
+        .get_template(template)
+        .render(config=node.config, urls=node.urls, **values)
+    )
+    return web.Response(
+        text=html, content_type="text/html", status=status, headers={"Vary": "Accept"}
+    )
+
+
+async def render_actor_page(request: web.Request, actor: LocalActor) -> web.Response:
+    """The profile page of a local actor with its latest public posts."""
+    node = request.app[NODE]
+    posts = await node.objects.by_author(actor.uri)
+    followers = await node.follows.followers_of(actor.uri)
+    return render(
+        request,
+        "actor.html",
+        actor=actor,
+        posts=posts,
+        follower_count=len(followers),
+        handle=f"@{actor.username}@{node.urls.host}",
+    )
+
+
+async def render_object_page(request: web.Request, record: ObjectRecord) -> web.Response:
+    """A post with its replies."""
+    node = request.app[NODE]
+    replies = await node.objects.replies_to(record.uri)
+    likes = await node.reactions.likes_of(record.uri)
+    return render(
+        request,
+        "object.html",
+        status=410 if record.deleted_at else 200,
+        post=record,
+        replies=replies,
+        like_count=len(likes),
+    )
+
+
+async def home(request: web.Request) -> web.Response:
+    """The node's front page."""
+    node = request.app[NODE]
+    organisation = await node.organisation()
+    posts = await node.objects.latest_public(limit=20)
+    return render(
+        request,
+        "home.html",
+        organisation=organisation,
+        posts=posts,
+        handle=f"@{organisation.username}@{node.urls.host}",
+    )
+
+
+async def profile_alias(request: web.Request) -> web.StreamResponse:
+    """``/@name``: the profile page, as Mastodon users expect."""
+    node = request.app[NODE]
+    actor = await node.actors.by_username(request.match_info["username"])
+    if actor is None:
+        raise NotFound("no such account here")
+    return await render_actor_page(request, actor)
+
+
+def register(app: web.Application) -> None:
+    """Add the page routes."""
+    app.router.add_get("/", home)
+    app.router.add_get("/@{username}", profile_alias)

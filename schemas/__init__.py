@@ -1,0 +1,178 @@
+"""The Samenspraak vocabulary, version 1: its JSON-LD context, JSON Schemas and examples.
+
+The files under ``v1/`` are the source of truth; this module only reads them (lazily,
+once) and validates documents against them. Documents are validated in their compacted
+form, after JSON-LD normalising against :func:`outgoing_context`, so one shape is checked
+whatever spelling a peer used.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
+from jsonschema.validators import extend
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+NAMESPACE = "https://samenspraak.nl/ns/v1#"
+CONTEXT_URL = "https://samenspraak.nl/ns/v1"
+VERSION = "v1"
+KINDS: tuple[str, ...] = (
+    "process",
+    "proposal",
+    "comment",
+    "vote",
+    "budget_ballot",
+    "status_change",
+    "official_response",
+    "result",
+    "residency_attestation",
+)
+
+_ACTIVITYSTREAMS_CONTEXT_URL = "https://www.w3.org/ns/activitystreams"
+_SECURITY_CONTEXT_URL = "https://w3id.org/security/v1"
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One reason a document does not match its schema.
+
+    ``path`` is the JSON pointer of the failing place in the document ("/" for the
+    document itself), ``message`` is jsonschema's explanation, and ``schema_path`` names
+    the schema keyword that failed (for example
+    ``"proposal.schema.json#/properties/proposalStatus/$ref/enum"``).
+    """
+
+    path: str
+    message: str
+    schema_path: str = ""
+
+
+def context_document() -> dict:
+    """Return the Samenspraak JSON-LD context document, as served at CONTEXT_URL."""
+    return copy.deepcopy(_read_json("context.jsonld"))
+
+
+def inline_context() -> dict:
+    """Return the term definitions that every outgoing document inlines in its @context."""
+    return context_document()["@context"]
+
+
+def outgoing_context() -> list:
+    """Return the @context of every document a node sends.
+
+    The Samenspraak terms are inlined rather than linked so that no peer has to fetch
+    a context to understand a document.
+    """
+    return [_ACTIVITYSTREAMS_CONTEXT_URL, _SECURITY_CONTEXT_URL, inline_context()]
+
+
+def validate(kind: str, document: Mapping) -> list[SchemaProblem]:
+    """Check a compacted document against the schema of ``kind``.
+
+    Returns the problems ordered by path, then schema path and message, or ``[]`` when the
+    document is valid. Raises KeyError for a kind not in KINDS.
+    """
+    validator = _validator(kind)
+    problems = {_problem(best_match([error])) for error in validator.iter_errors(document)}
+    return sorted(problems, key=lambda p: (p.path, p.schema_path, p.message))
+
+
+def example(kind: str) -> dict:
+    """Return a fresh copy of the bundled valid example document of ``kind``."""
+    _check_kind(kind)
+    return copy.deepcopy(_read_json("examples", f"{kind}.json"))
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise KeyError(kind)
+
+
+def _bundled(*parts: str) -> Traversable:
+    path = files(__name__) / VERSION
+    for part in parts:
+        path = path / part
+    return path
+
+
+@cache
+def _read_json(*parts: str) -> Any:
+    return json.loads(_bundled(*parts).read_text(encoding="utf-8"))
+
+
+@cache
+def _schema_files() -> tuple[str, ...]:
+    return tuple(
+        sorted(entry.name for entry in _bundled().iterdir() if entry.name.endswith(".schema.json"))
+    )
+
+
+@cache
+def _registry() -> Registry:
+    # Every $ref resolves inside this registry; it has no retrieve hook, so an
+    # unknown reference fails instead of reaching for the network.
+    schemas = [_read_json(name) for name in _schema_files()]
+    return Registry().with_resources(
+        (schema["$id"], DRAFT202012.create_resource(schema)) for schema in schemas
+    )
+
+
+@cache
+def _schema_locations() -> dict[int, str]:
+    """Map each subschema object (by identity) to "file#pointer".
+
+    jsonschema's own schema path leaves out the $ref hops, so it would name the
+    wrong file; the validator works on these very objects, so identity finds them.
+    """
+    locations: dict[int, str] = {}
+
+    def walk(node: Any, name: str, parts: list[str]) -> None:
+        if isinstance(node, dict):
+            locations.setdefault(id(node), f"{name}#{_pointer(parts)}")
+            for key, value in node.items():
+                walk(value, name, [*parts, key])
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, name, [*parts, str(index)])
+
+    for name in _schema_files():
+        walk(_read_json(name), name, [])
+    return locations
+
+
+@cache
+def _validator(kind: str) -> Validator:
+    _check_kind(kind)
+    # The API promises any Mapping, but jsonschema's "object" means dict by default.
+    mapping_aware = extend(
+        Draft202012Validator,
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+            "object", lambda _checker, instance: isinstance(instance, Mapping)
+        ),
+    )
+    return mapping_aware(_read_json(f"{kind}.schema.json"), registry=_registry())
+
+
+def _problem(error: ValidationError) -> SchemaProblem:
+    where = _schema_locations()[id(error.schema)]
+    return SchemaProblem(
+        path=_pointer(error.absolute_path),
+        message=error.message,
+        schema_path=f"{where.rstrip('/')}/{error.validator}",
+    )
+
+
+def _pointer(parts: Any) -> str:
+    escaped = [str(part).replace("~", "~0").replace("/", "~1") for part in parts]
+    return "/" + "/".join(escaped)

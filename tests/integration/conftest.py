@@ -1,0 +1,50 @@
+"""Real nodes on real loopback ports, with their delivery workers stepped by the tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from node.runner import RunningNode, dev_config, free_port, start_node
+
+StartNode = Callable[..., Awaitable[RunningNode]]
+
+
+@pytest.fixture
+async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
+    """Start nodes by handle; all are stopped after the test."""
+    running: list[RunningNode] = []
+
+    async def _start(
+        handle: str,
+        name: str | None = None,
+        *,
+        kind: str = "collective",
+        port: int | None = None,
+        authorized_fetch: bool = False,
+    ) -> RunningNode:
+        port = port or free_port()
+        config = dev_config(handle, name or handle.title(), port, kind, authorized_fetch)
+        node = await start_node(tmp_path / handle, config, run_workers=False)
+        running.append(node)
+        return node
+
+    yield _start
+    for node in reversed(running):
+        await node.stop()
+
+
+async def deliver(*nodes: RunningNode, rounds: int = 10) -> int:
+    """Step every node's delivery worker until nothing is left to send; return deliveries."""
+    total = 0
+    for _ in range(rounds):
+        delivered = 0
+        for running in nodes:
+            report = await running.node.worker.run_once()
+            delivered += report.delivered
+        total += delivered
+        if delivered == 0:
+            return total
+    return total

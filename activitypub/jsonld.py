@@ -46,6 +46,7 @@ _ALIASES: Mapping[str, str] = {
 _LITEPUB_PATH = "/schemas/litepub-0.1.jsonld"
 _LITEPUB_FILE = "litepub-0.1.jsonld"
 
+_ADDRESSING = frozenset({"to", "cc", "bto", "bcc", "audience"})
 _UNSAFE_KEYWORDS = frozenset({"@graph", "@included", "@reverse"})
 # Real ActivityPub documents nest a handful of levels; deep nesting only serves to exhaust
 # the recursion of the JSON-LD processor.
@@ -141,7 +142,9 @@ def _inspect(document: Any) -> bool:
             for key, value in node.items():
                 if key in _UNSAFE_KEYWORDS:
                     raise UnsafeJsonLd(f"Documents using {key} are not accepted")
-                if key == "@container" and "@graph" in (value if isinstance(value, list) else [value]):
+                if key == "@container" and "@graph" in (
+                    value if isinstance(value, list) else [value]
+                ):
                     raise UnsafeJsonLd("Documents using @graph containers are not accepted")
                 if key == "@context" and depth > 0:
                     nested_context = True
@@ -211,14 +214,12 @@ def _canonical_url(url: str) -> str:
     return _ALIASES.get(url, url)
 
 
-def _expand_public(node: Any) -> Any:
+def _expand_public(node: Any, addressing: bool = False) -> Any:
     if isinstance(node, dict):
-        return {key: _expand_public(value) for key, value in node.items()}
+        return {key: _expand_public(value, key in _ADDRESSING) for key, value in node.items()}
     if isinstance(node, list):
-        return [_expand_public(item) for item in node]
-    if node in ("as:Public", "Public"):
-        return AS_PUBLIC
-    return node
+        return [_expand_public(item, addressing) for item in node]
+    return AS_PUBLIC if addressing and node == "as:Public" else node
 
 
 def _describe(exc: pyld_jsonld.JsonLdError) -> str:

@@ -111,6 +111,9 @@ class LocalDocumentLoader:
         """pyld processing options that route every context load through this loader."""
         return {
             "documentLoader": self,
+            # Without a base pyld resolves relative IRIs against http://example.org/base/;
+            # None keeps them as sent (Mastodon writes the public collection as "Public").
+            "base": None,
             # pyld's default resolver shares one module-wide cache across all loaders.
             "contextResolver": ContextResolver(self._resolved, self),
         }
@@ -219,7 +222,7 @@ def _expand_public(node: Any, addressing: bool = False) -> Any:
         return {key: _expand_public(value, key in _ADDRESSING) for key, value in node.items()}
     if isinstance(node, list):
         return [_expand_public(item, addressing) for item in node]
-    return AS_PUBLIC if addressing and node == "as:Public" else node
+    return AS_PUBLIC if addressing and node in ("as:Public", "Public") else node
 
 
 def _describe(exc: pyld_jsonld.JsonLdError) -> str:

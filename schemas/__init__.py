@@ -49,8 +49,9 @@ class SchemaProblem:
 
     ``path`` is the JSON pointer of the failing place in the document ("/" for the
     document itself), ``message`` is jsonschema's explanation, and ``schema_path`` names
-    the schema keyword that failed (for example
-    ``"proposal.schema.json#/properties/proposalStatus/$ref/enum"``).
+    the schema keyword that failed, in the file that holds it (for example
+    ``"common.schema.json#/$defs/proposalStatus/enum"``). ``schema_path`` has a default
+    only so that code building a problem by hand need not invent one.
     """
 
     path: str
@@ -151,17 +152,19 @@ def _schema_locations() -> dict[int, str]:
     return locations
 
 
+# The API promises any Mapping, but jsonschema's "object" means dict by default.
+_MappingAwareValidator = extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+        "object", lambda _checker, instance: isinstance(instance, Mapping)
+    ),
+)
+
+
 @cache
 def _validator(kind: str) -> Validator:
     _check_kind(kind)
-    # The API promises any Mapping, but jsonschema's "object" means dict by default.
-    mapping_aware = extend(
-        Draft202012Validator,
-        type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
-            "object", lambda _checker, instance: isinstance(instance, Mapping)
-        ),
-    )
-    return mapping_aware(_read_json(f"{kind}.schema.json"), registry=_registry())
+    return _MappingAwareValidator(_read_json(f"{kind}.schema.json"), registry=_registry())
 
 
 def _problem(error: ValidationError) -> SchemaProblem:

@@ -97,7 +97,8 @@ async def seed_social(nodes: dict[str, RunningNode]) -> None:
     await social.post_note(
         oosterpark.node,
         anna,
-        "<p>Meer bankjes langs het Damsterdiep, graag. Voor ouderen is het een lange wandeling.</p>",
+        "<p>Meer bankjes langs het Damsterdiep, graag. "
+        "Voor ouderen is het een lange wandeling.</p>",
         in_reply_to=agenda["id"],
     )
     await social.post_note(
@@ -123,11 +124,12 @@ def _instructions(nodes: dict[str, RunningNode], admins: dict[str, str]) -> str:
         admin = admins.get(spec.handle, "(set at first run)")
         lines.append(f"      accounts: {residents} (password {DEMO_PASSWORD}); admin: {admin}")
     g = nodes["gemeente"].base_url
+    g_host = nodes["gemeente"].node.urls.host
     o = nodes["oosterpark"]
     lines += [
         "",
         "Try:",
-        f"  curl -s '{g}/.well-known/webfinger?resource=acct:gemeente@{nodes['gemeente'].node.urls.host}'",
+        f"  curl -s '{g}/.well-known/webfinger?resource=acct:gemeente@{g_host}'",
         f"  curl -s -H 'Accept: application/activity+json' {o.base_url}/actors/oosterpark",
         f"  curl -s -H 'Accept: application/activity+json' '{g}/actors/gemeente/followers?page=1'",
         f"  curl -s {g}/nodeinfo/2.1",

@@ -69,13 +69,18 @@ async def create_account(
     return CreatedAccount(actor, role, chosen, password is None)
 
 
-async def initialise(data_dir: Path, config: NodeConfig) -> CreatedAccount:
-    """Create a node directory: config, migrated database, instance and organisation actors,
-    and an admin account whose one-time password is returned."""
+def prepare_directory(data_dir: Path, config: NodeConfig) -> None:
+    """Create the node directory with its config file; refuse one that holds anything."""
     if data_dir.exists() and any(data_dir.iterdir()):
         raise ConfigError(f"{data_dir} already exists and is not empty")
     data_dir.mkdir(parents=True, exist_ok=True)
     write_config(data_dir, config)
+
+
+async def initialise(data_dir: Path, config: NodeConfig) -> CreatedAccount:
+    """Create a node directory: config, migrated database, instance and organisation actors,
+    and an admin account whose one-time password is returned."""
+    prepare_directory(data_dir, config)
     db = await Database.open(data_dir / DATABASE_FILE)
     try:
         urls = Urls(config.base_url)

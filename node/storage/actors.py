@@ -188,6 +188,24 @@ class ActorRepository:
         )
         return _remote(row) if row else None
 
+    async def display_names(self, uris: list[str]) -> dict[str, str]:
+        """Names to show for actor ids, local or cached remote; unknown ids are left out."""
+        unique = list(dict.fromkeys(u for u in uris if u))
+        if not unique:
+            return {}
+        marks = ",".join("?" * len(unique))
+        rows = await self._db.fetch_all(
+            f"SELECT uri, display_name, username, NULL FROM local_actors WHERE uri IN ({marks})"
+            f" UNION ALL SELECT uri, display_name, username, domain FROM remote_actors"
+            f" WHERE uri IN ({marks})",
+            (*unique, *unique),
+        )
+        names = {}
+        for uri, display_name, username, domain in rows:
+            handle = f"@{username}@{domain}" if domain else f"@{username}"
+            names[uri] = f"{display_name} ({handle})" if display_name else handle
+        return names
+
     async def remote_document(self, uri: str) -> dict[str, Any] | None:
         """The last fetched document of a remote actor."""
         raw = await self._db.fetch_value("SELECT document FROM remote_actors WHERE uri = ?", (uri,))

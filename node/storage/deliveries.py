@@ -85,7 +85,8 @@ class DeliveryRepository:
             await self._db.execute(
                 "INSERT INTO delivery_hosts (host, consecutive_failures, last_error)"
                 " VALUES (?, 1, ?) ON CONFLICT (host) DO UPDATE SET"
-                " consecutive_failures = consecutive_failures + 1, last_error = excluded.last_error",
+                " consecutive_failures = consecutive_failures + 1,"
+                " last_error = excluded.last_error",
                 (host, error[:500]),
             )
             return int(

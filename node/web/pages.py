@@ -12,6 +12,13 @@ from node.storage.objects import ObjectRecord
 from node.web.app import NODE, TEMPLATES
 
 
+async def author_names(request: web.Request, posts: list[ObjectRecord]) -> dict[str, str]:
+    """Display names of the authors of some posts, for the templates' ``names``."""
+    return await request.app[NODE].actors.display_names(
+        [p.attributed_to for p in posts if p.attributed_to]
+    )
+
+
 def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
     """Render a page template with the node's common values."""
     node = request.app[NODE]
@@ -37,6 +44,7 @@ async def render_actor_page(request: web.Request, actor: LocalActor) -> web.Resp
         posts=posts,
         follower_count=len(followers),
         handle=f"@{actor.username}@{node.urls.host}",
+        names=await author_names(request, posts),
     )
 
 
@@ -52,6 +60,7 @@ async def render_object_page(request: web.Request, record: ObjectRecord) -> web.
         post=record,
         replies=replies,
         like_count=len(likes),
+        names=await author_names(request, [record, *replies]),
     )
 
 

@@ -44,7 +44,7 @@ EXPIRES = "(expires)"
 # Digest algorithm names as they appear in Digest / Content-Digest, to hashlib names.
 _DIGESTS: Mapping[str, str] = {"sha-256": "sha256", "sha-512": "sha512"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+_FETCH_METHODS = frozenset({"GET", "HEAD"})
 
 
 class SignatureFormatError(ValueError):
@@ -412,7 +412,7 @@ def _cavage_candidate(
         raise _Refusal(Verdict.MALFORMED, "(created) and (expires) need algorithm hs2019", key_id)
     _require(REQUEST_TARGET in signed, "(request-target) must be signed", key_id)
     _require("date" in signed or CREATED in signed, "date or (created) must be signed", key_id)
-    if method in _BODYLESS_METHODS:
+    if method in _FETCH_METHODS:
         _require("host" in signed, f"host must be signed on {method}", key_id)
     if method == "POST":
         _require("digest" in signed, "digest must be signed on POST", key_id)
@@ -430,8 +430,8 @@ def _cavage_candidate(
         _check_digest(headers["digest"], body, key_id)
 
     targets = [target]
-    # Fedify 1.x and Mastodon before 4.1 leave the query out of (request-target); Mastodon
-    # still accepts that form, so a signed GET of a collection page from them verifies.
+    # Fedify's draft-cavage signer and older Mastodon versions leave the query out of
+    # (request-target); Mastodon still accepts that form, and so do we.
     if "?" in target:
         targets.append(target.partition("?")[0])
     try:
@@ -488,7 +488,7 @@ def _rfc9421_candidate(
         key_id,
     )
     _require("date" in names or created is not None, "date or created must be signed", key_id)
-    if method in _BODYLESS_METHODS:
+    if method in _FETCH_METHODS:
         _require(
             bool(names & {"@target-uri", "@authority", "host"}),
             f"@authority or host must be signed on {method}",

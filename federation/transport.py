@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
@@ -151,7 +152,9 @@ class Transport:
                 private_key_pem=signer.private_key_pem,
             )
         try:
-            async with self.session.get(url, headers=headers, allow_redirects=False) as resp:
+            async with self.session.get(
+                URL(url, encoded=True), headers=headers, allow_redirects=False
+            ) as resp:
                 if resp.status != 200:
                     raise FetchError(f"GET {url} answered {resp.status}")
                 ctype = resp.headers.get("Content-Type", "")
@@ -183,8 +186,9 @@ class Transport:
             content_type=ACTIVITY_JSON,
         )
         try:
+            # encoded=True: send the URL exactly as it was signed.
             async with self.session.post(
-                inbox, data=body, headers=headers, allow_redirects=False
+                URL(inbox, encoded=True), data=body, headers=headers, allow_redirects=False
             ) as resp:
                 text = (await resp.content.read(2048)).decode("utf-8", "replace")
                 return PostOutcome(

@@ -27,7 +27,7 @@ async def require_signed_fetch(request: web.Request, node: Node) -> None:
         return
     result = await verify_request(
         method=request.method,
-        target=request.path_qs,
+        target=request.raw_path,
         headers=request.headers,
         body=None,
         lookup_key=node.resolver.lookup_key,
@@ -175,7 +175,7 @@ async def inbox_handler(request: web.Request) -> web.Response:
     body = await request.content.read(MAX_INBOX_BODY + 1)
     inbox_request = InboxRequest(
         method=request.method,
-        target=request.path_qs,
+        target=request.raw_path,
         headers=request.headers,
         body=body,
     )

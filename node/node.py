@@ -17,6 +17,9 @@ from federation.social import CORE_HANDLERS
 from federation.transport import Transport
 from node.config import DATABASE_FILE, NodeConfig, load_config
 from node.outbox import NodeOutbox
+from node.participation.handlers import PARTICIPATION_HANDLERS
+from node.participation.models import EligibilityCheck, open_eligibility
+from node.participation.store import ParticipationStore
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
@@ -31,7 +34,7 @@ log = logging.getLogger(__name__)
 
 def handler_entries() -> list[tuple[HandlerKey, Handler]]:
     """Every handler this node registers: the social core, then the participation domain."""
-    return [*CORE_HANDLERS]
+    return [*CORE_HANDLERS, *PARTICIPATION_HANDLERS]
 
 
 @dataclass
@@ -58,7 +61,10 @@ class Node:
     outbox: NodeOutbox
     inbox: InboxPipeline
     loader: LocalDocumentLoader
+    participation: ParticipationStore
     extras: dict[str, Any] = field(default_factory=dict)
+    # Who may support and vote; the voting domain installs the real policies.
+    eligibility: EligibilityCheck = open_eligibility
 
     async def instance_actor(self) -> LocalActor:
         """The node's instance actor."""
@@ -139,7 +145,7 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         lookup_key=resolver.lookup_key,
         normalise=lambda document: normalise(document, outgoing_context(), loader),
     )
-    return Node(
+    node = Node(
         config=config,
         data_dir=data_dir,
         db=db,
@@ -160,5 +166,9 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         outbox=outbox,
         inbox=inbox,
         loader=loader,
+        participation=ParticipationStore(db),
         extras=extras,
     )
+    # Domain handlers in node/ reach the whole node through the inbox context.
+    extras["node"] = node
+    return node

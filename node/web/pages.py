@@ -75,6 +75,7 @@ async def home(request: web.Request) -> web.Response:
         organisation=organisation,
         posts=posts,
         handle=f"@{organisation.username}@{node.urls.host}",
+        names=await author_names(request, posts),
     )
 
 

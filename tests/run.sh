@@ -1,0 +1,13 @@
+#!/bin/sh
+# Set up and run the whole test suite on a fresh clone. Needs Python 3.11, pip
+# and apt (for Chromium, which drives the browser tests).
+set -eu
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
+.venv/bin/python -m pytest -q "$@"

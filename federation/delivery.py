@@ -68,8 +68,10 @@ class Recipients:
         follows: FollowStore,
         resolver: ActorResolver,
         followers_collection: Callable[[str], Awaitable[str | None]],
+        host_allowed: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self._own_host = own_host
+        self._host_allowed = host_allowed
         self._follows = follows
         self._resolver = resolver
         self._followers_owner = followers_collection
@@ -93,6 +95,8 @@ class Recipients:
         for actor in dict.fromkeys(actors):
             if host_of(actor) == self._own_host:
                 continue
+            if not await self._may_deliver(actor):
+                continue
             try:
                 remote = await self._resolver.get(actor)
             except FetchError as exc:
@@ -103,11 +107,20 @@ class Recipients:
 
     async def personal_inbox(self, actor: str) -> str | None:
         """An actor's own inbox (Mastodon poll votes must go there, not to a shared inbox)."""
+        if not await self._may_deliver(actor):
+            return None
         try:
             return (await self._resolver.get(actor)).inbox
         except FetchError as exc:
             log.warning("no inbox for %s: %s", actor, exc)
             return None
+
+    async def _may_deliver(self, actor: str) -> bool:
+        # A blocked node is neither fetched from nor delivered to.
+        if self._host_allowed is None or await self._host_allowed(host_of(actor)):
+            return True
+        log.info("not delivering to %s: its node is blocked", actor)
+        return False
 
 
 @dataclass

@@ -39,6 +39,7 @@ VERDICT_STATUS: Mapping[Verdict, int] = {
 }
 
 HostPolicy = Callable[[str], Awaitable[None]]
+ActorPolicy = Callable[[str], Awaitable[None]]
 Normaliser = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -89,12 +90,14 @@ class InboxPipeline:
         lookup_key: KeyLookup,
         normalise: Normaliser,
         host_policy: HostPolicy | None = None,
+        actor_policy: ActorPolicy | None = None,
     ) -> None:
         self._table = table
         self._ctx = context
         self._lookup_key = lookup_key
         self._normalise = normalise
         self._host_policy = host_policy
+        self._actor_policy = actor_policy
 
     async def receive(self, request: InboxRequest) -> InboxResult:
         """Run one POST through the pipeline; raise FederationError to refuse it."""
@@ -104,6 +107,8 @@ class InboxPipeline:
             raise BadRequest("activity has no actor")
         if self._host_policy is not None:
             await self._host_policy(host_of(claimed_actor))
+        if self._actor_policy is not None:
+            await self._actor_policy(claimed_actor)
         verification = await verify_request(
             method=request.method,
             target=request.target,

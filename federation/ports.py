@@ -230,3 +230,15 @@ class DeliveryQueue(Protocol):
     async def cancel_for_host(self, host: str) -> int:
         """Cancel every pending job to a host (a blocked domain); return how many."""
         ...
+
+
+class Notifier(Protocol):
+    """Tells local accounts what others did to them; the node sets one in
+    ``InboxContext.extras["notifier"]``."""
+
+    async def notify(
+        self, kind: str, recipient: str, actor: str, object_id: str | None = None
+    ) -> None:
+        """Record that ``actor`` did ``kind`` (follow, mention, favourite, reblog, ...) to
+        ``recipient``; nothing happens when the recipient is no local account."""
+        ...

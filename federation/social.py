@@ -13,7 +13,7 @@ from activitypub.vocabulary import Activity, ASObject, VocabularyError, parse_ac
 from federation.actors import same_origin
 from federation.errors import FetchError, Forbidden, NotFound, Unprocessable
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext
-from federation.ports import Follow
+from federation.ports import Follow, Notifier
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,15 @@ def require_author(activity: Activity, obj: ASObject) -> None:
         raise Forbidden(f"{obj.id} is attributed to {obj.attributed_to}, not to {activity.actor}")
 
 
+async def notify(
+    ctx: InboxContext, kind: str, recipient: str, actor: str, object_id: str | None = None
+) -> None:
+    """Tell a local account what happened to it, when the node keeps notifications."""
+    notifier: Notifier | None = ctx.extras.get("notifier")
+    if notifier is not None:
+        await notifier.notify(kind, recipient, actor, object_id)
+
+
 async def handle_follow(ctx: InboxContext, activity: Activity) -> None:
     """A follow of a local actor: record it and answer with an Accept."""
     if not await ctx.is_local_actor(activity.object_id):
@@ -47,6 +56,7 @@ async def handle_follow(ctx: InboxContext, activity: Activity) -> None:
         "to": [activity.actor],
     }
     await ctx.outbox.send(activity.object_id, accept, [activity.actor])
+    await notify(ctx, "follow", activity.object_id, activity.actor)
 
 
 async def _follow_answered(ctx: InboxContext, activity: Activity) -> Follow | None:
@@ -103,6 +113,13 @@ async def store_created_object(ctx: InboxContext, activity: Activity) -> ASObjec
     require_same_origin(activity, obj.id)
     require_author(activity, obj)
     await ctx.objects.save_remote_object(obj)
+    addressed = set(obj.mentions)
+    if obj.in_reply_to is not None:
+        replied = await ctx.objects.get_object(obj.in_reply_to)
+        if replied is not None and replied.attributed_to is not None:
+            addressed.add(replied.attributed_to)
+    for recipient in sorted(addressed):
+        await notify(ctx, "mention", recipient, activity.actor, obj.id)
     return obj
 
 
@@ -158,9 +175,12 @@ async def handle_delete(ctx: InboxContext, activity: Activity) -> None:
 
 async def handle_like(ctx: InboxContext, activity: Activity) -> None:
     """A like of an object this node knows."""
-    if await ctx.objects.get_object(activity.object_id) is None:
+    known = await ctx.objects.get_object(activity.object_id)
+    if known is None:
         raise NotFound(f"no object {activity.object_id} here")
     await ctx.reactions.add_like(activity.id, activity.actor, activity.object_id)
+    if known.attributed_to is not None:
+        await notify(ctx, "favourite", known.attributed_to, activity.actor, activity.object_id)
 
 
 async def handle_undo_like(ctx: InboxContext, activity: Activity) -> None:
@@ -187,6 +207,9 @@ async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
         require_same_origin(activity, obj.id)
         await ctx.objects.save_remote_object(obj)
     await ctx.reactions.add_announce(activity.id, activity.actor, activity.object_id)
+    announced = await ctx.objects.get_object(activity.object_id)
+    if announced is not None and announced.attributed_to is not None:
+        await notify(ctx, "reblog", announced.attributed_to, activity.actor, activity.object_id)
 
 
 async def handle_undo_announce(ctx: InboxContext, activity: Activity) -> None:

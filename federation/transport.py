@@ -202,11 +202,28 @@ class Transport:
             return PostOutcome(status=0, retry_after=None, error=str(exc) or type(exc).__name__)
 
 
+async def read_capped(stream: aiohttp.StreamReader, limit: int) -> bytes:
+    """Read a whole body, but never more than ``limit`` + 1 bytes (so "too long" shows).
+
+    ``StreamReader.read(n)`` returns what has arrived so far, not n bytes: a
+    body that comes in several pieces must be read in a loop.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = await stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 async def _read_capped(resp: aiohttp.ClientResponse) -> bytes:
     length = resp.content_length
     if length is not None and length > MAX_RESPONSE_BYTES:
         raise FetchError(f"response of {length} bytes is over the limit")
-    body = await resp.content.read(MAX_RESPONSE_BYTES + 1)
+    body = await read_capped(resp.content, MAX_RESPONSE_BYTES)
     if len(body) > MAX_RESPONSE_BYTES:
         raise FetchError("response is over the size limit")
     return body

@@ -67,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     listing = account_sub.add_parser("list", help="list local accounts")
     listing.add_argument("directory", type=Path)
 
+    from node.participation import commands as participation_commands
+
+    participation_commands.add_commands(sub)
+
+    from node import moderation_commands
+
+    moderation_commands.add_commands(sub)
+    from node.participation import voting_commands
+
+    voting_commands.add_commands(sub)
+
     demo = sub.add_parser("demo", help="build and serve the demo network on 127.0.0.1")
     demo.add_argument("--base-port", type=int, default=8700)
     demo.add_argument(
@@ -99,6 +110,18 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await _init(args)
     if args.command == "account":
         return await _account(args)
+    if args.command in ("process", "proposal"):
+        from node.participation import commands as participation_commands
+
+        return await participation_commands.run(args)
+    from node.participation import voting_commands
+
+    if args.command in voting_commands.COMMANDS:
+        return await voting_commands.run(args)
+    if args.command in ("federation", "moderation"):
+        from node import moderation_commands
+
+        return await moderation_commands.run(args)
     if args.command == "demo":
         from node.demo import run_demo
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from node import social
 from node.cli import CliError, ensure_port_free
+from node.participation.demo_seed import seed_participation
+from node.participation.voting_demo import seed_voting
 from node.runner import RunningNode, dev_config, start_node
 from node.setup import create_account
 
@@ -134,6 +136,11 @@ def _instructions(nodes: dict[str, RunningNode], admins: dict[str, str]) -> str:
         f"  curl -s -H 'Accept: application/activity+json' '{g}/actors/gemeente/followers?page=1'",
         f"  curl -s {g}/nodeinfo/2.1",
         f"  open {o.base_url}/ in a browser to see the conversation that federated from the others",
+        f"  open {g}/processes/klimaatbestendig, {o.base_url}/processes/wijkagenda and "
+        f"{nodes['wijert'].base_url}/processes/wijkbudget for the processes",
+        f"  curl -s {o.base_url}/processes/wijkagenda/export.csv",
+        f"  open {nodes['wijert'].base_url}/processes/wijkbudget/vote (log in as bram) to vote "
+        "and fill in the budget ballot; results at .../processes/wijkbudget/results",
         "",
         "Press Ctrl-C to stop.",
     ]
@@ -164,6 +171,8 @@ async def run_demo(base_port: int, directory: Path | None) -> None:
         if fresh:
             print("Seeding the demo network (first run)...", flush=True)
             await seed_social(nodes)
+            await seed_participation(nodes, lambda: settle(list(nodes.values())))
+            await seed_voting(nodes, lambda: settle(list(nodes.values())))
         workers = [asyncio.create_task(n.node.worker.run_forever()) for n in nodes.values()]
         print(_instructions(nodes, admins), flush=True)
         await asyncio.Event().wait()

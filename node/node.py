@@ -15,15 +15,22 @@ from federation.handlers import Handler, HandlerKey, HandlerTable, InboxContext
 from federation.inbox import InboxPipeline
 from federation.social import CORE_HANDLERS
 from federation.transport import Transport
+from moderation.handlers import MODERATION_HANDLERS
+from moderation.handlers import REPLACED_CORE_KEYS as MODERATION_REPLACES
+from moderation.inbox_gate import InboxGate
+from moderation.policy import FederationPolicy
+from moderation.spam import ActionGuard, Limits, SpamRules
+from node.clock import utc_now
 from node.config import DATABASE_FILE, NodeConfig, load_config
 from node.outbox import NodeOutbox
-from node.participation.handlers import PARTICIPATION_HANDLERS
 from node.participation.models import EligibilityCheck, open_eligibility
 from node.participation.store import ParticipationStore
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
 from node.storage.deliveries import DeliveryRepository
+from node.storage.moderation import ModerationRepository
+from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
 from node.storage.social import FollowRepository, InboxLogRepository, ReactionRepository
 from node.urls import INSTANCE_USERNAME, Urls
@@ -34,7 +41,13 @@ log = logging.getLogger(__name__)
 
 def handler_entries() -> list[tuple[HandlerKey, Handler]]:
     """Every handler this node registers: the social core, then the participation domain."""
-    return [*CORE_HANDLERS, *PARTICIPATION_HANDLERS]
+    # Imported here: the domain's handlers act on a whole Node, defined below.
+    from node.participation.handlers import PARTICIPATION_HANDLERS, REPLACED_CORE_KEYS
+    from node.participation.voting_handlers import VOTING_HANDLERS
+
+    replaced = REPLACED_CORE_KEYS | MODERATION_REPLACES
+    core = [entry for entry in CORE_HANDLERS if entry[0] not in replaced]
+    return [*core, *PARTICIPATION_HANDLERS, *VOTING_HANDLERS, *MODERATION_HANDLERS]
 
 
 @dataclass
@@ -62,6 +75,10 @@ class Node:
     inbox: InboxPipeline
     loader: LocalDocumentLoader
     participation: ParticipationStore
+    moderation: ModerationRepository
+    policy: FederationPolicy
+    limits: Limits
+    guard: ActionGuard
     extras: dict[str, Any] = field(default_factory=dict)
     # Who may support and vote; the voting domain installs the real policies.
     eligibility: EligibilityCheck = open_eligibility
@@ -105,6 +122,9 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
     transport = Transport(allow_private=config.dev)
     resolver = ActorResolver(actors, actors, transport)
     fetcher = ObjectFetcher(actors, transport)
+    moderation = ModerationRepository(db)
+    policy = FederationPolicy(moderation, urls.host)
+    limits = Limits(SpamRules())
 
     async def followers_owner(collection: str) -> str | None:
         username = urls.username_of_followers(collection)
@@ -115,6 +135,7 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         follows=follows,
         resolver=resolver,
         followers_collection=followers_owner,
+        host_allowed=policy.may_deliver,
     )
     worker = DeliveryWorker(queue=deliveries, local=actors, transport=transport)
     outbox = NodeOutbox(
@@ -125,7 +146,12 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         recipients=recipients,
         worker=worker,
     )
-    extras: dict[str, Any] = {"fetcher": fetcher}
+    extras: dict[str, Any] = {
+        "fetcher": fetcher,
+        "notifier": NotificationRepository(db),
+        "moderation": moderation,
+        "moderation_limits": limits,
+    }
     context = InboxContext(
         own_host=urls.host,
         local=actors,
@@ -139,11 +165,14 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         extras=extras,
     )
     loader = LocalDocumentLoader({CONTEXT_URL: context_document()})
+    gate = InboxGate(policy, limits, moderation)
     inbox = InboxPipeline(
         table=HandlerTable(handler_entries()),
         context=context,
         lookup_key=resolver.lookup_key,
         normalise=lambda document: normalise(document, outgoing_context(), loader),
+        host_policy=gate.check_host,
+        actor_policy=gate.check_actor,
     )
     node = Node(
         config=config,
@@ -167,8 +196,15 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         inbox=inbox,
         loader=loader,
         participation=ParticipationStore(db),
+        moderation=moderation,
+        policy=policy,
+        limits=limits,
+        guard=ActionGuard(limits, moderation, moderation, utc_now),
         extras=extras,
     )
     # Domain handlers in node/ reach the whole node through the inbox context.
     extras["node"] = node
+    from node.participation.voting_handlers import install_voting
+
+    install_voting(node)
     return node

@@ -28,6 +28,7 @@ async def post_note(
     public: bool = True,
 ) -> dict[str, Any]:
     """Publish a Note from a local actor to its followers (and the replied-to author)."""
+    await node.guard.check(author.uri, "post")
     mentions = list(mentions or [])
     recipients = [node.urls.followers(author.username), *mentions]
     reply_author = None
@@ -104,11 +105,15 @@ async def delete_note(node: Node, author: LocalActor, uri: str) -> None:
 
 
 async def follow(node: Node, follower: LocalActor, target: str) -> str:
-    """Ask a remote actor to follow it; the relation is pending until Accept arrives."""
-    if await node.actors.is_local(target):
-        raise Unprocessable("following a local actor needs no federation")
-    await node.resolver.get(target)
+    """Follow an actor: a local one at once; a remote one is asked, and the relation is
+    pending until its Accept arrives."""
     activity_id = node.outbox.new_activity_id()
+    if await node.actors.is_local(target):
+        if target == follower.uri:
+            raise Unprocessable("an actor cannot follow itself")
+        await node.follows.save_follow(Follow(follower.uri, target, activity_id, "accepted"))
+        return activity_id
+    await node.resolver.get(target)
 
     async def store() -> None:
         await node.follows.save_follow(Follow(follower.uri, target, activity_id, "pending"))

@@ -11,6 +11,7 @@ from federation.ports import StoredObject
 from moderation.sanitize import sanitize_html
 from node.clock import iso_now
 from node.storage.database import Database, Row
+from node.storage.moderation import LISTED_OBJECT_SQL
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class ObjectRecord:
     updated: str | None
     deleted_at: str | None
     document: dict[str, Any]
+    # The public reason when moderators hid the object; pages show it instead.
+    hidden_reason: str | None = None
 
 
 def _record(row: Row) -> ObjectRecord:
@@ -51,6 +54,7 @@ def _record(row: Row) -> ObjectRecord:
         updated=row["updated"],
         deleted_at=row["deleted_at"],
         document=json.loads(row["document"]),
+        hidden_reason=row["hidden_reason"],
     )
 
 
@@ -167,9 +171,10 @@ class ObjectRepository:
         return [_record(r) for r in rows]
 
     async def latest_public(self, limit: int = 40, local_only: bool = False) -> list[ObjectRecord]:
-        """Latest public objects, newest first."""
+        """Latest public objects, newest first, without those moderation keeps unlisted."""
         rows = await self._db.fetch_all(
             "SELECT * FROM objects WHERE deleted_at IS NULL AND public = 1"
+            f" AND {LISTED_OBJECT_SQL}"
             + (" AND local = 1" if local_only else "")
             + " ORDER BY id DESC LIMIT ?",
             (limit,),

@@ -10,6 +10,7 @@ from aiohttp import web
 from activitypub.signatures import verify_request
 from federation.errors import FederationError, NotAuthenticated, NotFound, PayloadTooLarge
 from federation.inbox import MAX_INBOX_BODY, InboxRequest, refusal_log_line
+from federation.transport import read_capped
 from node.documents import PAGE_SIZE, actor_document, collection_page, ordered_collection
 from node.node import Node
 from node.storage.actors import LocalActor
@@ -172,7 +173,7 @@ async def inbox_handler(request: web.Request) -> web.Response:
         await _local_actor(request)
     if request.content_length is not None and request.content_length > MAX_INBOX_BODY:
         raise PayloadTooLarge(f"body over the {MAX_INBOX_BODY} byte limit")
-    body = await request.content.read(MAX_INBOX_BODY + 1)
+    body = await read_capped(request.content, MAX_INBOX_BODY)
     inbox_request = InboxRequest(
         method=request.method,
         target=request.raw_path,

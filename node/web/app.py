@@ -57,7 +57,15 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     """The web application of a node. ``run_workers=False`` lets tests step the queue."""
-    from node.web import activitypub_routes, discovery, pages
+    from node.mastodon_api import routes as mastodon_routes
+    from node.web import (
+        activitypub_routes,
+        discovery,
+        moderation_routes,
+        pages,
+        participation_pages,
+        voting_pages,
+    )
 
     app = web.Application(
         middlewares=[cors, error_boundary],
@@ -74,6 +82,10 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     discovery.register(app)
     activitypub_routes.register(app)
     pages.register(app)
+    participation_pages.register(app)
+    moderation_routes.register(app)
+    voting_pages.register(app)
+    mastodon_routes.register(app)
     app.cleanup_ctx.append(_node_lifecycle)
     return app
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from node.runner import RunningNode, dev_config, free_port, start_node
+from tests.integration.fake_peer import FakeMastodon
 
 StartNode = Callable[..., Awaitable[RunningNode]]
+StartPeer = Callable[..., Awaitable[FakeMastodon]]
 
 
 @pytest.fixture
@@ -34,6 +36,22 @@ async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
     yield _start
     for node in reversed(running):
         await node.stop()
+
+
+@pytest.fixture
+async def start_peer() -> AsyncIterator[StartPeer]:
+    """Start Mastodon-like remote servers on loopback; all are stopped after the test."""
+    running: list[FakeMastodon] = []
+
+    async def _start(*, secure_mode: bool = False) -> FakeMastodon:
+        peer = FakeMastodon(secure_mode=secure_mode)
+        await peer.start()
+        running.append(peer)
+        return peer
+
+    yield _start
+    for peer in reversed(running):
+        await peer.stop()
 
 
 async def deliver(*nodes: RunningNode, rounds: int = 10) -> int:

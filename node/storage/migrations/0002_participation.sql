@@ -53,7 +53,7 @@ CREATE TABLE status_changes (
     actor TEXT NOT NULL,
     progress INTEGER,
     published TEXT NOT NULL,
-    UNIQUE (proposal_uri, status, published)
+    UNIQUE (proposal_uri, status, published, reason)
 );
 CREATE INDEX status_changes_proposal ON status_changes (proposal_uri, id);
 

@@ -1,0 +1,303 @@
+"""Inbox throughput: signed Create(Note) POSTs per second a node accepts, against a bare handler.
+
+Run: /tmp/venv/bin/python benchmarks/inbox_throughput.py
+
+The server under test runs in its own process, the load generator in this one,
+so they do not share an event loop. Two servers are measured in the same run
+with the same generator and the same kind of request:
+
+* ``bare``: an aiohttp app whose inbox handler only reads the body and answers 202;
+* ``node``: a real development node (``node.runner.start_node``, run_workers=False)
+  whose shared inbox runs the whole pipeline: JSON, the HTTP signature (verified
+  for every request; the sender's key is fetched once, then cached), JSON-LD
+  normalising, the inbox log and the Create handler storing the note.
+
+Requests are pre-signed (draft-cavage rsa-sha256, as Mastodon signs) before the
+timed phase, so the generator's own signing cost does not slow either server;
+each activity and note has a fresh id, so no request is a duplicate. The
+senders are Mastodon-shaped actors served by a small aiohttp app in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import multiprocessing
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from loopback import (
+    ACTIVITY_JSON,
+    activity_json,
+    machine_description,
+    mastodon_create_note,
+    person_document,
+    serve,
+    stop_after,
+)
+
+from activitypub.keys import KeyPair, generate_key_pair
+from activitypub.signatures import sign_request
+from node.runner import dev_config, free_port, start_node
+
+TARGET_RATIO = 0.40
+# Each script must end by itself within two minutes, whatever happens.
+HARD_LIMIT = 115.0
+
+
+@dataclass(frozen=True)
+class SignedPost:
+    """One inbox POST, body and headers ready to send."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass
+class LoadResult:
+    """What one timed phase of the generator saw."""
+
+    sent: int = 0
+    elapsed: float = 0.0
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def accepted_per_second(self) -> float:
+        """202 answers per second of wall time."""
+        return self.statuses[202] / self.elapsed if self.elapsed else 0.0
+
+
+async def _bare_inbox(request: web.Request) -> web.Response:
+    await request.read()
+    return web.json_response({"status": "accepted"}, status=202)
+
+
+def run_server(kind: str, port: int, data_dir: str, conn: Connection, profile: str | None) -> None:
+    """Child process: serve ``kind`` on ``port`` until told to stop, then report counts.
+
+    With ``profile`` the server runs under cProfile and writes its stats there.
+    """
+    serving = _serve_until_stopped(kind, port, Path(data_dir), conn)
+    if profile is None:
+        asyncio.run(serving)
+        return
+    with cProfile.Profile() as profiler:
+        asyncio.run(serving)
+    profiler.dump_stats(profile)
+
+
+async def _serve_until_stopped(kind: str, port: int, data_dir: Path, conn: Connection) -> None:
+    loop = asyncio.get_running_loop()
+    if kind == "bare":
+        app = web.Application(client_max_size=1024 * 1024 + 1)
+        app.router.add_post("/inbox", _bare_inbox)
+        runner = await serve(app, port)
+        conn.send("ready")
+        await loop.run_in_executor(None, conn.recv)
+        await runner.cleanup()
+        conn.send({})
+        return
+    running = await start_node(
+        data_dir, dev_config("benchmark", "Benchmark", port), run_workers=False
+    )
+    conn.send("ready")
+    await loop.run_in_executor(None, conn.recv)
+    db = running.node.db
+    counts = {
+        "stored_remote_notes": await db.fetch_value(
+            "SELECT COUNT(*) FROM objects WHERE local = 0 AND as_type = 'Note'"
+        ),
+        "inbox_log": await db.fetch_value("SELECT COUNT(*) FROM inbox_log"),
+    }
+    await running.stop()
+    conn.send(counts)
+
+
+def sender_app(base: str, senders: dict[str, KeyPair]) -> web.Application:
+    """The remote server of the senders: serves their actor documents."""
+
+    async def actor(request: web.Request) -> web.Response:
+        keys = senders.get(request.match_info["username"])
+        if keys is None:
+            raise web.HTTPNotFound()
+        name = request.match_info["username"]
+        return activity_json(person_document(base, name, keys.public_pem, shared_inbox=True))
+
+    app = web.Application()
+    app.router.add_get("/users/{username}", actor)
+    return app
+
+
+def presign(
+    inbox: str, base: str, senders: dict[str, KeyPair], numbers: range, run: str
+) -> list[SignedPost]:
+    """Signed Create(Note) POSTs to ``inbox``, one per status number, round-robin over senders."""
+    names = list(senders)
+    posts = []
+    for number in numbers:
+        name = names[number % len(names)]
+        actor = f"{base}/users/{name}"
+        activity = mastodon_create_note(
+            actor, number, f"Bericht {number} van {name} ({run}): de stoep is weer heel."
+        )
+        body = json.dumps(activity).encode("utf-8")
+        headers = sign_request(
+            method="POST",
+            url=inbox,
+            body=body,
+            key_id=f"{actor}#main-key",
+            private_key_pem=senders[name].private_pem,
+            content_type=ACTIVITY_JSON,
+        )
+        posts.append(SignedPost(body, headers))
+    return posts
+
+
+async def fire(
+    session: aiohttp.ClientSession,
+    inbox: str,
+    posts: list[SignedPost],
+    connections: int,
+    time_limit: float,
+) -> LoadResult:
+    """POST ``posts`` over ``connections`` concurrent connections; stop at ``time_limit``."""
+    result = LoadResult()
+    pending = iter(posts)
+    start = time.perf_counter()
+    deadline = start + time_limit
+
+    async def connection() -> None:
+        for post in pending:
+            if time.perf_counter() > deadline:
+                return
+            result.sent += 1
+            try:
+                async with session.post(inbox, data=post.body, headers=post.headers) as resp:
+                    text = await resp.text()
+                    result.statuses[resp.status] += 1
+                    if resp.status != 202 and len(result.errors) < 5:
+                        result.errors.append(f"{resp.status}: {text[:200]}")
+            except aiohttp.ClientError as exc:
+                result.statuses[0] += 1
+                if len(result.errors) < 5:
+                    result.errors.append(repr(exc))
+
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    result.elapsed = time.perf_counter() - start
+    return result
+
+
+async def measure(
+    kind: str,
+    args: argparse.Namespace,
+    base: str,
+    senders: dict[str, KeyPair],
+    session: aiohttp.ClientSession,
+) -> tuple[LoadResult, dict[str, Any]]:
+    """Start the ``kind`` server in a child process, warm it up, time it, stop it."""
+    port = free_port()
+    inbox = f"http://127.0.0.1:{port}/inbox"
+    warmup = presign(inbox, base, senders, range(args.warmup), f"{kind} warm-up")
+    timed = presign(inbox, base, senders, range(args.warmup, args.warmup + args.requests), kind)
+    with tempfile.TemporaryDirectory(prefix="samenspraak-inbox-bench-") as data_dir:
+        parent, child = multiprocessing.Pipe()
+        process = multiprocessing.get_context("spawn").Process(
+            daemon=True,
+            target=run_server,
+            args=(kind, port, str(Path(data_dir) / "node"), child, _profile_path(args, kind)),
+        )
+        process.start()
+        loop = asyncio.get_running_loop()
+        if await loop.run_in_executor(None, parent.recv) != "ready":
+            raise RuntimeError(f"the {kind} server did not start")
+        # One POST per sender first, so the node fetches each sender's key once.
+        await fire(session, inbox, warmup[: len(senders)], 1, args.time_limit)
+        await fire(session, inbox, warmup[len(senders) :], args.connections, args.time_limit)
+        result = await fire(session, inbox, timed, args.connections, args.time_limit)
+        parent.send("stop")
+        counts = await loop.run_in_executor(None, parent.recv)
+        process.join(timeout=30)
+    return result, counts
+
+
+def _profile_path(args: argparse.Namespace, kind: str) -> str | None:
+    return f"{args.profile}.{kind}.prof" if args.profile else None
+
+
+def report(kind: str, result: LoadResult, counts: dict[str, Any]) -> None:
+    """Print one server's figures."""
+    print(
+        f"{kind:>5}: {result.statuses[202]} of {result.sent} accepted (202) in "
+        f"{result.elapsed:.2f} s = {result.accepted_per_second:,.0f} activities/s"
+        + (f"; stored: {counts}" if counts else "")
+    )
+    others = {status: n for status, n in result.statuses.items() if status != 202}
+    if others:
+        print(f"       other answers: {others}; first: {result.errors}")
+
+
+async def main(args: argparse.Namespace) -> int:
+    """Measure the bare handler and the node with the same generator; print the ratio."""
+    stop_after(HARD_LIMIT)
+    for line in machine_description():
+        print(line)
+    sender_port = free_port()
+    base = f"http://127.0.0.1:{sender_port}"
+    senders = {f"sender{i}": generate_key_pair() for i in range(args.senders)}
+    sender_runner = await serve(sender_app(base, senders), sender_port)
+    print(
+        f"load: {args.requests} pre-signed Mastodon-shaped Create(Note) POSTs to /inbox, "
+        f"{args.connections} concurrent keep-alive connections, {args.senders} senders, "
+        f"after {args.warmup} warm-up POSTs"
+    )
+    connector = aiohttp.TCPConnector(limit=args.connections)
+    try:
+        async with aiohttp.ClientSession(connector=connector) as session:
+            bare, bare_counts = await measure("bare", args, base, senders, session)
+            report("bare", bare, bare_counts)
+            node, node_counts = await measure("node", args, base, senders, session)
+            report("node", node, node_counts)
+    finally:
+        await sender_runner.cleanup()
+    ratio = node.accepted_per_second / bare.accepted_per_second
+    verdict = "met" if ratio >= TARGET_RATIO else "missed"
+    print(f"ratio node/bare: {ratio:.1%} (target at least {TARGET_RATIO:.0%}: {verdict})")
+    complete = node.statuses[202] == node.sent and node_counts["stored_remote_notes"] == (
+        args.warmup + node.statuses[202]
+    )
+    if not complete:
+        print("not every POST was accepted and stored: see the answers above")
+    return 0 if complete else 1
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Command-line options; the defaults are the recorded configuration."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000, help="timed POSTs per server")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed POSTs per server")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument(
+        "--time-limit", type=float, default=40.0, help="seconds per timed phase at most"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="run each server under cProfile, writing PREFIX.bare.prof and PREFIX.node.prof",
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args(sys.argv[1:]))))

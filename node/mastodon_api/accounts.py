@@ -1,0 +1,138 @@
+"""Accounts: the caller's own, others by id or handle, their posts, relationships, follows."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation.errors import NotFound
+from federation.webfinger import parse_handle
+from node import social
+from node.mastodon_api.auth import optional_caller, require_caller
+from node.mastodon_api.common import account_uri, writer
+from node.mastodon_api.pagination import page_request, with_link_header
+from node.mastodon_api.params import Params
+from node.mastodon_api.state import CLIENT_API
+from node.web.app import NODE
+
+
+async def verify_credentials(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts/verify_credentials``: the caller's own account."""
+    caller = await require_caller(request, "read:accounts")
+    return web.json_response(await writer(request, caller).credential_account(caller.actor))
+
+
+async def known_actor(request: web.Request, acct: str) -> str | None:
+    """The id of a local or already known remote actor named by a handle."""
+    node = request.app[NODE]
+    handle = parse_handle(acct) if "@" in acct.lstrip("@") else (acct.lstrip("@"), node.urls.host)
+    if handle is None:
+        return None
+    name, host = handle
+    if host == node.urls.host.lower():
+        local = await node.actors.by_username(name)
+        return local.uri if local else None
+    remote = await node.actors.remote_actor_by_handle(name, host)
+    return remote.uri if remote else None
+
+
+async def lookup(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts/lookup?acct=``: an account by handle, without fetching."""
+    caller = await optional_caller(request)
+    acct = (await Params.of(request)).text("acct") or ""
+    uri = await known_actor(request, acct)
+    if uri is None:
+        raise NotFound("Record not found")
+    return web.json_response(await writer(request, caller).account(uri))
+
+
+async def show(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts/:id``."""
+    caller = await optional_caller(request)
+    return web.json_response(await writer(request, caller).account(await account_uri(request)))
+
+
+async def statuses(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts/:id/statuses``: an author's posts, newest first."""
+    caller = await optional_caller(request)
+    uri = await account_uri(request)
+    params = await Params.of(request)
+    if params.flag("pinned") or params.flag("only_media"):
+        return web.json_response([])
+    include_private = caller is not None and (
+        caller.actor.uri == uri
+        or (
+            (follow := await request.app[NODE].follows.follow_between(caller.actor.uri, uri))
+            is not None
+            and follow.state == "accepted"
+        )
+    )
+    records = await request.app[CLIENT_API].timelines.by_author(
+        uri, page_request(params), include_private=include_private
+    )
+    if params.flag("exclude_replies"):
+        records = [r for r in records if r.in_reply_to is None]
+    entities = writer(request, caller)
+    response = web.json_response([await entities.status(r) for r in records])
+    return with_link_header(request, response, [r.row_id for r in records])
+
+
+async def relationships(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts/relationships?id[]=``."""
+    caller = await require_caller(request, "read:follows")
+    api = request.app[CLIENT_API]
+    entities = writer(request, caller)
+    found = []
+    for value in (await Params.of(request)).texts("id"):
+        uri = await api.account_ids.uri_for(int(value)) if value.isdigit() else None
+        if uri is not None:
+            found.append(await entities.relationship(uri))
+    return web.json_response(found)
+
+
+async def follow(request: web.Request) -> web.Response:
+    """``POST /api/v1/accounts/:id/follow``: follow a person or a process, here or elsewhere."""
+    caller = await require_caller(request, "write:follows")
+    uri = await account_uri(request)
+    node = request.app[NODE]
+    existing = await node.follows.follow_between(caller.actor.uri, uri)
+    if existing is None or existing.state == "rejected":
+        await social.follow(node, caller.actor, uri)
+        # A remote actor's server notifies it; a local one hears of it here.
+        await request.app[CLIENT_API].notifications.notify("follow", uri, caller.actor.uri)
+    return web.json_response(await writer(request, caller).relationship(uri))
+
+
+async def unfollow(request: web.Request) -> web.Response:
+    """``POST /api/v1/accounts/:id/unfollow``."""
+    caller = await require_caller(request, "write:follows")
+    uri = await account_uri(request)
+    node = request.app[NODE]
+    if await node.follows.follow_between(caller.actor.uri, uri) is not None:
+        await social.unfollow(node, caller.actor, uri)
+    return web.json_response(await writer(request, caller).relationship(uri))
+
+
+async def follow_list(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts/:id/followers`` and ``/following``: accepted follows."""
+    caller = await optional_caller(request)
+    uri = await account_uri(request)
+    follows = request.app[NODE].follows
+    if request.path.endswith("/followers"):
+        others = await follows.followers_of(uri)
+    else:
+        others = await follows.following_of(uri)
+    entities = writer(request, caller)
+    return web.json_response([await entities.account(o) for o in others[:80]])
+
+
+def register(app: web.Application) -> None:
+    """Add the account routes."""
+    app.router.add_get("/api/v1/accounts/verify_credentials", verify_credentials)
+    app.router.add_get("/api/v1/accounts/lookup", lookup)
+    app.router.add_get("/api/v1/accounts/relationships", relationships)
+    app.router.add_get("/api/v1/accounts/{id}", show)
+    app.router.add_get("/api/v1/accounts/{id}/statuses", statuses)
+    app.router.add_get("/api/v1/accounts/{id}/followers", follow_list)
+    app.router.add_get("/api/v1/accounts/{id}/following", follow_list)
+    app.router.add_post("/api/v1/accounts/{id}/follow", follow)
+    app.router.add_post("/api/v1/accounts/{id}/unfollow", unfollow)

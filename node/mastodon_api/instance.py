@@ -1,0 +1,164 @@
+"""The instance endpoints (v1 and v2) and the default avatar and header images."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+from aiohttp import web
+
+from node.mastodon_api.serializers import AVATAR_PATH, HEADER_PATH
+from node.web.app import NODE, Handler
+from node.web.discovery import software_version
+
+# Mastodon.py and toot parse "X.Y.Z" to decide which endpoints exist; 4.3.0 is
+# the API level implemented here.
+MASTODON_COMPATIBILITY = "4.3.0"
+MAX_CHARACTERS = 5000
+POLL_LIMITS = {
+    "max_options": 4,
+    "max_characters_per_option": 50,
+    "min_expiration": 300,
+    "max_expiration": 2629746,
+}
+GREEN = (45, 106, 79)
+PALE_GREEN = (216, 243, 220)
+
+
+def compatible_version() -> str:
+    """The version string apps parse: Mastodon's API level, then ours."""
+    return f"{MASTODON_COMPATIBILITY} (compatible; Samenspraak {software_version()})"
+
+
+def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A one-colour PNG, so default images need no binary file in the repository."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def _counts(request: web.Request) -> tuple[int, int, int]:
+    db = request.app[NODE].db
+    users = await db.fetch_value("SELECT COUNT(*) FROM accounts")
+    posts = await db.fetch_value(
+        "SELECT COUNT(*) FROM objects WHERE local = 1 AND deleted_at IS NULL"
+    )
+    domains = await db.fetch_value("SELECT COUNT(DISTINCT domain) FROM remote_actors")
+    return int(users), int(posts), int(domains)
+
+
+def _streaming_url(base: str) -> str:
+    return (
+        "wss://" + base.removeprefix("https://")
+        if base.startswith("https://")
+        else ("ws://" + base.removeprefix("http://"))
+    )
+
+
+async def instance_v1(request: web.Request) -> web.Response:
+    """``GET /api/v1/instance``."""
+    node = request.app[NODE]
+    organisation = await node.organisation()
+    users, posts, domains = await _counts(request)
+    base = node.urls.base
+    return web.json_response(
+        {
+            "uri": node.urls.host,
+            "title": node.config.name,
+            "short_description": organisation.summary,
+            "description": organisation.summary,
+            "email": "",
+            "version": compatible_version(),
+            "urls": {"streaming_api": _streaming_url(base)},
+            "stats": {"user_count": users, "status_count": posts, "domain_count": domains},
+            "thumbnail": base + HEADER_PATH,
+            "languages": [node.config.language],
+            "registrations": False,
+            "approval_required": False,
+            "invites_enabled": False,
+            "configuration": _configuration(),
+            "contact_account": None,
+            "rules": [],
+        }
+    )
+
+
+def _configuration() -> dict[str, object]:
+    return {
+        "statuses": {
+            "max_characters": MAX_CHARACTERS,
+            "max_media_attachments": 0,
+            "characters_reserved_per_url": 23,
+        },
+        "media_attachments": {
+            "supported_mime_types": [],
+            "image_size_limit": 0,
+            "image_matrix_limit": 0,
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+        },
+        "polls": POLL_LIMITS,
+    }
+
+
+async def instance_v2(request: web.Request) -> web.Response:
+    """``GET /api/v2/instance``."""
+    node = request.app[NODE]
+    organisation = await node.organisation()
+    users, _, _ = await _counts(request)
+    base = node.urls.base
+    return web.json_response(
+        {
+            "domain": node.urls.host,
+            "title": node.config.name,
+            "version": compatible_version(),
+            "source_url": "https://samenspraak.nl/code",
+            "description": organisation.summary,
+            "usage": {"users": {"active_month": users}},
+            "thumbnail": {"url": base + HEADER_PATH, "blurhash": None, "versions": {}},
+            "icon": [],
+            "languages": [node.config.language],
+            "configuration": {
+                "urls": {"streaming": _streaming_url(base), "status": None},
+                "vapid": {"public_key": ""},
+                "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+                **_configuration(),
+                "translation": {"enabled": False},
+            },
+            "registrations": {"enabled": False, "approval_required": False, "message": None},
+            "api_versions": {"mastodon": 2},
+            "contact": {"email": "", "account": None},
+            "rules": [],
+        }
+    )
+
+
+def register(app: web.Application) -> None:
+    """Add the instance routes and the default images."""
+    # Mastodon.py asks with a trailing slash, toot without.
+    for path in ("/api/v1/instance", "/api/v1/instance/"):
+        app.router.add_get(path, instance_v1)
+    for path in ("/api/v2/instance", "/api/v2/instance/"):
+        app.router.add_get(path, instance_v2)
+    images = {AVATAR_PATH: solid_png(120, 120, GREEN), HEADER_PATH: solid_png(600, 200, PALE_GREEN)}
+    for path, image in images.items():
+        app.router.add_get(path, _serve_image(image))
+
+
+def _serve_image(image: bytes) -> Handler:
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(
+            body=image, content_type="image/png", headers={"Cache-Control": "max-age=86400"}
+        )
+
+    return serve

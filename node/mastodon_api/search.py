@@ -1,0 +1,103 @@
+"""``GET /api/v2/search``: accounts by handle (WebFinger when ``resolve``), posts by URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from federation.errors import FetchError
+from federation.social import ACTOR_TYPES
+from federation.webfinger import actor_id_for_handle, parse_handle
+from node.mastodon_api.accounts import known_actor
+from node.mastodon_api.auth import Caller, optional_caller, require_caller
+from node.mastodon_api.common import writer
+from node.mastodon_api.params import Params
+from node.node import Node
+from node.web.app import NODE
+
+SEARCH_LIMIT = 40
+
+
+async def _resolve_handle(node: Node, name: str, host: str) -> str | None:
+    try:
+        uri = await actor_id_for_handle(
+            node.transport,
+            await node.actors.instance_signer(),
+            name,
+            host,
+            scheme="http" if node.config.dev else "https",
+        )
+        return (await node.resolver.get(uri)).uri
+    except FetchError:
+        return None
+
+
+async def _by_url(node: Node, url: str, resolve: bool) -> tuple[str | None, str | None]:
+    """``(actor id, object id)`` of a URL known here, or fetched from its origin."""
+    if await node.objects.get_object(url) is not None:
+        return None, url
+    if await node.actors.by_uri(url) or await node.actors.remote_actor(url):
+        return url, None
+    if not resolve:
+        return None, None
+    try:
+        obj = await node.fetcher.fetch(url)
+        if obj.type in ACTOR_TYPES:
+            return (await node.resolver.get(url)).uri, None
+        if obj.attributed_to is not None:
+            await node.resolver.get(obj.attributed_to)
+        await node.objects.save_remote_object(obj)
+    except FetchError:
+        return None, None
+    return None, url
+
+
+async def search(request: web.Request) -> web.Response:
+    """Find accounts and posts; ``resolve=true`` (signed in) asks other servers."""
+    node = request.app[NODE]
+    params = await Params.of(request)
+    resolve = params.flag("resolve")
+    caller: Caller | None = (
+        await require_caller(request, "read:search") if resolve else await optional_caller(request)
+    )
+    query = (params.text("q") or "").strip()
+    kind = params.text("type")
+    account_uris: list[str] = []
+    object_uris: list[str] = []
+    if query.startswith(("https://", "http://")):
+        actor, obj = await _by_url(node, query, resolve)
+        account_uris += [actor] if actor else []
+        object_uris += [obj] if obj else []
+    elif (handle := parse_handle(query)) is not None:
+        found = await known_actor(request, query)
+        if found is None and resolve and handle[1] != node.urls.host.lower():
+            found = await _resolve_handle(node, *handle)
+        account_uris += [found] if found else []
+    elif query:
+        account_uris += await _local_accounts_matching(node, query.lstrip("@"))
+    entities = writer(request, caller)
+    result: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
+    if kind in (None, "accounts"):
+        result["accounts"] = [await entities.account(u) for u in account_uris]
+    if kind in (None, "statuses"):
+        for uri in object_uris:
+            record = await node.objects.record(uri)
+            if record is not None and record.deleted_at is None and record.public:
+                result["statuses"].append(await entities.status(record))
+    return web.json_response(result)
+
+
+async def _local_accounts_matching(node: Node, text: str) -> list[str]:
+    pattern = "%" + text.replace("%", "").replace("_", "") + "%"
+    rows = await node.db.fetch_all(
+        "SELECT uri FROM local_actors WHERE kind != 'instance'"
+        " AND (username LIKE ? OR display_name LIKE ?) ORDER BY id LIMIT ?",
+        (pattern, pattern, SEARCH_LIMIT),
+    )
+    return [r[0] for r in rows]
+
+
+def register(app: web.Application) -> None:
+    """Add the search route."""
+    app.router.add_get("/api/v2/search", search)

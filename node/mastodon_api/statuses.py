@@ -1,0 +1,261 @@
+"""Statuses: post (with replies, mentions and Idempotency-Key), read, delete, context,
+favourite (a support, for proposals) and boost."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from federation.errors import FetchError, NotFound, TooManyRequests, Unprocessable
+from federation.webfinger import actor_id_for_handle
+from moderation.sanitize import text_to_html
+from node import social
+from node.mastodon_api.auth import Caller, optional_caller, require_caller
+from node.mastodon_api.common import visible_record, writer
+from node.mastodon_api.instance import MAX_CHARACTERS
+from node.mastodon_api.params import Params
+from node.mastodon_api.state import CLIENT_API
+from node.node import Node
+from node.participation.supports import support, withdraw_support
+from node.storage.objects import ObjectRecord
+from node.web.app import NODE
+
+# @name or @name@host, not inside a word, an e-mail address or a URL path.
+MENTION = re.compile(r"(?<![\w@/.])@([\w.\-]+)(?:@([\w\-]+(?:\.[\w\-]+)*(?::\d+)?))?", re.ASCII)
+MAX_CONTEXT_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Mentioned:
+    """A handle in a post's text and the actor it names."""
+
+    text: str
+    uri: str
+    profile: str
+    name: str
+
+
+def limit(request: web.Request, action: str, caller: Caller) -> None:
+    """Spend one of the caller's ``action`` allowance, or refuse with 429."""
+    decision = request.app[CLIENT_API].limiter.hit(action, f"account:{caller.actor.id}")
+    if not decision.allowed:
+        raise TooManyRequests(f"Too many {action}s; try again later", decision.retry_after)
+
+
+async def _resolve_mention(node: Node, name: str, host: str | None) -> Mentioned | None:
+    own = node.urls.host.lower()
+    text = f"@{name}@{host}" if host else f"@{name}"
+    if host is None or host.lower() == own:
+        local = await node.actors.by_username(name)
+        if local is None:
+            return None
+        return Mentioned(text, local.uri, node.urls.profile_page(local.username), name)
+    remote = await node.actors.remote_actor_by_handle(name, host.lower())
+    if remote is None:
+        try:
+            uri = await actor_id_for_handle(
+                node.transport,
+                await node.actors.instance_signer(),
+                name,
+                host.lower(),
+                scheme="http" if node.config.dev else "https",
+            )
+            remote = await node.resolver.get(uri)
+        except FetchError:
+            return None
+    document = await node.actors.remote_document(remote.uri) or {}
+    profile = document.get("url") if isinstance(document.get("url"), str) else remote.uri
+    return Mentioned(text, remote.uri, str(profile), name)
+
+
+async def mentions_in(node: Node, text: str) -> list[Mentioned]:
+    """The actors a post's text mentions, resolved (through WebFinger when new)."""
+    found: dict[str, Mentioned] = {}
+    for match in MENTION.finditer(text):
+        mentioned = await _resolve_mention(node, match[1], match[2])
+        if mentioned is not None:
+            found.setdefault(mentioned.text, mentioned)
+    return list(found.values())
+
+
+def with_mention_links(html_text: str, mentions: list[Mentioned]) -> str:
+    """Turn mentioned handles into the links Mastodon writes for them."""
+    by_text = {m.text.lower(): m for m in mentions}
+
+    def link(match: re.Match[str]) -> str:
+        mentioned = by_text.get(match[0].lower())
+        if mentioned is None:
+            return match[0]
+        return (
+            f'<span class="h-card"><a href="{mentioned.profile}" class="u-url mention">'
+            f"@<span>{mentioned.name}</span></a></span>"
+        )
+
+    return MENTION.sub(link, html_text)
+
+
+async def create(request: web.Request) -> web.Response:
+    """``POST /api/v1/statuses``."""
+    caller = await require_caller(request, "write:statuses")
+    node = request.app[NODE]
+    api = request.app[CLIENT_API]
+    params = await Params.of(request)
+    key = request.headers.get("Idempotency-Key")
+    if key:
+        earlier = await api.idempotency.earlier(caller.actor.id, key)
+        record = await node.objects.record(earlier) if earlier else None
+        if record is not None:
+            return web.json_response(await writer(request, caller).status(record))
+    text = (params.text("status") or "").strip()
+    if params.section("poll") is not None:
+        raise Unprocessable(
+            "Validation failed: polls are opened by processes when a proposal goes to the"
+            " vote; a post cannot carry one"
+        )
+    if not text:
+        raise Unprocessable("Validation failed: Text can't be blank")
+    if len(text) > MAX_CHARACTERS:
+        raise Unprocessable(f"Validation failed: Text is over {MAX_CHARACTERS} characters")
+    visibility = params.text("visibility") or "public"
+    if visibility not in ("public", "unlisted", "private"):
+        raise Unprocessable(
+            f"Validation failed: visibility {visibility!r} is not supported here;"
+            " use public, unlisted or private"
+        )
+    parent = None
+    reply_id = params.text("in_reply_to_id")
+    if reply_id:
+        parent = await visible_record(request, caller, int(reply_id) if reply_id.isdigit() else 0)
+    limit(request, "post", caller)
+    mentions = await mentions_in(node, text)
+    extra: dict[str, object] = {}
+    spoiler = (params.text("spoiler_text") or "").strip()
+    if params.flag("sensitive") or spoiler:
+        extra = {"sensitive": True, "summary": spoiler}
+    note = await social.post_note(
+        node,
+        caller.actor,
+        with_mention_links(text_to_html(text), mentions),
+        in_reply_to=parent.uri if parent else None,
+        mentions=[m.uri for m in mentions],
+        extra=extra,
+        public=visibility != "private",
+    )
+    # Local recipients hear of it here; remote ones from their own inbox.
+    addressed = {m.uri for m in mentions}
+    if parent is not None and parent.attributed_to:
+        addressed.add(parent.attributed_to)
+    for recipient in sorted(addressed):
+        await api.notifications.notify("mention", recipient, caller.actor.uri, note["id"])
+    if key:
+        await api.idempotency.remember(caller.actor.id, key, note["id"])
+    record = await node.objects.record(note["id"])
+    assert record is not None
+    return web.json_response(await writer(request, caller).status(record))
+
+
+async def show(request: web.Request) -> web.Response:
+    """``GET /api/v1/statuses/:id``."""
+    caller = await optional_caller(request)
+    record = await visible_record(request, caller)
+    return web.json_response(await writer(request, caller).status(record))
+
+
+async def delete(request: web.Request) -> web.Response:
+    """``DELETE /api/v1/statuses/:id``: delete one's own post; answer with it, text included."""
+    caller = await require_caller(request, "write:statuses")
+    record = await visible_record(request, caller)
+    if record.attributed_to != caller.actor.uri:
+        raise NotFound("Record not found")
+    entity = await writer(request, caller).status(record)
+    await social.delete_note(request.app[NODE], caller.actor, record.uri)
+    return web.json_response(entity)
+
+
+async def context(request: web.Request) -> web.Response:
+    """``GET /api/v1/statuses/:id/context``: ancestors (oldest first) and descendants."""
+    caller = await optional_caller(request)
+    node = request.app[NODE]
+    record = await visible_record(request, caller)
+    ancestors: list[ObjectRecord] = []
+    current = record
+    while current.in_reply_to and len(ancestors) < MAX_CONTEXT_DEPTH:
+        parent = await node.objects.record(current.in_reply_to)
+        if parent is None or parent.deleted_at is not None:
+            break
+        ancestors.insert(0, parent)
+        current = parent
+    descendants: list[ObjectRecord] = []
+    queue = [record.uri]
+    while queue and len(descendants) < 4 * MAX_CONTEXT_DEPTH:
+        replies = [r for r in await node.objects.replies_to(queue.pop(0)) if r.deleted_at is None]
+        descendants += replies
+        queue += [r.uri for r in replies]
+    entities = writer(request, caller)
+    return web.json_response(
+        {
+            "ancestors": [await entities.status(r) for r in ancestors],
+            "descendants": [await entities.status(r) for r in descendants],
+        }
+    )
+
+
+async def favourite(request: web.Request) -> web.Response:
+    """``POST /api/v1/statuses/:id/favourite``: a like, or a support of a proposal."""
+    caller = await require_caller(request, "write:favourites")
+    node = request.app[NODE]
+    record = await visible_record(request, caller)
+    if caller.actor.uri not in await node.reactions.likes_of(record.uri):
+        limit(request, "support", caller)
+        if await node.participation.get_proposal(record.uri) is not None:
+            await support(node, caller.actor, record.uri)
+        else:
+            await social.like(node, caller.actor, record.uri)
+        if record.attributed_to:
+            await request.app[CLIENT_API].notifications.notify(
+                "favourite", record.attributed_to, caller.actor.uri, record.uri
+            )
+    return web.json_response(await writer(request, caller).status(record))
+
+
+async def unfavourite(request: web.Request) -> web.Response:
+    """``POST /api/v1/statuses/:id/unfavourite``: undo a like or withdraw a support."""
+    caller = await require_caller(request, "write:favourites")
+    node = request.app[NODE]
+    record = await visible_record(request, caller)
+    if caller.actor.uri in await node.reactions.likes_of(record.uri):
+        if await node.participation.get_proposal(record.uri) is not None:
+            await withdraw_support(node, caller.actor, record.uri)
+        else:
+            await social.unlike(node, caller.actor, record.uri)
+    return web.json_response(await writer(request, caller).status(record))
+
+
+async def reblog(request: web.Request) -> web.Response:
+    """``POST /api/v1/statuses/:id/reblog``: boost a public post to one's followers."""
+    caller = await require_caller(request, "write:statuses")
+    node = request.app[NODE]
+    record = await visible_record(request, caller)
+    if not record.public:
+        raise Unprocessable("Followers-only posts cannot be boosted")
+    if caller.actor.uri not in await node.reactions.announces_of(record.uri):
+        limit(request, "post", caller)
+        await social.announce(node, caller.actor, record.uri)
+        if record.attributed_to:
+            await request.app[CLIENT_API].notifications.notify(
+                "reblog", record.attributed_to, caller.actor.uri, record.uri
+            )
+    return web.json_response(await writer(request, caller).reblog(record, caller.actor.uri))
+
+
+def register(app: web.Application) -> None:
+    """Add the status routes."""
+    app.router.add_post("/api/v1/statuses", create)
+    app.router.add_get("/api/v1/statuses/{id}", show)
+    app.router.add_delete("/api/v1/statuses/{id}", delete)
+    app.router.add_get("/api/v1/statuses/{id}/context", context)
+    app.router.add_post("/api/v1/statuses/{id}/favourite", favourite)
+    app.router.add_post("/api/v1/statuses/{id}/unfavourite", unfavourite)
+    app.router.add_post("/api/v1/statuses/{id}/reblog", reblog)

@@ -1,0 +1,1 @@
+"""The participation domain: processes, proposals, comments, supports and decisions."""

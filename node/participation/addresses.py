@@ -1,0 +1,229 @@
+"""The municipal address register: reading the CSV extract and looking addresses up.
+
+The extract is semicolon-separated UTF-8 with the columns
+``postcode;huisnummer;huisletter;huisnummertoevoeging;straatnaam;woonplaats;wijk``.
+Postcodes are normalised (``9713xt``, ``9713 XT`` and ``9713XT`` are one
+postcode); house letters are kept lower-case and additions upper-case, so
+``12A`` and ``12a`` are the same home.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from node.storage.database import Database, Row
+
+COLUMNS = (
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "straatnaam",
+    "woonplaats",
+    "wijk",
+)
+POSTCODE_PATTERN = re.compile(r"^\s*([1-9]\d{3})\s*([A-Za-z]{2})\s*$")
+# 12, 12a, 12 A, 12-1, 12a-2, 12 bis: number, an optional single letter, an
+# optional addition after a dash or a space.
+HOUSE_NUMBER_PATTERN = re.compile(
+    r"^\s*(\d{1,5})\s*([A-Za-z](?![A-Za-z0-9]))?\s*(?:[-\s]\s*([A-Za-z0-9]{1,4}))?\s*$"
+)
+MAX_REPORTED_PROBLEMS = 20
+
+
+class AddressError(ValueError):
+    """A postcode or house number that cannot be read."""
+
+
+class RegisterImportError(ValueError):
+    """An extract with bad rows; nothing of it was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = problems[:MAX_REPORTED_PROBLEMS]
+        more = len(problems) - len(shown)
+        suffix = f"\n  ... and {more} more" if more else ""
+        super().__init__(
+            f"{len(problems)} bad row(s), nothing imported:\n  " + "\n  ".join(shown) + suffix
+        )
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class HouseNumber:
+    """A house number with its letter and addition, as Dutch addresses have them."""
+
+    number: int
+    letter: str = ""
+    addition: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.number}{self.letter}" + (f"-{self.addition}" if self.addition else "")
+
+
+@dataclass(frozen=True)
+class Address:
+    """One home in the register."""
+
+    postcode: str
+    house: HouseNumber
+    street: str
+    city: str
+    wijk: str
+
+    @property
+    def key(self) -> str:
+        """The home as one string, e.g. ``9713XT 12a-1``: what verification counts per."""
+        return address_key(self.postcode, self.house)
+
+    @property
+    def postcode_area(self) -> str:
+        """The four digits of the postcode: the only part an attestation publishes."""
+        return self.postcode[:4]
+
+
+def address_key(postcode: str, house: HouseNumber) -> str:
+    """A normalised postcode and house number as one string."""
+    return f"{postcode} {house}"
+
+
+def normalise_postcode(text: str) -> str:
+    """``9713 xt`` → ``9713XT``; raise AddressError for anything that is not a Dutch postcode."""
+    match = POSTCODE_PATTERN.match(text or "")
+    if not match:
+        raise AddressError(f"{text!r} is not a Dutch postcode (four digits and two letters)")
+    return f"{match[1]}{match[2].upper()}"
+
+
+def parse_house_number(text: str) -> HouseNumber:
+    """``12``, ``12a``, ``12 A``, ``12-1``, ``12a-2`` → a HouseNumber; raise AddressError."""
+    match = HOUSE_NUMBER_PATTERN.match(text or "")
+    if not match or int(match[1]) == 0:
+        raise AddressError(f"{text!r} is not a house number such as 12, 12a or 12-1")
+    return HouseNumber(int(match[1]), (match[2] or "").lower(), (match[3] or "").upper())
+
+
+def parse_register(text: str) -> list[Address]:
+    """Read a register extract; raise RegisterImportError naming every bad line."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
+    header = next(reader, None)
+    if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
+        raise RegisterImportError([f"line 1: the header must be {';'.join(COLUMNS)}"])
+    problems: list[str] = []
+    addresses: list[Address] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(COLUMNS):
+            problems.append(f"line {line}: {len(row)} columns, expected {len(COLUMNS)}")
+            continue
+        postcode, number, letter, addition, street, city, wijk = (c.strip() for c in row)
+        try:
+            address = Address(
+                postcode=normalise_postcode(postcode),
+                house=_house_from_columns(number, letter, addition),
+                street=street,
+                city=city,
+                wijk=wijk,
+            )
+        except AddressError as exc:
+            problems.append(f"line {line}: {exc}")
+            continue
+        missing = [n for n, v in (("straatnaam", street), ("wijk", wijk)) if not v]
+        if missing:
+            problems.append(f"line {line}: empty {' and '.join(missing)}")
+            continue
+        if address.key in seen:
+            problems.append(f"line {line}: {address.key} is already on line {seen[address.key]}")
+            continue
+        seen[address.key] = line
+        addresses.append(address)
+    if problems:
+        raise RegisterImportError(problems)
+    return addresses
+
+
+def _house_from_columns(number: str, letter: str, addition: str) -> HouseNumber:
+    if not number.isdigit() or int(number) == 0:
+        raise AddressError(f"huisnummer {number!r} is not a positive whole number")
+    if letter and not (len(letter) == 1 and letter.isalpha()):
+        raise AddressError(f"huisletter {letter!r} must be a single letter")
+    if addition and not addition.isalnum():
+        raise AddressError(f"huisnummertoevoeging {addition!r} must be letters or digits")
+    return HouseNumber(int(number), letter.lower(), addition.upper())
+
+
+def _address(row: Row) -> Address:
+    return Address(
+        postcode=row["postcode"],
+        house=HouseNumber(row["house_number"], row["house_letter"], row["addition"]),
+        street=row["street"],
+        city=row["city"],
+        wijk=row["wijk"],
+    )
+
+
+class AddressRegister:
+    """The register over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def replace_all(self, addresses: list[Address]) -> int:
+        """Replace the whole register with a new extract, in one transaction."""
+        async with self._db.transaction():
+            await self._db.execute("DELETE FROM addresses")
+            await self._db.executemany(
+                "INSERT INTO addresses (postcode, house_number, house_letter, addition, street,"
+                " city, wijk) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        a.postcode,
+                        a.house.number,
+                        a.house.letter,
+                        a.house.addition,
+                        a.street,
+                        a.city,
+                        a.wijk,
+                    )
+                    for a in addresses
+                ],
+            )
+        return len(addresses)
+
+    async def find(self, postcode: str, house: HouseNumber) -> Address | None:
+        """The home at a normalised postcode and house number, if the register has it."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM addresses WHERE postcode = ? AND house_number = ?"
+            " AND house_letter = ? AND addition = ?",
+            (postcode, house.number, house.letter, house.addition),
+        )
+        return _address(row) if row else None
+
+    async def area_name(self, postcode_area: str) -> str | None:
+        """The wijk of a four-digit postcode area, when the register knows it."""
+        return await self._db.fetch_value(
+            "SELECT wijk FROM addresses WHERE substr(postcode, 1, 4) = ?"
+            " GROUP BY wijk ORDER BY count(*) DESC LIMIT 1",
+            (postcode_area,),
+        )
+
+    async def count(self) -> int:
+        """How many homes the register holds."""
+        return await self._db.fetch_value("SELECT count(*) FROM addresses")
+
+
+async def import_register(db: Database, path: Path) -> int:
+    """Import an extract file, replacing the register; return how many homes it holds."""
+    raw = await asyncio.to_thread(path.read_bytes)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegisterImportError([f"{path} is not UTF-8: {exc}"]) from exc
+    return await AddressRegister(db).replace_all(parse_register(text))

@@ -1,0 +1,353 @@
+"""Budget ballots: each eligible person picks proposals that fit the process's budget.
+
+When the ballot opens, the proposals with a cost that are still in the
+running are put on it, in the order they were submitted. A ``BudgetBallot``
+(sent in a ``Create`` to the process, or cast on this node) is refused with
+its reason when a pick is not on the ballot, there are fewer than ``minPicks``
+or more than ``maxPicks`` picks, or together they cost more than the budget.
+A later ballot from the same person replaces the earlier one until the ballot
+closes; then the process publishes the ``budgetResult`` (rule in tally.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import schemas
+from activitypub.vocabulary import PUBLIC
+from federation.errors import NotFound, Unprocessable
+from node.clock import iso, iso_now, utc_now
+from node.documents import actor_document
+from node.participation.models import Budget, Process
+from node.participation.processes import set_phase
+from node.participation.tally import Allocation, BallotEntry, allocate_budget, cents, count_picks
+from node.participation.voting import SentVotes, parse_moment
+from node.storage.actors import LocalActor
+from node.storage.database import Database, Row
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+# Proposals in these states are no longer in the running for money.
+OFF_BALLOT_STATUSES = frozenset({"withdrawn", "rejected"})
+
+
+@dataclass(frozen=True)
+class BudgetRound:
+    """The ballot window of a budget process."""
+
+    process_uri: str
+    opened_at: str
+    end_time: str
+    closed_at: str | None
+
+    def refusal(self) -> str | None:
+        """Why no ballot can be taken now, or None while the ballot is open."""
+        if self.closed_at is not None:
+            return f"the budget ballot closed at {self.closed_at}"
+        if utc_now() >= parse_moment(self.end_time):
+            return f"the budget ballot ended at {self.end_time}"
+        return None
+
+
+def money(amount: float, currency: str) -> str:
+    """An amount for people: ``EUR 7,800`` or ``EUR 12.50``."""
+    whole = cents(amount) % 100 == 0
+    return f"{currency} {amount:,.0f}" if whole else f"{currency} {amount:,.2f}"
+
+
+def ballot_problem(
+    picks: Sequence[str], entries: Mapping[str, BallotEntry], budget: Budget
+) -> str | None:
+    """Why a ballot is invalid, or None: every check that JSON Schema cannot make."""
+    if len(set(picks)) != len(picks):
+        return "a proposal is picked more than once"
+    unknown = [p for p in picks if p not in entries]
+    if unknown:
+        return f"{unknown[0]} is not a proposal on this ballot"
+    if len(picks) < budget.min_picks:
+        return f"{len(picks)} pick(s) is too few: pick at least {budget.min_picks}"
+    if len(picks) > budget.max_picks:
+        return f"{len(picks)} picks is too many: pick at most {budget.max_picks}"
+    total = sum(cents(entries[p].cost) for p in picks)
+    if total > cents(budget.amount):
+        return (
+            f"the picks cost {money(total / 100, budget.currency)} together, over the budget of"
+            f" {money(budget.amount, budget.currency)}"
+        )
+    return None
+
+
+def _round(row: Row) -> BudgetRound:
+    return BudgetRound(row["process_uri"], row["opened_at"], row["end_time"], row["closed_at"])
+
+
+class BallotStore:
+    """Budget rounds, the proposals on them and the ballots cast, over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open_round(
+        self, budget_round: BudgetRound, entries: list[BallotEntry], currency: str
+    ) -> None:
+        """Record an opened ballot and the proposals on it."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO budget_rounds (process_uri, opened_at, end_time) VALUES (?, ?, ?)",
+                (budget_round.process_uri, budget_round.opened_at, budget_round.end_time),
+            )
+            await self._db.executemany(
+                "INSERT INTO ballot_items (process_uri, proposal_uri, cost, currency, position)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (budget_round.process_uri, e.proposal, e.cost, currency, e.position)
+                    for e in entries
+                ],
+            )
+
+    async def budget_round(self, process_uri: str) -> BudgetRound | None:
+        """The ballot of a process, if opened."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM budget_rounds WHERE process_uri = ?", (process_uri,)
+        )
+        return _round(row) if row else None
+
+    async def entries(self, process_uri: str) -> list[BallotEntry]:
+        """The proposals on a ballot, in ballot order."""
+        rows = await self._db.fetch_all(
+            "SELECT proposal_uri, cost, position FROM ballot_items WHERE process_uri = ?"
+            " ORDER BY position",
+            (process_uri,),
+        )
+        return [BallotEntry(r["proposal_uri"], r["cost"], r["position"]) for r in rows]
+
+    async def put_ballot(
+        self, process_uri: str, voter: str, ballot_id: str, picks: Sequence[str]
+    ) -> None:
+        """Store a voter's ballot, replacing an earlier one."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "DELETE FROM ballots WHERE process_uri = ? AND voter = ?", (process_uri, voter)
+            )
+            await self._db.execute(
+                "INSERT INTO ballots (process_uri, voter, ballot_id, cast_at) VALUES (?, ?, ?, ?)",
+                (process_uri, voter, ballot_id, iso_now()),
+            )
+            await self._db.executemany(
+                "INSERT INTO ballot_picks (process_uri, voter, proposal_uri) VALUES (?, ?, ?)",
+                [(process_uri, voter, p) for p in picks],
+            )
+
+    async def all_picks(self, process_uri: str) -> list[list[str]]:
+        """The picks of every ballot, without who cast them."""
+        rows = await self._db.fetch_all(
+            "SELECT b.voter, p.proposal_uri FROM ballots b LEFT JOIN ballot_picks p"
+            " ON p.process_uri = b.process_uri AND p.voter = b.voter WHERE b.process_uri = ?"
+            " ORDER BY b.voter",
+            (process_uri,),
+        )
+        ballots: dict[str, list[str]] = {}
+        for r in rows:
+            picks = ballots.setdefault(r["voter"], [])
+            if r["proposal_uri"] is not None:
+                picks.append(r["proposal_uri"])
+        return list(ballots.values())
+
+    async def picks_of(self, process_uri: str, voter: str) -> list[str]:
+        """One voter's current picks, to show them their own ballot."""
+        rows = await self._db.fetch_all(
+            "SELECT proposal_uri FROM ballot_picks WHERE process_uri = ? AND voter = ?",
+            (process_uri, voter),
+        )
+        return [r["proposal_uri"] for r in rows]
+
+    async def close(self, process_uri: str, at: str) -> bool:
+        """Close an open ballot; False when it was closed already."""
+        count = await self._db.execute_rowcount(
+            "UPDATE budget_rounds SET closed_at = ? WHERE process_uri = ? AND closed_at IS NULL",
+            (at, process_uri),
+        )
+        return count == 1
+
+
+async def _local_budget_process(node: Node, process_uri: str) -> tuple[Process, Budget]:
+    process = await node.participation.get_process(process_uri)
+    if process is None or not process.local:
+        raise NotFound(f"no process {process_uri} on this node")
+    if process.budget is None:
+        raise Unprocessable(f"{process.title} has no budget to divide")
+    return process, process.budget
+
+
+async def open_budget_ballot(node: Node, process_uri: str, end_time: str) -> list[BallotEntry]:
+    """Open the budget ballot of a local process in its voting phase; return what is on it."""
+    process, budget = await _local_budget_process(node, process_uri)
+    if process.current_phase != "voting":
+        raise Unprocessable(
+            f"{process.title} is in its {process.current_phase} phase; the ballot opens only in"
+            " the voting phase"
+        )
+    store = BallotStore(node.db)
+    if await store.budget_round(process.uri) is not None:
+        raise Unprocessable(f"the budget ballot of {process.title} has already been opened")
+    if parse_moment(end_time) <= utc_now():
+        raise Unprocessable(f"the ballot must end in the future, not at {end_time}")
+    proposals = [
+        p
+        for p in await node.participation.proposals_of(process.uri)
+        if p.cost is not None and p.status not in OFF_BALLOT_STATUSES
+    ]
+    if not proposals:
+        raise Unprocessable(f"{process.title} has no proposals with a cost to put on a ballot")
+    entries = [
+        BallotEntry(p.uri, p.cost.amount, i) for i, p in enumerate(proposals) if p.cost is not None
+    ]
+    await store.open_round(
+        BudgetRound(process.uri, iso_now(), iso(parse_moment(end_time)), None),
+        entries,
+        budget.currency,
+    )
+    return entries
+
+
+async def record_ballot(
+    node: Node, process_uri: str, voter: str, picks: Sequence[str], ballot_id: str
+) -> None:
+    """Store a ballot for a local process, or refuse it (Unprocessable) storing nothing."""
+    process, budget = await _local_budget_process(node, process_uri)
+    store = BallotStore(node.db)
+    budget_round = await store.budget_round(process.uri)
+    if budget_round is None:
+        reason: str | None = f"the budget ballot of {process.title} has not been opened"
+    else:
+        reason = budget_round.refusal()
+    if reason is None and process.current_phase != "voting":
+        reason = (
+            f"{process.title} is in its {process.current_phase} phase; ballots are taken only"
+            " in the voting phase"
+        )
+    if reason is None:
+        entries = {e.proposal: e for e in await store.entries(process.uri)}
+        reason = ballot_problem(picks, entries, budget)
+    if reason is None:
+        reason = await node.eligibility(process, voter)
+    if reason is not None:
+        raise Unprocessable(f"ballot refused: {reason}")
+    await store.put_ballot(process.uri, voter, ballot_id, picks)
+
+
+async def cast_ballot(node: Node, voter: LocalActor, process_uri: str, picks: list[str]) -> str:
+    """A local account casts a ballot: stored here when the process is ours, otherwise sent
+    to the process in a Create. Returns the ballot's id."""
+    await node.guard.check(voter.uri, "vote")
+    ballot_id = node.urls.new_object()
+    if await node.actors.is_local(process_uri):
+        await record_ballot(node, process_uri, voter.uri, picks, ballot_id)
+        return ballot_id
+    ballot = {
+        "id": ballot_id,
+        "type": "BudgetBallot",
+        "attributedTo": voter.uri,
+        "process": process_uri,
+        "to": [process_uri],
+        "picks": picks,
+        "published": iso_now(),
+    }
+
+    async def remember() -> None:
+        await SentVotes(node.db).sent(ballot_id, voter.uri, process_uri, json.dumps(picks))
+
+    await node.outbox.send(
+        voter.uri,
+        {"id": f"{ballot_id}/activity", "type": "Create", "object": ballot, "to": [process_uri]},
+        [process_uri],
+        local_write=remember,
+        personal_inboxes=True,
+    )
+    return ballot_id
+
+
+def recount_url(process: Process) -> str:
+    """The open-data export of a budget process's tallies."""
+    return f"{process.uri}/budget-result.csv"
+
+
+async def budget_allocations(node: Node, process: Process) -> tuple[list[Allocation], int]:
+    """The allocation by the current ballots, and how many ballots there are."""
+    store = BallotStore(node.db)
+    entries = await store.entries(process.uri)
+    ballots = await store.all_picks(process.uri)
+    budget = process.budget
+    assert budget is not None
+    return allocate_budget(budget.amount, entries, count_picks(entries, ballots)), len(ballots)
+
+
+def budget_result(
+    process: Process, allocations: list[Allocation], voters: int, closed_at: str
+) -> dict[str, Any]:
+    """The ``budgetResult`` of a process (schema ``result``)."""
+    budget = process.budget
+    assert budget is not None
+    return {
+        "type": "BudgetResult",
+        "allocations": [
+            {
+                "proposal": a.proposal,
+                "votes": a.votes,
+                "cost": {"type": "MonetaryAmount", "amount": a.cost, "currency": budget.currency},
+                "selected": a.selected,
+            }
+            for a in allocations
+        ],
+        "votersCount": voters,
+        "eligibleCount": max(process.electorate_size, voters),
+        "closedAt": closed_at,
+        "recount": recount_url(process),
+    }
+
+
+async def close_budget(node: Node, process_uri: str) -> dict[str, Any]:
+    """Close the ballot and publish the result: an Update of the process with its
+    ``budgetResult``, signed by the process actor. The process moves to its closed phase."""
+    process, _ = await _local_budget_process(node, process_uri)
+    store = BallotStore(node.db)
+    budget_round = await store.budget_round(process.uri)
+    if budget_round is None:
+        raise Unprocessable(f"the budget ballot of {process.title} has not been opened")
+    if budget_round.closed_at is not None:
+        raise Unprocessable(f"the budget ballot closed at {budget_round.closed_at}")
+    closed_at = iso_now()
+    followers = node.urls.followers(process.slug)
+    async with node.db.transaction():
+        await store.close(process.uri, closed_at)
+        if process.current_phase != "closed":
+            process = await set_phase(node, process, "closed")
+        allocations, voters = await budget_allocations(node, process)
+        actor = await node.actors.by_uri(process.uri)
+        assert actor is not None
+        properties = dict(actor.properties)
+        properties["activitypub"] = {
+            **properties.get("activitypub", {}),
+            "budgetResult": budget_result(process, allocations, voters, closed_at),
+        }
+        document = actor_document(replace(actor, properties=properties), node.urls)
+        problems = schemas.validate("result", document)
+        if problems:
+            raise RuntimeError(f"the budget result is invalid: {problems}")
+        await node.actors.update_local(process.uri, properties=properties)
+        await node.outbox.send(
+            process.uri,
+            {
+                "id": node.outbox.new_activity_id(),
+                "type": "Update",
+                "object": {k: v for k, v in document.items() if k != "@context"},
+                "to": [PUBLIC],
+                "cc": [followers],
+            },
+            [followers],
+        )
+    return document

@@ -1,0 +1,244 @@
+"""The organiser's commands: ``samenspraak process create|phase|close|list`` and
+``samenspraak proposal status``.
+
+Arguments are read here into domain values; every wrong one is refused with a
+one-line ``ConfigError`` (exit status 2). Phase and status changes are queued
+for federation and go out when the node serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from federation.errors import FederationError
+from node.config import ConfigError, load_config
+from node.node import Node, open_node
+from node.participation.models import (
+    ARCHETYPES,
+    DEFAULT_VOTING_OPTIONS,
+    ELIGIBILITIES,
+    PHASE_NAMES,
+    Budget,
+    Phase,
+)
+from node.participation.processes import create_process, local_process, set_phase
+from node.participation.status import STATUSES
+from node.participation.trail import change_status
+
+DEFAULT_WEEKS = {"proposing": 6, "supporting": 4, "voting": 2}
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add the ``process`` and ``proposal`` subcommands to the ``samenspraak`` parser."""
+    process = sub.add_parser("process", help="run participatory processes")
+    actions = process.add_subparsers(dest="process_command", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="open a new process")
+    create.add_argument("directory", type=Path)
+    create.add_argument("--slug", required=True, help="short name in addresses, e.g. groen")
+    create.add_argument("--title", required=True)
+    create.add_argument("--summary", default="")
+    create.add_argument("--archetype", required=True, help=" | ".join(ARCHETYPES))
+    create.add_argument("--eligibility", default="open", help=" | ".join(ELIGIBILITIES))
+    create.add_argument("--threshold", required=True, help="supports needed: 25, or 5%%")
+    create.add_argument("--electorate", default="0", help="how many people may take part")
+    create.add_argument("--budget", default=None, help="amount to divide (decide processes)")
+    create.add_argument("--currency", default="EUR")
+    create.add_argument("--min-picks", default="1")
+    create.add_argument("--max-picks", default="3")
+    create.add_argument(
+        "--phases",
+        default=None,
+        help="proposing=2026-11-01..2026-12-15,supporting=...,voting=...",
+    )
+    create.add_argument(
+        "--voting-options", default=None, help="comma-separated, e.g. voor,tegen,onthouding"
+    )
+    phase = actions.add_parser("phase", help="move a process to another phase")
+    phase.add_argument("directory", type=Path)
+    phase.add_argument("slug")
+    phase.add_argument("phase", help=" | ".join(PHASE_NAMES))
+    close = actions.add_parser("close", help="close a process")
+    close.add_argument("directory", type=Path)
+    close.add_argument("slug")
+    listing = actions.add_parser("list", help="list the processes of a node")
+    listing.add_argument("directory", type=Path)
+
+    proposal = sub.add_parser("proposal", help="decide on proposals")
+    proposal_actions = proposal.add_subparsers(
+        dest="proposal_command", required=True, metavar="ACTION"
+    )
+    status = proposal_actions.add_parser("status", help="give a proposal a new status")
+    status.add_argument("directory", type=Path)
+    status.add_argument("proposal", help="the proposal's id (URL)")
+    status.add_argument("status", help=" | ".join(STATUSES))
+    status.add_argument("--reason", required=True, help="why, in plain words; it is published")
+    status.add_argument("--progress", default=None, help="percentage done, with in_progress")
+    status.add_argument(
+        "--by", default=None, help="the account deciding (default: the organisation)"
+    )
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Run a ``process`` or ``proposal`` subcommand."""
+    node = await open_node(args.directory, load_config(args.directory))
+    try:
+        if args.command == "process":
+            return await _process(node, args)
+        return await _proposal_status(node, args)
+    except FederationError as exc:
+        raise ConfigError(exc.message) from exc
+    finally:
+        await node.close()
+
+
+async def _process(node: Node, args: argparse.Namespace) -> int:
+    if args.process_command == "create":
+        process = await create_process(node, **parse_create(args))
+        print(f"Opened {process.archetype} process {process.title} ({process.uri})")
+        print(f"  page: {node.urls.base}/processes/{process.slug}")
+        print(f"  followable as @{process.slug}@{node.urls.host}")
+        return 0
+    if args.process_command == "list":
+        for process in await node.participation.local_processes():
+            print(f"{process.slug}\t{process.archetype}\t{process.current_phase}\t{process.title}")
+        return 0
+    process = await local_process(node, args.slug)
+    phase = "closed" if args.process_command == "close" else args.phase
+    changed = await set_phase(node, process, phase)
+    print(f"{changed.title} is now in phase {changed.current_phase}; followers will be told")
+    return 0
+
+
+async def _proposal_status(node: Node, args: argparse.Namespace) -> int:
+    proposal = await node.participation.get_proposal(args.proposal)
+    if proposal is None:
+        raise ConfigError(f"no proposal {args.proposal} on this node")
+    actor = await node.organisation()
+    if args.by is not None:
+        found = await node.actors.by_username(args.by)
+        if found is None or found.kind != "person":
+            raise ConfigError(f"--by: no account {args.by!r} on this node")
+        actor = found
+    changed = await change_status(
+        node,
+        proposal,
+        args.status,
+        reason=args.reason,
+        actor=actor.uri,
+        progress=_whole(args.progress, "--progress") if args.progress is not None else None,
+    )
+    print(f"{changed.title}: {changed.status}; followers and the author will be told")
+    return 0
+
+
+def parse_create(args: argparse.Namespace) -> dict[str, object]:
+    """The keyword arguments of ``create_process`` from the command line."""
+    _one_of(args.archetype, ARCHETYPES, "--archetype")
+    _one_of(args.eligibility, ELIGIBILITIES, "--eligibility")
+    count, share = parse_threshold(args.threshold)
+    budget = None
+    if args.budget is not None:
+        amount = _number(args.budget, "--budget")
+        if len(args.currency) != 3 or not args.currency.isalpha():
+            raise ConfigError("--currency must be a three-letter code such as EUR")
+        budget = Budget(
+            amount,
+            args.currency.upper(),
+            _whole(args.min_picks, "--min-picks"),
+            _whole(args.max_picks, "--max-picks"),
+        )
+    options = DEFAULT_VOTING_OPTIONS
+    if args.voting_options is not None:
+        options = tuple(o.strip() for o in args.voting_options.split(",") if o.strip())
+    phases = (
+        parse_phases(args.phases)
+        if args.phases is not None
+        else default_phases(args.archetype, datetime.now(UTC).date())
+    )
+    return {
+        "slug": args.slug,
+        "title": args.title.strip(),
+        "summary": args.summary,
+        "archetype": args.archetype,
+        "eligibility": args.eligibility,
+        "threshold_count": count,
+        "threshold_share": share,
+        "electorate_size": _whole(args.electorate, "--electorate"),
+        "budget": budget,
+        "phases": phases,
+        "voting_options": options,
+    }
+
+
+def parse_threshold(text: str) -> tuple[int | None, float | None]:
+    """``25`` is a count of supports, ``5%`` a share of the electorate."""
+    text = text.strip()
+    if text.endswith("%"):
+        percent = _number(text[:-1], "--threshold")
+        if not 0 < percent <= 100:
+            raise ConfigError("--threshold as a share must be above 0% and at most 100%")
+        return None, round(percent / 100, 6)
+    count = _whole(text, "--threshold")
+    if count < 1:
+        raise ConfigError("--threshold must be at least 1 support")
+    return count, None
+
+
+def parse_phases(text: str) -> tuple[Phase, ...]:
+    """``proposing=2026-11-01..2026-12-15,voting=...`` as phases (dates in UTC)."""
+    phases = []
+    for part in text.split(","):
+        name, _, span = part.strip().partition("=")
+        start, _, end = span.partition("..")
+        if not name or not start or not end:
+            raise ConfigError(f"--phases: {part.strip()!r} is not NAME=START..END")
+        _one_of(name, PHASE_NAMES, "--phases")
+        phases.append(Phase(name, _moment(start), _moment(end)))
+    return tuple(phases)
+
+
+def default_phases(archetype: str, today: date) -> tuple[Phase, ...]:
+    """Proposing, supporting and (for decide) voting, back to back from today."""
+    names = ["proposing", "supporting"] + (["voting"] if archetype == "decide" else [])
+    phases, start = [], today
+    for name in names:
+        end = start + timedelta(weeks=DEFAULT_WEEKS[name])
+        phases.append(Phase(name, f"{start.isoformat()}T00:00:00Z", f"{end.isoformat()}T00:00:00Z"))
+        start = end
+    return tuple(phases)
+
+
+def _moment(text: str) -> str:
+    try:
+        if "T" in text:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValueError
+            return text
+        return f"{date.fromisoformat(text).isoformat()}T00:00:00Z"
+    except ValueError as exc:
+        raise ConfigError(f"--phases: {text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _one_of(value: str, allowed: tuple[str, ...], option: str) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def _whole(text: str, option: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise ConfigError(f"{option} must be a whole number, not {text!r}") from exc
+    if value < 0:
+        raise ConfigError(f"{option} cannot be negative")
+    return value
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError as exc:
+        raise ConfigError(f"{option} must be a number, not {text!r}") from exc

@@ -1,0 +1,97 @@
+"""Comments: replies to a proposal or to another comment, with an optional stance.
+
+Any reply in a proposal's thread is a comment, a Mastodon reply included (it
+has no stance). Threads are assembled from ``inReplyTo``; the stance table
+remembers which proposal each comment belongs to.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from activitypub.vocabulary import ASObject
+from federation.errors import NotFound, Unprocessable
+from moderation.sanitize import text_to_html
+from node.participation.announce import announce_to_followers
+from node.participation.models import STANCES, Proposal
+from node.participation.trail import process_of
+from node.social import post_note
+from node.storage.actors import LocalActor
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+
+async def thread_proposal(node: Node, in_reply_to: str | None) -> Proposal | None:
+    """The proposal whose thread a reply to ``in_reply_to`` joins, if any."""
+    if in_reply_to is None:
+        return None
+    proposal = await node.participation.get_proposal(in_reply_to)
+    if proposal is not None:
+        return proposal
+    parent = await node.participation.proposal_of_comment(in_reply_to)
+    return await node.participation.get_proposal(parent) if parent else None
+
+
+def stance_of(obj: ASObject) -> str | None:
+    """The stance a comment takes, when it takes a known one."""
+    stance = obj.raw.get("stance")
+    return stance if stance in STANCES else None
+
+
+async def post_comment(
+    node: Node,
+    author: LocalActor,
+    in_reply_to: str,
+    text: str,
+    *,
+    stance: str | None = None,
+    heading: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A local person replies in a proposal's thread; the process shares it with its followers.
+
+    ``heading`` opens the reply in bold, for what Mastodon readers must see first.
+    """
+    if stance is not None and stance not in STANCES:
+        raise Unprocessable(f"stance must be one of {', '.join(STANCES)}")
+    if not text.strip():
+        raise Unprocessable("a comment needs a text")
+    proposal = await thread_proposal(node, in_reply_to)
+    if proposal is None:
+        raise NotFound(f"{in_reply_to} is not a proposal or a comment on one")
+    process = await process_of(node, proposal)
+    fields: dict[str, Any] = {"audience": process.uri, **(extra or {})}
+    if stance is not None:
+        fields["stance"] = stance
+    async with node.db.transaction():
+        document = await post_note(
+            node,
+            author,
+            (f"<p><strong>{escape(heading)}</strong></p>" if heading else "") + text_to_html(text),
+            in_reply_to=in_reply_to,
+            mentions=[process.uri],
+            extra=fields,
+        )
+        await node.participation.save_stance(document["id"], proposal.uri, stance)
+        if process.local:
+            await announce_to_followers(node, process, document)
+    return document
+
+
+async def comments_of(node: Node, proposal_uri: str) -> list[tuple[Any, str | None, int]]:
+    """The thread under a proposal, depth first: (record, stance, depth) per comment."""
+    stances = await node.participation.stances_of(proposal_uri)
+    responses = {r.response_uri for r in await node.participation.official_responses(proposal_uri)}
+    thread: list[tuple[Any, str | None, int]] = []
+
+    async def walk(uri: str, depth: int) -> None:
+        for reply in await node.objects.replies_to(uri):
+            if reply.uri in responses or reply.deleted_at is not None:
+                continue
+            thread.append((reply, stances.get(reply.uri), depth))
+            await walk(reply.uri, depth + 1)
+
+    await walk(proposal_uri, 0)
+    return thread

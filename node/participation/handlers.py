@@ -1,0 +1,274 @@
+"""Inbox handlers of the participation domain, registered in the node's one handler table.
+
+They keep the core's behaviour for ordinary posts, likes and undos (calling
+the core handlers) and add domain meaning where it applies: a proposal, a
+comment, an official response, a support, a status change. Everything is
+checked before anything is stored, so a refused activity leaves no trace.
+
+Mastodon posts: a post that mentions a process of this node while it is in
+its proposing phase, and replies to nothing, is a proposal (its first line is
+the title); a reply in a proposal's thread is a comment; a favourite of a
+proposal is a support. A Note with ``name`` replying to one of our Questions
+is a vote and goes to the voting domain's ``vote_handler``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from activitypub.vocabulary import Activity, ASObject, parse_object
+from federation import social
+from federation.errors import Forbidden, Unprocessable
+from federation.handlers import ANY, Handler, HandlerKey, InboxContext
+from node.participation.announce import announce_to_followers
+from node.participation.comments import stance_of, thread_proposal
+from node.participation.models import Process, StatusChange
+from node.participation.official_responses import official_target, record_official_response
+from node.participation.processes import known_process
+from node.participation.proposals import (
+    SUBMITTED_REASON,
+    addressed_actors,
+    adopt_mastodon_post,
+    check_proposal_rules,
+    proposal_from_object,
+    validate,
+)
+from node.participation.status import INITIAL_STATUS
+from node.participation.supports import forget_support, receive_support
+from node.participation.trail import receive_status_change
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+log = logging.getLogger(__name__)
+
+
+def _node(ctx: InboxContext) -> Node:
+    return ctx.extras["node"]
+
+
+async def _addressed_process(node: Node, obj: ASObject) -> Process | None:
+    for uri in addressed_actors(obj):
+        process = await known_process(node, uri, fetch=uri == obj.audience)
+        if process is not None:
+            return process
+    return None
+
+
+async def _is_vote(node: Node, obj: ASObject) -> bool:
+    if obj.in_reply_to is None or obj.name is None:
+        return False
+    replied = await node.objects.get_object(obj.in_reply_to)
+    return replied is not None and replied.local and replied.as_type == "Question"
+
+
+async def handle_create_note(ctx: InboxContext, activity: Activity) -> None:
+    """A Note: a vote, a proposal, a comment, an official response, or just a post."""
+    node = _node(ctx)
+    obj = activity.object
+    assert obj is not None
+    if await _is_vote(node, obj):
+        vote_handler = ctx.extras.get("vote_handler")
+        if vote_handler is not None:
+            await vote_handler(ctx, activity)
+        return
+    if obj.in_reply_to is not None:
+        await _receive_reply(ctx, node, activity, obj)
+        return
+    process = await _addressed_process(node, obj)
+    if process is None:
+        await social.store_created_object(ctx, activity)
+        return
+    if "proposalStatus" in obj.raw or (obj.name and obj.audience):
+        document = dict(obj.raw)
+        validate("proposal", document)
+        check_proposal_rules(obj)
+        if process.local:
+            _check_accepts_proposals(process)
+            if document["proposalStatus"] != INITIAL_STATUS:
+                raise Unprocessable(
+                    f"invalid proposal: /proposalStatus of a new proposal must be {INITIAL_STATUS}"
+                )
+    elif process.local and process.current_phase == "proposing":
+        document = adopt_mastodon_post(obj, process)
+        validate("proposal", document)
+    else:
+        await social.store_created_object(ctx, activity)
+        return
+    await social.store_created_object(ctx, activity)
+    await _record_proposal(node, process, document)
+
+
+def _check_accepts_proposals(process: Process) -> None:
+    if process.current_phase != "proposing":
+        raise Unprocessable(
+            f"{process.title} does not take proposals now (phase: {process.current_phase})"
+        )
+
+
+async def _record_proposal(node: Node, process: Process, document: dict[str, Any]) -> None:
+    """Keep a stored post as a proposal of ``process``; a local process shares it."""
+    obj = parse_object(document)
+    await node.objects.save_remote_object(obj)
+    proposal = proposal_from_object(obj, process, local=False)
+    history = document.get("statusHistory") or []
+    steps = [
+        StatusChange(
+            proposal.uri,
+            step["status"],
+            step.get("previousStatus"),
+            step["reason"],
+            step["actor"],
+            step.get("progress"),
+            step["published"],
+        )
+        for step in (history if isinstance(history, list) else [history])
+    ] or [
+        StatusChange(
+            proposal.uri,
+            INITIAL_STATUS,
+            None,
+            SUBMITTED_REASON,
+            proposal.author,
+            None,
+            proposal.published,
+        )
+    ]
+    async with node.db.transaction():
+        await node.participation.save_proposal(proposal)
+        for step in steps:
+            await node.participation.add_status_change(step)
+    if process.local:
+        record = await node.objects.record(proposal.uri)
+        assert record is not None
+        await announce_to_followers(node, process, record.document)
+
+
+async def _receive_reply(ctx: InboxContext, node: Node, activity: Activity, obj: ASObject) -> None:
+    proposal = await thread_proposal(node, obj.in_reply_to)
+    if proposal is None:
+        await social.store_created_object(ctx, activity)
+        return
+    validate("comment", dict(obj.raw))
+    if obj.raw.get("officialResponse") is True:
+        validate("official_response", dict(obj.raw))
+    await social.store_created_object(ctx, activity)
+    await _record_comment(node, obj)
+
+
+async def _record_comment(node: Node, obj: ASObject) -> None:
+    """Keep a stored reply as a comment in its proposal's thread (or as its official answer)."""
+    proposal = await thread_proposal(node, obj.in_reply_to)
+    if proposal is None:
+        return
+    answered = await official_target(node, obj)
+    async with node.db.transaction():
+        await node.participation.save_stance(obj.id, proposal.uri, stance_of(obj))
+        if answered is not None and obj.attributed_to is not None:
+            await record_official_response(node, answered, obj.attributed_to, obj.id)
+    process = await node.participation.get_process(proposal.process_uri)
+    if process is not None and process.local:
+        record = await node.objects.record(obj.id)
+        assert record is not None
+        await announce_to_followers(node, process, record.document)
+
+
+async def handle_announce_note(ctx: InboxContext, activity: Activity) -> None:
+    """A boost; from a process we know, it shares a proposal or a comment of that process."""
+    await social.handle_announce(ctx, activity)
+    node = _node(ctx)
+    process = await known_process(node, activity.actor, fetch=True)
+    if process is None or process.local:
+        return
+    record = await node.objects.record(activity.object_id)
+    if record is None or record.deleted_at is not None:
+        return
+    obj = parse_object(record.document)
+    if obj.in_reply_to is not None:
+        await _record_comment(node, obj)
+        return
+    if obj.audience != process.uri or await node.participation.get_proposal(obj.id):
+        return
+    document = dict(record.document)
+    if validate_quietly("proposal", document):
+        await _record_proposal(node, process, document)
+
+
+def validate_quietly(kind: str, document: dict[str, Any]) -> bool:
+    """Whether a document already stored also holds as a ``kind``; a failure is logged."""
+    try:
+        validate(kind, document)
+    except Unprocessable as exc:
+        log.info("%s kept as an ordinary post: %s", document.get("id"), exc.message)
+        return False
+    return True
+
+
+async def handle_update_note(ctx: InboxContext, activity: Activity) -> None:
+    """A status change from a proposal's process, or an author's edit."""
+    obj = activity.object
+    assert obj is not None
+    if "statusChange" in obj.raw:
+        await receive_status_change(_node(ctx), activity.actor, obj)
+    else:
+        await social.handle_update_object(ctx, activity)
+
+
+async def handle_like(ctx: InboxContext, activity: Activity) -> None:
+    """A like; of a proposal in one of our processes it is a support."""
+    node = _node(ctx)
+    proposal = await node.participation.get_proposal(activity.object_id)
+    if proposal is not None:
+        process = await node.participation.get_process(proposal.process_uri)
+        if process is not None and process.local:
+            await receive_support(node, process, proposal, activity)
+            return
+    await social.handle_like(ctx, activity)
+
+
+async def handle_undo_like(ctx: InboxContext, activity: Activity) -> None:
+    """An undone like; an undone support is no longer counted."""
+    await social.handle_undo_like(ctx, activity)
+    inner = activity.object_activity
+    target = inner.object_id if inner is not None else activity.object_id
+    await _node(ctx).participation.remove_support(target, activity.actor)
+
+
+async def handle_undo_by_id(ctx: InboxContext, activity: Activity) -> None:
+    """An Undo naming only an id: a support's Like, or whatever the core knows."""
+    node = _node(ctx)
+    support = await node.participation.support_by_activity(activity.object_id)
+    if support is not None and support[1] == activity.actor:
+        await forget_support(node, activity.actor, support[0])
+        return
+    await social.handle_undo_by_id(ctx, activity)
+
+
+async def handle_reject_like(ctx: InboxContext, activity: Activity) -> None:
+    """A process refused the support of one of our people: it is not counted anywhere."""
+    inner = activity.object_activity
+    if inner is None or not await ctx.is_local_actor(inner.actor):
+        return
+    node = _node(ctx)
+    proposal = await node.participation.get_proposal(inner.object_id)
+    if proposal is None:
+        return
+    if activity.actor != proposal.process_uri:
+        raise Forbidden(f"only {proposal.process_uri} can refuse supports of {proposal.uri}")
+    log.info("support of %s by %s refused: %s", proposal.uri, inner.actor, activity.summary)
+    await forget_support(node, inner.actor, proposal.uri)
+
+
+# Keys the domain takes over from the core; each handler falls back to the core's.
+REPLACED_CORE_KEYS = frozenset({("Like", ANY), ("Undo", "Like"), ("Undo", ANY)})
+
+PARTICIPATION_HANDLERS: list[tuple[HandlerKey, Handler]] = [
+    (("Create", "Note"), handle_create_note),
+    (("Announce", "Note"), handle_announce_note),
+    (("Update", "Note"), handle_update_note),
+    (("Like", ANY), handle_like),
+    (("Undo", "Like"), handle_undo_like),
+    (("Undo", ANY), handle_undo_by_id),
+    (("Reject", "Like"), handle_reject_like),
+]

@@ -1,0 +1,84 @@
+"""Official responses: the municipality's answer to a proposal, shown apart from comments.
+
+Anyone can set ``officialResponse`` on a reply, so a node honours it only from
+someone it trusts to answer: an actor on the same node as the process, or one
+this node's organisation follows (a collective follows its municipality).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from activitypub.vocabulary import ASObject
+from federation.actors import same_origin
+from federation.errors import Forbidden, NotFound
+from node.clock import iso_now
+from node.participation.comments import post_comment, thread_proposal
+from node.participation.models import OfficialResponse, Process, Proposal
+from node.participation.trail import process_of
+from node.storage.actors import LocalActor
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+ANSWERING_ROLES = frozenset({"moderator", "admin"})
+
+
+async def may_answer_officially(node: Node, process: Process, actor: str) -> bool:
+    """Whether this node believes ``actor`` answers for the municipality in this process."""
+    if same_origin(actor, process.uri):
+        return True
+    organisation = await node.organisation()
+    follow = await node.follows.follow_between(organisation.uri, actor)
+    return follow is not None and follow.state == "accepted"
+
+
+async def respond_officially(
+    node: Node, account: LocalActor, proposal_uri: str, text: str
+) -> dict[str, Any]:
+    """A municipal moderator answers a proposal in the name of the municipality."""
+    if node.config.kind != "municipality":
+        raise Forbidden("only a municipality's node can give official responses")
+    found = await node.accounts.by_actor_uri(account.uri)
+    if found is None or found.role not in ANSWERING_ROLES:
+        raise Forbidden("only a moderator or administrator can answer officially")
+    proposal = await node.participation.get_proposal(proposal_uri)
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_uri} here")
+    organisation = await node.organisation()
+    async with node.db.transaction():
+        document = await post_comment(
+            node,
+            organisation,
+            proposal_uri,
+            text,
+            heading=f"Officiële reactie van {organisation.display_name}",
+            extra={"officialResponse": True},
+        )
+        await record_official_response(node, proposal, organisation.uri, document["id"])
+    return document
+
+
+async def record_official_response(
+    node: Node, proposal: Proposal, actor: str, response_uri: str
+) -> None:
+    """Keep a reply as the proposal's official response; the proposal is answered now."""
+    await node.participation.add_official_response(
+        OfficialResponse(response_uri, proposal.uri, actor, iso_now())
+    )
+    if proposal.awaiting_response:
+        await node.participation.save_proposal(replace(proposal, awaiting_response=False))
+
+
+async def official_target(node: Node, obj: ASObject) -> Proposal | None:
+    """The proposal a reply officially answers, when the flag is set by someone trusted."""
+    if obj.raw.get("officialResponse") is not True or obj.attributed_to is None:
+        return None
+    proposal = await thread_proposal(node, obj.in_reply_to)
+    if proposal is None or proposal.uri != obj.in_reply_to:
+        return None
+    process = await process_of(node, proposal)
+    if not await may_answer_officially(node, process, obj.attributed_to):
+        return None
+    return proposal

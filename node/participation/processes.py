@@ -1,0 +1,287 @@
+"""Processes: local Group actors with Samenspraak properties, and remote ones we know.
+
+A local process is two records kept in step: the Group actor in
+``local_actors`` (whose ``properties["activitypub"]`` the actor document
+merges) and its row in ``processes``, which the domain reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import schemas
+from activitypub.vocabulary import PUBLIC, as_list, id_of
+from federation.errors import FetchError, NotFound, Unprocessable
+from node.documents import actor_document
+from node.participation.models import (
+    ARCHETYPES,
+    DEFAULT_VOTING_OPTIONS,
+    ELIGIBILITIES,
+    PHASE_NAMES,
+    Budget,
+    Phase,
+    Process,
+)
+from node.setup import create_actor
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+log = logging.getLogger(__name__)
+
+ARCHETYPE_EXPLAINED_NL = {
+    "advise": "Bewoners geven advies; de gemeente beslist en geeft op elk voorstel met "
+    "genoeg steun een officiële reactie.",
+    "initiate": "Bewoners zetten onderwerpen op de agenda: een voorstel met genoeg steun "
+    "komt op de agenda en u kunt volgen wat ermee gebeurt.",
+    "decide": "De wijk beslist zelf: bewoners stemmen over voorstellen of verdelen het budget, "
+    "en de uitkomst is bindend.",
+}
+
+
+def process_page_url(node: Node, slug: str) -> str:
+    """The public page of a local process."""
+    return f"{node.urls.base}/processes/{slug}"
+
+
+def process_properties(process: Process, page: str) -> dict[str, Any]:
+    """The Samenspraak fields of a process's Group actor document."""
+    threshold: dict[str, Any] = {"type": "SupportThreshold"}
+    if process.threshold_count is not None:
+        threshold["count"] = process.threshold_count
+    else:
+        threshold["share"] = process.threshold_share
+    doc: dict[str, Any] = {
+        "url": page,
+        "hostedBy": process.hosted_by,
+        "archetype": process.archetype,
+        "phases": [
+            {"type": "ProcessPhase", "name": p.name, "startTime": p.start, "endTime": p.end}
+            for p in process.phases
+        ],
+        "currentPhase": process.current_phase,
+        "eligibility": process.eligibility,
+        "supportThreshold": threshold,
+        "electorateSize": process.electorate_size,
+        "votingOptions": list(process.voting_options),
+    }
+    if process.budget is not None:
+        doc["budget"] = {
+            "type": "Budget",
+            "amount": process.budget.amount,
+            "currency": process.budget.currency,
+            "minPicks": process.budget.min_picks,
+            "maxPicks": process.budget.max_picks,
+        }
+    return doc
+
+
+def check_process(process: Process) -> None:
+    """Refuse a process whose fields contradict each other (what JSON Schema cannot see)."""
+    if process.archetype not in ARCHETYPES:
+        raise Unprocessable(f"archetype must be one of {', '.join(ARCHETYPES)}")
+    if process.eligibility not in ELIGIBILITIES:
+        raise Unprocessable(f"eligibility must be one of {', '.join(ELIGIBILITIES)}")
+    if not process.phases:
+        raise Unprocessable("a process needs at least one phase")
+    names = [p.name for p in process.phases]
+    if len(set(names)) != len(names):
+        raise Unprocessable("each phase may be listed only once")
+    for phase in process.phases:
+        if phase.name not in PHASE_NAMES:
+            raise Unprocessable(f"unknown phase {phase.name!r}; use {', '.join(PHASE_NAMES)}")
+        if _moment(phase.end) <= _moment(phase.start):
+            raise Unprocessable(f"phase {phase.name} must end after it starts")
+    if process.current_phase != "closed" and process.current_phase not in names:
+        raise Unprocessable(
+            f"the current phase {process.current_phase!r} is not one of the phases: "
+            + ", ".join(names)
+        )
+    if (process.threshold_count is None) == (process.threshold_share is None):
+        raise Unprocessable("give the support threshold as a count or as a share, not both")
+    if process.threshold_count is not None and process.threshold_count < 1:
+        raise Unprocessable("the support threshold must be at least 1")
+    if process.threshold_share is not None:
+        if not 0 < process.threshold_share <= 1:
+            raise Unprocessable("a share threshold must be above 0% and at most 100%")
+        if process.electorate_size < 1:
+            raise Unprocessable("a share threshold needs the size of the electorate")
+    if process.electorate_size < 0:
+        raise Unprocessable("the electorate cannot be negative")
+    budget = process.budget
+    if budget is not None:
+        if budget.amount <= 0:
+            raise Unprocessable("the budget must be more than 0")
+        if not 0 <= budget.min_picks <= budget.max_picks or budget.max_picks < 1:
+            raise Unprocessable("picks must satisfy 0 ≤ min-picks ≤ max-picks and max-picks ≥ 1")
+    if len(set(process.voting_options)) != len(process.voting_options) or (
+        len(process.voting_options) < 2
+    ):
+        raise Unprocessable("a vote needs at least two different options")
+
+
+def _moment(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Unprocessable(f"{value!r} is not a timestamp") from exc
+
+
+async def create_process(
+    node: Node,
+    *,
+    slug: str,
+    title: str,
+    summary: str = "",
+    archetype: str,
+    eligibility: str = "open",
+    threshold_count: int | None = None,
+    threshold_share: float | None = None,
+    electorate_size: int = 0,
+    budget: Budget | None = None,
+    phases: tuple[Phase, ...],
+    current_phase: str | None = None,
+    voting_options: tuple[str, ...] = DEFAULT_VOTING_OPTIONS,
+) -> Process:
+    """Open a new local process: a Group actor anyone can follow, hosted by the organisation."""
+    organisation = await node.organisation()
+    process = Process(
+        uri=node.urls.actor(slug),
+        local=True,
+        slug=slug,
+        title=title,
+        summary=summary,
+        archetype=archetype,
+        phases=phases,
+        current_phase=current_phase or (phases[0].name if phases else "proposing"),
+        eligibility=eligibility,
+        threshold_count=threshold_count,
+        threshold_share=threshold_share,
+        electorate_size=electorate_size,
+        budget=budget,
+        voting_options=voting_options,
+        hosted_by=organisation.uri,
+    )
+    check_process(process)
+    async with node.db.transaction():
+        await create_actor(node.actors, node.urls, slug, "process", title, summary)
+        await _store(node, process)
+    return process
+
+
+async def _store(node: Node, process: Process) -> dict[str, Any]:
+    """Save a local process row and its actor properties; return the actor document."""
+    properties = {"activitypub": process_properties(process, process_page_url(node, process.slug))}
+    await node.actors.update_local(
+        process.uri, display_name=process.title, summary=process.summary, properties=properties
+    )
+    await node.participation.save_process(process)
+    actor = await node.actors.by_uri(process.uri)
+    assert actor is not None
+    document = actor_document(actor, node.urls)
+    problems = schemas.validate("process", document)
+    if problems:
+        raise Unprocessable(f"invalid process at {problems[0].path}: {problems[0].message}")
+    return document
+
+
+async def local_process(node: Node, slug: str) -> Process:
+    """A process this node hosts, or NotFound."""
+    process = await node.participation.local_process_by_slug(slug)
+    if process is None:
+        raise NotFound(f"there is no process {slug!r} on this node")
+    return process
+
+
+async def set_phase(node: Node, process: Process, phase: str) -> Process:
+    """Move a local process to another phase and tell its followers (Update of the Group)."""
+    if phase not in PHASE_NAMES:
+        raise Unprocessable(f"unknown phase {phase!r}; use {', '.join(PHASE_NAMES)}")
+    if not process.local:
+        raise Unprocessable("only the node hosting a process can change its phase")
+    if process.current_phase == "closed":
+        raise Unprocessable(f"process {process.slug} is closed")
+    changed = replace(process, current_phase=phase)
+    check_process(changed)
+    followers = node.urls.followers(process.slug)
+    async with node.db.transaction():
+        document = await _store(node, changed)
+        await node.outbox.send(
+            process.uri,
+            {
+                "id": node.outbox.new_activity_id(),
+                "type": "Update",
+                "object": {k: v for k, v in document.items() if k != "@context"},
+                "to": [PUBLIC],
+                "cc": [followers],
+            },
+            [followers],
+        )
+    return changed
+
+
+def process_from_document(document: Mapping[str, Any]) -> Process | None:
+    """Read a remote Group actor as a process; None when it carries no Samenspraak fields."""
+    if "archetype" not in document or schemas.validate("process", dict(document)):
+        return None
+    threshold = document.get("supportThreshold") or {}
+    budget_doc = document.get("budget")
+    budget = None
+    if isinstance(budget_doc, Mapping):
+        budget = Budget(
+            amount=float(budget_doc["amount"]),
+            currency=budget_doc["currency"],
+            min_picks=int(budget_doc["minPicks"]),
+            max_picks=int(budget_doc["maxPicks"]),
+        )
+    options = tuple(str(o) for o in as_list(document.get("votingOptions")))
+    return Process(
+        uri=document["id"],
+        local=False,
+        slug=str(document["preferredUsername"]),
+        title=str(document.get("name") or document["preferredUsername"]),
+        summary=str(document.get("summary") or ""),
+        archetype=document["archetype"],
+        phases=tuple(
+            Phase(p["name"], p["startTime"], p["endTime"]) for p in as_list(document["phases"])
+        ),
+        current_phase=document["currentPhase"],
+        eligibility=document["eligibility"],
+        threshold_count=threshold.get("count"),
+        threshold_share=threshold.get("share"),
+        electorate_size=int(document["electorateSize"]),
+        budget=budget,
+        voting_options=options if len(options) >= 2 else DEFAULT_VOTING_OPTIONS,
+        hosted_by=id_of(document.get("hostedBy")) or "",
+    )
+
+
+async def known_process(node: Node, uri: str, *, fetch: bool = False) -> Process | None:
+    """A process by its actor id: ours, or a remote Group read from its latest actor document.
+
+    Remote processes are re-read from the cached actor document, which the core
+    refreshes on every ``Update`` of the Group, so phase changes are seen.
+    """
+    stored = await node.participation.get_process(uri)
+    if stored is not None and stored.local:
+        return stored
+    if await node.actors.is_local(uri):
+        return None
+    document = await node.actors.remote_document(uri)
+    if document is None and fetch:
+        try:
+            await node.resolver.get(uri)
+        except FetchError as exc:
+            log.info("%s could not be read as a process: %s", uri, exc)
+            return None
+        document = await node.actors.remote_document(uri)
+    if document is None or document.get("type") != "Group":
+        return stored
+    process = process_from_document(document)
+    if process is not None and process != stored:
+        await node.participation.save_process(process)
+    return process or stored

@@ -1,0 +1,173 @@
+"""The status trail: changing a proposal's status, federating it, and taking it in.
+
+Only the node hosting a proposal's process changes its status. Every change is
+an ``Update`` of the whole proposal with a ``statusChange``, sent by the
+process actor to its followers and to the author; other nodes accept it from
+that process only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from activitypub.vocabulary import PUBLIC, ASObject, parse_object
+from federation.errors import Forbidden, NotFound, Unprocessable
+from node.clock import iso_now
+from node.participation.models import Process, Proposal, StatusChange
+from node.participation.proposals import change_document, statused_content, validate
+from node.participation.status import PROPOSAL_LIFECYCLE, IllegalTransition
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+
+async def proposal_document(node: Node, proposal: Proposal) -> dict[str, Any]:
+    """The stored document of a proposal with its current status, count and trail."""
+    record = await node.objects.record(proposal.uri)
+    if record is None or record.deleted_at is not None:
+        raise NotFound(f"proposal {proposal.uri} is gone")
+    document = {k: v for k, v in record.document.items() if k != "@context"}
+    trail = await node.participation.status_trail(proposal.uri)
+    document["proposalStatus"] = proposal.status
+    document["statusHistory"] = [change_document(c) for c in trail]
+    document["awaitingResponse"] = proposal.awaiting_response
+    document.pop("statusChange", None)
+    if proposal.progress is not None:
+        document["progress"] = proposal.progress
+    process = await node.participation.get_process(proposal.process_uri)
+    if process is not None and process.local:
+        document["supportCount"] = await node.participation.support_count(proposal.uri)
+    return document
+
+
+async def change_status(
+    node: Node,
+    proposal: Proposal,
+    status: str,
+    *,
+    reason: str,
+    actor: str,
+    progress: int | None = None,
+) -> Proposal:
+    """Take one step in a proposal's lifecycle on the process's node, and federate it."""
+    process = await node.participation.get_process(proposal.process_uri)
+    if process is None or not process.local:
+        raise Unprocessable("only the node hosting the process can change a proposal's status")
+    reason = reason.strip()
+    if not reason:
+        raise Unprocessable("a status change needs a reason")
+    try:
+        PROPOSAL_LIFECYCLE.check(
+            proposal.status, status, by_author=actor == proposal.author, progress=progress
+        )
+    except IllegalTransition as exc:
+        raise Unprocessable(str(exc)) from exc
+    now = iso_now()
+    change = StatusChange(proposal.uri, status, proposal.status, reason, actor, progress, now)
+    answered = bool(await node.participation.official_responses(proposal.uri))
+    changed = replace(
+        proposal,
+        status=status,
+        progress=progress if status == "in_progress" else proposal.progress,
+        awaiting_response=proposal.awaiting_response
+        or (process.archetype == "advise" and status == "threshold_reached" and not answered),
+    )
+    async with node.db.transaction():
+        await node.participation.save_proposal(changed)
+        await node.participation.add_status_change(change)
+        document = await proposal_document(node, changed)
+        document["statusChange"] = change_document(change)
+        if proposal.local:
+            document["content"] = statused_content(
+                document.get("content", ""), status, reason, progress
+            )
+            document["updated"] = now
+        validate("status_change", document)
+        await _save_document(node, document, local=proposal.local)
+        followers = node.urls.followers(process.slug)
+        recipients = [followers, proposal.author]
+        await node.outbox.send(
+            process.uri,
+            {
+                "id": node.outbox.new_activity_id(),
+                "type": "Update",
+                "object": document,
+                "to": [PUBLIC],
+                "cc": recipients,
+            },
+            recipients,
+        )
+    return changed
+
+
+async def _save_document(node: Node, document: dict[str, Any], *, local: bool) -> None:
+    if local:
+        await node.objects.save_local_object(document)
+    else:
+        await node.objects.save_remote_object(parse_object(document))
+
+
+async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
+    """An ``Update`` of a proposal with a ``statusChange``, from the process hosting it."""
+    proposal = await node.participation.get_proposal(obj.id)
+    if proposal is None:
+        return
+    if sender != proposal.process_uri:
+        raise Forbidden(f"only {proposal.process_uri} decides the status of {proposal.uri}")
+    process = await node.participation.get_process(proposal.process_uri)
+    if process is not None and process.local:
+        raise Forbidden("this node decides the status of its own processes")
+    document = dict(obj.raw)
+    validate("status_change", document)
+    step = document["statusChange"]
+    if step["status"] != document["proposalStatus"]:
+        raise Unprocessable(
+            "invalid status_change: /statusChange/status must equal /proposalStatus"
+        )
+    previous = step.get("previousStatus") or proposal.status
+    if previous != proposal.status and step["status"] == proposal.status:
+        return
+    if not PROPOSAL_LIFECYCLE.allows(previous, step["status"]):
+        raise Unprocessable(
+            f"invalid status_change: a proposal that is {previous} cannot become {step['status']}"
+        )
+    change = StatusChange(
+        proposal.uri,
+        step["status"],
+        step.get("previousStatus"),
+        step["reason"],
+        step["actor"],
+        step.get("progress"),
+        step["published"],
+    )
+    changed = replace(
+        proposal,
+        status=change.status,
+        progress=document.get("progress", proposal.progress),
+        # An answer may arrive before the step that made the proposal wait for it.
+        awaiting_response=document.get("awaitingResponse") is True
+        and not await node.participation.official_responses(proposal.uri),
+    )
+    async with node.db.transaction():
+        await node.participation.save_proposal(changed)
+        await node.participation.add_status_change(change)
+        # Only status fields are taken from the process; the text stays as its
+        # author's node published it.
+        kept = await proposal_document(node, changed)
+        if isinstance(document.get("supportCount"), int):
+            kept["supportCount"] = document["supportCount"]
+        if proposal.local:
+            kept["content"] = statused_content(
+                kept.get("content", ""), change.status, change.reason, change.progress
+            )
+            kept["updated"] = iso_now()
+        await _save_document(node, kept, local=proposal.local)
+
+
+async def process_of(node: Node, proposal: Proposal) -> Process:
+    """The process a proposal belongs to."""
+    process = await node.participation.get_process(proposal.process_uri)
+    if process is None:
+        raise NotFound(f"the process of {proposal.uri} is unknown here")
+    return process

@@ -1,0 +1,306 @@
+"""Verifying that a local account lives in the area: by address, letter code or in person.
+
+A verified account gets a ``residency`` attestation on its actor document
+(only the four-digit postcode area and the wijk, never the address), signed
+for by the node's organisation actor. One address may verify at most
+``MAX_ACCOUNTS_PER_ADDRESS`` accounts: a household, not a street.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from federation.errors import Forbidden, NotFound, Unprocessable
+from node.clock import iso_now
+from node.participation.addresses import (
+    Address,
+    AddressError,
+    AddressRegister,
+    address_key,
+    normalise_postcode,
+    parse_house_number,
+)
+from node.storage.actors import LocalActor
+from node.storage.database import Database, Row
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+METHODS = ("address-register", "letter-code", "in-person")
+MAX_ACCOUNTS_PER_ADDRESS = 4
+# No 0/O or 1/I, so a code read from paper is typed correctly.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_GROUPS = 3
+CODE_GROUP_LENGTH = 4
+MODERATOR_ROLES = ("moderator", "admin")
+
+
+@dataclass(frozen=True)
+class Residency:
+    """This node's record that a local account lives in a postcode area."""
+
+    actor_uri: str
+    postcode_area: str
+    area_name: str | None
+    method: str
+    address_key: str | None
+    verified_by: str | None
+    verified_at: str
+
+
+def attestation(residency: Residency, organisation_uri: str) -> dict[str, Any]:
+    """The ``residency`` property of the person's actor document (schema residency_attestation)."""
+    area: dict[str, Any] = {"type": "Area", "postcodeArea": residency.postcode_area}
+    if residency.area_name:
+        area["name"] = residency.area_name
+    return {
+        "type": "ResidencyAttestation",
+        "area": area,
+        "attestedBy": organisation_uri,
+        "method": residency.method,
+        "verifiedAt": residency.verified_at,
+    }
+
+
+def _residency(row: Row) -> Residency:
+    return Residency(
+        actor_uri=row["actor_uri"],
+        postcode_area=row["postcode_area"],
+        area_name=row["area_name"],
+        method=row["method"],
+        address_key=row["address_key"],
+        verified_by=row["verified_by"],
+        verified_at=row["verified_at"],
+    )
+
+
+class ResidentRegistry:
+    """Verified residents and issued letter codes, over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, actor_uri: str) -> Residency | None:
+        """The residency of a local account, if verified."""
+        row = await self._db.fetch_one("SELECT * FROM residents WHERE actor_uri = ?", (actor_uri,))
+        return _residency(row) if row else None
+
+    async def all(self) -> list[Residency]:
+        """Every verified resident."""
+        rows = await self._db.fetch_all("SELECT * FROM residents ORDER BY verified_at, actor_uri")
+        return [_residency(r) for r in rows]
+
+    async def accounts_at(self, key: str, other_than: str) -> int:
+        """How many other accounts an address has verified."""
+        return await self._db.fetch_value(
+            "SELECT count(*) FROM residents WHERE address_key = ? AND actor_uri != ?",
+            (key, other_than),
+        )
+
+    async def save(self, residency: Residency) -> None:
+        """Record or replace a verification."""
+        await self._db.execute(
+            "INSERT INTO residents (actor_uri, postcode_area, area_name, method, address_key,"
+            " verified_by, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (actor_uri) DO UPDATE SET postcode_area = excluded.postcode_area,"
+            " area_name = excluded.area_name, method = excluded.method,"
+            " address_key = excluded.address_key, verified_by = excluded.verified_by,"
+            " verified_at = excluded.verified_at",
+            (
+                residency.actor_uri,
+                residency.postcode_area,
+                residency.area_name,
+                residency.method,
+                residency.address_key,
+                residency.verified_by,
+                residency.verified_at,
+            ),
+        )
+
+    async def remove(self, actor_uri: str) -> bool:
+        """Forget a verification; False when there was none."""
+        count = await self._db.execute_rowcount(
+            "DELETE FROM residents WHERE actor_uri = ?", (actor_uri,)
+        )
+        return count > 0
+
+    async def add_letter_code(self, code_hash: str, address: Address) -> None:
+        """Remember an issued code, by its hash only."""
+        await self._db.execute(
+            "INSERT INTO letter_codes (code_hash, address_key, postcode_area, area_name,"
+            " issued_at) VALUES (?, ?, ?, ?, ?)",
+            (code_hash, address.key, address.postcode_area, address.wijk, iso_now()),
+        )
+
+    async def letter_code(self, code_hash: str) -> Row | None:
+        """An issued code by its hash."""
+        return await self._db.fetch_one(
+            "SELECT * FROM letter_codes WHERE code_hash = ?", (code_hash,)
+        )
+
+    async def redeem_letter_code(self, code_hash: str, actor_uri: str) -> bool:
+        """Mark a code used; False when it was used already (it works once)."""
+        count = await self._db.execute_rowcount(
+            "UPDATE letter_codes SET redeemed_by = ?, redeemed_at = ?"
+            " WHERE code_hash = ? AND redeemed_at IS NULL",
+            (actor_uri, iso_now(), code_hash),
+        )
+        return count == 1
+
+
+def hash_letter_code(code: str) -> str:
+    """The stored form of a code: SHA-256 of its letters, without dashes or spaces."""
+    letters = "".join(c for c in code.upper() if c.isalnum())
+    return hashlib.sha256(letters.encode("ascii", "replace")).hexdigest()
+
+
+def generate_letter_code() -> str:
+    """A fresh code such as ``K7QM-4XTR-9HBW`` (60 random bits)."""
+    return "-".join(
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUP_LENGTH))
+        for _ in range(CODE_GROUPS)
+    )
+
+
+async def _person(node: Node, username: str) -> LocalActor:
+    account = await node.accounts.by_username(username)
+    actor = await node.actors.by_username(username)
+    if account is None or actor is None or actor.kind != "person":
+        raise NotFound(f"no local account {username!r} on this node")
+    return actor
+
+
+async def _registered_address(node: Node, postcode: str, number: str) -> Address:
+    try:
+        code = normalise_postcode(postcode)
+        house = parse_house_number(number)
+    except AddressError as exc:
+        raise Unprocessable(str(exc)) from exc
+    address = await AddressRegister(node.db).find(code, house)
+    if address is None:
+        raise Unprocessable(f"{address_key(code, house)} is not in the address register")
+    return address
+
+
+async def _check_address_bound(node: Node, key: str, actor_uri: str) -> None:
+    if await ResidentRegistry(node.db).accounts_at(key, actor_uri) >= MAX_ACCOUNTS_PER_ADDRESS:
+        raise Unprocessable(
+            f"the address {key} has already verified {MAX_ACCOUNTS_PER_ADDRESS} accounts,"
+            " the most one address may verify"
+        )
+
+
+async def _record(node: Node, person: LocalActor, residency: Residency) -> Residency:
+    organisation = await node.organisation()
+    properties = dict(person.properties)
+    activitypub = dict(properties.get("activitypub", {}))
+    activitypub["residency"] = attestation(residency, organisation.uri)
+    properties["activitypub"] = activitypub
+    async with node.db.transaction():
+        await ResidentRegistry(node.db).save(residency)
+        await node.actors.update_local(person.uri, properties=properties)
+    return residency
+
+
+async def verify_by_address(node: Node, username: str, postcode: str, number: str) -> Residency:
+    """Verify a local account by a postcode and house number found in the register."""
+    person = await _person(node, username)
+    address = await _registered_address(node, postcode, number)
+    await _check_address_bound(node, address.key, person.uri)
+    return await _record(
+        node,
+        person,
+        Residency(
+            person.uri,
+            address.postcode_area,
+            address.wijk,
+            "address-register",
+            address.key,
+            None,
+            iso_now(),
+        ),
+    )
+
+
+async def issue_letter_code(node: Node, postcode: str, number: str) -> tuple[str, Address]:
+    """A one-time code for a registered address, to print and post; only its hash is kept."""
+    address = await _registered_address(node, postcode, number)
+    code = generate_letter_code()
+    await ResidentRegistry(node.db).add_letter_code(hash_letter_code(code), address)
+    return code, address
+
+
+async def verify_by_letter_code(node: Node, username: str, code: str) -> Residency:
+    """Verify a local account by a code that was posted to its address; a code works once."""
+    person = await _person(node, username)
+    registry = ResidentRegistry(node.db)
+    code_hash = hash_letter_code(code)
+    issued = await registry.letter_code(code_hash)
+    if issued is None:
+        raise Unprocessable("this letter code is unknown; check it against the letter")
+    if issued["redeemed_at"] is not None:
+        raise Unprocessable("this letter code has already been used")
+    await _check_address_bound(node, issued["address_key"], person.uri)
+    residency = Residency(
+        person.uri,
+        issued["postcode_area"],
+        issued["area_name"],
+        "letter-code",
+        issued["address_key"],
+        None,
+        iso_now(),
+    )
+    async with node.db.transaction():
+        if not await registry.redeem_letter_code(code_hash, person.uri):
+            raise Unprocessable("this letter code has already been used")
+        return await _record(node, person, residency)
+
+
+async def verify_in_person(
+    node: Node, username: str, moderator: str, postcode: str, number: str | None = None
+) -> Residency:
+    """Verify a local account in person: a moderator saw proof of the address.
+
+    The address need not be in the register (a new home, a room); with a house
+    number the per-address bound still applies.
+    """
+    person = await _person(node, username)
+    account = await node.accounts.by_username(moderator)
+    if account is None or account.role not in MODERATOR_ROLES:
+        raise Forbidden(f"{moderator!r} is not a moderator of this node")
+    try:
+        code = normalise_postcode(postcode)
+        key = address_key(code, parse_house_number(number)) if number else None
+    except AddressError as exc:
+        raise Unprocessable(str(exc)) from exc
+    if key is not None:
+        await _check_address_bound(node, key, person.uri)
+    area = code[:4]
+    return await _record(
+        node,
+        person,
+        Residency(
+            person.uri,
+            area,
+            await AddressRegister(node.db).area_name(area),
+            "in-person",
+            key,
+            account.actor_uri,
+            iso_now(),
+        ),
+    )
+
+
+async def revoke(node: Node, username: str) -> bool:
+    """Withdraw a verification (the person moved away); False when there was none."""
+    person = await _person(node, username)
+    properties = dict(person.properties)
+    activitypub = {k: v for k, v in properties.get("activitypub", {}).items() if k != "residency"}
+    properties["activitypub"] = activitypub
+    async with node.db.transaction():
+        removed = await ResidentRegistry(node.db).remove(person.uri)
+        await node.actors.update_local(person.uri, properties=properties)
+    return removed

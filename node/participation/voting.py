@@ -1,0 +1,462 @@
+"""Votes on proposals, exactly as Mastodon polls travel.
+
+When voting opens for a proposal, its process publishes a ``Question`` to its
+followers. A vote is a ``Note`` naming an option and replying to the
+Question (a Mastodon user's poll vote is one). Votes are secret: each is
+stored once per voter (a later vote replaces the earlier one until the vote
+closes) and never published; only tallies travel, as ``Update`` of the
+Question, and the Question served at its id always carries the current ones.
+A refused vote stores nothing and is answered with a ``Reject`` whose
+``summary`` says why.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import schemas
+from activitypub.vocabulary import PUBLIC, ASObject, parse_object
+from federation.errors import FetchError, NotFound, Unprocessable
+from node.clock import iso, iso_now, utc_now
+from node.participation.models import Process, Proposal
+from node.participation.tally import VoteTally, count_votes
+from node.storage.actors import LocalActor
+from node.storage.database import Database, Row
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+# The voting window of a question: declared states and the steps between them.
+WINDOW_STEPS: Mapping[str, frozenset[str]] = {"open": frozenset({"closed"}), "closed": frozenset()}
+assert all(t in WINDOW_STEPS for targets in WINDOW_STEPS.values() for t in targets)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A vote on one proposal, hosted by the proposal's process."""
+
+    uri: str
+    process_uri: str
+    proposal_uri: str
+    options: tuple[str, ...]
+    opened_at: str
+    end_time: str
+    closed_at: str | None
+
+    @property
+    def state(self) -> str:
+        """``open`` or ``closed`` (a key of WINDOW_STEPS)."""
+        return "closed" if self.closed_at else "open"
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why a vote cannot be taken now, or None while the window is open."""
+        if self.closed_at is not None:
+            return f"voting on this question closed at {self.closed_at}"
+        if now >= parse_moment(self.end_time):
+            return f"voting on this question ended at {self.end_time}"
+        return None
+
+
+def parse_moment(value: str) -> datetime:
+    """An RFC 3339 timestamp; raise Unprocessable when it is not one."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Unprocessable(f"{value!r} is not a timestamp such as 2026-12-01T18:00:00Z") from exc
+    if moment.tzinfo is None:
+        raise Unprocessable(f"{value!r} needs a time zone, such as Z or +01:00")
+    return moment
+
+
+def _question(row: Row) -> Question:
+    return Question(
+        uri=row["uri"],
+        process_uri=row["process_uri"],
+        proposal_uri=row["proposal_uri"],
+        options=tuple(json.loads(row["options"])),
+        opened_at=row["opened_at"],
+        end_time=row["end_time"],
+        closed_at=row["closed_at"],
+    )
+
+
+class VotingStore:
+    """Questions and their votes, over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add_question(self, question: Question) -> None:
+        """Record a newly opened question."""
+        await self._db.execute(
+            "INSERT INTO questions (uri, process_uri, proposal_uri, options, opened_at, end_time)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                question.uri,
+                question.process_uri,
+                question.proposal_uri,
+                json.dumps(list(question.options)),
+                question.opened_at,
+                question.end_time,
+            ),
+        )
+
+    async def question(self, uri: str) -> Question | None:
+        """A question this node hosts, by id."""
+        row = await self._db.fetch_one("SELECT * FROM questions WHERE uri = ?", (uri,))
+        return _question(row) if row else None
+
+    async def question_for(self, proposal_uri: str) -> Question | None:
+        """The question a proposal is put to, if voting on it was opened."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM questions WHERE proposal_uri = ?", (proposal_uri,)
+        )
+        return _question(row) if row else None
+
+    async def questions_of(self, process_uri: str) -> list[Question]:
+        """Every question of a process, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM questions WHERE process_uri = ? ORDER BY opened_at, uri",
+            (process_uri,),
+        )
+        return [_question(r) for r in rows]
+
+    async def unclosed(self) -> list[Question]:
+        """Every question not closed yet, including those past their end time."""
+        rows = await self._db.fetch_all("SELECT * FROM questions WHERE closed_at IS NULL")
+        return [_question(r) for r in rows]
+
+    async def put_vote(self, question_uri: str, voter: str, option: str, vote_id: str) -> bool:
+        """Store a voter's vote, replacing an earlier one; True when it replaced one."""
+        earlier = await self._db.fetch_value(
+            "SELECT 1 FROM votes WHERE question_uri = ? AND voter = ?", (question_uri, voter)
+        )
+        await self._db.execute(
+            "INSERT INTO votes (question_uri, voter, option, vote_id, cast_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question_uri, voter) DO UPDATE SET"
+            " option = excluded.option, vote_id = excluded.vote_id, cast_at = excluded.cast_at",
+            (question_uri, voter, option, vote_id, iso_now()),
+        )
+        return earlier == 1
+
+    async def chosen_options(self, question_uri: str) -> list[str]:
+        """The option of every stored vote (one per voter), without who chose it."""
+        rows = await self._db.fetch_all(
+            "SELECT option FROM votes WHERE question_uri = ?", (question_uri,)
+        )
+        return [r["option"] for r in rows]
+
+    async def voters(self, question_uri: str) -> list[str]:
+        """Who voted (never what): the tallies go back to them."""
+        rows = await self._db.fetch_all(
+            "SELECT voter FROM votes WHERE question_uri = ? ORDER BY voter", (question_uri,)
+        )
+        return [r["voter"] for r in rows]
+
+    async def vote_of(self, question_uri: str, voter: str) -> str | None:
+        """The option one voter chose, for showing the voter their own vote."""
+        return await self._db.fetch_value(
+            "SELECT option FROM votes WHERE question_uri = ? AND voter = ?",
+            (question_uri, voter),
+        )
+
+    async def close(self, question_uri: str, at: str) -> bool:
+        """Close an open question; False when it was closed already."""
+        count = await self._db.execute_rowcount(
+            "UPDATE questions SET closed_at = ? WHERE uri = ? AND closed_at IS NULL",
+            (at, question_uri),
+        )
+        return count == 1
+
+
+class SentVotes:
+    """On the voter's side: votes and ballots sent to other nodes, and their refusals."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def sent(self, object_id: str, voter: str, target: str, choice: str) -> None:
+        """Remember a vote or ballot sent to a remote process."""
+        await self._db.execute(
+            "INSERT INTO sent_votes (activity_object, voter, target, choice, state, sent_at)"
+            " VALUES (?, ?, ?, ?, 'sent', ?)",
+            (object_id, voter, target, choice, iso_now()),
+        )
+
+    async def refused(self, object_id: str, reason: str) -> bool:
+        """Mark a sent vote refused by the process; False when it is not ours."""
+        count = await self._db.execute_rowcount(
+            "UPDATE sent_votes SET state = 'refused', reason = ? WHERE activity_object = ?",
+            (reason, object_id),
+        )
+        return count == 1
+
+    async def target_of(self, object_id: str) -> str | None:
+        """The question or process a sent vote went to."""
+        return await self._db.fetch_value(
+            "SELECT target FROM sent_votes WHERE activity_object = ?", (object_id,)
+        )
+
+    async def latest(self, voter: str, target: str) -> Row | None:
+        """The last vote or ballot a local account sent to a question or process."""
+        return await self._db.fetch_one(
+            "SELECT * FROM sent_votes WHERE voter = ? AND target = ?"
+            " ORDER BY sent_at DESC, rowid DESC LIMIT 1",
+            (voter, target),
+        )
+
+
+def recount_url(question: Question) -> str:
+    """The open-data export of a question's tallies."""
+    return f"{question.uri}/tallies.csv"
+
+
+def question_document(
+    node: Node,
+    question: Question,
+    proposal: Proposal,
+    process: Process,
+    tally: VoteTally,
+) -> dict[str, Any]:
+    """The Question as Mastodon reads a poll, with current tallies; a closed one carries
+    its ``voteResult`` (schema ``result``)."""
+    title = html.escape(proposal.title)
+    options = ", ".join(html.escape(o) for o in question.options)
+    doc: dict[str, Any] = {
+        "id": question.uri,
+        "type": "Question",
+        "attributedTo": process.uri,
+        "audience": process.uri,
+        "name": proposal.title,
+        "content": f"<p><strong>{title}</strong></p><p>Stem tot {question.end_time}: "
+        f"{options}.</p>",
+        "context": proposal.uri,
+        "url": question.uri,
+        "to": [PUBLIC],
+        "cc": [node.urls.followers(process.slug)],
+        "published": question.opened_at,
+        "updated": iso_now(),
+        "endTime": question.end_time,
+        "oneOf": [
+            {
+                "type": "Note",
+                "name": t.option,
+                "replies": {"type": "Collection", "totalItems": t.count},
+            }
+            for t in tally.tallies
+        ],
+        "votersCount": tally.voters_count,
+    }
+    if question.closed_at is not None:
+        doc["closed"] = question.closed_at
+        doc["voteResult"] = {
+            "type": "VoteResult",
+            "proposal": proposal.uri,
+            "tallies": [{"option": t.option, "count": t.count} for t in tally.tallies],
+            "votersCount": tally.voters_count,
+            "eligibleCount": max(process.electorate_size, tally.voters_count),
+            "closedAt": question.closed_at,
+            "recount": recount_url(question),
+        }
+    return doc
+
+
+async def current_tally(node: Node, question: Question) -> VoteTally:
+    """The tallies of a question from its stored votes."""
+    return count_votes(question.options, await VotingStore(node.db).chosen_options(question.uri))
+
+
+async def _parts(node: Node, question: Question) -> tuple[Proposal, Process]:
+    proposal = await node.participation.get_proposal(question.proposal_uri)
+    process = await node.participation.get_process(question.process_uri)
+    if proposal is None or process is None:
+        raise NotFound(f"the proposal or process of {question.uri} is gone")
+    return proposal, process
+
+
+async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
+    """Put a local proposal to the vote: its process publishes a Question to its followers."""
+    proposal = await node.participation.get_proposal(proposal_uri)
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_uri} here")
+    process = await node.participation.get_process(proposal.process_uri)
+    if process is None or not process.local:
+        raise Unprocessable("only the node hosting a process can open a vote in it")
+    if process.current_phase != "voting":
+        raise Unprocessable(
+            f"{process.title} is in its {process.current_phase} phase; a vote opens only in"
+            " the voting phase"
+        )
+    store = VotingStore(node.db)
+    if await store.question_for(proposal.uri) is not None:
+        raise Unprocessable(f"voting on {proposal.title!r} has already been opened")
+    if parse_moment(end_time) <= utc_now():
+        raise Unprocessable(f"the vote must end in the future, not at {end_time}")
+    question = Question(
+        uri=node.urls.new_object(),
+        process_uri=process.uri,
+        proposal_uri=proposal.uri,
+        options=process.voting_options,
+        opened_at=iso_now(),
+        end_time=iso(parse_moment(end_time)),
+        closed_at=None,
+    )
+    document = question_document(
+        node, question, proposal, process, count_votes(question.options, [])
+    )
+    followers = node.urls.followers(process.slug)
+
+    async def store_question() -> None:
+        await store.add_question(question)
+        await node.objects.save_local_object(document)
+        await node.participation.save_proposal(replace(proposal, question_uri=question.uri))
+        record = await node.objects.record(proposal.uri)
+        if record is not None and record.local:
+            await node.objects.save_local_object({**record.document, "question": question.uri})
+
+    await node.outbox.send(
+        process.uri,
+        {
+            "id": f"{question.uri}/activity",
+            "type": "Create",
+            "object": document,
+            "to": [PUBLIC],
+            "cc": [followers],
+        },
+        [followers, proposal.author],
+        local_write=store_question,
+    )
+    return question
+
+
+async def publish_tallies(node: Node, question: Question) -> dict[str, Any]:
+    """Store the Question with its current tallies and send it as an Update to the process's
+    followers and to everyone who voted."""
+    proposal, process = await _parts(node, question)
+    tally = await current_tally(node, question)
+    document = question_document(node, question, proposal, process, tally)
+    if question.closed_at is not None:
+        problems = schemas.validate("result", document)
+        if problems:
+            raise RuntimeError(f"the result of {question.uri} is invalid: {problems}")
+    followers = node.urls.followers(process.slug)
+    voters = await VotingStore(node.db).voters(question.uri)
+
+    async def store() -> None:
+        await node.objects.save_local_object(document)
+
+    await node.outbox.send(
+        process.uri,
+        {
+            "id": node.outbox.new_activity_id(),
+            "type": "Update",
+            "object": document,
+            "to": [PUBLIC],
+            "cc": [followers],
+        },
+        [followers, *voters],
+        local_write=store,
+    )
+    return document
+
+
+async def record_vote(
+    node: Node, question_uri: str, voter: str, option: str | None, vote_id: str
+) -> VoteTally:
+    """Count one vote on a local question, or refuse it (Unprocessable) storing nothing."""
+    store = VotingStore(node.db)
+    question = await store.question(question_uri)
+    if question is None:
+        raise NotFound(f"no question {question_uri} on this node")
+    _, process = await _parts(node, question)
+    reason = question.refusal(utc_now())
+    if reason is None and process.current_phase != "voting":
+        reason = (
+            f"{process.title} is in its {process.current_phase} phase; votes are taken only"
+            " in the voting phase"
+        )
+    if reason is None and option not in question.options:
+        reason = f"{option!r} is not an option; choose one of: {', '.join(question.options)}"
+    if reason is None:
+        reason = await node.eligibility(process, voter)
+    if reason is not None:
+        raise Unprocessable(f"vote refused: {reason}")
+    assert option is not None
+    async with node.db.transaction():
+        await store.put_vote(question.uri, voter, option, vote_id)
+        await publish_tallies(node, question)
+    return await current_tally(node, question)
+
+
+async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
+    """Close a vote and publish its signed result: the closed Question with ``voteResult``."""
+    store = VotingStore(node.db)
+    question = await store.question(question_uri)
+    if question is None:
+        raise NotFound(f"no question {question_uri} on this node")
+    if "closed" not in WINDOW_STEPS[question.state]:
+        raise Unprocessable(f"voting on this question closed at {question.closed_at}")
+    closed_at = iso_now()
+    async with node.db.transaction():
+        await store.close(question.uri, closed_at)
+        return await publish_tallies(node, replace(question, closed_at=closed_at))
+
+
+async def close_due_votes(node: Node) -> list[str]:
+    """Close every question whose end time has passed; return their ids."""
+    now = utc_now()
+    due = [q for q in await VotingStore(node.db).unclosed() if parse_moment(q.end_time) <= now]
+    for question in due:
+        await close_vote(node, question.uri)
+    return [q.uri for q in due]
+
+
+async def _remote_question(node: Node, question_uri: str) -> ASObject:
+    record = await node.objects.record(question_uri)
+    if record is not None and record.as_type == "Question" and record.deleted_at is None:
+        return parse_object(record.document)
+    try:
+        found = await node.fetcher.fetch(question_uri)
+    except FetchError as exc:
+        raise NotFound(f"the question {question_uri} could not be fetched: {exc}") from exc
+    if found.type != "Question" or found.attributed_to is None:
+        raise Unprocessable(f"{question_uri} is not a poll of a process")
+    return found
+
+
+async def cast_vote(node: Node, voter: LocalActor, question_uri: str, option: str) -> str:
+    """A local account votes: counted here when the question is ours, otherwise sent to the
+    process as Mastodon sends a poll vote. Returns the vote's id."""
+    await node.guard.check(voter.uri, "vote")
+    vote_id = node.urls.new_object()
+    if await VotingStore(node.db).question(question_uri) is not None:
+        await record_vote(node, question_uri, voter.uri, option, vote_id)
+        return vote_id
+    question = await _remote_question(node, question_uri)
+    process_uri = question.attributed_to
+    assert process_uri is not None
+    vote = {
+        "id": vote_id,
+        "type": "Note",
+        "name": option,
+        "attributedTo": voter.uri,
+        "inReplyTo": question_uri,
+        "to": [process_uri],
+    }
+
+    async def remember() -> None:
+        await SentVotes(node.db).sent(vote_id, voter.uri, question_uri, option)
+
+    await node.outbox.send(
+        voter.uri,
+        {"id": f"{vote_id}/activity", "type": "Create", "object": vote, "to": [process_uri]},
+        [process_uri],
+        local_write=remember,
+        personal_inboxes=True,
+    )
+    return vote_id

@@ -1,0 +1,190 @@
+"""Pages and open data of the participation domain: processes, proposals, decisions."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from federation.actors import host_of
+from federation.errors import NotFound
+from node.documents import actor_document
+from node.node import Node
+from node.participation.comments import comments_of
+from node.participation.models import Process
+from node.participation.processes import ARCHETYPE_EXPLAINED_NL, local_process
+from node.participation.proposals import without_status
+from node.participation.status import STATUS_LABELS_NL
+from node.participation.transparency import (
+    decision_log,
+    export_csv,
+    export_document,
+    proposal_rows,
+    support_count,
+)
+from node.web.app import NODE
+from node.web.negotiation import activity_response, wants_activity_json
+from node.web.pages import render
+
+PHASE_LABELS_NL = {
+    "proposing": "voorstellen indienen",
+    "supporting": "steun verzamelen",
+    "voting": "stemmen",
+    "closed": "gesloten",
+}
+STANCE_LABELS_NL = {"for": "voor", "against": "tegen", "neutral": "neutraal"}
+
+
+async def names_of(node: Node, uris: set[str]) -> dict[str, str]:
+    """A readable name for each actor: its display name here, or its handle."""
+    names = {}
+    for uri in uris:
+        local = await node.actors.by_uri(uri)
+        if local is not None:
+            names[uri] = local.display_name
+            continue
+        remote = await node.actors.remote_actor(uri)
+        names[uri] = f"@{remote.username}@{remote.domain}" if remote else host_of(uri)
+    return names
+
+
+def _common(process: Process) -> dict[str, object]:
+    return {
+        "process": process,
+        "archetype_explained": ARCHETYPE_EXPLAINED_NL[process.archetype],
+        "phase_labels": PHASE_LABELS_NL,
+        "status_labels": STATUS_LABELS_NL,
+    }
+
+
+async def process_list(request: web.Request) -> web.Response:
+    """Every process this node hosts."""
+    node = request.app[NODE]
+    return render(
+        request,
+        "processes.html",
+        processes=await node.participation.local_processes(),
+        phase_labels=PHASE_LABELS_NL,
+    )
+
+
+async def process_page(request: web.Request) -> web.StreamResponse:
+    """A process: what it is, its phase and threshold, its proposals with their supports."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    if wants_activity_json(request):
+        actor = await node.actors.by_uri(process.uri)
+        assert actor is not None
+        return activity_response(actor_document(actor, node.urls))
+    rows = await proposal_rows(node, process)
+    for row in rows:
+        record = await node.objects.record(row["proposal"])
+        row["page"] = f"{node.urls.base}/proposals/{record.row_id}" if record else row["proposal"]
+    return render(
+        request,
+        "process.html",
+        rows=rows,
+        names=await names_of(node, {r["author"] for r in rows}),
+        handle=f"@{process.slug}@{node.urls.host}",
+        followers=len(await node.follows.followers_of(process.uri)),
+        **_common(process),
+    )
+
+
+async def decisions_page(request: web.Request) -> web.Response:
+    """The public decision log of a process."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    decisions = await decision_log(node, process)
+    return render(
+        request,
+        "process_decisions.html",
+        decisions=decisions,
+        names=await names_of(node, {d["actor"] for d in decisions}),
+        **_common(process),
+    )
+
+
+async def decisions_json(request: web.Request) -> web.Response:
+    """The decision log as JSON."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    return _json({"process": process.uri, "decisions": await decision_log(node, process)})
+
+
+async def export_json(request: web.Request) -> web.Response:
+    """The open-data export of a process as JSON."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    return _json(await export_document(node, process))
+
+
+async def export_csv_route(request: web.Request) -> web.Response:
+    """The proposals of a process as CSV."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    return web.Response(
+        text=export_csv(await proposal_rows(node, process)),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{process.slug}.csv"'},
+    )
+
+
+def _json(document: dict[str, object]) -> web.Response:
+    return web.Response(
+        text=json.dumps(document, ensure_ascii=False, indent=2),
+        content_type="application/json",
+        charset="utf-8",
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
+
+
+async def proposal_page(request: web.Request) -> web.Response:
+    """A proposal: its text, status trail, the official response apart, then the comments."""
+    node = request.app[NODE]
+    try:
+        row_id = int(request.match_info["row_id"])
+    except ValueError as exc:
+        raise NotFound("no such proposal") from exc
+    record = await node.objects.record_by_row_id(row_id)
+    proposal = await node.participation.get_proposal(record.uri) if record else None
+    if record is None or proposal is None or record.deleted_at is not None:
+        raise NotFound("no such proposal")
+    process = await node.participation.get_process(proposal.process_uri)
+    assert process is not None
+    trail = await node.participation.status_trail(proposal.uri)
+    responses = []
+    for official in await node.participation.official_responses(proposal.uri):
+        answer = await node.objects.record(official.response_uri)
+        if answer is not None and answer.deleted_at is None:
+            responses.append(answer)
+    comments = await comments_of(node, proposal.uri)
+    people = {proposal.author, *(c.actor for c in trail)}
+    people |= {r.attributed_to for r in responses if r.attributed_to}
+    people |= {c.attributed_to for c, _, _ in comments if c.attributed_to}
+    return render(
+        request,
+        "proposal.html",
+        proposal=proposal,
+        body=without_status(record.content or ""),
+        trail=trail,
+        responses=responses,
+        comments=comments,
+        supports=await support_count(node, process, proposal),
+        names=await names_of(node, people),
+        stance_labels=STANCE_LABELS_NL,
+        process_link=process.uri if not process.local else f"/processes/{process.slug}",
+        **_common(process),
+    )
+
+
+def register(app: web.Application) -> None:
+    """Add the participation routes."""
+    app.router.add_get("/processes", process_list)
+    app.router.add_get("/processes/{slug}", process_page)
+    app.router.add_get("/processes/{slug}/decisions", decisions_page)
+    app.router.add_get("/processes/{slug}/decisions.json", decisions_json)
+    app.router.add_get("/processes/{slug}/export.json", export_json)
+    app.router.add_get("/processes/{slug}/export.csv", export_csv_route)
+    app.router.add_get("/proposals/{row_id}", proposal_page)

@@ -1,0 +1,296 @@
+"""Pages and open data of votes and budget ballots (results, recount exports, casting),
+and the page where residents confirm their address with a letter code.
+
+The recount exports hold counts only, never who voted: per option for a
+vote, per proposal (with its cost) for a budget. Rerunning ``tally.py`` on
+them gives the published result.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+from typing import Any
+
+from aiohttp import web
+
+from federation.errors import NotFound, Unprocessable
+from node.node import Node
+from node.participation.ballots import BallotStore, budget_allocations, cast_ballot, money
+from node.participation.ballots import recount_url as budget_recount_url
+from node.participation.models import Process
+from node.participation.processes import local_process
+from node.participation.verification import (
+    MAX_ACCOUNTS_PER_ADDRESS,
+    ResidentRegistry,
+    verify_by_letter_code,
+)
+from node.participation.voting import (
+    Question,
+    VotingStore,
+    cast_vote,
+    current_tally,
+)
+from node.participation.voting import recount_url as question_recount_url
+from node.passwords import check_password
+from node.storage.accounts import Account
+from node.web.app import NODE
+from node.web.pages import render
+
+
+def _csv(rows: list[list[Any]]) -> web.Response:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\n").writerows(rows)
+    return web.Response(
+        text=buffer.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
+
+
+async def _question(node: Node, object_id: str) -> Question:
+    question = await VotingStore(node.db).question(f"{node.urls.base}/objects/{object_id}")
+    if question is None:
+        raise NotFound("no vote with that id on this node")
+    return question
+
+
+async def question_tallies_csv(request: web.Request) -> web.Response:
+    """``<question>/tallies.csv``: votes per option, for anyone to recount."""
+    node = request.app[NODE]
+    question = await _question(node, request.match_info["object_id"])
+    tally = await current_tally(node, question)
+    rows: list[list[Any]] = [["question", "proposal", "option", "votes", "closed_at"]]
+    rows += [
+        [question.uri, question.proposal_uri, t.option, t.count, question.closed_at or ""]
+        for t in tally.tallies
+    ]
+    return _csv(rows)
+
+
+async def budget_result_csv(request: web.Request) -> web.Response:
+    """``<process>/budget-result.csv``: ballots per proposal with cost and whether it was
+    funded, published once the ballot has closed."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["username"])
+    budget_round = await BallotStore(node.db).budget_round(process.uri)
+    if process.budget is None or budget_round is None or budget_round.closed_at is None:
+        raise NotFound(f"{process.title} has no closed budget ballot yet")
+    allocations, _ = await budget_allocations(node, process)
+    titles = {p.uri: p.title for p in await node.participation.proposals_of(process.uri)}
+    rows: list[list[Any]] = [["proposal", "title", "cost", "currency", "votes", "selected"]]
+    rows += [
+        [
+            a.proposal,
+            titles.get(a.proposal, ""),
+            f"{a.cost:.2f}",
+            process.budget.currency,
+            a.votes,
+            "yes" if a.selected else "no",
+        ]
+        for a in allocations
+    ]
+    return _csv(rows)
+
+
+async def _results(node: Node, process: Process) -> dict[str, Any]:
+    titles = {p.uri: p.title for p in await node.participation.proposals_of(process.uri)}
+    votes = []
+    for question in await VotingStore(node.db).questions_of(process.uri):
+        tally = await current_tally(node, question)
+        votes.append(
+            {
+                "question": question,
+                "title": titles.get(question.proposal_uri, question.proposal_uri),
+                "tally": tally,
+                "recount": question_recount_url(question),
+            }
+        )
+    budget: dict[str, Any] | None = None
+    budget_round = await BallotStore(node.db).budget_round(process.uri)
+    if process.budget is not None and budget_round is not None:
+        closed = budget_round.closed_at is not None
+        allocations, voters = await budget_allocations(node, process)
+        budget = {
+            "round": budget_round,
+            "closed": closed,
+            "voters": voters,
+            "allocations": [
+                {
+                    "title": titles.get(a.proposal, a.proposal),
+                    "cost": money(a.cost, process.budget.currency),
+                    "votes": a.votes,
+                    "selected": a.selected,
+                }
+                for a in allocations
+            ]
+            if closed
+            else [],
+            "recount": budget_recount_url(process),
+        }
+    return {"votes": votes, "budget": budget}
+
+
+async def results_page(request: web.Request) -> web.Response:
+    """``/processes/{slug}/results``: tallies of every vote and the budget result."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    return render(request, "voting_results.html", process=process, **await _results(node, process))
+
+
+async def _account(request: web.Request, node: Node) -> Account:
+    """HTTP Basic login of a local account."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    try:
+        username, _, password = base64.b64decode(encoded).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        username, password = "", ""
+    account = await node.accounts.by_username(username) if scheme.lower() == "basic" else None
+    if account is None or not check_password(password, account.password_hash):
+        raise web.HTTPUnauthorized(
+            text="log in with your account of this node to vote",
+            headers={"WWW-Authenticate": 'Basic realm="stemmen", charset="UTF-8"'},
+        )
+    return account
+
+
+async def vote_page(request: web.Request) -> web.Response:
+    """``/processes/{slug}/vote``: the open votes of a process, with the account's choices."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    account = await _account(request, node)
+    return await _render_vote_page(request, node, process, account, message=None)
+
+
+async def _render_vote_page(
+    request: web.Request,
+    node: Node,
+    process: Process,
+    account: Account,
+    message: str | None,
+    status: int = 200,
+) -> web.Response:
+    store = VotingStore(node.db)
+    titles = {p.uri: p.title for p in await node.participation.proposals_of(process.uri)}
+    questions = [
+        {
+            "question": q,
+            "title": titles.get(q.proposal_uri, q.proposal_uri),
+            "mine": await store.vote_of(q.uri, account.actor_uri),
+        }
+        for q in await store.questions_of(process.uri)
+    ]
+    return render(
+        request,
+        "voting_vote.html",
+        status=status,
+        process=process,
+        questions=questions,
+        ballot=await _ballot(node, process, account, titles),
+        account=account,
+        verified=await ResidentRegistry(node.db).get(account.actor_uri),
+        eligibility_problem=await node.eligibility(process, account.actor_uri),
+        message=message,
+    )
+
+
+async def _ballot(
+    node: Node, process: Process, account: Account, titles: dict[str, str]
+) -> dict[str, Any] | None:
+    store = BallotStore(node.db)
+    budget_round = await store.budget_round(process.uri)
+    if process.budget is None or budget_round is None:
+        return None
+    picked = set(await store.picks_of(process.uri, account.actor_uri))
+    return {
+        "closed": budget_round.refusal() is not None,
+        "budget": money(process.budget.amount, process.budget.currency),
+        "entries": [
+            {
+                "proposal": e.proposal,
+                "title": titles.get(e.proposal, e.proposal),
+                "cost": money(e.cost, process.budget.currency),
+                "picked": e.proposal in picked,
+            }
+            for e in await store.entries(process.uri)
+        ],
+    }
+
+
+async def vote_submit(request: web.Request) -> web.Response:
+    """A vote cast on the page; a refusal is shown with its reason and stores nothing."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    account = await _account(request, node)
+    form = await request.post()
+    actor = await node.actors.by_uri(account.actor_uri)
+    assert actor is not None
+    try:
+        await cast_vote(node, actor, str(form.get("question", "")), str(form.get("option", "")))
+    except (Unprocessable, NotFound) as exc:
+        return await _render_vote_page(request, node, process, account, exc.message, 422)
+    return await _render_vote_page(request, node, process, account, "Uw stem is geteld.")
+
+
+async def ballot_submit(request: web.Request) -> web.Response:
+    """A budget ballot cast on the page; a refusal is shown with its reason."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    account = await _account(request, node)
+    form = await request.post()
+    actor = await node.actors.by_uri(account.actor_uri)
+    assert actor is not None
+    picks = [str(p) for p in form.getall("pick", [])]
+    try:
+        await cast_ballot(node, actor, process.uri, picks)
+    except (Unprocessable, NotFound) as exc:
+        return await _render_vote_page(request, node, process, account, exc.message, 422)
+    return await _render_vote_page(request, node, process, account, "Uw stembiljet is geteld.")
+
+
+async def verification_page(request: web.Request) -> web.Response:
+    """``/verify``: whether the logged-in account is a verified resident, and how to become one."""
+    node = request.app[NODE]
+    account = await _account(request, node)
+    return await _render_verification(request, node, account, None)
+
+
+async def _render_verification(
+    request: web.Request, node: Node, account: Account, message: str | None, status: int = 200
+) -> web.Response:
+    return render(
+        request,
+        "verification.html",
+        status=status,
+        account=account,
+        residency=await ResidentRegistry(node.db).get(account.actor_uri),
+        per_address=MAX_ACCOUNTS_PER_ADDRESS,
+        message=message,
+    )
+
+
+async def verification_submit(request: web.Request) -> web.Response:
+    """A letter code typed in by its resident; a wrong or used code is refused with why."""
+    node = request.app[NODE]
+    account = await _account(request, node)
+    form = await request.post()
+    try:
+        await verify_by_letter_code(node, account.username, str(form.get("code", "")))
+    except (Unprocessable, NotFound) as exc:
+        return await _render_verification(request, node, account, exc.message, 422)
+    return await _render_verification(request, node, account, "U bent bevestigd als bewoner.")
+
+
+def register(app: web.Application) -> None:
+    """Add the voting pages and exports."""
+    app.router.add_get("/objects/{object_id}/tallies.csv", question_tallies_csv)
+    app.router.add_get("/actors/{username}/budget-result.csv", budget_result_csv)
+    app.router.add_get("/processes/{slug}/results", results_page)
+    app.router.add_get("/processes/{slug}/vote", vote_page)
+    app.router.add_post("/processes/{slug}/vote", vote_submit)
+    app.router.add_post("/processes/{slug}/ballot", ballot_submit)
+    app.router.add_get("/verify", verification_page)
+    app.router.add_post("/verify", verification_submit)

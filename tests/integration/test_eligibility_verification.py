@@ -1,0 +1,87 @@
+"""Verifying residents: by address, by a one-time letter code on the page, in person; the
+attestation on the actor document names only the postcode area."""
+
+from __future__ import annotations
+
+import base64
+
+import aiohttp
+import pytest
+
+from federation.errors import Forbidden, Unprocessable
+from node.participation.verification import (
+    MAX_ACCOUNTS_PER_ADDRESS,
+    ResidentRegistry,
+    issue_letter_code,
+    verify_by_address,
+    verify_in_person,
+)
+from node.web.negotiation import ACTIVITY_JSON
+from tests.integration.conftest import StartNode
+from tests.integration.voting_scenarios import import_register, person
+
+
+def basic(username: str) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:wachtwoord-123".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+async def test_a_letter_code_verifies_once_and_the_actor_document_shows_only_the_area(
+    start: StartNode,
+) -> None:
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    await import_register(wijert)
+    sanne = await person(wijert, "sanne")
+    await person(wijert, "sven")
+    code, address = await issue_letter_code(wijert.node, "9722ab", "6A")
+    assert address.key == "9722AB 6a"
+    stored = await wijert.node.db.fetch_value("SELECT code_hash FROM letter_codes")
+    assert code.replace("-", "") not in stored
+
+    page = f"{wijert.base_url}/verify"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(page, data={"code": code.lower()}, headers=basic("sanne")) as r:
+            assert r.status == 200
+            assert "De Wijert (9722)" in await r.text()
+        async with session.post(page, data={"code": code}, headers=basic("sven")) as r:
+            assert r.status == 422
+            assert "this letter code has already been used" in await r.text()
+        async with session.get(sanne.uri, headers={"Accept": ACTIVITY_JSON}) as r:
+            document = await r.json(content_type=None)
+    organisation = await wijert.node.organisation()
+    assert document["residency"]["attestedBy"] == organisation.uri
+    assert document["residency"]["method"] == "letter-code"
+    assert document["residency"]["area"] == {
+        "type": "Area",
+        "postcodeArea": "9722",
+        "name": "De Wijert",
+    }
+    assert "9722AB" not in str(document) and "Iddekingeweg" not in str(document)
+    assert [r.actor_uri for r in await ResidentRegistry(wijert.node.db).all()] == [sanne.uri]
+
+
+async def test_one_address_verifies_a_bounded_number_of_accounts(start: StartNode) -> None:
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    await import_register(wijert)
+    for number in range(MAX_ACCOUNTS_PER_ADDRESS):
+        await person(wijert, f"huisgenoot{number}")
+        await verify_by_address(wijert.node, f"huisgenoot{number}", "9722 AB", "4")
+    extra = await person(wijert, "nog_een")
+    with pytest.raises(Unprocessable, match="has already verified 4 accounts"):
+        await verify_by_address(wijert.node, "nog_een", "9722AB", "4")
+    with pytest.raises(Unprocessable, match="9722AB 5 is not in the address register"):
+        await verify_by_address(wijert.node, "nog_een", "9722AB", "5")
+    assert await ResidentRegistry(wijert.node.db).get(extra.uri) is None
+
+
+async def test_in_person_verification_needs_a_moderator(start: StartNode) -> None:
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    await import_register(oosterpark)
+    await person(oosterpark, "joost")
+    await person(oosterpark, "buurman")
+    await person(oosterpark, "femke", role="moderator")
+    with pytest.raises(Forbidden, match="'buurman' is not a moderator"):
+        await verify_in_person(oosterpark.node, "joost", "buurman", "9713XT")
+    residency = await verify_in_person(oosterpark.node, "joost", "femke", "9713 xt", "12")
+    assert (residency.postcode_area, residency.area_name) == ("9713", "Oosterparkwijk")
+    assert residency.method == "in-person" and residency.verified_by is not None

@@ -1,0 +1,178 @@
+"""Reports across nodes: a Flag as Mastodon sends it, both moderator queues, the threshold."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+
+from federation.errors import Unprocessable
+from node import social
+from node.moderation import file_report
+from node.participation.comments import post_comment
+from node.participation.proposals import create_proposal
+from node.runner import RunningNode
+from tests.integration.conftest import StartNode, StartPeer, deliver
+from tests.integration.participation_helpers import open_process, person
+
+
+async def _comment_from_b_in_process_on_a(
+    start: StartNode,
+) -> tuple[RunningNode, RunningNode, str, str]:
+    """A process on the municipality's node, a proposal in it, and a rude comment from a
+    neighbourhood node; returns (a, b, comment id, comment author)."""
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
+    await social.follow(oosterpark.node, await oosterpark.node.organisation(), process.uri)
+    await deliver(gemeente, oosterpark)
+    fatima = await person(gemeente, "fatima")
+    proposal = await create_proposal(
+        gemeente.node, fatima, process, "Meer bomen in de Korreweg", "Twintig bomen erbij."
+    )
+    await deliver(gemeente, oosterpark)
+    anouk = await person(oosterpark, "anouk")
+    comment = await post_comment(
+        oosterpark.node, anouk, proposal.uri, "Wie dit steunt is een idioot."
+    )
+    await deliver(gemeente, oosterpark)
+    assert await gemeente.node.objects.record(comment["id"]) is not None
+    return gemeente, oosterpark, comment["id"], anouk.uri
+
+
+async def test_report_of_a_remote_comment_reaches_both_moderator_queues_as_a_flag(
+    start: StartNode,
+) -> None:
+    gemeente, oosterpark, comment, author = await _comment_from_b_in_process_on_a(start)
+    henk = await person(gemeente, "henk")
+
+    filed = await file_report(gemeente.node, henk, author, [comment], "Scheldpartij in de wijk")
+    await deliver(gemeente, oosterpark)
+
+    [own] = await gemeente.node.moderation.open_reports()
+    assert own.reporter == henk.uri and own.object_ids == (comment,)
+    [received] = await oosterpark.node.moderation.open_reports()
+    instance = await gemeente.node.instance_actor()
+    assert received.reporter == instance.uri
+    assert received.target_account == author and received.object_ids == (comment,)
+    assert received.comment == "Scheldpartij in de wijk"
+    assert received.origin_host == gemeente.node.urls.host
+
+    sent = await gemeente.node.outbox_store.get(filed.uri or "")
+    assert sent is not None
+    flag = sent.document
+    assert flag["type"] == "Flag" and flag["actor"] == instance.uri
+    assert flag["object"] == [author, comment] and flag["content"] == "Scheldpartij in de wijk"
+    assert "henk" not in json.dumps(flag)
+
+
+async def test_moderator_queue_page_needs_a_moderator_login(start: StartNode) -> None:
+    gemeente, oosterpark, comment, author = await _comment_from_b_in_process_on_a(start)
+    await file_report(gemeente.node, await person(gemeente, "henk"), author, [comment], "Grof")
+    await deliver(gemeente, oosterpark)
+    queue = f"{oosterpark.base_url}/moderation/queue"
+    resident = {"Authorization": aiohttp.encode_basic_auth("anouk", "wachtwoord-123")}
+    assert oosterpark.admin is not None
+    admin = {"Authorization": aiohttp.encode_basic_auth("admin", oosterpark.admin.password)}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(queue) as anonymous:
+            assert anonymous.status == 401
+        async with http.get(queue, headers=resident) as refused:
+            assert refused.status == 403
+            assert "not a moderator" in (await refused.json())["error"]
+        async with http.get(queue, headers=admin) as page:
+            assert page.status == 200
+            html = await page.text()
+    assert comment in html and "Grof" in html
+
+
+async def test_content_reported_by_three_people_is_hidden_pending_review_and_the_author_told(
+    start: StartNode,
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    spammer = await person(wijk, "spammer")
+    post = await social.post_note(wijk.node, spammer, "<p>Koop nu goedkope horloges!</p>")
+    reporters = [await person(wijk, name) for name in ("ria", "sem", "tess")]
+
+    for reporter in reporters[:2]:
+        await file_report(wijk.node, reporter, spammer.uri, [post["id"]], "Reclame")
+    assert (await wijk.node.objects.record(post["id"])).hidden_reason is None
+
+    await file_report(wijk.node, reporters[2], spammer.uri, [post["id"]], "Reclame")
+    record = await wijk.node.objects.record(post["id"])
+    assert record is not None and "pending review" in (record.hidden_reason or "")
+    told = await wijk.node.db.fetch_all(
+        "SELECT type, object FROM notifications WHERE recipient = ?", (spammer.uri,)
+    )
+    assert [tuple(r) for r in told] == [("moderation_warning", post["id"])]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{wijk.base_url}/") as home:
+            html = await home.text()
+    assert "verborgen door de moderatoren" in html and "horloges" not in html
+    [entry] = await wijk.node.moderation.log_entries()
+    assert entry.action == "hide" and entry.role == "automatic rule"
+
+
+async def test_a_report_about_someone_elses_post_is_refused_and_stores_nothing(
+    start: StartNode,
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    ria = await person(wijk, "ria")
+    sem = await person(wijk, "sem")
+    post = await social.post_note(wijk.node, ria, "<p>Buurtfeest zaterdag!</p>")
+    with pytest.raises(Unprocessable, match="not written by"):
+        await file_report(wijk.node, sem, sem.uri.replace("sem", "tess"), [post["id"]], "")
+    assert await wijk.node.moderation.open_reports() == []
+
+
+async def test_a_flag_from_mastodon_about_a_local_post_lands_in_the_queue(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    ria = await person(wijk, "ria")
+    post = await social.post_note(wijk.node, ria, "<p>Koop mijn fiets!</p>")
+    flag = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{mastodon.base_url}/0b6d1c5e-3a55-4c4e-9d1b-6a1f1e0f7a10",
+        "type": "Flag",
+        "actor": mastodon.instance_actor.uri,
+        "content": "Dit is reclame",
+        "object": [ria.uri, post["id"]],
+    }
+    answer = await mastodon.post(mastodon.instance_actor, wijk.node.urls.shared_inbox(), flag)
+    assert answer.status == 202
+    [report] = await wijk.node.moderation.open_reports()
+    assert report.reporter == mastodon.instance_actor.uri and report.uri == flag["id"]
+    assert report.target_account == ria.uri and report.object_ids == (post["id"],)
+    assert report.comment == "Dit is reclame" and report.origin_host == mastodon.host
+
+    elsewhere = {
+        **flag,
+        "id": f"{mastodon.base_url}/other",
+        "object": [f"{mastodon.base_url}/users/x"],
+    }
+    refused = await mastodon.post(mastodon.instance_actor, wijk.node.urls.shared_inbox(), elsewhere)
+    assert refused.status == 422 and "concerns no account" in refused.body["error"]
+    assert len(await wijk.node.moderation.open_reports()) == 1
+
+
+async def test_reporting_a_mastodon_account_sends_a_signed_flag_it_accepts(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    spammer = mastodon.add_account("spammer")
+    ria = await person(wijk, "ria")
+
+    await file_report(wijk.node, ria, spammer.uri, [], "Stuurt iedereen reclame")
+    await deliver(wijk)
+
+    [received] = [r for r in mastodon.inbox if r.activity.get("type") == "Flag"]
+    assert received.verified, received.failure
+    instance = await wijk.node.instance_actor()
+    assert received.signer == instance.uri
+    flag = received.activity
+    assert flag["actor"] == instance.uri and flag["object"] == [spammer.uri]
+    assert flag["content"] == "Stuurt iedereen reclame" and "ria" not in json.dumps(flag)

@@ -1,0 +1,193 @@
+"""The initiate archetype across a municipality and a neighbourhood node."""
+
+from __future__ import annotations
+
+from node import social
+from node.participation import processes
+from node.participation.comments import post_comment
+from node.participation.proposals import create_proposal
+from node.participation.supports import support
+from node.participation.trail import change_status
+from tests.integration.conftest import StartNode, StartPeer, deliver
+from tests.integration.participation_helpers import open_process, person
+
+
+async def test_neighbourhood_residents_take_part_in_a_municipal_initiate_process(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    agenda = await open_process(gemeente, "klimaat", "initiate", threshold=2)
+    wijkdeal = await wijert.node.organisation()
+    await social.follow(wijert.node, wijkdeal, agenda.uri)
+    await deliver(gemeente, wijert)
+
+    anouk = await person(oosterpark, "anouk")
+    remote = await processes.known_process(oosterpark.node, agenda.uri, fetch=True)
+    assert remote is not None and remote.archetype == "initiate" and not remote.local
+    proposal = await create_proposal(
+        oosterpark.node,
+        anouk,
+        remote,
+        "Regentonnen voor de Oosterpark",
+        "Gratis regentonnen voor wie een tuin heeft.",
+        cost=2500,
+        area="Oosterparkwijk",
+    )
+    await deliver(gemeente, oosterpark, wijert)
+
+    hosted = await gemeente.node.participation.get_proposal(proposal.uri)
+    assert hosted is not None and hosted.status == "submitted" and hosted.title.startswith("Regen")
+    shared = await wijert.node.participation.get_proposal(proposal.uri)
+    assert shared is not None and shared.process_uri == agenda.uri
+
+    bram = await person(oosterpark, "bram")
+    await support(oosterpark.node, bram, proposal.uri)
+    await deliver(gemeente, oosterpark, wijert)
+    assert await gemeente.node.participation.support_count(proposal.uri) == 1
+
+    fatima = await person(gemeente, "fatima")
+    await support(gemeente.node, fatima, proposal.uri)
+    await deliver(gemeente, oosterpark, wijert)
+
+    for n in (gemeente, oosterpark, wijert):
+        seen = await n.node.participation.get_proposal(proposal.uri)
+        assert seen is not None and seen.status == "on_agenda", n.node.config.handle
+    page = await oosterpark.node.objects.record(proposal.uri)
+    assert page is not None and "op de agenda" in (page.document["content"] or "")
+
+    wethouder = await person(gemeente, "wethouder", "moderator")
+    on_agenda = await gemeente.node.participation.get_proposal(proposal.uri)
+    assert on_agenda is not None
+    accepted = await change_status(
+        gemeente.node,
+        on_agenda,
+        "accepted",
+        reason="De raad trekt er 30.000 euro voor uit.",
+        actor=wethouder.uri,
+    )
+    await change_status(
+        gemeente.node,
+        accepted,
+        "in_progress",
+        reason="De eerste 200 tonnen zijn uitgedeeld.",
+        actor=wethouder.uri,
+        progress=40,
+    )
+    await deliver(gemeente, oosterpark, wijert)
+    for n in (gemeente, oosterpark, wijert):
+        trail = await n.node.participation.status_trail(proposal.uri)
+        assert [c.status for c in trail] == [
+            "submitted",
+            "on_agenda",
+            "accepted",
+            "in_progress",
+        ], n.node.config.handle
+        assert trail[-1].progress == 40 and trail[-1].actor == wethouder.uri
+
+
+async def test_municipality_follows_a_neighbourhood_process_and_answers(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    wijkagenda = await open_process(oosterpark, "wijkagenda", "initiate", threshold=1)
+    municipality = await gemeente.node.organisation()
+    await social.follow(gemeente.node, municipality, wijkagenda.uri)
+    await deliver(gemeente, oosterpark)
+
+    sanne = await person(oosterpark, "sanne")
+    proposal = await create_proposal(
+        oosterpark.node,
+        sanne,
+        wijkagenda,
+        "Zebrapad bij de Linnaeusplein",
+        "Kinderen steken daar elke ochtend over zonder zebrapad.",
+    )
+    await deliver(gemeente, oosterpark)
+    known = await gemeente.node.participation.get_proposal(proposal.uri)
+    assert known is not None and known.process_uri == wijkagenda.uri
+
+    answer = await post_comment(
+        gemeente.node,
+        municipality,
+        proposal.uri,
+        "We bekijken dit samen met de verkeerskundige.",
+        stance="neutral",
+    )
+    await deliver(gemeente, oosterpark)
+    stances = await oosterpark.node.participation.stances_of(proposal.uri)
+    assert stances == {answer["id"]: "neutral"}
+
+    moderator = await person(oosterpark, "moderator", "moderator")
+    await change_status(
+        oosterpark.node,
+        proposal,
+        "under_review",
+        reason="De gemeente onderzoekt de oversteekplaats.",
+        actor=moderator.uri,
+    )
+    await deliver(gemeente, oosterpark)
+    seen = await gemeente.node.participation.get_proposal(proposal.uri)
+    assert seen is not None and seen.status == "under_review"
+
+
+async def test_phase_change_reaches_followers_of_the_process(start: StartNode) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    agenda = await open_process(gemeente, "klimaat", "initiate", threshold=2)
+    await social.follow(oosterpark.node, await oosterpark.node.organisation(), agenda.uri)
+    await deliver(gemeente, oosterpark)
+    assert (await processes.known_process(oosterpark.node, agenda.uri)).current_phase == "proposing"
+
+    await processes.set_phase(gemeente.node, agenda, "closed")
+    await deliver(gemeente, oosterpark)
+    remote = await processes.known_process(oosterpark.node, agenda.uri)
+    assert remote is not None and remote.current_phase == "closed"
+
+
+async def test_status_change_from_anyone_but_the_process_is_refused_and_changes_nothing(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    joris = mastodon.add_account("joris")
+    agenda = await open_process(gemeente, "klimaat", "initiate", threshold=2)
+    anouk = await person(oosterpark, "anouk")
+    remote = await processes.known_process(oosterpark.node, agenda.uri, fetch=True)
+    assert remote is not None
+    proposal = await create_proposal(
+        oosterpark.node, anouk, remote, "Regentonnen", "Gratis regentonnen voor iedereen."
+    )
+    await deliver(gemeente, oosterpark)
+
+    record = await oosterpark.node.objects.record(proposal.uri)
+    assert record is not None
+    forged = {k: v for k, v in record.document.items() if k != "@context"}
+    forged["proposalStatus"] = "accepted"
+    forged["statusChange"] = {
+        "type": "StatusChange",
+        "status": "accepted",
+        "previousStatus": "submitted",
+        "reason": "Zomaar.",
+        "actor": joris.uri,
+        "published": "2026-11-26T08:00:00Z",
+    }
+    update = {
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://samenspraak.nl/ns/v1"],
+        "id": f"{joris.uri}#updates/1",
+        "type": "Update",
+        "actor": joris.uri,
+        "object": forged,
+    }
+    answer = await mastodon.post(joris, f"{oosterpark.base_url}/inbox", update)
+
+    assert answer.status == 403
+    assert f"only {agenda.uri} decides" in answer.body["error"]
+    unchanged = await oosterpark.node.participation.get_proposal(proposal.uri)
+    assert unchanged is not None and unchanged.status == "submitted"
+    assert [c.status for c in await oosterpark.node.participation.status_trail(proposal.uri)] == [
+        "submitted"
+    ]

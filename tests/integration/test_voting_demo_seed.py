@@ -1,0 +1,47 @@
+"""The demo network's voting seed: verified residents, trust, an open vote and ballots."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from node.demo import DEMO_NODES, seed_social, settle
+from node.participation.ballots import BallotStore
+from node.participation.demo_seed import seed_participation
+from node.participation.verification import ResidentRegistry
+from node.participation.voting import VotingStore, current_tally
+from node.participation.voting_demo import seed_voting
+from tests.integration.conftest import StartNode
+
+
+async def test_demo_seed_verifies_residents_and_opens_a_vote_and_the_budget_ballot(
+    start: StartNode,
+) -> None:
+    nodes = {
+        spec.handle: await start(spec.handle, spec.name, kind=spec.kind) for spec in DEMO_NODES
+    }
+    await seed_social(nodes)
+    await seed_participation(nodes, lambda: settle(list(nodes.values())))
+    await seed_voting(nodes, lambda: settle(list(nodes.values())))
+
+    gemeente, oosterpark, wijert = (nodes[h].node for h in ("gemeente", "oosterpark", "wijert"))
+    assert {r.method for r in await ResidentRegistry(wijert.db).all()} == {
+        "address-register",
+        "letter-code",
+    }
+    assert [r.method for r in await ResidentRegistry(oosterpark.db).all()] == [
+        "address-register",
+        "in-person",
+    ]
+    consultation = await gemeente.participation.local_process_by_slug("klimaatbestendig")
+    anna = await oosterpark.actors.by_username("anna")
+    assert consultation is not None and anna is not None
+    # The municipality trusts Oosterpark, so anna's attestation is believed there.
+    trusted_only = replace(consultation, eligibility="trusted-nodes")
+    assert await gemeente.eligibility(trusted_only, anna.uri) is None
+
+    budget = await wijert.participation.local_process_by_slug("wijkbudget")
+    assert budget is not None and budget.current_phase == "voting"
+    assert len(await BallotStore(wijert.db).all_picks(budget.uri)) == 2
+    [question] = await VotingStore(wijert.db).questions_of(budget.uri)
+    tally = await current_tally(wijert, question)
+    assert (tally.count("voor"), tally.count("tegen")) == (1, 1)

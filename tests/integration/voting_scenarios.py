@@ -1,0 +1,117 @@
+"""Shared set-up of the voting and budget tests: processes in their voting phase, residents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from node import social
+from node.clock import iso, utc_now
+from node.participation.addresses import AddressRegister, parse_register
+from node.participation.models import Budget, Phase, Process, Proposal
+from node.participation.processes import create_process, set_phase
+from node.participation.proposals import create_proposal
+from node.participation.verification import verify_by_address
+from node.runner import RunningNode
+from node.setup import create_account
+from node.storage.actors import LocalActor
+
+REGISTER_CSV = (
+    "postcode;huisnummer;huisletter;huisnummertoevoeging;straatnaam;woonplaats;wijk\n"
+    "9722 AB;4;;;Van Iddekingeweg;Groningen;De Wijert\n"
+    "9722 AB;6;a;;Van Iddekingeweg;Groningen;De Wijert\n"
+    "9713 XT;12;;;Gorechtkade;Groningen;Oosterparkwijk\n"
+    "9713 XT;14;;1;Gorechtkade;Groningen;Oosterparkwijk\n"
+)
+
+
+def phases() -> tuple[Phase, ...]:
+    """Proposing, supporting and voting phases around now."""
+    now = utc_now()
+    return (
+        Phase("proposing", iso(now - timedelta(days=30)), iso(now - timedelta(days=20))),
+        Phase("supporting", iso(now - timedelta(days=20)), iso(now - timedelta(days=10))),
+        Phase("voting", iso(now - timedelta(days=10)), iso(now + timedelta(days=10))),
+    )
+
+
+def in_a_week() -> str:
+    """An end time for votes and ballots."""
+    return iso(utc_now() + timedelta(days=7))
+
+
+async def person(running: RunningNode, username: str, role: str = "resident") -> LocalActor:
+    """A local account."""
+    created = await create_account(
+        running.node.db, running.node.urls, username, role, "wachtwoord-123"
+    )
+    return created.actor
+
+
+async def resident(running: RunningNode, username: str, postcode: str, number: str) -> LocalActor:
+    """A local account verified by the address register (the register must be imported)."""
+    actor = await person(running, username)
+    await verify_by_address(running.node, username, postcode, number)
+    return actor
+
+
+async def process_with_proposals(
+    running: RunningNode,
+    slug: str,
+    titles: list[tuple[str, float | None]],
+    *,
+    eligibility: str = "open",
+    budget: Budget | None = None,
+    **extra: Any,
+) -> tuple[Process, list[Proposal]]:
+    """A local process with proposals from its organisation, moved to its voting phase."""
+    node = running.node
+    process = await create_process(
+        node,
+        slug=slug,
+        title=slug.replace("-", " ").title(),
+        archetype="decide",
+        eligibility=eligibility,
+        threshold_count=1,
+        electorate_size=100,
+        budget=budget,
+        phases=phases(),
+        current_phase="proposing",
+        **extra,
+    )
+    organisation = await node.organisation()
+    proposals = [
+        await create_proposal(node, organisation, process, title, f"Voorstel: {title}.", cost=cost)
+        for title, cost in titles
+    ]
+    process = await set_phase(node, process, "voting")
+    return process, proposals
+
+
+async def follow(running: RunningNode, follower: LocalActor, target: str) -> None:
+    """Follow a remote actor (deliver afterwards)."""
+    await social.follow(running.node, follower, target)
+
+
+async def import_register(running: RunningNode) -> None:
+    """A small address register with homes in De Wijert and Oosterparkwijk."""
+    await AddressRegister(running.node.db).replace_all(parse_register(REGISTER_CSV))
+
+
+async def delivery_error(running: RunningNode, activity_id: str) -> str | None:
+    """What the receiving inbox answered to a delivery that failed."""
+    return await running.node.db.fetch_value(
+        "SELECT last_error FROM deliveries WHERE activity = ?", (activity_id,)
+    )
+
+
+async def exchange(*nodes: RunningNode, rounds: int = 10) -> None:
+    """Step the workers until quiet, counting refused deliveries as work done: a refused
+    vote queues a Reject on the other side that must go out too."""
+    for _ in range(rounds):
+        done = 0
+        for running in nodes:
+            report = await running.node.worker.run_once()
+            done += report.delivered + report.given_up
+        if done == 0:
+            return

@@ -47,6 +47,8 @@ _LITEPUB_PATH = "/schemas/litepub-0.1.jsonld"
 _LITEPUB_FILE = "litepub-0.1.jsonld"
 
 _ADDRESSING = frozenset({"to", "cc", "bto", "bcc", "audience"})
+# The ActivityStreams terms whose values are maps keyed by language tag, not by term.
+_LANGUAGE_MAPS = frozenset({"contentMap", "nameMap", "summaryMap"})
 _UNSAFE_KEYWORDS = frozenset({"@graph", "@included", "@reverse"})
 # Real ActivityPub documents nest a handful of levels; deep nesting only serves to exhaust
 # the recursion of the JSON-LD processor.
@@ -186,17 +188,128 @@ def normalise(document: dict, context: list | dict, loader: LocalDocumentLoader)
     Fast path: when the document's `@context` is `context` itself, or only bundled context
     URLs that `context` also names (AS alone, as Mastodon sends activities), and no embedded
     object brings its own `@context`, the terms already mean what they mean in `context`; the
-    document is returned as a shallow copy carrying `context`. Anything else (aliases, inline
-    term definitions, other contexts) goes through pyld compaction.
+    document is returned as a shallow copy carrying `context`.
+
+    Second fast path, for the inline term definitions Mastodon puts on every Create and
+    Update: when each inline term is either defined exactly as `context` defines it, or
+    unknown to `context` and defined as a plain IRI, the document keeps its meaning in
+    `context` once the unknown terms' keys are written as their full IRIs (as compaction
+    writes them). Anything else (aliases, redefined terms, coerced or container terms,
+    unknown terms used as types, other contexts) goes through pyld compaction.
     """
     if not isinstance(document, dict):
         raise JsonLdError("Document must be a JSON object")
     nested_context = _inspect(document)
     if "@context" not in document:
         raise JsonLdError("Document has no @context")
-    if not nested_context and _terms_already_canonical(document["@context"], context):
-        return {**document, "@context": context}
+    if not nested_context:
+        if _terms_already_canonical(document["@context"], context):
+            return {**document, "@context": context}
+        renames = _plain_inline_terms(document["@context"], context, loader)
+        if renames is not None and not _used_as_type(document, renames):
+            return {**_expand_public(_rename_keys(document, renames)), "@context": context}
     return compact(document, context, loader)
+
+
+def _plain_inline_terms(
+    document_context: Any, context: list | dict, loader: LocalDocumentLoader
+) -> dict[str, str] | None:
+    """The full IRIs of the inline terms `context` lacks, or None when the fast path is unsafe.
+
+    Safe means: the URLs are ones `context` names; every inline term that `context` (with
+    its bundled URLs) defines is defined identically; every other inline term is a plain
+    string naming an http(s) IRI, directly or through a prefix.
+    """
+    entries = document_context if isinstance(document_context, list) else [document_context]
+    urls = [entry for entry in entries if isinstance(entry, str)]
+    inline: dict[str, Any] = {}
+    for entry in entries:
+        if isinstance(entry, dict):
+            inline.update(entry)
+        elif not isinstance(entry, str):
+            return None
+    if not inline or not _terms_already_canonical(urls, context):
+        return None
+    known, known_iris = _known_terms(json.dumps(context, sort_keys=True), loader)
+    renames: dict[str, str] = {}
+    for term, definition in inline.items():
+        if term.startswith("@") or ":" in term:
+            return None
+        if term in known:
+            if known[term] != definition:
+                return None
+            continue
+        iri = _plain_iri(definition, {**known, **inline})
+        # A new name for a known IRI is an alias: compaction turns it into the known term.
+        if iri is None or iri in known_iris:
+            return None
+        renames[term] = iri
+    return renames
+
+
+@functools.lru_cache(maxsize=16)
+def _known_terms(
+    context_json: str, loader: LocalDocumentLoader
+) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """Every term `context` defines (bundled URLs loaded), as written, and the IRIs they name."""
+    context = json.loads(context_json)
+    merged: dict[str, Any] = {}
+    for entry in context if isinstance(context, list) else [context]:
+        if isinstance(entry, str):
+            loaded = loader(_canonical_url(entry))["document"].get("@context", {})
+            for part in loaded if isinstance(loaded, list) else [loaded]:
+                if isinstance(part, dict):
+                    merged.update(part)
+        elif isinstance(entry, dict):
+            merged.update(entry)
+    iris = {_plain_iri(d.get("@id") if isinstance(d, dict) else d, merged) for d in merged.values()}
+    return merged, frozenset(iri for iri in iris if iri is not None)
+
+
+def _plain_iri(definition: Any, terms: Mapping[str, Any]) -> str | None:
+    """The http(s) IRI a plain definition names, directly or as `prefix:suffix`."""
+    if not isinstance(definition, str):
+        return None
+    if definition.startswith(("http://", "https://")):
+        return definition
+    prefix, colon, suffix = definition.partition(":")
+    base = terms.get(prefix)
+    if colon and isinstance(base, str) and base.startswith(("http://", "https://")):
+        return base + suffix
+    return None
+
+
+def _used_as_type(document: Any, terms: Mapping[str, str]) -> bool:
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("type", "@type") and any(
+                    isinstance(v, str) and v in terms for v in _as_list(value)
+                ):
+                    return True
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _rename_keys(node: Any, renames: Mapping[str, str], language_map: bool = False) -> Any:
+    if isinstance(node, dict):
+        if language_map:
+            return node
+        return {
+            renames.get(key, key): _rename_keys(value, renames, key in _LANGUAGE_MAPS)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_rename_keys(item, renames) for item in node]
+    return node
 
 
 def _terms_already_canonical(document_context: Any, context: list | dict) -> bool:

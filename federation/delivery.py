@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from activitypub.vocabulary import PUBLIC_ALIASES
 from federation.actors import ActorResolver, host_of
 from federation.errors import FetchError
-from federation.ports import DeliveryJob, DeliveryQueue, FollowStore, LocalActors
+from federation.ports import DeliveryJob, DeliveryQueue, FollowStore, LocalActors, LocalSigner
 from federation.transport import PostOutcome, Transport
 
 log = logging.getLogger(__name__)
@@ -91,17 +91,29 @@ class Recipients:
                 actors.extend(await self._follows.followers_of(owner))
             else:
                 actors.append(recipient)
-        inboxes: dict[str, None] = {}
+        allowed: dict[str, bool] = {}
+        candidates: list[str] = []
         for actor in dict.fromkeys(actors):
-            if host_of(actor) == self._own_host:
+            host = host_of(actor)
+            if host == self._own_host:
                 continue
-            if not await self._may_deliver(actor):
-                continue
-            try:
-                remote = await self._resolver.get(actor)
-            except FetchError as exc:
-                log.warning("not delivering to %s: %s", actor, exc)
-                continue
+            # One policy question per host: a thousand followers on fifty nodes ask fifty.
+            if host not in allowed:
+                allowed[host] = await self._host_may_receive(host)
+            if allowed[host]:
+                candidates.append(actor)
+            else:
+                log.info("not delivering to %s: its node is blocked", actor)
+        cached = await self._resolver.fresh_cached(candidates)
+        inboxes: dict[str, None] = {}
+        for actor in candidates:
+            remote = cached.get(actor)
+            if remote is None:
+                try:
+                    remote = await self._resolver.get(actor)
+                except FetchError as exc:
+                    log.warning("not delivering to %s: %s", actor, exc)
+                    continue
             inboxes[remote.delivery_inbox] = None
         return list(inboxes)
 
@@ -116,11 +128,32 @@ class Recipients:
             return None
 
     async def _may_deliver(self, actor: str) -> bool:
-        # A blocked node is neither fetched from nor delivered to.
-        if self._host_allowed is None or await self._host_allowed(host_of(actor)):
+        if await self._host_may_receive(host_of(actor)):
             return True
         log.info("not delivering to %s: its node is blocked", actor)
         return False
+
+    async def _host_may_receive(self, host: str) -> bool:
+        # A blocked node is neither fetched from nor delivered to.
+        return self._host_allowed is None or await self._host_allowed(host)
+
+
+class _PassSigners:
+    """Signing identities read once per worker pass, not once per job.
+
+    A post to a thousand inboxes has one signer; a concurrent second request for
+    the same actor waits for the first read.
+    """
+
+    def __init__(self, local: LocalActors) -> None:
+        self._local = local
+        self._reads: dict[str, asyncio.Task[LocalSigner | None]] = {}
+
+    async def get(self, actor_id: str) -> LocalSigner | None:
+        """The signer of a local actor, or None when it no longer exists."""
+        if actor_id not in self._reads:
+            self._reads[actor_id] = asyncio.create_task(self._local.signer_for(actor_id))
+        return await self._reads[actor_id]
 
 
 @dataclass
@@ -158,6 +191,7 @@ class DeliveryWorker:
     async def run_once(self, now: float | None = None) -> DeliveryReport:
         """Send every job that is due now, hosts in parallel, each host limited."""
         report = DeliveryReport()
+        signers = _PassSigners(self._local)
         while True:
             jobs = await self._queue.due(now or time.time(), self._batch)
             if not jobs:
@@ -166,7 +200,7 @@ class DeliveryWorker:
             for job in jobs:
                 by_host.setdefault(job.host, []).append(job)
             await asyncio.gather(
-                *(self._send_host(host_jobs, report) for host_jobs in by_host.values())
+                *(self._send_host(host_jobs, report, signers) for host_jobs in by_host.values())
             )
             if len(jobs) < self._batch:
                 return report
@@ -181,9 +215,14 @@ class DeliveryWorker:
             except TimeoutError:
                 pass
 
-    async def _send_host(self, jobs: list[DeliveryJob], report: DeliveryReport) -> None:
+    async def _send_host(
+        self, jobs: list[DeliveryJob], report: DeliveryReport, signers: _PassSigners
+    ) -> None:
         limit = asyncio.Semaphore(self._per_host)
         failed_host = False
+        # Successes are marked together, when the host's jobs are done or before a
+        # failure is counted against the host, so the failure count sees them in order.
+        delivered: list[DeliveryJob] = []
 
         async def send(job: DeliveryJob) -> None:
             nonlocal failed_host
@@ -195,13 +234,25 @@ class DeliveryWorker:
                     )
                     report.retried += 1
                     return
-                if not await self._deliver(job, report):
+                if not await self._deliver(job, report, signers, delivered):
                     failed_host = True
 
         await asyncio.gather(*(send(job) for job in jobs))
+        await self._mark_delivered(delivered)
 
-    async def _deliver(self, job: DeliveryJob, report: DeliveryReport) -> bool:
-        signer = await self._local.signer_for(job.signer)
+    async def _mark_delivered(self, delivered: list[DeliveryJob]) -> None:
+        done = list(delivered)
+        delivered.clear()
+        await self._queue.delivered(done)
+
+    async def _deliver(
+        self,
+        job: DeliveryJob,
+        report: DeliveryReport,
+        signers: _PassSigners,
+        delivered: list[DeliveryJob],
+    ) -> bool:
+        signer = await signers.get(job.signer)
         if signer is None:
             await self._queue.give_up(job, f"signer {job.signer} no longer exists")
             report.given_up += 1
@@ -209,7 +260,7 @@ class DeliveryWorker:
         outcome = await self._transport.post_activity(job.inbox, job.body, signer)
         now = time.time()
         if 200 <= outcome.status < 300:
-            await self._queue.delivered(job)
+            delivered.append(job)
             report.delivered += 1
             return True
         log.info("delivery of %s to %s failed: %s", job.activity, job.inbox, outcome.error)
@@ -217,6 +268,7 @@ class DeliveryWorker:
             await self._queue.give_up(job, outcome.error)
             report.given_up += 1
             return True
+        await self._mark_delivered(delivered)
         failures = await self._queue.host_failed(job.host, outcome.error, now)
         pause = host_pause(failures)
         if pause:

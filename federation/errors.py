@@ -51,6 +51,14 @@ class Unprocessable(FederationError):
     status = 422
 
 
+class InvalidDocument(Unprocessable):
+    """A document that fails its schema; ``problems`` name each failing place and rule."""
+
+    def __init__(self, message: str, problems: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 class TooManyRequests(FederationError):
     """A rate limit hit; ``retry_after`` seconds until the next request is allowed."""
 

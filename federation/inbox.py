@@ -17,8 +17,14 @@ from typing import Any
 from activitypub.jsonld import JsonLdError, refuse_unsafe_keywords
 from activitypub.signatures import KeyLookup, Verdict, verdict_for_actor, verify_request
 from activitypub.vocabulary import Activity, VocabularyError, id_of, parse_activity
-from federation.actors import host_of
-from federation.errors import BadRequest, FederationError, NotAuthenticated, PayloadTooLarge
+from federation.actors import host_of, same_origin
+from federation.errors import (
+    BadRequest,
+    FederationError,
+    Forbidden,
+    NotAuthenticated,
+    PayloadTooLarge,
+)
 from federation.handlers import HandlerTable, InboxContext
 
 log = logging.getLogger(__name__)
@@ -127,6 +133,9 @@ class InboxPipeline:
             activity = parse_activity(self._normalise(doc))
         except (JsonLdError, VocabularyError) as exc:
             raise BadRequest(f"not a readable activity: {exc}") from exc
+        if not same_origin(activity.id, activity.actor):
+            # The inbox log is keyed by activity id: a foreign id could shadow the real one.
+            raise Forbidden(f"activity {activity.id} is filed on another host than its actor")
         if not await self._ctx.inbox_log.record(activity.id, activity.actor, activity.type):
             return InboxResult(activity, handled=False, duplicate=True)
         handler = self._table.handler_for(activity)

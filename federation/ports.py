@@ -6,6 +6,7 @@ nothing in ``federation/`` knows about SQL or about participation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -95,6 +96,10 @@ class ActorCache(Protocol):
 
     async def remote_actor(self, uri: str) -> RemoteActor | None:
         """A cached remote actor by id."""
+        ...
+
+    async def remote_actors(self, uris: Sequence[str]) -> dict[str, RemoteActor]:
+        """The cached ones among several remote actors, by id, read in one go."""
         ...
 
     async def remote_actor_by_key(self, key_id: str) -> RemoteActor | None:
@@ -207,8 +212,8 @@ class DeliveryQueue(Protocol):
         """Pending jobs whose time has come, skipping paused hosts."""
         ...
 
-    async def delivered(self, job: DeliveryJob) -> None:
-        """Mark a job done and reset its host's failure count."""
+    async def delivered(self, jobs: Sequence[DeliveryJob]) -> None:
+        """Mark jobs done and reset their hosts' failure counts, in one transaction."""
         ...
 
     async def retry_later(self, job: DeliveryJob, error: str, next_attempt_at: float) -> None:

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from activitypub.vocabulary import Activity, ASObject, VocabularyError, parse_actor
-from federation.actors import same_origin
+from federation.actors import foreign_endpoint, same_origin
 from federation.errors import FetchError, Forbidden, NotFound, Unprocessable
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext
 from federation.ports import Follow, Notifier
@@ -52,7 +52,8 @@ async def handle_follow(ctx: InboxContext, activity: Activity) -> None:
         "id": ctx.outbox.new_activity_id(),
         "type": "Accept",
         "actor": activity.object_id,
-        "object": dict(activity.raw) if activity.raw else activity.id,
+        # The Follow as received, without its @context: the Accept carries one already.
+        "object": {k: v for k, v in activity.raw.items() if k != "@context"} or activity.id,
         "to": [activity.actor],
     }
     await ctx.outbox.send(activity.object_id, accept, [activity.actor])
@@ -153,6 +154,9 @@ async def handle_update_actor(ctx: InboxContext, activity: Activity) -> None:
         raise Unprocessable(f"not a usable actor: {exc}") from exc
     if actor.key_owner is not None and actor.key_owner != actor.id:
         raise Forbidden("the key must be owned by the actor")
+    endpoint = foreign_endpoint(actor)
+    if endpoint is not None:
+        raise Forbidden(f"{actor.id} may not name {endpoint}: it lives on another host")
     await ctx.resolver.refresh_from_document(actor)
 
 

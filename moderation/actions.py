@@ -13,6 +13,7 @@ from the process that the object's ``audience`` names.
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
@@ -105,4 +106,13 @@ async def handle_undo_process_removal(ctx: InboxContext, activity: Activity) -> 
     await store.unhide_object(removal.object_id)
     await store.add_log_entry(
         "restore", "object", removal.object_id, "", ROLE_PROCESS_MODERATORS, activity.actor
+    )
+
+
+def hidden_notice_html(reason: str) -> str:
+    """What readers see instead of a hidden post, in Dutch and English."""
+    reason = html.escape(reason)
+    return (
+        f"<p>verborgen door de moderatoren: {reason}</p>"
+        f'<p lang="en">hidden by the moderators: {reason}</p>'
     )

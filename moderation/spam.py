@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 
 from federation.errors import Forbidden, TooManyRequests
 from moderation.ports import AccountFactsSource, SanctionStore
@@ -119,3 +120,56 @@ class ActionGuard:
             facts.created_at, facts.verified, self._now(), self._limits.rules.new_account_age
         )
         self._limits.hit(action, f"account:{account}", new_account=new)
+
+
+def parse_rate(text: str) -> Rate:
+    """A rate written as ``count/seconds``, e.g. ``"30/300"``."""
+    count, sep, seconds = str(text).partition("/")
+    try:
+        return Rate(int(count), float(seconds if sep else "none"))
+    except ValueError as exc:
+        raise ValueError(
+            f'a rate is written as count/seconds (at least 1 and more than 0), like "30/300", '
+            f"not {text!r}"
+        ) from exc
+
+
+def spam_rules_from_settings(settings: Mapping[str, Any]) -> SpamRules:
+    """The rules from the ``[moderation]`` table of a node's configuration::
+
+        report_threshold = 3
+        new_account_days = 7
+        [moderation.rates]              # per account, per host for "inbox"
+        post = "30/300"
+        [moderation.new_account_rates]
+        post = "10/300"
+
+    Unknown keys and bad values raise ValueError with a message that says which.
+    """
+    known = {"report_threshold", "new_account_days", "rates", "new_account_rates"}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ValueError(f"unknown moderation settings: {', '.join(unknown)}")
+    defaults = SpamRules()
+    rates = {**defaults.rates, **_rates(settings.get("rates", {}), defaults.rates)}
+    new_rates = {
+        **defaults.new_account_rates,
+        **_rates(settings.get("new_account_rates", {}), defaults.new_account_rates),
+    }
+    try:
+        threshold = int(settings.get("report_threshold", defaults.report_threshold))
+        days = float(settings.get("new_account_days", defaults.new_account_age.days))
+    except (TypeError, ValueError) as exc:
+        raise ValueError("report_threshold and new_account_days must be numbers") from exc
+    if days < 0:
+        raise ValueError("new_account_days cannot be negative")
+    return SpamRules(threshold, timedelta(days=days), rates, new_rates)
+
+
+def _rates(table: Any, allowed: Mapping[str, Rate]) -> dict[str, Rate]:
+    if not isinstance(table, Mapping):
+        raise ValueError('rates are a table of action = "count/seconds"')
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ValueError(f"no rate limit for {', '.join(unknown)}; known: {', '.join(allowed)}")
+    return {action: parse_rate(text) for action, text in table.items()}

@@ -7,6 +7,8 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from moderation.spam import SpamRules, spam_rules_from_settings
+
 CONFIG_FILE = "samenspraak.toml"
 DATABASE_FILE = "samenspraak.sqlite3"
 KINDS = ("collective", "municipality")
@@ -94,6 +96,16 @@ def load_config(data_dir: Path) -> NodeConfig:
     validate_handle(config.handle)
     validate_domain(config.domain, config.dev)
     return config
+
+
+def moderation_rules(data_dir: Path) -> SpamRules:
+    """The spam rules and rate limits from the ``[moderation]`` table; defaults without one."""
+    path = data_dir / CONFIG_FILE
+    raw = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    try:
+        return spam_rules_from_settings(raw.get("moderation", {}))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: [moderation]: {exc}") from exc
 
 
 def write_config(data_dir: Path, config: NodeConfig) -> Path:

@@ -145,7 +145,9 @@ async def file_report(
     ]
     flag_id = node.urls.new_activity()
     text = report_comment(comment)
-    report = NewReport(flag_id, reporter.uri, target_account, tuple(object_ids), text, None)
+    report = NewReport(
+        flag_id if remote else None, reporter.uri, target_account, tuple(object_ids), text, None
+    )
     taken: list[int] = []
 
     async def author_of(uri: str) -> str | None:

@@ -19,9 +19,9 @@ from moderation.handlers import MODERATION_HANDLERS
 from moderation.handlers import REPLACED_CORE_KEYS as MODERATION_REPLACES
 from moderation.inbox_gate import InboxGate
 from moderation.policy import FederationPolicy
-from moderation.spam import ActionGuard, Limits, SpamRules
+from moderation.spam import ActionGuard, Limits
 from node.clock import utc_now
-from node.config import DATABASE_FILE, NodeConfig, load_config
+from node.config import DATABASE_FILE, NodeConfig, load_config, moderation_rules
 from node.outbox import NodeOutbox
 from node.participation.models import EligibilityCheck, open_eligibility
 from node.participation.store import ParticipationStore
@@ -110,6 +110,7 @@ class Node:
 async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
     """Open an initialised node directory and wire its parts together."""
     config = config or load_config(data_dir)
+    limits = Limits(moderation_rules(data_dir))
     db = await Database.open(data_dir / DATABASE_FILE)
     urls = Urls(config.base_url)
     actors = ActorRepository(db)
@@ -124,7 +125,6 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
     fetcher = ObjectFetcher(actors, transport)
     moderation = ModerationRepository(db)
     policy = FederationPolicy(moderation, urls.host)
-    limits = Limits(SpamRules())
 
     async def followers_owner(collection: str) -> str | None:
         username = urls.username_of_followers(collection)

@@ -225,3 +225,36 @@ async def announce(node: Node, actor: LocalActor, object_id: str) -> str:
         local_write=store,
     )
     return activity_id
+
+
+async def unannounce(node: Node, actor: LocalActor, object_id: str) -> None:
+    """Undo a boost; the Undo embeds the Announce, as Mastodon needs."""
+    announce_id = await node.db.fetch_value(
+        "SELECT activity_id FROM announces WHERE actor = ? AND object = ?", (actor.uri, object_id)
+    )
+    if announce_id is None:
+        raise NotFound(f"{actor.username} did not boost {object_id}")
+    record = await node.objects.record(object_id)
+    followers = node.urls.followers(actor.username)
+    recipients = [followers] + ([record.attributed_to] if record and record.attributed_to else [])
+
+    async def store() -> None:
+        await node.reactions.remove_announce(announce_id, actor.uri)
+
+    await node.outbox.send(
+        actor.uri,
+        {
+            "id": node.outbox.new_activity_id(),
+            "type": "Undo",
+            "object": {
+                "id": announce_id,
+                "type": "Announce",
+                "actor": actor.uri,
+                "object": object_id,
+            },
+            "to": [PUBLIC],
+            "cc": recipients,
+        },
+        recipients,
+        local_write=store,
+    )

@@ -8,7 +8,8 @@ from federation.errors import NotFound
 from federation.webfinger import parse_handle
 from node import social
 from node.mastodon_api.auth import optional_caller, require_caller
-from node.mastodon_api.common import account_uri, writer
+from node.mastodon_api.common import account_uri, is_following, writer
+from node.mastodon_api.misc import empty_list
 from node.mastodon_api.pagination import page_request, with_link_header
 from node.mastodon_api.params import Params
 from node.mastodon_api.state import CLIENT_API
@@ -59,12 +60,7 @@ async def statuses(request: web.Request) -> web.Response:
     if params.flag("pinned") or params.flag("only_media"):
         return web.json_response([])
     include_private = caller is not None and (
-        caller.actor.uri == uri
-        or (
-            (follow := await request.app[NODE].follows.follow_between(caller.actor.uri, uri))
-            is not None
-            and follow.state == "accepted"
-        )
+        caller.actor.uri == uri or await is_following(request.app[NODE], caller.actor.uri, uri)
     )
     records = await request.app[CLIENT_API].timelines.by_author(
         uri, page_request(params), include_private=include_private
@@ -136,3 +132,6 @@ def register(app: web.Application) -> None:
     app.router.add_get("/api/v1/accounts/{id}/following", follow_list)
     app.router.add_post("/api/v1/accounts/{id}/follow", follow)
     app.router.add_post("/api/v1/accounts/{id}/unfollow", unfollow)
+    # Profile screens ask for these; this node has neither featured tags nor lists.
+    app.router.add_get("/api/v1/accounts/{id}/featured_tags", empty_list)
+    app.router.add_get("/api/v1/accounts/{id}/lists", empty_list)

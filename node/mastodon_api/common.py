@@ -1,4 +1,4 @@
-"""Small helpers every endpoint module shares: writers, id lookups and JSON answers."""
+"""Small helpers the endpoint modules share: entity writers, ids in paths, visibility."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from federation.errors import NotFound
 from node.mastodon_api.auth import Caller
 from node.mastodon_api.serializers import EntityWriter
 from node.mastodon_api.state import CLIENT_API
+from node.node import Node
 from node.storage.objects import ObjectRecord
 from node.web.app import NODE
 
@@ -46,19 +47,24 @@ async def visible_record(
     )
     if record is None or record.deleted_at is not None:
         raise NotFound("Record not found")
-    if not record.public:
-        viewer = caller.actor.uri if caller else None
-        author = record.attributed_to
-        may_see = viewer is not None and (
-            viewer == author
-            or (author is not None and await _follows(request, viewer, author))
-            or viewer in (*(obj := parse_object(record.document)).to, *obj.cc)
-        )
-        if not may_see:
-            raise NotFound("Record not found")
+    if not record.public and not await _may_see_private(node, caller, record):
+        raise NotFound("Record not found")
     return record
 
 
-async def _follows(request: web.Request, follower: str, followed: str) -> bool:
-    follow = await request.app[NODE].follows.follow_between(follower, followed)
+async def is_following(node: Node, follower: str, followed: str) -> bool:
+    """Whether ``follower`` follows ``followed`` (accepted, not merely asked)."""
+    follow = await node.follows.follow_between(follower, followed)
     return follow is not None and follow.state == "accepted"
+
+
+async def _may_see_private(node: Node, caller: Caller | None, record: ObjectRecord) -> bool:
+    """Followers-only posts: their author, the followers and whoever they address."""
+    if caller is None:
+        return False
+    viewer = caller.actor.uri
+    author = record.attributed_to
+    if viewer == author or (author and await is_following(node, viewer, author)):
+        return True
+    obj = parse_object(record.document)
+    return viewer in (*obj.to, *obj.cc)

@@ -32,6 +32,8 @@ EMPTY_LISTS = (
     "/api/v1/trends/tags",
     "/api/v1/trends/statuses",
     "/api/v1/trends/links",
+    "/api/v1/instance/rules",
+    "/api/v1/instance/peers",
 )
 
 

@@ -5,26 +5,72 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.errors import NotFound
-from node.mastodon_api.auth import require_caller
+from node.mastodon_api.auth import Caller, require_caller
 from node.mastodon_api.common import numeric_id, writer
 from node.mastodon_api.pagination import page_request, with_link_header
 from node.mastodon_api.params import Params
 from node.mastodon_api.state import CLIENT_API
+from node.storage.notifications import Notification
+
+
+async def _requested_page(
+    request: web.Request, caller: Caller, params: Params
+) -> list[Notification]:
+    return await request.app[CLIENT_API].notifications.page(
+        caller.actor.uri,
+        page_request(params, maximum=80),
+        types=params.texts("types"),
+        exclude_types=params.texts("exclude_types"),
+    )
 
 
 async def index(request: web.Request) -> web.Response:
     """``GET /api/v1/notifications``."""
     caller = await require_caller(request, "read:notifications")
     params = await Params.of(request)
-    found = await request.app[CLIENT_API].notifications.page(
-        caller.actor.uri,
-        page_request(params, maximum=80),
-        types=params.texts("types"),
-        exclude_types=params.texts("exclude_types"),
-    )
+    found = await _requested_page(request, caller, params)
     entities = writer(request, caller)
     shown = [e for e in [await entities.notification(n) for n in found] if e is not None]
     response = web.json_response(shown)
+    return with_link_header(request, response, [n.id for n in found])
+
+
+async def grouped(request: web.Request) -> web.Response:
+    """``GET /api/v2/notifications``: the 4.3 grouped form, each notification its own group."""
+    caller = await require_caller(request, "read:notifications")
+    params = await Params.of(request)
+    found = await _requested_page(request, caller, params)
+    entities = writer(request, caller)
+    accounts: dict[str, object] = {}
+    statuses: dict[str, object] = {}
+    groups = []
+    for notification in found:
+        entity = await entities.notification(notification)
+        if entity is None:
+            continue
+        accounts[entity["account"]["id"]] = entity["account"]
+        if entity["status"] is not None:
+            statuses[entity["status"]["id"]] = entity["status"]
+        groups.append(
+            {
+                "group_key": entity["group_key"],
+                "notifications_count": 1,
+                "type": entity["type"],
+                "most_recent_notification_id": entity["id"],
+                "page_min_id": entity["id"],
+                "page_max_id": entity["id"],
+                "latest_page_notification_at": entity["created_at"],
+                "sample_account_ids": [entity["account"]["id"]],
+                "status_id": entity["status"]["id"] if entity["status"] else None,
+            }
+        )
+    response = web.json_response(
+        {
+            "accounts": list(accounts.values()),
+            "statuses": list(statuses.values()),
+            "notification_groups": groups,
+        }
+    )
     return with_link_header(request, response, [n.id for n in found])
 
 
@@ -58,3 +104,4 @@ def register(app: web.Application) -> None:
     app.router.add_post("/api/v1/notifications/clear", clear)
     app.router.add_get("/api/v1/notifications/{id}", show)
     app.router.add_post("/api/v1/notifications/{id}/dismiss", dismiss)
+    app.router.add_get("/api/v2/notifications", grouped)

@@ -74,7 +74,7 @@ async def create_app(request: web.Request) -> web.Response:
     for uri in redirect_uris:
         if uri != OOB and not urlsplit(uri).scheme:
             raise Unprocessable(f"Validation failed: Redirect URI {uri!r} must be an absolute URI")
-    scopes = _scopes(params.text("scopes"))
+    scopes = _scopes(" ".join(params.texts("scopes")))
     unknown = [s for s in scopes if not is_known_scope(s)]
     if unknown:
         raise Unprocessable(f"Validation failed: unknown scopes {' '.join(unknown)}")
@@ -124,6 +124,7 @@ def _login_page(
     values: dict[str, str],
     error: str | None,
     status: int,
+    username: str = "",
 ) -> web.Response:
     return render(
         request,
@@ -133,7 +134,7 @@ def _login_page(
         values=values,
         scopes=_scopes(values["scope"]),
         error=error,
-        username=values.get("username", ""),
+        username=username,
         # A wrong password shows the form again; a malformed request cannot go on.
         show_form=app is not None and (error is None or status == 401),
     )
@@ -156,7 +157,6 @@ async def authorize(request: web.Request) -> web.Response:
     if app is None or problem is not None:
         return _login_page(request, app, values, problem, 400)
     username = (params.text("username") or "").strip().lstrip("@").split("@")[0]
-    values["username"] = username
     decision = api.limiter.hit("login", f"address:{request.remote}")
     if not decision.allowed:
         raise TooManyRequests("Too many login attempts; wait a little", decision.retry_after)
@@ -166,7 +166,7 @@ async def authorize(request: web.Request) -> web.Response:
         check_password, password, account.password_hash
     )
     if account is None or not valid:
-        return _login_page(request, app, values, "Wrong user name or password.", 401)
+        return _login_page(request, app, values, "Wrong user name or password.", 401, username)
     code = await api.oauth.issue_code(
         app,
         account.actor_id,

@@ -22,15 +22,7 @@ from node.web.app import NODE
 def register(app: web.Application) -> None:
     """Add every client API route and the API's state to ``app``."""
     app[CLIENT_API] = ClientApi.for_node(app[NODE])
-    for module in (
-        oauth,
-        instance,
-        accounts,
-        statuses,
-        polls,
-        timelines,
-        notifications,
-        search,
-        misc,
-    ):
+    # search before accounts: /api/v1/accounts/search must win over /api/v1/accounts/{id}.
+    modules = (oauth, instance, search, accounts, statuses, polls, timelines, notifications, misc)
+    for module in modules:
         module.register(app)

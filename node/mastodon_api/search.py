@@ -53,29 +53,38 @@ async def _by_url(node: Node, url: str, resolve: bool) -> tuple[str | None, str 
     return None, url
 
 
-async def search(request: web.Request) -> web.Response:
-    """Find accounts and posts; ``resolve=true`` (signed in) asks other servers."""
+async def _find(request: web.Request, query: str, resolve: bool) -> tuple[list[str], list[str]]:
+    """Ids of the actors and of the objects a query names."""
     node = request.app[NODE]
-    params = await Params.of(request)
-    resolve = params.flag("resolve")
-    caller: Caller | None = (
-        await require_caller(request, "read:search") if resolve else await optional_caller(request)
-    )
-    query = (params.text("q") or "").strip()
-    kind = params.text("type")
-    account_uris: list[str] = []
-    object_uris: list[str] = []
     if query.startswith(("https://", "http://")):
         actor, obj = await _by_url(node, query, resolve)
-        account_uris += [actor] if actor else []
-        object_uris += [obj] if obj else []
-    elif (handle := parse_handle(query)) is not None:
+        return ([actor] if actor else []), ([obj] if obj else [])
+    if (handle := parse_handle(query)) is not None:
         found = await known_actor(request, query)
         if found is None and resolve and handle[1] != node.urls.host.lower():
             found = await _resolve_handle(node, *handle)
-        account_uris += [found] if found else []
-    elif query:
-        account_uris += await _local_accounts_matching(node, query.lstrip("@"))
+        return ([found] if found else []), []
+    if query:
+        return await _local_accounts_matching(node, query.lstrip("@")), []
+    return [], []
+
+
+async def _searcher(request: web.Request) -> tuple[Params, bool, Caller | None]:
+    params = await Params.of(request)
+    resolve = params.flag("resolve")
+    # Asking other servers costs them work: only residents who are signed in may.
+    caller = (
+        await require_caller(request, "read:search") if resolve else await optional_caller(request)
+    )
+    return params, resolve, caller
+
+
+async def search(request: web.Request) -> web.Response:
+    """Find accounts and posts; ``resolve=true`` (signed in) asks other servers."""
+    node = request.app[NODE]
+    params, resolve, caller = await _searcher(request)
+    account_uris, object_uris = await _find(request, (params.text("q") or "").strip(), resolve)
+    kind = params.text("type")
     entities = writer(request, caller)
     result: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
     if kind in (None, "accounts"):
@@ -86,6 +95,14 @@ async def search(request: web.Request) -> web.Response:
             if record is not None and record.deleted_at is None and record.public:
                 result["statuses"].append(await entities.status(record))
     return web.json_response(result)
+
+
+async def account_search(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts/search?q=``: what apps complete @mentions with."""
+    params, resolve, caller = await _searcher(request)
+    account_uris, _ = await _find(request, (params.text("q") or "").strip(), resolve)
+    entities = writer(request, caller)
+    return web.json_response([await entities.account(u) for u in account_uris])
 
 
 async def _local_accounts_matching(node: Node, text: str) -> list[str]:
@@ -101,3 +118,4 @@ async def _local_accounts_matching(node: Node, text: str) -> list[str]:
 def register(app: web.Application) -> None:
     """Add the search route."""
     app.router.add_get("/api/v2/search", search)
+    app.router.add_get("/api/v1/accounts/search", account_search)

@@ -12,9 +12,17 @@ import html
 from datetime import UTC, datetime
 from typing import Any
 
-from activitypub.vocabulary import PUBLIC_ALIASES, ASObject, as_list, parse_object
+from activitypub.vocabulary import (
+    PUBLIC_ALIASES,
+    ASObject,
+    VocabularyError,
+    as_list,
+    parse_actor,
+    parse_object,
+)
 from federation.actors import host_of
-from moderation.sanitize import html_to_text, text_to_html
+from moderation.actions import hidden_notice_html
+from moderation.sanitize import html_to_text, plain_text, sanitize_html, text_to_html
 from node.clock import utc_now
 from node.mastodon_api.state import ClientApi
 from node.node import Node
@@ -27,6 +35,8 @@ AVATAR_PATH = "/media/avatar.png"
 HEADER_PATH = "/media/header.png"
 BOT_TYPES = frozenset({"Application", "Service"})
 GROUP_TYPES = frozenset({"Group", "Organization"})
+# Mastodon's limit for display names.
+MAX_NAME = 30
 
 
 def parse_time(timestamp: str | None) -> datetime | None:
@@ -111,25 +121,26 @@ class EntityWriter:
 
     async def _remote_account(self, uri: str) -> dict[str, Any]:
         cached = await self._node.actors.remote_actor(uri)
-        document = await self._node.actors.remote_document(uri) or {}
+        document = await self._node.actors.remote_document(uri)
+        try:
+            actor = parse_actor(document) if document else None
+        except VocabularyError:
+            actor = None
         username = cached.username if cached else uri.rstrip("/").rsplit("/", 1)[-1]
         domain = cached.domain if cached else host_of(uri)
-        name = document.get("name")
-        summary = document.get("summary")
-        url = document.get("url")
+        published = document.get("published") if document else None
         return await self._account_entity(
             uri=uri,
             username=username,
             acct=f"{username}@{domain}",
-            display_name=name if isinstance(name, str) else username,
-            note=summary if isinstance(summary, str) else "",
-            url=url if isinstance(url, str) else uri,
-            as_type=cached.as_type if cached else "Person",
-            created_at=document.get("published")
-            if isinstance(document.get("published"), str)
-            else None,
-            icon=document.get("icon"),
-            image=document.get("image"),
+            # Profiles are stored as fetched: make them safe to show here.
+            display_name=plain_text(actor.name, MAX_NAME) if actor and actor.name else username,
+            note=sanitize_html(actor.summary) if actor and actor.summary else "",
+            url=actor.url if actor and actor.url else uri,
+            as_type=actor.type if actor else "Person",
+            created_at=published if isinstance(published, str) else None,
+            icon=actor.icon if actor else None,
+            image=document.get("image") if document else None,
             followers=0,
             following=0,
         )
@@ -191,9 +202,7 @@ class EntityWriter:
         if local_author is not None:
             followers = self._node.urls.followers(local_author.username)
         elif (document := await self._node.actors.remote_document(author)) is not None:
-            followers = (
-                document.get("followers") if isinstance(document.get("followers"), str) else None
-            )
+            followers = _followers_of(document)
         parent = await self._node.objects.record(record.in_reply_to) if record.in_reply_to else None
         likes = await self._node.reactions.likes_of(record.uri)
         announces = await self._node.reactions.announces_of(record.uri)
@@ -201,6 +210,8 @@ class EntityWriter:
         content = record.content or ""
         if record.name and record.as_type != "Note" and record.name not in content:
             content = f"<p><strong>{html.escape(record.name)}</strong></p>{content}"
+        if record.hidden_reason:
+            content = hidden_notice_html(record.hidden_reason)
         return {
             "id": str(record.row_id),
             "uri": record.uri,
@@ -345,6 +356,13 @@ class EntityWriter:
             "endorsed": False,
             "note": "",
         }
+
+
+def _followers_of(document: dict[str, Any]) -> str | None:
+    try:
+        return parse_actor(document).followers
+    except VocabularyError:
+        return None
 
 
 def _image_url(image: Any) -> str | None:

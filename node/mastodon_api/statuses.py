@@ -250,6 +250,29 @@ async def reblog(request: web.Request) -> web.Response:
     return web.json_response(await writer(request, caller).reblog(record, caller.actor.uri))
 
 
+async def unreblog(request: web.Request) -> web.Response:
+    """``POST /api/v1/statuses/:id/unreblog``: take a boost back."""
+    caller = await require_caller(request, "write:statuses")
+    node = request.app[NODE]
+    record = await visible_record(request, caller)
+    if caller.actor.uri in await node.reactions.announces_of(record.uri):
+        await social.unannounce(node, caller.actor, record.uri)
+    return web.json_response(await writer(request, caller).status(record))
+
+
+async def reacted_by(request: web.Request) -> web.Response:
+    """``GET /api/v1/statuses/:id/favourited_by`` and ``/reblogged_by``."""
+    caller = await optional_caller(request)
+    node = request.app[NODE]
+    record = await visible_record(request, caller)
+    if request.path.endswith("/favourited_by"):
+        actors = await node.reactions.likes_of(record.uri)
+    else:
+        actors = await node.reactions.announces_of(record.uri)
+    entities = writer(request, caller)
+    return web.json_response([await entities.account(a) for a in actors[:80]])
+
+
 def register(app: web.Application) -> None:
     """Add the status routes."""
     app.router.add_post("/api/v1/statuses", create)
@@ -259,3 +282,6 @@ def register(app: web.Application) -> None:
     app.router.add_post("/api/v1/statuses/{id}/favourite", favourite)
     app.router.add_post("/api/v1/statuses/{id}/unfavourite", unfavourite)
     app.router.add_post("/api/v1/statuses/{id}/reblog", reblog)
+    app.router.add_post("/api/v1/statuses/{id}/unreblog", unreblog)
+    app.router.add_get("/api/v1/statuses/{id}/favourited_by", reacted_by)
+    app.router.add_get("/api/v1/statuses/{id}/reblogged_by", reacted_by)

@@ -1,5 +1,5 @@
 """The organiser's commands: ``samenspraak process create|phase|close|list`` and
-``samenspraak proposal status``.
+``samenspraak proposal list|status``.
 
 Arguments are read here into domain values; every wrong one is refused with a
 one-line ``ConfigError`` (exit status 2). Phase and status changes are queued
@@ -69,6 +69,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     proposal_actions = proposal.add_subparsers(
         dest="proposal_command", required=True, metavar="ACTION"
     )
+    proposals = proposal_actions.add_parser("list", help="list the proposals of a process")
+    proposals.add_argument("directory", type=Path)
+    proposals.add_argument("slug")
     status = proposal_actions.add_parser("status", help="give a proposal a new status")
     status.add_argument("directory", type=Path)
     status.add_argument("proposal", help="the proposal's id (URL)")
@@ -86,6 +89,8 @@ async def run(args: argparse.Namespace) -> int:
     try:
         if args.command == "process":
             return await _process(node, args)
+        if args.proposal_command == "list":
+            return await _proposal_list(node, args)
         return await _proposal_status(node, args)
     except FederationError as exc:
         raise ConfigError(exc.message) from exc
@@ -108,6 +113,14 @@ async def _process(node: Node, args: argparse.Namespace) -> int:
     phase = "closed" if args.process_command == "close" else args.phase
     changed = await set_phase(node, process, phase)
     print(f"{changed.title} is now in phase {changed.current_phase}; followers will be told")
+    return 0
+
+
+async def _proposal_list(node: Node, args: argparse.Namespace) -> int:
+    process = await local_process(node, args.slug)
+    for proposal in await node.participation.proposals_of(process.uri):
+        supports = await node.participation.support_count(proposal.uri)
+        print(f"{proposal.uri}\t{proposal.status}\t{supports}\t{proposal.title}")
     return 0
 
 

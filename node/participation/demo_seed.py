@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from node import social
 from node.participation.comments import post_comment
-from node.participation.models import Budget, Phase, Process, Proposal
+from node.participation.models import Budget, Phase, Place, Process, Proposal
 from node.participation.official_responses import respond_officially
 from node.participation.processes import create_process, known_process
 from node.participation.proposals import create_proposal
@@ -135,6 +135,7 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         "Veilige oversteek bij de Oosterparkschool",
         "Kinderen steken 's ochtends de Oosterweg over tussen geparkeerde bestelbusjes door. "
         "Een zebrapad met een verhoogd plateau maakt het veilig.",
+        location=Place("Oosterweg bij de Oosterparkschool", 53.2135, 6.5830),
     )
     benches = await create_proposal(
         oosterpark.node,

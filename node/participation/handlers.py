@@ -15,18 +15,23 @@ is a vote and goes to the voting domain's ``vote_handler``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from activitypub.vocabulary import Activity, ASObject, parse_object
+import schemas
+from activitypub.vocabulary import Activity, ASObject, as_list, parse_object
 from federation import social
 from federation.errors import Forbidden, Unprocessable
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext
+from moderation.sanitize import plain_text
 from node.participation.announce import announce_to_followers
 from node.participation.comments import stance_of, thread_proposal
 from node.participation.models import Process, StatusChange
 from node.participation.official_responses import official_target, record_official_response
 from node.participation.processes import known_process
 from node.participation.proposals import (
+    MAX_TITLE,
     SUBMITTED_REASON,
     addressed_actors,
     adopt_mastodon_post,
@@ -36,7 +41,7 @@ from node.participation.proposals import (
 )
 from node.participation.status import INITIAL_STATUS
 from node.participation.supports import forget_support, receive_support
-from node.participation.trail import receive_status_change
+from node.participation.trail import proposal_document, receive_status_change
 
 if TYPE_CHECKING:
     from node.node import Node
@@ -107,24 +112,26 @@ def _check_accepts_proposals(process: Process) -> None:
         )
 
 
-async def _record_proposal(node: Node, process: Process, document: dict[str, Any]) -> None:
-    """Keep a stored post as a proposal of ``process``; a local process shares it."""
+async def _record_proposal(
+    node: Node,
+    process: Process,
+    document: dict[str, Any],
+    told_by_process: Mapping[str, Any] | None = None,
+) -> None:
+    """Keep a stored post as a proposal of ``process``; a local process shares it.
+
+    Status and trail are believed only from the process (``told_by_process``,
+    the object its Announce carried); an author's own claims start at submitted.
+    """
     obj = parse_object(document)
     await node.objects.save_remote_object(obj)
-    proposal = proposal_from_object(obj, process, local=False)
-    history = document.get("statusHistory") or []
+    proposal = replace(
+        proposal_from_object(obj, process, local=False),
+        status=INITIAL_STATUS,
+        progress=None,
+        awaiting_response=False,
+    )
     steps = [
-        StatusChange(
-            proposal.uri,
-            step["status"],
-            step.get("previousStatus"),
-            step["reason"],
-            step["actor"],
-            step.get("progress"),
-            step["published"],
-        )
-        for step in (history if isinstance(history, list) else [history])
-    ] or [
         StatusChange(
             proposal.uri,
             INITIAL_STATUS,
@@ -135,14 +142,32 @@ async def _record_proposal(node: Node, process: Process, document: dict[str, Any
             proposal.published,
         )
     ]
+    if told_by_process is not None and not schemas.validate("proposal", dict(told_by_process)):
+        history = as_list(told_by_process.get("statusHistory"))
+        steps = [
+            StatusChange(
+                proposal.uri,
+                step["status"],
+                step.get("previousStatus"),
+                step["reason"],
+                step["actor"],
+                step.get("progress"),
+                step["published"],
+            )
+            for step in history
+        ] or steps
+        proposal = replace(
+            proposal,
+            status=told_by_process["proposalStatus"],
+            progress=told_by_process.get("progress"),
+            awaiting_response=told_by_process.get("awaitingResponse") is True,
+        )
     async with node.db.transaction():
         await node.participation.save_proposal(proposal)
         for step in steps:
             await node.participation.add_status_change(step)
     if process.local:
-        record = await node.objects.record(proposal.uri)
-        assert record is not None
-        await announce_to_followers(node, process, record.document)
+        await announce_to_followers(node, process, await proposal_document(node, proposal))
 
 
 async def _receive_reply(ctx: InboxContext, node: Node, activity: Activity, obj: ASObject) -> None:
@@ -192,7 +217,8 @@ async def handle_announce_note(ctx: InboxContext, activity: Activity) -> None:
         return
     document = dict(record.document)
     if validate_quietly("proposal", document):
-        await _record_proposal(node, process, document)
+        told = activity.object.raw if activity.object is not None else None
+        await _record_proposal(node, process, document, told)
 
 
 def validate_quietly(kind: str, document: dict[str, Any]) -> bool:
@@ -209,10 +235,16 @@ async def handle_update_note(ctx: InboxContext, activity: Activity) -> None:
     """A status change from a proposal's process, or an author's edit."""
     obj = activity.object
     assert obj is not None
+    node = _node(ctx)
     if "statusChange" in obj.raw:
-        await receive_status_change(_node(ctx), activity.actor, obj)
-    else:
-        await social.handle_update_object(ctx, activity)
+        await receive_status_change(node, activity.actor, obj)
+        return
+    await social.handle_update_object(ctx, activity)
+    proposal = await node.participation.get_proposal(obj.id)
+    if proposal is not None and obj.name and obj.name != proposal.title:
+        await node.participation.save_proposal(
+            replace(proposal, title=plain_text(obj.name, MAX_TITLE))
+        )
 
 
 async def handle_like(ctx: InboxContext, activity: Activity) -> None:
@@ -223,6 +255,7 @@ async def handle_like(ctx: InboxContext, activity: Activity) -> None:
         process = await node.participation.get_process(proposal.process_uri)
         if process is not None and process.local:
             await receive_support(node, process, proposal, activity)
+            await social.notify(ctx, "favourite", proposal.author, activity.actor, proposal.uri)
             return
     await social.handle_like(ctx, activity)
 

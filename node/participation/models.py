@@ -45,6 +45,15 @@ class Money:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a proposal would happen: a name and, when known, coordinates."""
+
+    name: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
 class Process:
     """A participatory process: a Group actor, local or on another node."""
 

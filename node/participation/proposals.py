@@ -1,9 +1,9 @@
 """Proposals: Notes with a title, addressed to a process, carrying their status.
 
 A proposal is published by its author's node and hosted by its process: the
-process's node counts its supports and decides its status. What Mastodon
-shows is the content, so the content opens with the title and ends with the
-current status.
+process's node counts its supports and decides its status. Mastodon shows
+only the content, so the content opens with the title and, once the status
+has changed, ends with the current status and its reason.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, id_of
 from federation.actors import host_of
-from federation.errors import Unprocessable
+from federation.errors import InvalidDocument, Unprocessable
 from moderation.sanitize import html_to_text, plain_text, sanitize_html, text_to_html
 from node.clock import iso_now
 from node.participation.announce import announce_to_followers
-from node.participation.models import Money, Process, Proposal, StatusChange
+from node.participation.models import Money, Place, Process, Proposal, StatusChange
 from node.participation.status import INITIAL_STATUS, STATUS_LABELS_NL
 from node.social import create_object
 from node.storage.actors import LocalActor
@@ -32,10 +32,13 @@ SUBMITTED_REASON = "Ingediend door de indiener."
 STATUS_PARAGRAPH = re.compile(r'<p class="proposal-status">.*?</p>\s*$', re.DOTALL)
 
 
-def invalid(kind: str, problems: list[schemas.SchemaProblem]) -> Unprocessable:
+def invalid(kind: str, problems: list[schemas.SchemaProblem]) -> InvalidDocument:
     """The 422 for a document that fails its schema, naming each failing place."""
     details = "; ".join(f"{p.path or '/'}: {p.message}" for p in problems)
-    return Unprocessable(f"invalid {kind}: {details}")
+    return InvalidDocument(
+        f"invalid {kind}: {details}",
+        [{"path": p.path, "message": p.message, "schema_path": p.schema_path} for p in problems],
+    )
 
 
 def validate(kind: str, document: dict[str, Any]) -> None:
@@ -90,6 +93,7 @@ async def create_proposal(
     *,
     cost: float | None = None,
     area: str | None = None,
+    location: Place | None = None,
 ) -> Proposal:
     """Submit a proposal from a local person to a process on this node or another one."""
     await node.guard.check(author.uri, "post")
@@ -140,6 +144,13 @@ async def create_proposal(
         document["cost"] = _cost_document(money)
     if area:
         document["area"] = plain_text(area, 100)
+    if location is not None:
+        document["location"] = {"type": "Place", "name": plain_text(location.name, 100)}
+        if location.latitude is not None and location.longitude is not None:
+            document["location"] |= {
+                "latitude": location.latitude,
+                "longitude": location.longitude,
+            }
     validate("proposal", document)
     proposal = Proposal(
         uri=uri,

@@ -17,6 +17,8 @@ from node.clock import iso_now
 from node.participation.models import Process, Proposal, StatusChange
 from node.participation.proposals import change_document, statused_content, validate
 from node.participation.status import PROPOSAL_LIFECYCLE, IllegalTransition
+from node.storage.actors import LocalActor
+from node.storage.notifications import NotificationRepository
 
 if TYPE_CHECKING:
     from node.node import Node
@@ -98,7 +100,15 @@ async def change_status(
             },
             recipients,
         )
+    await notify_status_change(node, changed, actor)
     return changed
+
+
+async def notify_status_change(node: Node, proposal: Proposal, actor: str) -> None:
+    """Tell local authors and supporters that a proposal moved on (Mastodon's "update")."""
+    notifications = NotificationRepository(node.db)
+    for recipient in [proposal.author, *await node.reactions.likes_of(proposal.uri)]:
+        await notifications.notify("update", recipient, actor, proposal.uri)
 
 
 async def _save_document(node: Node, document: dict[str, Any], *, local: bool) -> None:
@@ -113,12 +123,13 @@ async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
     proposal = await node.participation.get_proposal(obj.id)
     if proposal is None:
         return
-    if sender != proposal.process_uri:
-        raise Forbidden(f"only {proposal.process_uri} decides the status of {proposal.uri}")
+    document = dict(obj.raw)
     process = await node.participation.get_process(proposal.process_uri)
     if process is not None and process.local:
-        raise Forbidden("this node decides the status of its own processes")
-    document = dict(obj.raw)
+        await _receive_withdrawal(node, proposal, sender, document)
+        return
+    if sender != proposal.process_uri:
+        raise Forbidden(f"only {proposal.process_uri} decides the status of {proposal.uri}")
     validate("status_change", document)
     step = document["statusChange"]
     if step["status"] != document["proposalStatus"]:
@@ -163,6 +174,54 @@ async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
             )
             kept["updated"] = iso_now()
         await _save_document(node, kept, local=proposal.local)
+    await notify_status_change(node, changed, sender)
+
+
+async def _receive_withdrawal(
+    node: Node, proposal: Proposal, sender: str, document: dict[str, Any]
+) -> None:
+    """The author asks our process to withdraw their proposal; nobody else may change it."""
+    step = document.get("statusChange")
+    if sender != proposal.author or not isinstance(step, dict) or step.get("status") != "withdrawn":
+        raise Forbidden("this node decides the status of its own processes")
+    validate("status_change", document)
+    await change_status(node, proposal, "withdrawn", reason=step["reason"], actor=sender)
+
+
+async def withdraw(node: Node, author: LocalActor, proposal_uri: str, reason: str) -> None:
+    """The author withdraws a proposal: directly in our own process, else by asking the
+    process's node, which confirms with its own status change."""
+    proposal = await node.participation.get_proposal(proposal_uri)
+    if proposal is None or proposal.author != author.uri:
+        raise NotFound(f"{proposal_uri} is not a proposal of {author.username}")
+    process = await process_of(node, proposal)
+    if process.local:
+        await change_status(node, proposal, "withdrawn", reason=reason, actor=author.uri)
+        return
+    try:
+        PROPOSAL_LIFECYCLE.check(proposal.status, "withdrawn", by_author=True, progress=None)
+    except IllegalTransition as exc:
+        raise Unprocessable(str(exc)) from exc
+    if not reason.strip():
+        raise Unprocessable("a status change needs a reason")
+    now = iso_now()
+    change = StatusChange(
+        proposal.uri, "withdrawn", proposal.status, reason.strip(), author.uri, None, now
+    )
+    document = await proposal_document(node, proposal)
+    document |= {"proposalStatus": "withdrawn", "statusChange": change_document(change)}
+    validate("status_change", document)
+    # Only the process may accept the step; followers hear of it from the process.
+    await node.outbox.send(
+        author.uri,
+        {
+            "id": node.outbox.new_activity_id(),
+            "type": "Update",
+            "object": document,
+            "to": [process.uri],
+        },
+        [process.uri],
+    )
 
 
 async def process_of(node: Node, proposal: Proposal) -> Process:

@@ -20,20 +20,29 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import schemas
-from activitypub.vocabulary import PUBLIC, ASObject, parse_object
+from activitypub.vocabulary import PUBLIC, ASObject, as_list, parse_object
 from federation.errors import FetchError, NotFound, Unprocessable
+from moderation.sanitize import html_to_text
 from node.clock import iso, iso_now, utc_now
 from node.participation.models import Process, Proposal
 from node.participation.tally import VoteTally, count_votes
 from node.storage.actors import LocalActor
 from node.storage.database import Database, Row
+from node.storage.notifications import NotificationRepository
 
 if TYPE_CHECKING:
     from node.node import Node
 
+
+def _window_steps(steps: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
+    unknown = {t for targets in steps.values() for t in targets} - set(steps)
+    if unknown:
+        raise ValueError(f"the voting window steps into undeclared states: {sorted(unknown)}")
+    return steps
+
+
 # The voting window of a question: declared states and the steps between them.
-WINDOW_STEPS: Mapping[str, frozenset[str]] = {"open": frozenset({"closed"}), "closed": frozenset()}
-assert all(t in WINDOW_STEPS for targets in WINDOW_STEPS.values() for t in targets)
+WINDOW_STEPS = _window_steps({"open": frozenset({"closed"}), "closed": frozenset()})
 
 
 @dataclass(frozen=True)
@@ -209,6 +218,53 @@ class SentVotes:
             " ORDER BY sent_at DESC, rowid DESC LIMIT 1",
             (voter, target),
         )
+
+
+@dataclass(frozen=True)
+class KnownQuestion:
+    """A poll this node knows (its own or another node's), as residents see it."""
+
+    uri: str
+    title: str
+    options: tuple[str, ...]
+    counts: dict[str, int]
+    voters_count: int
+    end_time: str | None
+    closed: bool
+    local: bool
+
+
+async def known_questions(node: Node, limit: int = 50) -> list[KnownQuestion]:
+    """The polls of processes this node hosts or follows, newest first, with the tallies
+    their process last published."""
+    rows = await node.db.fetch_all(
+        "SELECT uri, local, document FROM objects WHERE as_type = 'Question'"
+        " AND deleted_at IS NULL ORDER BY published DESC, id DESC LIMIT ?",
+        (limit,),
+    )
+    found = []
+    for row in rows:
+        document = json.loads(row["document"])
+        choices = [c for c in as_list(document.get("oneOf")) if isinstance(c, Mapping)]
+        counts = {
+            str(c.get("name")): int((c.get("replies") or {}).get("totalItems") or 0)
+            for c in choices
+        }
+        end_time = document.get("endTime")
+        ended = isinstance(end_time, str) and parse_moment(end_time) <= utc_now()
+        found.append(
+            KnownQuestion(
+                uri=row["uri"],
+                title=str(document.get("name") or html_to_text(document.get("content") or "")),
+                options=tuple(counts),
+                counts=counts,
+                voters_count=int(document.get("votersCount") or 0),
+                end_time=end_time if isinstance(end_time, str) else None,
+                closed="closed" in document or ended,
+                local=bool(row["local"]),
+            )
+        )
+    return found
 
 
 def recount_url(question: Question) -> str:
@@ -404,16 +460,26 @@ async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
     closed_at = iso_now()
     async with node.db.transaction():
         await store.close(question.uri, closed_at)
-        return await publish_tallies(node, replace(question, closed_at=closed_at))
+        result = await publish_tallies(node, replace(question, closed_at=closed_at))
+    notifications = NotificationRepository(node.db)
+    for voter in await store.voters(question.uri):
+        await notifications.notify("poll", voter, question.process_uri, question.uri)
+    return result
 
 
 async def close_due_votes(node: Node) -> list[str]:
-    """Close every question whose end time has passed; return their ids."""
+    """Close every question whose end time has passed or whose process has closed, publishing
+    each result; return their ids."""
     now = utc_now()
-    due = [q for q in await VotingStore(node.db).unclosed() if parse_moment(q.end_time) <= now]
-    for question in due:
-        await close_vote(node, question.uri)
-    return [q.uri for q in due]
+    due = []
+    for question in await VotingStore(node.db).unclosed():
+        process = await node.participation.get_process(question.process_uri)
+        ended = parse_moment(question.end_time) <= now
+        if ended or (process is not None and process.current_phase == "closed"):
+            due.append(question.uri)
+    for uri in due:
+        await close_vote(node, uri)
+    return due
 
 
 async def _remote_question(node: Node, question_uri: str) -> ASObject:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,6 +176,20 @@ class ActorRepository:
         """A cached remote actor."""
         row = await self._db.fetch_one("SELECT * FROM remote_actors WHERE uri = ?", (uri,))
         return _remote(row) if row else None
+
+    async def remote_actors(self, uris: Sequence[str]) -> dict[str, RemoteActor]:
+        """The cached ones among several remote actors, by id, read in one go."""
+        found: dict[str, RemoteActor] = {}
+        unique = list(dict.fromkeys(uris))
+        # Chunks stay under SQLite's limit on the number of bound parameters.
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = await self._db.fetch_all(
+                f"SELECT * FROM remote_actors WHERE uri IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found |= {row["uri"]: _remote(row) for row in rows}
+        return found
 
     async def remote_actor_by_key(self, key_id: str) -> RemoteActor | None:
         """A cached remote actor by key id."""

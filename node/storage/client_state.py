@@ -50,7 +50,11 @@ class IdempotencyRepository:
         )
 
     async def remember(self, actor_id: int, key: str, object_uri: str) -> None:
-        """Tie a key to the object it created."""
+        """Tie a key to the object it created; keys past the window are dropped."""
+        await self._db.execute(
+            "DELETE FROM idempotency_keys WHERE created_at < ?",
+            (time.time() - IDEMPOTENCY_WINDOW,),
+        )
         await self._db.execute(
             "INSERT OR REPLACE INTO idempotency_keys (actor_id, key, object_uri, created_at)"
             " VALUES (?, ?, ?, ?)",

@@ -114,8 +114,10 @@ class Database:
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of a query, or None."""
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        # One trip to the database thread instead of three (execute, fetchone, close):
+        # these lookups run once per inbox POST and per delivery.
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""

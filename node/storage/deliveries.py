@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from federation.actors import host_of
 from federation.ports import DeliveryJob
 from node.storage.database import Database
@@ -49,18 +51,20 @@ class DeliveryRepository:
             for r in rows
         ]
 
-    async def delivered(self, job: DeliveryJob) -> None:
-        """Mark a job done; the host is healthy again."""
+    async def delivered(self, jobs: Sequence[DeliveryJob]) -> None:
+        """Mark jobs done in one transaction; their hosts are healthy again."""
+        if not jobs:
+            return
         async with self._db.transaction():
-            await self._db.execute(
+            await self._db.executemany(
                 "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
                 " last_error = NULL WHERE id = ?",
-                (job.id,),
+                [(job.id,) for job in jobs],
             )
-            await self._db.execute(
+            await self._db.executemany(
                 "UPDATE delivery_hosts SET consecutive_failures = 0, paused_until = 0"
                 " WHERE host = ?",
-                (job.host,),
+                [(host,) for host in dict.fromkeys(job.host for job in jobs)],
             )
 
     async def retry_later(self, job: DeliveryJob, error: str, next_attempt_at: float) -> None:

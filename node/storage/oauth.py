@@ -113,6 +113,8 @@ class OAuthRepository:
     ) -> str:
         """A fresh authorization code, valid for ten minutes and once."""
         code = secrets.token_urlsafe(32)
+        # Codes nobody redeemed are useless once expired: drop them as new ones come.
+        await self._db.execute("DELETE FROM oauth_codes WHERE expires_at < ?", (time.time(),))
         await self._db.execute(
             "INSERT INTO oauth_codes (code_hash, app_id, actor_id, redirect_uri, scopes,"
             " code_challenge, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

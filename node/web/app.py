@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import jinja2
 from aiohttp import web
 
-from federation.errors import FederationError, TooManyRequests
+from federation.errors import FederationError, InvalidDocument, TooManyRequests
 from federation.inbox import MAX_INBOX_BODY
 from node.node import Node
 
@@ -31,7 +31,10 @@ async def error_boundary(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
     except FederationError as exc:
         log.warning("%s %s refused: %d %s", request.method, request.path, exc.status, exc.message)
-        response = web.json_response({"error": exc.message}, status=exc.status)
+        body: dict[str, object] = {"error": exc.message}
+        if isinstance(exc, InvalidDocument):
+            body["problems"] = exc.problems
+        response = web.json_response(body, status=exc.status)
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response

@@ -168,6 +168,7 @@ async def proposal_page(request: web.Request) -> web.Response:
         "proposal.html",
         proposal=proposal,
         body=without_status(record.content or ""),
+        post=record,
         trail=trail,
         responses=responses,
         comments=comments,

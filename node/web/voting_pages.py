@@ -29,9 +29,11 @@ from node.participation.verification import (
 )
 from node.participation.voting import (
     Question,
+    SentVotes,
     VotingStore,
     cast_vote,
     current_tally,
+    known_questions,
 )
 from node.participation.voting import recount_url as question_recount_url
 from node.passwords import check_password
@@ -284,6 +286,58 @@ async def verification_submit(request: web.Request) -> web.Response:
     return await _render_verification(request, node, account, "U bent bevestigd als bewoner.")
 
 
+async def votes_page(request: web.Request) -> web.Response:
+    """``/votes``: every poll this node knows, here or on other nodes, to vote from home."""
+    node = request.app[NODE]
+    account = await _account(request, node)
+    return await _render_votes(request, node, account, None)
+
+
+async def _render_votes(
+    request: web.Request, node: Node, account: Account, message: str | None, status: int = 200
+) -> web.Response:
+    local_votes = VotingStore(node.db)
+    sent = SentVotes(node.db)
+    polls = []
+    for known in await known_questions(node):
+        if known.local:
+            mine = await local_votes.vote_of(known.uri, account.actor_uri)
+            state, reason = ("counted" if mine else None), None
+        else:
+            latest = await sent.latest(account.actor_uri, known.uri)
+            mine = latest["choice"] if latest else None
+            state = latest["state"] if latest else None
+            reason = latest["reason"] if latest else None
+        polls.append({"poll": known, "mine": mine, "state": state, "reason": reason})
+    return render(
+        request,
+        "voting_polls.html",
+        status=status,
+        account=account,
+        polls=polls,
+        verified=await ResidentRegistry(node.db).get(account.actor_uri),
+        message=message,
+    )
+
+
+async def votes_submit(request: web.Request) -> web.Response:
+    """A vote on any known poll: counted here, or sent to the process's node as Mastodon
+    sends poll votes (a refusal from there shows up on this page with its reason)."""
+    node = request.app[NODE]
+    account = await _account(request, node)
+    form = await request.post()
+    actor = await node.actors.by_uri(account.actor_uri)
+    assert actor is not None
+    question = str(form.get("question", ""))
+    try:
+        await cast_vote(node, actor, question, str(form.get("option", "")))
+    except (Unprocessable, NotFound) as exc:
+        return await _render_votes(request, node, account, exc.message, 422)
+    local = await VotingStore(node.db).question(question) is not None
+    message = "Uw stem is geteld." if local else "Uw stem is verstuurd naar het proces."
+    return await _render_votes(request, node, account, message)
+
+
 def register(app: web.Application) -> None:
     """Add the voting pages and exports."""
     app.router.add_get("/objects/{object_id}/tallies.csv", question_tallies_csv)
@@ -292,5 +346,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/processes/{slug}/vote", vote_page)
     app.router.add_post("/processes/{slug}/vote", vote_submit)
     app.router.add_post("/processes/{slug}/ballot", ballot_submit)
+    app.router.add_get("/votes", votes_page)
+    app.router.add_post("/votes", votes_submit)
     app.router.add_get("/verify", verification_page)
     app.router.add_post("/verify", verification_submit)

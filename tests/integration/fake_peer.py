@@ -2,8 +2,9 @@
 
 It is a real aiohttp app: it serves actor documents with keys, WebFinger and
 published statuses; it signs what it sends exactly as Mastodon 4.x does
-(draft-cavage over ``(request-target) host date digest content-type`` for
-POSTs, ``(request-target) host date accept`` for GETs); and it records every
+(draft-cavage ``rsa-sha256`` or ``hs2019`` over ``(request-target) host date
+digest content-type`` for POSTs, ``(request-target) host date accept`` for
+GETs; RFC 9421 as Mastodon 4.5+ can); and it records every
 request it receives, checking OUR signatures the way Mastodon does: the
 signed headers must cover the request target, the date and (on POST) the
 digest, the digest must match the body, the date must be within the hour,
@@ -155,6 +156,7 @@ class FakeMastodon:
     fetches: list[Received] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(110000000000000000))
     _keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _instance: PeerAccount | None = None
     _runner: web.AppRunner | None = None
     _session: aiohttp.ClientSession | None = None
 
@@ -171,14 +173,16 @@ class FakeMastodon:
     @property
     def instance_actor(self) -> PeerAccount:
         """The server's own actor, which signs its fetches (Mastodon's ``/actor``)."""
-        return self.accounts[self.host]
+        if self._instance is None:
+            raise RuntimeError("FakeMastodon.start() was not called")
+        return self._instance
 
     # Life cycle
 
     async def start(self) -> None:
         """Serve on the port and open the outgoing client."""
         keys = generate_key_pair()
-        self.accounts[self.host] = PeerAccount(
+        self._instance = PeerAccount(
             self.host, f"{self.base_url}/actor", keys.private_pem, keys.public_pem
         )
         app = web.Application()
@@ -396,6 +400,22 @@ class FakeMastodon:
             "object": {"id": note["id"], "type": "Tombstone", "atomUri": note["id"]},
         }
 
+    def update_note(self, note: dict[str, Any], content: str) -> dict[str, Any]:
+        """The Update of an edited status (UpdateNoteSerializer): the whole Note, with
+        ``updated`` set."""
+        edited = _now_iso(later_by=timedelta(seconds=1))
+        updated = note | {"content": content, "contentMap": {"nl": content}, "updated": edited}
+        return {
+            "@context": STATUS_CONTEXT,
+            "id": f"{note['id']}#updates/{int(datetime.now(UTC).timestamp())}",
+            "type": "Update",
+            "actor": note["attributedTo"],
+            "published": edited,
+            "to": note["to"],
+            "cc": note["cc"],
+            "object": updated,
+        }
+
     def delete_account(self, account: PeerAccount) -> dict[str, Any]:
         """The Delete of an account by itself (DeleteActorSerializer)."""
         return {
@@ -432,34 +452,58 @@ class FakeMastodon:
         private_pem: str | None = None,
         key_id: str | None = None,
         digest_of: bytes | None = None,
+        unsigned: tuple[str, ...] = (),
     ) -> dict[str, str]:
         """Headers for a POST signed as Mastodon signs it; the keyword arguments spoil one
-        part on purpose (another key, an old date, the digest of another body)."""
-        digest = base64.b64encode(hashlib.sha256(body if digest_of is None else digest_of).digest())
+        part on purpose (another key, an old date, the digest of another body, headers
+        sent but left out of the signature)."""
+        digest = _sha256(body if digest_of is None else digest_of)
         headers = {
             "Host": urlsplit(url).netloc,
             "Date": _http_date(date),
-            "Digest": f"SHA-256={digest.decode('ascii')}",
+            "Digest": f"SHA-256={digest}",
             "Content-Type": ACTIVITY_JSON,
         }
+        signed = {name: value for name, value in headers.items() if name not in unsigned}
         return headers | {
             "Signature": _sign(
                 "post",
                 url,
-                headers,
+                signed,
                 key_id or account.key_id,
                 private_pem or account.private_pem,
                 algorithm,
             )
         }
 
-    def signed_get_headers(self, account: PeerAccount, url: str) -> dict[str, str]:
-        """Headers for a GET signed as Mastodon signs its fetches."""
-        headers = {
+    def rfc9421_post_headers(
+        self, account: PeerAccount, url: str, body: bytes, *, digest_of: bytes | None = None
+    ) -> dict[str, str]:
+        """Headers for a POST signed with RFC 9421, as Mastodon 4.5+ signs it:
+        ``("@method" "@target-uri" "content-digest");created=...;keyid="..."``."""
+        digest = f"sha-256=:{_sha256(body if digest_of is None else digest_of)}:"
+        params = (
+            '("@method" "@target-uri" "content-digest")'
+            f';created={int(datetime.now(UTC).timestamp())};keyid="{account.key_id}"'
+        )
+        base = (
+            f'"@method": POST\n"@target-uri": {url}\n"content-digest": {digest}\n'
+            f'"@signature-params": {params}'
+        )
+        signature = _rsa_sign(account.private_pem, base)
+        return {
             "Host": urlsplit(url).netloc,
-            "Date": _http_date(None),
-            "Accept": MASTODON_ACCEPT,
+            "Content-Type": ACTIVITY_JSON,
+            "Content-Digest": digest,
+            "Signature-Input": f"sig1={params}",
+            "Signature": f"sig1=:{signature}:",
         }
+
+    def signed_get_headers(
+        self, account: PeerAccount, url: str, accept: str = MASTODON_ACCEPT
+    ) -> dict[str, str]:
+        """Headers for a GET signed as Mastodon signs its fetches."""
+        headers = {"Host": urlsplit(url).netloc, "Date": _http_date(None), "Accept": accept}
         signature = _sign("get", url, headers, account.key_id, account.private_pem, "rsa-sha256")
         return headers | {"Signature": signature}
 
@@ -481,7 +525,7 @@ class FakeMastodon:
         """GET a document, signed by ``signer`` when given."""
         headers = {"Accept": accept}
         if signer is not None:
-            headers = self.signed_get_headers(signer, url) | {"Accept": accept}
+            headers = self.signed_get_headers(signer, url, accept)
         async with self.session.get(url, headers=headers, allow_redirects=False) as response:
             return await _answer(response)
 
@@ -493,13 +537,9 @@ class FakeMastodon:
         return self._session
 
     def received_by(self, account: PeerAccount) -> list[Received]:
-        """Inbox POSTs addressed to an account (personal or shared inbox)."""
-        return [
-            r
-            for r in self.inbox
-            if r.path in (urlsplit(account.inbox).path, "/inbox")
-            and account.uri in _addressed(r.activity)
-        ]
+        """POSTs to the account's own inbox or to the shared inbox, in order of arrival."""
+        inboxes = (urlsplit(account.inbox).path, "/inbox")
+        return [r for r in self.inbox if r.path in inboxes]
 
     # Serving
 
@@ -594,8 +634,7 @@ class FakeMastodon:
         if abs(datetime.now(UTC) - sent) > DATE_WINDOW:
             raise SignatureRefused("Signed request date outside acceptable time window")
         if method == "POST":
-            expected = base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
-            if headers.get("digest") != f"SHA-256={expected}":
+            if headers.get("digest") != f"SHA-256={_sha256(body)}":
                 raise SignatureRefused("Invalid Digest value")
         try:
             signing_string = "\n".join(
@@ -662,11 +701,19 @@ def _sign(
     lines = [f"(request-target): {method} {target}"]
     lines += [f"{name.lower()}: {value}" for name, value in headers.items()]
     names = " ".join(["(request-target)", *(name.lower() for name in headers)])
+    encoded = _rsa_sign(private_pem, "\n".join(lines))
+    return f'keyId="{key_id}",algorithm="{algorithm}",headers="{names}",signature="{encoded}"'
+
+
+def _rsa_sign(private_pem: str, text: str) -> str:
     key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
-    signature = key.sign("\n".join(lines).encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
-    encoded = base64.b64encode(signature).decode("ascii")
-    return f'keyId="{key_id}",algorithm="{algorithm}",headers="{names}",signature="{encoded}"'
+    signature = key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(signature).decode("ascii")
+
+
+def _sha256(body: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
 
 
 def _verifies(public_pem: str, signature: bytes, message: bytes) -> bool:
@@ -683,24 +730,13 @@ def _http_date(moment: datetime | None) -> str:
     return email.utils.format_datetime(moment or datetime.now(UTC), usegmt=True)
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _now_iso(later_by: timedelta = timedelta(0)) -> str:
+    return (datetime.now(UTC) + later_by).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _actor_of(activity: dict[str, Any]) -> str | None:
     actor = activity.get("actor")
     return actor.get("id") if isinstance(actor, dict) else actor
-
-
-def _addressed(activity: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-    for key in ("to", "cc"):
-        value = activity.get(key, [])
-        found += value if isinstance(value, list) else [value]
-    inner = activity.get("object")
-    if isinstance(inner, dict):
-        found.append(_actor_of(inner) or "")
-    return found
 
 
 def _activity_json(document: dict[str, Any]) -> web.Response:

@@ -45,6 +45,7 @@ async def test_resident_logs_in_posts_replies_opens_context_and_favourites(
 
     liked = await call(anna.status_favourite, reply.id)
     assert liked.favourited and liked.favourites_count == 1
+    assert [a.acct for a in await call(bert.status_favourited_by, reply.id)] == ["anna"]
     unliked = await call(anna.status_unfavourite, reply.id)
     assert not unliked.favourited and unliked.favourites_count == 0
 
@@ -57,7 +58,8 @@ async def test_resident_logs_in_posts_replies_opens_context_and_favourites(
     favourites = await call(bert.notifications, types=["favourite"])
     assert [(n.type, n.account.acct) for n in favourites] == [("favourite", "anna")]
 
-    await call(bert.account_follow, me.id)
+    [found] = await call(bert.account_search, "ann")
+    await call(bert.account_follow, found.id)
     [followed] = await call(anna.notifications, types=["follow"])
     assert followed.account.acct == "bert"
     assert [s.id for s in await call(bert.timeline_home)] == [reply.id, post.id]
@@ -163,5 +165,24 @@ async def test_remote_resident_is_found_followed_and_their_reply_and_favourite_n
     assert mention.status.uri == answer.uri
     assert mention.account.acct == f"wethouder@{gemeente_host}"
     assert [m.acct for m in mention.status.mentions] == ["anna"]
+    boosted = await call(anna.status_reblog, home[0].id)
+    assert boosted.reblog.uri == announcement.uri and boosted.reblog.reblogged
+    await deliver(oosterpark, gemeente)
+    [reblog] = await call(wethouder.notifications, types=["reblog"])
+    assert reblog.status.id == announcement.id
+    assert (await call(wethouder.status, announcement.id)).reblogs_count == 1
+    await call(anna.status_unreblog, home[0].id)
+    await deliver(oosterpark, gemeente)
+    assert (await call(wethouder.status, announcement.id)).reblogs_count == 0
+
+    grouped = await call(anna.grouped_notifications, types=["mention"])
+    assert [g.status_id for g in grouped.notification_groups] == [mention.status.id]
+    assert [a.acct for a in grouped.accounts] == [f"wethouder@{gemeente_host}"]
     [follow] = await call(wethouder.notifications, types=["follow"])
     assert follow.account.acct == f"anna@{oosterpark.node.urls.host}"
+
+    own_id = (await call(wethouder.me)).id
+    assert [a.id for a in await call(wethouder.account_followers, own_id)] == [follow.account.id]
+    assert not (await call(anna.account_unfollow, remote.id)).following
+    await deliver(oosterpark, gemeente)
+    assert await call(wethouder.account_followers, own_id) == []

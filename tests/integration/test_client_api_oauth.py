@@ -193,3 +193,35 @@ async def test_instance_answers_with_and_without_trailing_slash(start: StartNode
         async with http.get(f"{base}/media/avatar.png") as avatar:
             assert avatar.content_type == "image/png"
             assert (await avatar.read()).startswith(b"\x89PNG")
+
+
+async def test_password_guessing_is_stopped_with_429(start: StartNode) -> None:
+    oosterpark = await start("oosterpark")
+    await resident(oosterpark, "anna")
+    async with aiohttp.ClientSession() as http:
+        app = await register_app(http, oosterpark.base_url, CALLBACK)
+    url = authorize_url(oosterpark.base_url, app, CALLBACK)
+    statuses = [(await submit_login(url, "anna", f"gok-{n}"))[0] for n in range(10)]
+    assert statuses == [401] * 10
+
+    status, location, page = await submit_login(url, "anna", PASSWORD)
+
+    assert status == 429 and location is None
+    assert "Too many login attempts" in page
+
+
+async def test_app_registration_without_a_name_or_with_unknown_scopes_is_refused(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    url = f"{oosterpark.base_url}/api/v1/apps"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data={"redirect_uris": CALLBACK}) as nameless:
+            assert nameless.status == 422
+            assert "name can't be blank" in (await nameless.json())["error"]
+        async with http.post(
+            url, json={"client_name": "X", "redirect_uris": CALLBACK, "scopes": ["read", "root"]}
+        ) as greedy:
+            assert greedy.status == 422
+            assert "unknown scopes root" in (await greedy.json())["error"]
+    assert await oosterpark.node.db.fetch_value("SELECT COUNT(*) FROM oauth_apps") == 0

@@ -9,7 +9,8 @@ from mastodon import MastodonAPIError
 
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
-from node.participation.voting import VotingStore, open_vote
+from node.participation.trail import change_status
+from node.participation.voting import VotingStore, close_vote, open_vote
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode
 from tests.integration.oauth_browser import logged_in_client, resident
@@ -43,6 +44,13 @@ async def test_favourite_of_a_proposal_is_a_support_and_refused_outside_the_supp
     assert supported.favourited and supported.favourites_count == 1
     assert await node.participation.support_count(bankjes.uri) == 1
 
+    await change_status(
+        node, bankjes, "on_agenda", reason="Op de agenda van 3 maart.", actor=process.uri
+    )
+    [update] = await asyncio.to_thread(anna.notifications, types=["update"])
+    assert update.status.id == supported.id and "agenda" in update.status.content
+    assert update.account.acct == "groen" and update.account.group
+
     await set_phase(node, process, "voting")
     with pytest.raises(MastodonAPIError, match="support not counted") as refused:
         await asyncio.to_thread(anna.status_favourite, await status_id(oosterpark, bomen.uri))
@@ -72,6 +80,11 @@ async def test_resident_votes_on_a_proposal_poll_with_one_choice(start: StartNod
     assert voted.voted and voted.own_votes == [0] and voted.votes_count == 1
     anna_uri = (await node.actors.by_username("anna")).uri
     assert await VotingStore(node.db).vote_of(question.uri, anna_uri) == question.options[0]
+
+    await close_vote(node, question.uri)
+    [ended] = await asyncio.to_thread(anna.notifications, types=["poll"])
+    assert ended.status.id == poll_id and ended.status.poll.expired
+    assert ended.status.poll.own_votes == [0]
 
 
 async def test_following_a_process_brings_its_proposals_into_the_home_timeline(

@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
-from mastodon import MastodonAPIError
+from mastodon import MastodonAPIError, MastodonNotFoundError
 
 from node.mastodon_api.state import CLIENT_API
 from node.runner import RunningNode
@@ -104,3 +104,25 @@ async def test_markers_preferences_and_empty_collections_answer(start: StartNode
     assert await asyncio.to_thread(anna.lists) == []
     assert await asyncio.to_thread(anna.custom_emojis) == []
     assert await asyncio.to_thread(anna.filters_v2) == []
+
+
+async def test_followers_only_post_is_hidden_from_others_until_they_follow(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    await resident(oosterpark, "anna")
+    await resident(oosterpark, "bert")
+    anna = await logged_in_client(oosterpark, "anna")
+    bert = await logged_in_client(oosterpark, "bert")
+    private = await asyncio.to_thread(
+        anna.status_post, "Sleutel ligt onder de mat.", visibility="private"
+    )
+    assert private.visibility == "private"
+
+    with pytest.raises(MastodonNotFoundError):
+        await asyncio.to_thread(bert.status, private.id)
+    assert await asyncio.to_thread(bert.account_statuses, private.account.id) == []
+
+    await asyncio.to_thread(bert.account_follow, private.account.id)
+    assert (await asyncio.to_thread(bert.status, private.id)).id == private.id
+    assert [s.id for s in await asyncio.to_thread(bert.timeline_home)] == [private.id]

@@ -17,7 +17,7 @@ from tests.integration.conftest import StartNode, StartPeer, deliver
 LATER = 3600.0
 
 
-async def follow_each_other_in(followed: RunningNode, *followers: RunningNode) -> None:
+async def all_follow(followed: RunningNode, *followers: RunningNode) -> None:
     """Every node in ``followers`` follows the organisation of ``followed``."""
     target = await followed.node.organisation()
     for follower in followers:
@@ -43,7 +43,7 @@ async def test_a_stopped_receiver_gets_the_post_after_both_nodes_restart(
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
-    await follow_each_other_in(gemeente, wijk)
+    await all_follow(gemeente, wijk)
 
     await wijk.stop()
     post = await social.post_note(
@@ -69,7 +69,7 @@ async def test_a_dead_peer_does_not_hold_up_delivery_to_the_others(start: StartN
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     dood = await start("wijert", "Wijkdeal De Wijert")
-    await follow_each_other_in(gemeente, wijk, dood)
+    await all_follow(gemeente, wijk, dood)
     await dood.stop()
     post = await social.post_note(
         gemeente.node, await gemeente.node.organisation(), "<p>Nieuwe afvalkalender.</p>"
@@ -88,7 +88,7 @@ async def test_a_host_that_keeps_failing_is_paused_and_resumed_when_it_answers(
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
-    await follow_each_other_in(gemeente, wijk)
+    await all_follow(gemeente, wijk)
     wijk_host = wijk.node.urls.host
     await wijk.stop()
     org = await gemeente.node.organisation()

@@ -131,6 +131,24 @@ async def test_servers_get_activitystreams_json_and_browsers_get_html(
     assert "Snoeiwerk in het Oosterpark." in note_page.body["text"]
 
 
+async def test_a_deleted_post_answers_410_with_a_tombstone(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    org = await wijk.node.organisation()
+    post = await social.post_note(wijk.node, org, "<p>Vergissing.</p>")
+    await social.delete_note(wijk.node, org, post["id"])
+
+    gone = await mastodon.get(post["id"])
+    page = await mastodon.get(post["id"], accept=BROWSER)
+
+    assert gone.status == 410
+    assert gone.body["type"] == "Tombstone" and gone.body["id"] == post["id"]
+    assert "Vergissing" not in str(gone.body)
+    assert page.status == 410 and "Vergissing" not in page.body["text"]
+
+
 async def test_followers_and_outbox_are_paged_ordered_collections(
     start: StartNode, start_peer: StartPeer
 ) -> None:
@@ -180,13 +198,20 @@ async def test_authorized_fetch_needs_a_signed_get_except_for_the_instance_actor
 ) -> None:
     wijk = await start("oosterpark", "Wijkraad Oosterpark", authorized_fetch=True)
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
-    mastodon = await start_peer()
+    # In secure mode too: the node must sign its own fetch of alice's key.
+    mastodon = await start_peer(secure_mode=True)
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
     post = await social.post_note(wijk.node, org, "<p>Alleen voor wie zich meldt.</p>")
     instance = await wijk.node.instance_actor()
 
-    for url in (org.uri, f"{org.uri}/followers", f"{org.uri}/outbox", post["id"]):
+    for url in (
+        org.uri,
+        f"{org.uri}/followers",
+        f"{org.uri}/outbox?page=1",
+        post["id"],
+        f"{post['id']}/activity",
+    ):
         unsigned = await mastodon.get(url)
         assert unsigned.status == 401, url
         assert "signed" in unsigned.body["error"]

@@ -3,8 +3,10 @@ untrusted nodes, unverified accounts and forged residency claims are refused."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import aiohttp
 import pytest
 
 from federation.errors import Unprocessable
@@ -240,3 +242,46 @@ async def test_verified_local_process_takes_only_this_nodes_verified_residents(
     assert error is not None and "open only to residents verified by this node" in error
     tally = await current_tally(wijert.node, question)
     assert (tally.count("voor"), tally.count("tegen"), tally.voters_count) == (1, 0, 1)
+
+
+async def test_residents_vote_on_a_municipal_poll_from_their_own_nodes_page(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    await TrustList(gemeente.node.db).add(wijert.node.urls.host)
+    await import_register(wijert)
+    bram = await resident(wijert, "bram", "9722AB", "4")
+    sanne = await person(wijert, "sanne")
+    process, [proposal] = await process_with_proposals(
+        gemeente, "verkeersplan", [("Snelfietspad naar Haren", None)], eligibility="trusted-nodes"
+    )
+    for actor in (bram, sanne):
+        await follow(wijert, actor, process.uri)
+    await exchange(gemeente, wijert)
+    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    await exchange(gemeente, wijert)
+
+    page = f"{wijert.base_url}/votes"
+    async with aiohttp.ClientSession() as session:
+        for name in ("bram", "sanne"):
+            async with session.post(
+                page, data={"question": question.uri, "option": "voor"}, headers=basic(name)
+            ) as response:
+                assert "Uw stem is verstuurd naar het proces." in await response.text()
+        await exchange(gemeente, wijert)
+        async with session.get(page, headers=basic("bram")) as response:
+            bram_sees = await response.text()
+        async with session.get(page, headers=basic("sanne")) as response:
+            sanne_sees = await response.text()
+    assert "Snelfietspad naar Haren" in bram_sees and "voor (1)" in bram_sees
+    assert "Uw stem (voor) is verstuurd." in bram_sees
+    assert "Uw stem is geweigerd:</strong> vote refused:" in sanne_sees
+    assert "carries no residency attestation" in sanne_sees
+    tally = await current_tally(gemeente.node, question)
+    assert (tally.count("voor"), tally.voters_count) == (1, 1)
+
+
+def basic(username: str) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:wachtwoord-123".encode()).decode()
+    return {"Authorization": f"Basic {token}"}

@@ -7,6 +7,7 @@ verified by the fake server the way Mastodon verifies it.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from activitypub.vocabulary import parse_object
@@ -38,6 +39,7 @@ async def test_mastodon_follow_is_accepted_and_the_accept_verifies_at_mastodon(
     assert accept.activity["type"] == "Accept"
     assert accept.activity["actor"] == org.uri
     assert accept.activity["object"]["id"] == follow["id"]
+    assert "@context" not in accept.activity["object"]
 
 
 async def test_mastodon_note_with_mention_and_hashtags_is_stored_sanitised(
@@ -132,6 +134,26 @@ async def test_mastodon_announce_of_an_unknown_post_fetches_it_from_its_origin(
     assert status_fetch.signer == (await wijk.node.instance_actor()).uri
 
 
+async def test_mastodon_edit_of_a_note_replaces_its_content_sanitised(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    alice = mastodon.add_account("alice")
+    note = mastodon.note(alice, "<p>Vergadering om 19.00 uur.</p>")
+    inbox = f"{wijk.base_url}/inbox"
+    assert (await mastodon.post(alice, inbox, mastodon.create(note))).status == 202
+
+    edit = mastodon.update_note(note, '<p>Vergadering om 20.00 uur.</p><img src="x" onerror="1">')
+    answer = await mastodon.post(alice, inbox, edit)
+
+    assert answer.status == 202, answer.body
+    record = await wijk.node.objects.record(note["id"])
+    assert record is not None and record.updated == edit["object"]["updated"]
+    assert "20.00 uur" in (record.content or "") and "19.00" not in (record.content or "")
+    assert "onerror" not in (record.content or "")
+
+
 async def test_mastodon_delete_with_a_tombstone_removes_the_note(
     start: StartNode, start_peer: StartPeer
 ) -> None:
@@ -214,6 +236,22 @@ async def test_mastodon_hs2019_signature_is_accepted(
     assert await wijk.node.objects.record(note["id"]) is not None
 
 
+async def test_mastodon_rfc9421_signature_is_accepted(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    alice = mastodon.add_account("alice")
+    note = mastodon.note(alice, "<p>Getekend volgens RFC 9421.</p>")
+    url = f"{wijk.base_url}/inbox"
+    body = json.dumps(mastodon.create(note)).encode()
+
+    answer = await mastodon.post_raw(url, body, mastodon.rfc9421_post_headers(alice, url, body))
+
+    assert answer.status == 202, answer.body
+    assert await wijk.node.objects.record(note["id"]) is not None
+
+
 async def test_mastodon_undo_of_a_follow_removes_the_follower(
     start: StartNode, start_peer: StartPeer
 ) -> None:
@@ -257,7 +295,8 @@ async def test_posts_reach_a_mastodon_follower_signed_and_in_a_shape_it_shows(
     mastodon = await start_peer()
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
-    assert (await mastodon.post(alice, f"{org.uri}/inbox", mastodon.follow(alice, org.uri))).status
+    follow = mastodon.follow(alice, org.uri)
+    assert (await mastodon.post(alice, f"{org.uri}/inbox", follow)).status == 202
     await deliver(wijk)
 
     post = await social.post_note(wijk.node, org, "<p>Snoeiwerk in het Oosterpark.</p>")

@@ -170,6 +170,9 @@ def test_wrong_archetype_phase_and_status_are_refused(
             await node.close()
 
     uri = asyncio.run(propose())
+    capsys.readouterr()
+    assert main(["proposal", "list", str(node_dir), "wijkbudget"]) == 0
+    assert capsys.readouterr().out == f"{uri}\tsubmitted\t0\tSpeeltuin opknappen\n"
     assert main(["proposal", "status", str(node_dir), uri, "done", "--reason", "Klaar"]) == 2
     assert "cannot become done" in capsys.readouterr().err
     assert (

@@ -7,7 +7,7 @@ from node.participation import processes
 from node.participation.comments import post_comment
 from node.participation.proposals import create_proposal
 from node.participation.supports import support
-from node.participation.trail import change_status
+from node.participation.trail import change_status, withdraw
 from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.participation_helpers import open_process, person
 
@@ -191,3 +191,27 @@ async def test_status_change_from_anyone_but_the_process_is_refused_and_changes_
     assert [c.status for c in await oosterpark.node.participation.status_trail(proposal.uri)] == [
         "submitted"
     ]
+
+
+async def test_author_withdraws_from_a_remote_process_and_everyone_sees_it(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    agenda = await open_process(gemeente, "klimaat", "initiate", threshold=2)
+    anouk = await person(oosterpark, "anouk")
+    remote = await processes.known_process(oosterpark.node, agenda.uri, fetch=True)
+    assert remote is not None
+    proposal = await create_proposal(
+        oosterpark.node, anouk, remote, "Regentonnen", "Gratis regentonnen voor iedereen."
+    )
+    await deliver(gemeente, oosterpark)
+
+    await withdraw(oosterpark.node, anouk, proposal.uri, "De woningcorporatie doet het al.")
+    await deliver(gemeente, oosterpark)
+
+    for n in (gemeente, oosterpark):
+        trail = await n.node.participation.status_trail(proposal.uri)
+        assert [c.status for c in trail] == ["submitted", "withdrawn"], n.node.config.handle
+        assert trail[-1].actor == anouk.uri
+        assert trail[-1].reason == "De woningcorporatie doet het al."

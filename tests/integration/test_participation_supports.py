@@ -88,6 +88,9 @@ async def test_invalid_proposal_is_refused_with_the_schema_path_and_nothing_is_s
     assert answer.status == 422
     assert "invalid proposal" in answer.body["error"]
     assert "/proposalStatus" in answer.body["error"]
+    [problem] = answer.body["problems"]
+    assert problem["path"] == "/proposalStatus"
+    assert problem["schema_path"].endswith("proposalStatus/enum")
     assert await gemeente.node.objects.record(note["id"]) is None
     assert await gemeente.node.participation.get_proposal(note["id"]) is None
     assert await gemeente.node.participation.proposals_of(process.uri) == []
@@ -129,6 +132,22 @@ async def test_mastodon_post_mentioning_a_proposing_process_becomes_a_proposal_a
     assert (await mastodon.post(joris, inbox, mastodon.create(reply))).status == 202
     assert await gemeente.node.participation.stances_of(note["id"]) == {reply["id"]: None}
 
+    edited = {
+        **note,
+        "name": "Waterpleinen en wadi's in Paddepoel",
+        "updated": "2027-01-01T00:00:00Z",
+    }
+    update = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{note['id']}#updates/1",
+        "type": "Update",
+        "actor": joris.uri,
+        "object": edited,
+    }
+    assert (await mastodon.post(joris, inbox, update)).status == 202
+    retitled = await gemeente.node.participation.get_proposal(note["id"])
+    assert retitled is not None and retitled.title == "Waterpleinen en wadi's in Paddepoel"
+
 
 async def test_mastodon_post_to_a_process_past_proposing_stays_an_ordinary_post(
     start: StartNode, start_peer: StartPeer
@@ -157,3 +176,40 @@ async def test_local_proposal_outside_the_proposing_phase_is_refused(start: Star
     with pytest.raises(Unprocessable, match="phase: closed"):
         await create_proposal(gemeente.node, fatima, closed, "Te laat", "Nog een idee.")
     assert await gemeente.node.participation.proposals_of(process.uri) == []
+
+
+async def test_a_remote_proposal_claiming_its_own_history_starts_at_submitted(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    peer = await start_peer()
+    anouk = peer.add_account("anouk")
+    process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
+    note = peer.note(
+        anouk,
+        "<p><strong>Meer bomen</strong></p><p>Meer bomen in de binnenstad.</p>",
+        mentions=((process.uri, f"@klimaat@{gemeente.node.urls.host}"),),
+    )
+    note |= {
+        "name": "Meer bomen",
+        "audience": process.uri,
+        "proposalStatus": "submitted",
+        "statusHistory": [
+            {
+                "type": "StatusChange",
+                "status": "accepted",
+                "reason": "Door de raad aangenomen.",
+                "actor": process.uri,
+                "published": "2026-11-20T10:00:00Z",
+            }
+        ],
+    }
+    create = peer.create(note)
+    create["@context"] = [*create["@context"], "https://samenspraak.nl/ns/v1"]
+
+    assert (await peer.post(anouk, f"{gemeente.base_url}/inbox", create)).status == 202
+
+    proposal = await gemeente.node.participation.get_proposal(note["id"])
+    assert proposal is not None and proposal.status == "submitted"
+    trail = await gemeente.node.participation.status_trail(note["id"])
+    assert [(c.status, c.actor) for c in trail] == [("submitted", anouk.uri)]

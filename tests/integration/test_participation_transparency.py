@@ -9,6 +9,7 @@ import aiohttp
 
 import schemas
 from node.participation.comments import post_comment
+from node.participation.models import Place
 from node.participation.official_responses import respond_officially
 from node.participation.proposals import create_proposal
 from node.participation.supports import support
@@ -29,7 +30,13 @@ async def test_pages_and_exports_show_supports_statuses_responses_and_comments(
         await person(gemeente, "wethouder", "moderator"),
     )
     proposal = await create_proposal(
-        node, fatima, process, "Groene schoolpleinen", "Tegels eruit, bomen erin.", cost=40000
+        node,
+        fatima,
+        process,
+        "Groene schoolpleinen",
+        "Tegels eruit, bomen erin.",
+        cost=40000,
+        location=Place("Basisschool De Starter", 53.2, 6.6),
     )
     await post_comment(
         node, kees, proposal.uri, "Goed plan, mijn kinderen spelen daar.", stance="for"
@@ -85,6 +92,7 @@ async def test_pages_and_exports_show_supports_statuses_responses_and_comments(
     official, comments = proposal_html.split('id="reactie"')[1].split('id="verloop"')
     assert "De gemeente neemt het onderhoud op zich." in official
     assert "De gemeente neemt het onderhoud op zich." not in comments.split('id="reacties"')[1]
+    assert "Basisschool De Starter" in proposal_html and "kosten 40.000 EUR" in proposal_html
     assert "<strong>voor</strong>" in comments and "<strong>tegen</strong>" in comments
 
     assert [d["status"] for d in decisions] == ["submitted", "threshold_reached", "accepted"]

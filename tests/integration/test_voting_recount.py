@@ -7,7 +7,8 @@ import base64
 import aiohttp
 
 import schemas
-from node.participation.voting import cast_vote, close_vote, open_vote
+from node.participation.processes import set_phase
+from node.participation.voting import cast_vote, close_due_votes, close_vote, open_vote
 from tests.integration.conftest import StartNode
 from tests.integration.voting_scenarios import (
     exchange,
@@ -99,3 +100,24 @@ async def test_a_resident_votes_on_the_page_and_sees_refusals_with_their_reason(
         async with session.get(f"{wijert.base_url}/processes/{process.slug}/results") as response:
             html = await response.text()
     assert "Nieuwe schommels" in html and "<td>voor</td><td>1</td>" in html
+
+
+async def test_closing_the_process_lets_due_votes_close_with_their_result(
+    start: StartNode,
+) -> None:
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    process, [first, second] = await process_with_proposals(
+        wijert, "speeltuin", [("Nieuwe schommels", None), ("Een pannakooi", None)]
+    )
+    bram = await person(wijert, "bram")
+    open_question = await open_vote(wijert.node, first.uri, in_a_week())
+    await open_vote(wijert.node, second.uri, in_a_week())
+    await cast_vote(wijert.node, bram, open_question.uri, "voor")
+    assert await close_due_votes(wijert.node) == []
+
+    await set_phase(wijert.node, process, "closed")
+    closed = await close_due_votes(wijert.node)
+    assert len(closed) == 2 and open_question.uri in closed
+    record = await wijert.node.objects.record(open_question.uri)
+    assert record is not None and record.document["voteResult"]["votersCount"] == 1
+    assert schemas.validate("result", record.document) == []

@@ -1,12 +1,17 @@
-"""The federation policy's decisions, mode by mode and rule by rule."""
+"""The federation policy's decisions, mode by mode and rule by rule, and the spam
+rules as a node's configuration gives them."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from federation.errors import Forbidden
 from moderation.policy import FederationPolicy, candidate_domains, judge
 from moderation.ports import DomainRule
+from moderation.rate_limit import Rate
+from moderation.spam import spam_rules_from_settings
 
 
 def rule(domain: str, kind: str, reason: str = "") -> DomainRule:
@@ -77,3 +82,23 @@ async def test_a_change_of_rules_takes_effect_on_the_next_question() -> None:
     assert await policy.may_deliver("spam.example")
     await rules.set_domain_rule("spam.example", "suspend", "spam")
     assert not await policy.may_deliver("spam.example")
+
+
+def test_spam_rules_are_read_from_the_moderation_table_with_clear_errors() -> None:
+    rules = spam_rules_from_settings(
+        {
+            "report_threshold": 5,
+            "new_account_days": 2,
+            "rates": {"inbox": "100/60"},
+            "new_account_rates": {"post": "3/600"},
+        }
+    )
+    assert rules.report_threshold == 5 and rules.new_account_age == timedelta(days=2)
+    assert rules.rates["inbox"] == Rate(100, 60) and rules.rates["post"] == Rate(30, 300)
+    assert rules.new_account_rates["post"] == Rate(3, 600)
+    with pytest.raises(ValueError, match="count/seconds"):
+        spam_rules_from_settings({"rates": {"post": "veel"}})
+    with pytest.raises(ValueError, match="no rate limit for shout"):
+        spam_rules_from_settings({"rates": {"shout": "1/1"}})
+    with pytest.raises(ValueError, match="unknown moderation settings: threshold"):
+        spam_rules_from_settings({"threshold": 2})

@@ -1,0 +1,83 @@
+"""Moderating accounts and posts: suspending a remote account, removing for good, warning."""
+
+from __future__ import annotations
+
+import pytest
+
+from federation.errors import NotFound
+from node import social
+from node.moderation import (
+    OPERATOR,
+    Conflict,
+    hide,
+    remove,
+    restore,
+    suspend,
+    unsuspend,
+    warn,
+)
+from tests.integration.conftest import StartNode, StartPeer
+from tests.integration.participation_helpers import person
+
+
+async def test_a_suspended_remote_account_is_refused_at_the_inbox_and_its_posts_hidden(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    troll = mastodon.add_account("troll")
+    ria = await person(wijk, "ria")
+    inbox = wijk.node.urls.shared_inbox()
+    note = mastodon.note(troll, "Jullie wijkraad is corrupt", mentions=((ria.uri, "@ria"),))
+    assert (await mastodon.post(troll, inbox, mastodon.create(note))).status == 202
+
+    await suspend(wijk.node, OPERATOR, troll.uri, "Intimidatie van bewoners")
+
+    record = await wijk.node.objects.record(note["id"])
+    assert record is not None and "suspended" in (record.hidden_reason or "")
+    refused = await mastodon.post(troll, inbox, mastodon.follow(troll, ria.uri))
+    assert refused.status == 403 and "suspended" in refused.body["error"]
+    assert await wijk.node.follows.followers_of(ria.uri) == []
+
+    await unsuspend(wijk.node, OPERATOR, troll.uri, "Excuses aangeboden")
+    assert (await wijk.node.objects.record(note["id"])).hidden_reason is None
+    assert (await mastodon.post(troll, inbox, mastodon.follow(troll, ria.uri))).status == 202
+
+
+async def test_a_removed_local_post_is_deleted_everywhere_and_cannot_be_restored(
+    start: StartNode,
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    ria = await person(wijk, "ria")
+    post = await social.post_note(wijk.node, ria, "<p>Adres en telefoon van de buurman</p>")
+
+    entry = await remove(wijk.node, OPERATOR, post["id"], "Persoonsgegevens van een ander")
+
+    record = await wijk.node.objects.record(post["id"])
+    assert record is not None and record.deleted_at is not None and record.content is None
+    sent = await wijk.node.db.fetch_value(
+        "SELECT COUNT(*) FROM outbox WHERE type = 'Delete' AND object = ?", (post["id"],)
+    )
+    assert sent == 1
+    assert entry.action == "remove" and entry.reason == "Persoonsgegevens van een ander"
+    with pytest.raises(NotFound, match="no post"):
+        await restore(wijk.node, OPERATOR, post["id"])
+
+
+async def test_warning_a_resident_tells_them_and_is_logged_and_a_second_hide_conflicts(
+    start: StartNode,
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    ria = await person(wijk, "ria")
+    entry = await warn(wijk.node, OPERATOR, ria.uri, "Let op je toon")
+    assert entry.action == "warn" and entry.subject == ria.uri
+    told = await wijk.node.db.fetch_value(
+        "SELECT type FROM notifications WHERE recipient = ?", (ria.uri,)
+    )
+    assert told == "moderation_warning"
+
+    post = await social.post_note(wijk.node, ria, "<p>Hm.</p>")
+    await hide(wijk.node, OPERATOR, post["id"], "Op verzoek van de schrijver")
+    with pytest.raises(Conflict) as again:
+        await hide(wijk.node, OPERATOR, post["id"], "Nog eens")
+    assert again.value.status == 409

@@ -16,7 +16,7 @@ from activitypub.vocabulary import Activity, ids_of
 from federation.actors import host_of, same_origin
 from federation.errors import Unprocessable
 from federation.handlers import InboxContext
-from federation.ports import Notifier
+from federation.ports import LocalActors, Notifier
 from moderation.log import ROLE_AUTOMATIC
 from moderation.ports import ModerationStore, NewReport
 from moderation.sanitize import plain_text
@@ -86,12 +86,16 @@ async def take_report(
     return TakenReport(report_id, tuple(hidden))
 
 
-async def notify_author_of_hide(ctx: InboxContext, author: str, object_id: str) -> None:
-    """Tell a local author, through their notifications, that their post is hidden."""
-    notifier: Notifier | None = ctx.extras.get("notifier")
+async def tell_about_moderation(
+    notifier: Notifier | None, local: LocalActors, account: str, object_id: str | None
+) -> None:
+    """Tell a local account, through its notifications, about a decision on it or its post.
+
+    The notification comes from the instance actor, never from a moderator.
+    """
     if notifier is not None:
-        instance = await ctx.local.instance_signer()
-        await notifier.notify(MODERATION_NOTIFICATION, author, instance.actor_id, object_id)
+        instance = await local.instance_signer()
+        await notifier.notify(MODERATION_NOTIFICATION, account, instance.actor_id, object_id)
 
 
 async def handle_flag(ctx: InboxContext, activity: Activity) -> None:
@@ -127,7 +131,7 @@ async def handle_flag(ctx: InboxContext, activity: Activity) -> None:
         return known.attributed_to if known else None
 
     async def tell_author(author: str, object_id: str) -> None:
-        await notify_author_of_hide(ctx, author, object_id)
+        await tell_about_moderation(ctx.extras.get("notifier"), ctx.local, author, object_id)
 
     await take_report(store, rules, report, author_of, tell_author)
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from federation.actors import host_of
-from federation.errors import FederationError, Forbidden, NotFound, Unprocessable
-from federation.ports import Notifier
+from federation.errors import FederationError, FetchError, Forbidden, NotFound, Unprocessable
 from moderation.actions import SUSPENSION_REASON, process_removal, undo_process_removal
 from moderation.log import (
     ROLE_ADMIN,
@@ -24,10 +23,10 @@ from moderation.log import (
 from moderation.policy import BLOCK_SEVERITIES, MODES, candidate_domains
 from moderation.ports import NewReport, Report
 from moderation.reports import (
-    MODERATION_NOTIFICATION,
     flag_activity,
     report_comment,
     take_report,
+    tell_about_moderation,
 )
 from moderation.sanitize import plain_text
 from node import social
@@ -90,10 +89,7 @@ def _reason(text: str, *, required: bool = True) -> str:
 
 
 async def _tell(node: Node, account: str, object_id: str | None) -> None:
-    notifier: Notifier | None = node.extras.get("notifier")
-    if notifier is not None:
-        instance = await node.instance_actor()
-        await notifier.notify(MODERATION_NOTIFICATION, account, instance.uri, object_id)
+    await tell_about_moderation(node.extras.get("notifier"), node.actors, account, object_id)
 
 
 async def _live_object(node: Node, uri: str) -> ObjectRecord:
@@ -137,7 +133,7 @@ async def file_report(
         if record.audience:
             audiences.append(record.audience)
     if not await node.actors.is_local(target_account):
-        await node.resolver.get(target_account)
+        await _known_remote_account(node, target_account)
     remote = [
         actor
         for actor in dict.fromkeys([target_account, *audiences])
@@ -301,8 +297,15 @@ async def _account_subject(node: Node, account: str) -> bool:
         if await node.accounts.by_actor_uri(account) is None:
             raise Unprocessable(f"{account} is not a person's account")
         return True
-    await node.resolver.get(account)
+    await _known_remote_account(node, account)
     return False
+
+
+async def _known_remote_account(node: Node, account: str) -> None:
+    try:
+        await node.resolver.get(account)
+    except FetchError as exc:
+        raise NotFound(f"no account {account} could be found: {exc}") from exc
 
 
 async def warn(node: Node, acting: Acting, account: str, reason: str) -> LogEntry:

@@ -1,5 +1,5 @@
 """The operator's commands: ``samenspraak federation allow|block|unblock|mode|list`` and
-``samenspraak moderation queue|hide|restore|remove|suspend|unsuspend``.
+``samenspraak moderation queue|resolve|hide|restore|remove|suspend|unsuspend``.
 
 The operator acts as the node's administrators; every decision goes into the
 public moderation log. Anything that federates (a process's hide, a Flag) is
@@ -47,6 +47,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     actions = moderate.add_subparsers(dest="moderation_command", required=True, metavar="ACTION")
     queue = actions.add_parser("queue", help="list open reports")
     queue.add_argument("directory", type=Path)
+    resolve = actions.add_parser("resolve", help="close a report")
+    resolve.add_argument("directory", type=Path)
+    resolve.add_argument("report", type=int, help="the report's number, from the queue")
+    resolve.add_argument("--dismiss", action="store_true", help="close it without action")
     for name, help_text in (
         ("hide", "hide a post with a public reason"),
         ("remove", "remove a post for good"),
@@ -130,7 +134,11 @@ async def _moderation(node: Node, args: argparse.Namespace) -> int:
                 print(f"\t{report.comment}")
         print(f"{len(reports)} open reports")
         return 0
-    if command == "hide":
+    if command == "resolve":
+        state = "dismissed" if args.dismiss else "resolved"
+        await moderation.close_report(node, OPERATOR, args.report, state)
+        print(f"Report #{args.report} {state}")
+    elif command == "hide":
         await moderation.hide(node, OPERATOR, args.object, args.reason)
         print(f"Hidden: {args.object}")
     elif command == "remove":

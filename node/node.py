@@ -165,12 +165,14 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         extras=extras,
     )
     loader = LocalDocumentLoader({CONTEXT_URL: context_document()})
+    # Built once: building it copies the whole Samenspraak context, on every inbox POST.
+    canonical_context = outgoing_context()
     gate = InboxGate(policy, limits, moderation)
     inbox = InboxPipeline(
         table=HandlerTable(handler_entries()),
         context=context,
         lookup_key=resolver.lookup_key,
-        normalise=lambda document: normalise(document, outgoing_context(), loader),
+        normalise=lambda document: normalise(document, canonical_context, loader),
         host_policy=gate.check_host,
         actor_policy=gate.check_actor,
     )

@@ -81,3 +81,51 @@ async def test_warning_a_resident_tells_them_and_is_logged_and_a_second_hide_con
     with pytest.raises(Conflict) as again:
         await hide(wijk.node, OPERATOR, post["id"], "Nog eens")
     assert again.value.status == 409
+
+
+async def test_a_deleted_remote_account_takes_its_posts_with_it(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    leaving = mastodon.add_account("vertrekker")
+    ria = await person(wijk, "ria")
+    inbox = wijk.node.urls.shared_inbox()
+    note = mastodon.note(leaving, "Tot ziens, buurt", mentions=((ria.uri, "@ria"),))
+    assert (await mastodon.post(leaving, inbox, mastodon.create(note))).status == 202
+
+    deletion = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{leaving.uri}#delete",
+        "type": "Delete",
+        "actor": leaving.uri,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": leaving.uri,
+    }
+    assert (await mastodon.post(leaving, inbox, deletion)).status == 202
+
+    record = await wijk.node.objects.record(note["id"])
+    assert record is not None and record.deleted_at is not None and record.content is None
+
+
+async def test_mastodons_remove_from_its_pinned_posts_is_accepted_without_effect(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    author = mastodon.add_account("auteur")
+    ria = await person(wijk, "ria")
+    inbox = wijk.node.urls.shared_inbox()
+    note = mastodon.note(author, "Vastgepind bericht", mentions=((ria.uri, "@ria"),))
+    assert (await mastodon.post(author, inbox, mastodon.create(note))).status == 202
+    unpin = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{author.uri}#removes/1",
+        "type": "Remove",
+        "actor": author.uri,
+        "object": note["id"],
+        "target": f"{author.uri}/collections/featured",
+    }
+    assert (await mastodon.post(author, inbox, unpin)).status == 202
+    assert (await wijk.node.objects.record(note["id"])).hidden_reason is None
+    assert await wijk.node.moderation.log_entries() == []

@@ -69,6 +69,11 @@ async def test_process_moderators_hide_federates_to_every_follower_and_restore_u
     assert f"verborgen door de moderatoren: {REASON}" in home and RUDE not in home
     thread = await _page(gemeente, proposal.uri.removeprefix(gemeente.base_url))
     assert f"hidden by the moderators: {REASON}" in thread and RUDE not in thread
+    hosted = await gemeente.node.objects.record(proposal.uri)
+    assert hosted is not None
+    proposal_page = await _page(gemeente, f"/proposals/{hosted.row_id}")
+    assert f"verborgen door de moderatoren: {REASON}" in proposal_page
+    assert RUDE not in proposal_page
 
     await restore(gemeente.node, acting, comment)
     await deliver(*nodes)

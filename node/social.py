@@ -15,6 +15,7 @@ from moderation.sanitize import sanitize_html
 from node.clock import iso_now
 from node.node import Node
 from node.storage.actors import LocalActor
+from node.storage.objects import ObjectRecord
 
 
 async def post_note(
@@ -154,107 +155,84 @@ async def unfollow(node: Node, follower: LocalActor, target: str) -> None:
     )
 
 
-async def like(node: Node, actor: LocalActor, object_id: str) -> str:
-    """Like an object and tell its author."""
+def _reaction_audience(
+    node: Node, actor: LocalActor, record: ObjectRecord | None, boost: bool
+) -> list[str]:
+    """Who hears of a reaction: the post's author, and for boosts one's followers."""
+    recipients = [node.urls.followers(actor.username)] if boost else []
+    if record is not None and record.attributed_to:
+        recipients.append(record.attributed_to)
+    return recipients
+
+
+async def _react(node: Node, actor: LocalActor, object_id: str, kind: str) -> str:
+    boost = kind == "Announce"
     record = await node.objects.record(object_id)
     if record is None or record.deleted_at is not None:
         raise NotFound(f"no post {object_id} here")
+    recipients = _reaction_audience(node, actor, record, boost)
     activity_id = node.outbox.new_activity_id()
-    recipients = [record.attributed_to] if record.attributed_to else []
+    add = node.reactions.add_announce if boost else node.reactions.add_like
 
     async def store() -> None:
-        await node.reactions.add_like(activity_id, actor.uri, object_id)
+        await add(activity_id, actor.uri, object_id)
 
+    addressing = {"to": [PUBLIC], "cc": recipients} if boost else {"to": recipients}
     await node.outbox.send(
         actor.uri,
-        {"id": activity_id, "type": "Like", "object": object_id, "to": recipients},
+        {"id": activity_id, "type": kind, "object": object_id, **addressing},
         recipients,
         local_write=store,
     )
     return activity_id
+
+
+async def _unreact(node: Node, actor: LocalActor, object_id: str, kind: str) -> None:
+    boost = kind == "Announce"
+    table = "announces" if boost else "likes"
+    reaction_id = await node.db.fetch_value(
+        f"SELECT activity_id FROM {table} WHERE actor = ? AND object = ?", (actor.uri, object_id)
+    )
+    if reaction_id is None:
+        raise NotFound(f"{actor.username} has no {kind} of {object_id}")
+    recipients = _reaction_audience(node, actor, await node.objects.record(object_id), boost)
+
+    async def store() -> None:
+        if boost:
+            await node.reactions.remove_announce(reaction_id, actor.uri)
+        else:
+            await node.reactions.remove_like(actor.uri, object_id)
+
+    addressing = {"to": [PUBLIC], "cc": recipients} if boost else {"to": recipients}
+    await node.outbox.send(
+        actor.uri,
+        {
+            "id": node.outbox.new_activity_id(),
+            "type": "Undo",
+            # Mastodon can only undo what the Undo embeds.
+            "object": {"id": reaction_id, "type": kind, "actor": actor.uri, "object": object_id},
+            **addressing,
+        },
+        recipients,
+        local_write=store,
+    )
+
+
+async def like(node: Node, actor: LocalActor, object_id: str) -> str:
+    """Like an object and tell its author."""
+    return await _react(node, actor, object_id, "Like")
 
 
 async def unlike(node: Node, actor: LocalActor, object_id: str) -> None:
-    """Undo a like; the Undo embeds the Like, which is what Mastodon needs."""
-    like_id = await node.db.fetch_value(
-        "SELECT activity_id FROM likes WHERE actor = ? AND object = ?", (actor.uri, object_id)
-    )
-    if like_id is None:
-        raise NotFound(f"{actor.username} does not like {object_id}")
-    record = await node.objects.record(object_id)
-    recipients = [record.attributed_to] if record and record.attributed_to else []
-
-    async def store() -> None:
-        await node.reactions.remove_like(actor.uri, object_id)
-
-    await node.outbox.send(
-        actor.uri,
-        {
-            "id": node.outbox.new_activity_id(),
-            "type": "Undo",
-            "object": {"id": like_id, "type": "Like", "actor": actor.uri, "object": object_id},
-            "to": recipients,
-        },
-        recipients,
-        local_write=store,
-    )
+    """Undo a like."""
+    await _unreact(node, actor, object_id, "Like")
 
 
 async def announce(node: Node, actor: LocalActor, object_id: str) -> str:
-    """Boost an object to one's followers."""
-    record = await node.objects.record(object_id)
-    if record is None or record.deleted_at is not None:
-        raise NotFound(f"no post {object_id} here")
-    activity_id = node.outbox.new_activity_id()
-    followers = node.urls.followers(actor.username)
-    recipients = [followers] + ([record.attributed_to] if record.attributed_to else [])
-
-    async def store() -> None:
-        await node.reactions.add_announce(activity_id, actor.uri, object_id)
-
-    await node.outbox.send(
-        actor.uri,
-        {
-            "id": activity_id,
-            "type": "Announce",
-            "object": object_id,
-            "to": [PUBLIC],
-            "cc": recipients,
-        },
-        recipients,
-        local_write=store,
-    )
-    return activity_id
+    """Boost an object to one's followers and its author."""
+    return await _react(node, actor, object_id, "Announce")
 
 
 async def unannounce(node: Node, actor: LocalActor, object_id: str) -> None:
-    """Undo a boost; the Undo embeds the Announce, as Mastodon needs."""
-    announce_id = await node.db.fetch_value(
-        "SELECT activity_id FROM announces WHERE actor = ? AND object = ?", (actor.uri, object_id)
-    )
-    if announce_id is None:
-        raise NotFound(f"{actor.username} did not boost {object_id}")
-    record = await node.objects.record(object_id)
-    followers = node.urls.followers(actor.username)
-    recipients = [followers] + ([record.attributed_to] if record and record.attributed_to else [])
-
-    async def store() -> None:
-        await node.reactions.remove_announce(announce_id, actor.uri)
-
-    await node.outbox.send(
-        actor.uri,
-        {
-            "id": node.outbox.new_activity_id(),
-            "type": "Undo",
-            "object": {
-                "id": announce_id,
-                "type": "Announce",
-                "actor": actor.uri,
-                "object": object_id,
-            },
-            "to": [PUBLIC],
-            "cc": recipients,
-        },
-        recipients,
-        local_write=store,
-    )
+    """Undo a boost."""
+    await _unreact(node, actor, object_id, "Announce")

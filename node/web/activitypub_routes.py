@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -82,30 +83,30 @@ def _paged(collection_id: str, total: int, page: int | None, items: list[Any]) -
     )
 
 
-async def followers_handler(request: web.Request) -> web.Response:
-    """Followers as a paged OrderedCollection."""
+async def _actor_collection(
+    request: web.Request,
+    collection_of: Callable[[str], str],
+    members_of: Callable[[str], Awaitable[list[str]]],
+) -> web.Response:
     node = request.app[NODE]
     actor = await _local_actor(request)
     await require_signed_fetch(request, node)
-    followers = await node.follows.followers_of(actor.uri)
+    members = await members_of(actor.uri)
     page = _page_number(request)
-    items = followers[(page - 1) * PAGE_SIZE : page * PAGE_SIZE] if page else []
-    return activity_response(
-        _paged(node.urls.followers(actor.username), len(followers), page, items)
-    )
+    items = members[(page - 1) * PAGE_SIZE : page * PAGE_SIZE] if page else []
+    return activity_response(_paged(collection_of(actor.username), len(members), page, items))
+
+
+async def followers_handler(request: web.Request) -> web.Response:
+    """Accepted followers as a paged OrderedCollection."""
+    node = request.app[NODE]
+    return await _actor_collection(request, node.urls.followers, node.follows.followers_of)
 
 
 async def following_handler(request: web.Request) -> web.Response:
     """Accepted follows as a paged OrderedCollection."""
     node = request.app[NODE]
-    actor = await _local_actor(request)
-    await require_signed_fetch(request, node)
-    following = await node.follows.following_of(actor.uri)
-    page = _page_number(request)
-    items = following[(page - 1) * PAGE_SIZE : page * PAGE_SIZE] if page else []
-    return activity_response(
-        _paged(node.urls.following(actor.username), len(following), page, items)
-    )
+    return await _actor_collection(request, node.urls.following, node.follows.following_of)
 
 
 async def outbox_handler(request: web.Request) -> web.Response:

@@ -25,6 +25,7 @@ import asyncio
 import cProfile
 import json
 import multiprocessing
+import statistics
 import sys
 import tempfile
 import time
@@ -54,6 +55,7 @@ from node.setup import initialise
 
 TARGET_RATIO = 0.40
 INBOX_ALLOWANCE = "1000000/60"
+KINDS = ("bare", "node")
 # Each script must end by itself within two minutes, whatever happens.
 HARD_LIMIT = 115.0
 
@@ -205,53 +207,82 @@ async def fire(
     return result
 
 
+class ServerUnderTest:
+    """A server running in its own process, with the inbox the generator posts to."""
+
+    def __init__(self, kind: str, data_dir: Path, profile: str | None) -> None:
+        self.kind = kind
+        port = free_port()
+        self.inbox = f"http://127.0.0.1:{port}/inbox"
+        self._conn, child = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("spawn").Process(
+            daemon=True,
+            target=run_server,
+            args=(kind, port, str(data_dir / kind), child, profile),
+        )
+        self.results: list[LoadResult] = []
+
+    async def start(self) -> None:
+        """Start the process and wait until it serves."""
+        self._process.start()
+        ready = await asyncio.get_running_loop().run_in_executor(None, self._conn.recv)
+        if ready != "ready":
+            raise RuntimeError(f"the {self.kind} server did not start")
+
+    async def stop(self) -> dict[str, Any]:
+        """Stop the process; return what it stored."""
+        self._conn.send("stop")
+        counts = await asyncio.get_running_loop().run_in_executor(None, self._conn.recv)
+        self._process.join(timeout=30)
+        return counts
+
+    def median_rate(self) -> float:
+        """The median of the accepted-per-second figures of the rounds."""
+        return statistics.median(r.accepted_per_second for r in self.results)
+
+
 async def measure(
-    kind: str,
     args: argparse.Namespace,
     base: str,
     senders: dict[str, KeyPair],
     session: aiohttp.ClientSession,
-) -> tuple[LoadResult, dict[str, Any]]:
-    """Start the ``kind`` server in a child process, warm it up, time it, stop it."""
-    port = free_port()
-    inbox = f"http://127.0.0.1:{port}/inbox"
-    warmup = presign(inbox, base, senders, range(args.warmup), f"{kind} warm-up")
-    timed = presign(inbox, base, senders, range(args.warmup, args.warmup + args.requests), kind)
-    with tempfile.TemporaryDirectory(prefix="samenspraak-inbox-bench-") as data_dir:
-        parent, child = multiprocessing.Pipe()
-        process = multiprocessing.get_context("spawn").Process(
-            daemon=True,
-            target=run_server,
-            args=(kind, port, str(Path(data_dir) / "node"), child, _profile_path(args, kind)),
-        )
-        process.start()
-        loop = asyncio.get_running_loop()
-        if await loop.run_in_executor(None, parent.recv) != "ready":
-            raise RuntimeError(f"the {kind} server did not start")
+    data_dir: Path,
+) -> tuple[list[ServerUnderTest], dict[str, Any]]:
+    """Start both servers, warm them up, then time them in alternating rounds."""
+    servers = [ServerUnderTest(kind, data_dir, _profile_path(args, kind)) for kind in KINDS]
+    for server in servers:
+        await server.start()
+        warmup = presign(server.inbox, base, senders, range(args.warmup), "warm-up")
         # One POST per sender first, so the node fetches each sender's key once.
-        await fire(session, inbox, warmup[: len(senders)], 1, args.time_limit)
-        await fire(session, inbox, warmup[len(senders) :], args.connections, args.time_limit)
-        result = await fire(session, inbox, timed, args.connections, args.time_limit)
-        parent.send("stop")
-        counts = await loop.run_in_executor(None, parent.recv)
-        process.join(timeout=30)
-    return result, counts
+        await fire(session, server.inbox, warmup[: len(senders)], 1, args.time_limit)
+        await fire(session, server.inbox, warmup[len(senders) :], args.connections, args.time_limit)
+    for round_number in range(args.rounds):
+        first = args.warmup + round_number * args.requests
+        numbers = range(first, first + args.requests)
+        for server in servers:
+            posts = presign(server.inbox, base, senders, numbers, f"round {round_number + 1}")
+            result = await fire(session, server.inbox, posts, args.connections, args.time_limit)
+            server.results.append(result)
+            report(f"round {round_number + 1} {server.kind}", result)
+    counts = {}
+    for server in servers:
+        counts |= await server.stop()
+    return servers, counts
 
 
 def _profile_path(args: argparse.Namespace, kind: str) -> str | None:
     return f"{args.profile}.{kind}.prof" if args.profile else None
 
 
-def report(kind: str, result: LoadResult, counts: dict[str, Any]) -> None:
-    """Print one server's figures."""
+def report(label: str, result: LoadResult) -> None:
+    """Print one timed phase."""
     print(
-        f"{kind:>5}: {result.statuses[202]} of {result.sent} accepted (202) in "
+        f"{label}: {result.statuses[202]} of {result.sent} accepted (202) in "
         f"{result.elapsed:.2f} s = {result.accepted_per_second:,.0f} activities/s"
-        + (f"; stored: {counts}" if counts else "")
     )
     others = {status: n for status, n in result.statuses.items() if status != 202}
     if others:
-        print(f"       other answers: {others}; first: {result.errors}")
+        print(f"    other answers: {others}; first: {result.errors}")
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -264,24 +295,27 @@ async def main(args: argparse.Namespace) -> int:
     senders = {f"sender{i}": generate_key_pair() for i in range(args.senders)}
     sender_runner = await serve(sender_app(base, senders), sender_port)
     print(
-        f"load: {args.requests} pre-signed Mastodon-shaped Create(Note) POSTs to /inbox, "
-        f"{args.connections} concurrent keep-alive connections, {args.senders} senders, "
-        f"after {args.warmup} warm-up POSTs"
+        f"load: {args.rounds} rounds of {args.requests} pre-signed Mastodon-shaped Create(Note) "
+        f"POSTs to /inbox per server, {args.connections} concurrent keep-alive connections, "
+        f"{args.senders} senders, after {args.warmup} warm-up POSTs per server"
     )
     connector = aiohttp.TCPConnector(limit=args.connections)
     try:
-        async with aiohttp.ClientSession(connector=connector) as session:
-            bare, bare_counts = await measure("bare", args, base, senders, session)
-            report("bare", bare, bare_counts)
-            node, node_counts = await measure("node", args, base, senders, session)
-            report("node", node, node_counts)
+        with tempfile.TemporaryDirectory(prefix="samenspraak-inbox-bench-") as data_dir:
+            async with aiohttp.ClientSession(connector=connector) as session:
+                (bare, node), counts = await measure(args, base, senders, session, Path(data_dir))
     finally:
         await sender_runner.cleanup()
-    ratio = node.accepted_per_second / bare.accepted_per_second
+    ratio = node.median_rate() / bare.median_rate()
     verdict = "met" if ratio >= TARGET_RATIO else "missed"
-    print(f"ratio node/bare: {ratio:.1%} (target at least {TARGET_RATIO:.0%}: {verdict})")
-    complete = node.statuses[202] == node.sent and node_counts["stored_remote_notes"] == (
-        args.warmup + node.statuses[202]
+    print(f"node stored: {counts}")
+    print(
+        f"median: bare {bare.median_rate():,.0f}/s, node {node.median_rate():,.0f}/s; "
+        f"ratio node/bare {ratio:.1%} (target at least {TARGET_RATIO:.0%}: {verdict})"
+    )
+    accepted = sum(r.statuses[202] for r in node.results)
+    complete = accepted == sum(r.sent for r in node.results) and counts["stored_remote_notes"] == (
+        args.warmup + accepted
     )
     if not complete:
         print("not every POST was accepted and stored: see the answers above")
@@ -291,7 +325,8 @@ async def main(args: argparse.Namespace) -> int:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options; the defaults are the recorded configuration."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000, help="timed POSTs per server")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per server")
+    parser.add_argument("--requests", type=int, default=3000, help="timed POSTs per round")
     parser.add_argument("--warmup", type=int, default=200, help="untimed POSTs per server")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--senders", type=int, default=4)

@@ -34,6 +34,8 @@ NEW_ACCOUNT_RATES: Mapping[str, Rate] = MappingProxyType(
     }
 )
 NEW_PREFIX = "new:"
+# Ten password attempts per five minutes from one address stop guessing, not typos.
+NODE_RATES: Mapping[str, Rate] = MappingProxyType({**DEFAULT_RATES, "login": Rate(10, 300)})
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class SpamRules:
 
     report_threshold: int = 3
     new_account_age: timedelta = timedelta(days=7)
-    rates: Mapping[str, Rate] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    rates: Mapping[str, Rate] = field(default_factory=lambda: dict(NODE_RATES))
     new_account_rates: Mapping[str, Rate] = field(default_factory=lambda: dict(NEW_ACCOUNT_RATES))
 
     def __post_init__(self) -> None:

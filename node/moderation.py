@@ -331,13 +331,17 @@ async def silence(node: Node, acting: Acting, account: str, reason: str) -> LogE
 
 async def suspend(node: Node, acting: Acting, account: str, reason: str) -> LogEntry:
     """Suspend an account: its content is hidden here, it can no longer act (a local
-    account) or deliver anything to this node (a remote one)."""
+    account) or deliver anything to this node (a remote one), and a remote account
+    no longer follows anyone here."""
     _require_node_staff(acting)
-    await _account_subject(node, account)
+    local = await _account_subject(node, account)
     why = _reason(reason)
     async with node.db.transaction():
         await node.moderation.set_sanction(account, "suspended", why)
         await node.moderation.hide_by_author(account, SUSPENSION_REASON, account)
+        if not local:
+            for followed in await node.follows.followed_by(account):
+                await node.follows.remove_follow(account, followed)
         return await node.moderation.add_log_entry("suspend", "account", account, why, acting.role)
 
 

@@ -8,7 +8,7 @@ import binascii
 
 from aiohttp import web
 
-from federation.errors import FederationError
+from federation.errors import Forbidden
 from moderation.log import public_entry
 from node.moderation import describe
 from node.node import Node
@@ -44,12 +44,6 @@ async def moderation_log_json(request: web.Request) -> web.Response:
     )
 
 
-class NotModerator(FederationError):
-    """A logged-in account without a moderator role."""
-
-    status = 403
-
-
 async def _require_moderator(request: web.Request, node: Node) -> str:
     """HTTP Basic login of a moderator or admin; returns the user name."""
     header = request.headers.get("Authorization", "")
@@ -60,11 +54,12 @@ async def _require_moderator(request: web.Request, node: Node) -> str:
         username, _, password = base64.b64decode(encoded).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise _login_required() from exc
+    node.limits.hit("login", f"address:{request.remote}")
     account = await node.accounts.by_username(username)
     if account is None or not check_password(password, account.password_hash):
         raise _login_required()
     if account.role not in ("moderator", "admin"):
-        raise NotModerator(f"{username} is not a moderator of this node")
+        raise Forbidden(f"{username} is not a moderator of this node")
     return account.username
 
 

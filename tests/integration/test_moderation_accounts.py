@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from federation.errors import NotFound
@@ -17,6 +19,7 @@ from node.moderation import (
     warn,
 )
 from tests.integration.conftest import StartNode, StartPeer
+from tests.integration.oauth_browser import logged_in_client, resident
 from tests.integration.participation_helpers import person
 
 
@@ -30,6 +33,8 @@ async def test_a_suspended_remote_account_is_refused_at_the_inbox_and_its_posts_
     inbox = wijk.node.urls.shared_inbox()
     note = mastodon.note(troll, "Jullie wijkraad is corrupt", mentions=((ria.uri, "@ria"),))
     assert (await mastodon.post(troll, inbox, mastodon.create(note))).status == 202
+    assert (await mastodon.post(troll, inbox, mastodon.follow(troll, ria.uri))).status == 202
+    assert await wijk.node.follows.followers_of(ria.uri) == [troll.uri]
 
     await suspend(wijk.node, OPERATOR, troll.uri, "Intimidatie van bewoners")
 
@@ -129,3 +134,17 @@ async def test_mastodons_remove_from_its_pinned_posts_is_accepted_without_effect
     assert (await mastodon.post(author, inbox, unpin)).status == 202
     assert (await wijk.node.objects.record(note["id"])).hidden_reason is None
     assert await wijk.node.moderation.log_entries() == []
+
+
+async def test_a_hidden_post_shows_the_moderators_reason_in_mastodon_apps(
+    start: StartNode,
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    await resident(wijk, "anna")
+    anna = await logged_in_client(wijk, "anna")
+    status = await asyncio.to_thread(anna.status_post, "Iets wat niet mag")
+    await hide(wijk.node, OPERATOR, status["uri"], "Reclame")
+
+    seen = await asyncio.to_thread(anna.status, status["id"])
+    assert "verborgen door de moderatoren: Reclame" in seen["content"]
+    assert "niet mag" not in seen["content"]

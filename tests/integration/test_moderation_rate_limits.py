@@ -10,8 +10,8 @@ import pytest
 
 from federation.errors import Forbidden, TooManyRequests
 from federation.transport import PostOutcome
-from moderation.rate_limit import DEFAULT_RATES, Rate
-from moderation.spam import SpamRules
+from moderation.rate_limit import Rate
+from moderation.spam import NODE_RATES, SpamRules
 from node import social
 from node.moderation import OPERATOR, file_report, suspend
 from node.runner import RunningNode
@@ -20,7 +20,7 @@ from tests.integration.participation_helpers import person
 
 
 def small_rates(**rates: Rate) -> SpamRules:
-    return SpamRules(rates={**DEFAULT_RATES, **rates}, new_account_rates={"post": Rate(2, 3600)})
+    return SpamRules(rates={**NODE_RATES, **rates}, new_account_rates={"post": Rate(2, 3600)})
 
 
 async def _follow_post(sender: RunningNode, receiver: RunningNode) -> PostOutcome:

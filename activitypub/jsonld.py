@@ -195,7 +195,7 @@ def normalise(document: dict, context: list | dict, loader: LocalDocumentLoader)
     unknown to `context` and defined as a plain IRI, the document keeps its meaning in
     `context` once the unknown terms' keys are written as their full IRIs (as compaction
     writes them). Anything else (aliases, redefined terms, coerced or container terms,
-    unknown terms used as types, other contexts) goes through pyld compaction.
+    unknown terms used as values, other contexts) goes through pyld compaction.
     """
     if not isinstance(document, dict):
         raise JsonLdError("Document must be a JSON object")
@@ -206,7 +206,7 @@ def normalise(document: dict, context: list | dict, loader: LocalDocumentLoader)
         if _terms_already_canonical(document["@context"], context):
             return {**document, "@context": context}
         renames = _plain_inline_terms(document["@context"], context, loader)
-        if renames is not None and not _used_as_type(document, renames):
+        if renames is not None and not _used_as_value(document, renames):
             return {**_expand_public(_rename_keys(document, renames)), "@context": context}
     return compact(document, context, loader)
 
@@ -231,6 +231,7 @@ def _plain_inline_terms(
     if not inline or not _terms_already_canonical(urls, context):
         return None
     known, known_iris = _known_terms(json.dumps(context, sort_keys=True), loader)
+    prefixes = {**known, **inline}
     renames: dict[str, str] = {}
     for term, definition in inline.items():
         if term.startswith("@") or ":" in term:
@@ -239,7 +240,7 @@ def _plain_inline_terms(
             if known[term] != definition:
                 return None
             continue
-        iri = _plain_iri(definition, {**known, **inline})
+        iri = _plain_iri(definition, prefixes)
         # A new name for a known IRI is an alias: compaction turns it into the known term.
         if iri is None or iri in known_iris:
             return None
@@ -279,24 +280,22 @@ def _plain_iri(definition: Any, terms: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _used_as_type(document: Any, terms: Mapping[str, str]) -> bool:
-    stack = [document]
+def _used_as_value(document: Any, terms: Mapping[str, str]) -> bool:
+    """Whether any value outside the @context spells one of `terms`.
+
+    A `type` (or a vocabulary-typed value) naming an inline term means that term's IRI;
+    only compaction reads it so. Any string equal to such a term sends the document there.
+    """
+    stack = [value for key, value in document.items() if key != "@context"]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            for key, value in node.items():
-                if key in ("type", "@type") and any(
-                    isinstance(v, str) and v in terms for v in _as_list(value)
-                ):
-                    return True
-                stack.append(value)
+            stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+        elif isinstance(node, str) and node in terms:
+            return True
     return False
-
-
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def _rename_keys(node: Any, renames: Mapping[str, str], language_map: bool = False) -> Any:

@@ -8,9 +8,10 @@ with the same generator and the same kind of request:
 
 * ``bare``: an aiohttp app whose inbox handler only reads the body and answers 202;
 * ``node``: a real development node (``node.runner.start_node``, run_workers=False)
-  whose shared inbox runs the whole pipeline: JSON, the HTTP signature (verified
-  for every request; the sender's key is fetched once, then cached), JSON-LD
-  normalising, the inbox log and the Create handler storing the note.
+  whose shared inbox runs the whole pipeline: JSON, federation policy and rate
+  limit, the HTTP signature (verified for every request; the sender's key is
+  fetched once, then cached), JSON-LD normalising, the inbox log and the Create
+  handler sanitising and storing the note.
 
 Requests are pre-signed (draft-cavage rsa-sha256, as Mastodon signs) before the
 timed phase, so the generator's own signing cost does not slow either server;
@@ -49,6 +50,7 @@ from loopback import (
 
 from activitypub.keys import KeyPair, generate_key_pair
 from activitypub.signatures import sign_request
+from federation.inbox import MAX_INBOX_BODY
 from node.config import CONFIG_FILE
 from node.runner import dev_config, free_port, start_node
 from node.setup import initialise
@@ -105,7 +107,7 @@ def run_server(kind: str, port: int, data_dir: str, conn: Connection, profile: s
 async def _serve_until_stopped(kind: str, port: int, data_dir: Path, conn: Connection) -> None:
     loop = asyncio.get_running_loop()
     if kind == "bare":
-        app = web.Application(client_max_size=1024 * 1024 + 1)
+        app = web.Application(client_max_size=MAX_INBOX_BODY + 1)
         app.router.add_post("/inbox", _bare_inbox)
         runner = await serve(app, port)
         conn.send("ready")
@@ -137,10 +139,10 @@ def sender_app(base: str, senders: dict[str, KeyPair]) -> web.Application:
     """The remote server of the senders: serves their actor documents."""
 
     async def actor(request: web.Request) -> web.Response:
-        keys = senders.get(request.match_info["username"])
+        name = request.match_info["username"]
+        keys = senders.get(name)
         if keys is None:
             raise web.HTTPNotFound()
-        name = request.match_info["username"]
         return activity_json(person_document(base, name, keys.public_pem, shared_inbox=True))
 
     app = web.Application()
@@ -331,7 +333,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument(
-        "--time-limit", type=float, default=40.0, help="seconds per timed phase at most"
+        "--time-limit", type=float, default=15.0, help="seconds per timed phase at most"
     )
     parser.add_argument(
         "--profile",

@@ -167,6 +167,7 @@ def _reaction_audience(
 
 async def _react(node: Node, actor: LocalActor, object_id: str, kind: str) -> str:
     boost = kind == "Announce"
+    await node.guard.check(actor.uri, "post" if boost else "support")
     record = await node.objects.record(object_id)
     if record is None or record.deleted_at is not None:
         raise NotFound(f"no post {object_id} here")

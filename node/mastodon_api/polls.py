@@ -8,7 +8,6 @@ from federation.errors import NotFound, Unprocessable
 from node.mastodon_api.auth import optional_caller, require_caller
 from node.mastodon_api.common import visible_record, writer
 from node.mastodon_api.params import Params
-from node.mastodon_api.statuses import limit
 from node.participation.voting import cast_vote
 from node.web.app import NODE
 
@@ -36,7 +35,6 @@ async def vote(request: web.Request) -> web.Response:
         raise Unprocessable(
             f"Validation failed: choose exactly one option, numbered 0 to {len(options) - 1}"
         )
-    limit(request, "vote", caller)
     await cast_vote(request.app[NODE], caller.actor, record.uri, options[int(choices[0])]["title"])
     updated = await request.app[NODE].objects.record(record.uri)
     return web.json_response(await entities.poll(updated or record))

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from federation.errors import FetchError, NotFound, TooManyRequests, Unprocessable
+from federation.errors import FetchError, NotFound, Unprocessable
 from federation.webfinger import actor_id_for_handle
 from moderation.sanitize import text_to_html
 from node import social
-from node.mastodon_api.auth import Caller, optional_caller, require_caller
+from node.mastodon_api.auth import optional_caller, require_caller
 from node.mastodon_api.common import visible_record, writer
 from node.mastodon_api.instance import MAX_CHARACTERS
 from node.mastodon_api.params import Params
@@ -35,13 +35,6 @@ class Mentioned:
     uri: str
     profile: str
     name: str
-
-
-def limit(request: web.Request, action: str, caller: Caller) -> None:
-    """Spend one of the caller's ``action`` allowance, or refuse with 429."""
-    decision = request.app[CLIENT_API].limiter.hit(action, f"account:{caller.actor.id}")
-    if not decision.allowed:
-        raise TooManyRequests(f"Too many {action}s; try again later", decision.retry_after)
 
 
 async def _resolve_mention(node: Node, name: str, host: str | None) -> Mentioned | None:
@@ -128,7 +121,6 @@ async def create(request: web.Request) -> web.Response:
     reply_id = params.text("in_reply_to_id")
     if reply_id:
         parent = await visible_record(request, caller, int(reply_id) if reply_id.isdigit() else 0)
-    limit(request, "post", caller)
     mentions = await mentions_in(node, text)
     extra: dict[str, object] = {}
     spoiler = (params.text("spoiler_text") or "").strip()
@@ -208,7 +200,6 @@ async def favourite(request: web.Request) -> web.Response:
     node = request.app[NODE]
     record = await visible_record(request, caller)
     if caller.actor.uri not in await node.reactions.likes_of(record.uri):
-        limit(request, "support", caller)
         if await node.participation.get_proposal(record.uri) is not None:
             await support(node, caller.actor, record.uri)
         else:
@@ -241,7 +232,6 @@ async def reblog(request: web.Request) -> web.Response:
     if not record.public:
         raise Unprocessable("Followers-only posts cannot be boosted")
     if caller.actor.uri not in await node.reactions.announces_of(record.uri):
-        limit(request, "post", caller)
         await social.announce(node, caller.actor, record.uri)
         if record.attributed_to:
             await request.app[CLIENT_API].notifications.notify(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from node.storage.database import Database
+from node.storage.moderation import LISTED_OBJECT_SQL
 from node.storage.objects import ObjectRecord
 from node.storage.objects import _record as object_record
 from node.storage.paging import PageRequest, fetch_page
@@ -32,7 +33,7 @@ class TimelineRepository:
 
     async def public(self, page: PageRequest, *, local_only: bool = False) -> list[ObjectRecord]:
         """Public posts this node knows, optionally only its own."""
-        where = [_LIVE_POSTS, "public = 1"]
+        where = [_LIVE_POSTS, "public = 1", LISTED_OBJECT_SQL]
         if local_only:
             where.append("local = 1")
         return await self._page(where, [], page)

@@ -134,6 +134,9 @@ async def object_handler(request: web.Request) -> web.StreamResponse:
     if record is None or not record.local:
         raise NotFound("no such object here")
     if not wants_activity_json(request):
+        proposal = await node.participation.get_proposal(record.uri)
+        if proposal is not None and record.deleted_at is None:
+            raise web.HTTPSeeOther(f"/proposals/{record.row_id}")
         return await render_object_page(request, record)
     await require_signed_fetch(request, node)
     from node.documents import with_context

@@ -13,12 +13,16 @@ from aiohttp import web
 from federation.errors import FederationError, InvalidDocument, TooManyRequests
 from federation.inbox import MAX_INBOX_BODY
 from node.node import Node
+from node.storage.web_sessions import WebSession
+from node.web.i18n import remember_language
 
 log = logging.getLogger(__name__)
 
 NODE = web.AppKey("node", Node)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 RUN_WORKERS = web.AppKey("run_workers", bool)
+# The logged-in visitor of a page request, found by node.web.sessions.
+WEB_SESSION = web.RequestKey("web_session", WebSession)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
@@ -66,12 +70,14 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         discovery,
         moderation_routes,
         pages,
+        participation_forms,
         participation_pages,
+        sessions,
         voting_pages,
     )
 
     app = web.Application(
-        middlewares=[cors, error_boundary],
+        middlewares=[cors, error_boundary, remember_language],
         client_max_size=MAX_INBOX_BODY + 1,
     )
     app[NODE] = node
@@ -84,8 +90,10 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     )
     discovery.register(app)
     activitypub_routes.register(app)
+    sessions.register(app)
     pages.register(app)
     participation_pages.register(app)
+    participation_forms.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)
     mastodon_routes.register(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -9,7 +10,15 @@ from aiohttp import web
 from federation.errors import NotFound
 from node.storage.actors import LocalActor
 from node.storage.objects import ObjectRecord
-from node.web.app import NODE, TEMPLATES
+from node.web.app import NODE, TEMPLATES, WEB_SESSION
+from node.web.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    Translate,
+    language_of,
+    readable_moment,
+    translator,
+)
 
 
 async def author_names(request: web.Request, posts: list[ObjectRecord]) -> dict[str, str]:
@@ -19,17 +28,37 @@ async def author_names(request: web.Request, posts: list[ObjectRecord]) -> dict[
     )
 
 
+def page_translator(request: web.Request) -> Translate:
+    """``t(key, **values)`` in the language this request's page is shown in."""
+    return translator(language_of(request, request.app[NODE].config.language))
+
+
 def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
     """Render a page template with the node's common values."""
     node = request.app[NODE]
+    language = language_of(request, node.config.language)
     html = (
         request.app[TEMPLATES]
         .get_template(template)
-        .render(config=node.config, urls=node.urls, **values)
+        .render(
+            config=node.config,
+            urls=node.urls,
+            lang=language,
+            t=translator(language),
+            when=partial(readable_moment, language=language),
+            other_languages=[
+                (code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != language
+            ],
+            session=request.get(WEB_SESSION),
+            path=request.path,
+            **values,
+        )
     )
-    return web.Response(
-        text=html, content_type="text/html", status=status, headers={"Vary": "Accept"}
-    )
+    headers = {"Vary": "Accept, Accept-Language, Cookie"}
+    if request.get(WEB_SESSION) is not None:
+        # The page holds the resident's form token: no shared cache may keep it.
+        headers["Cache-Control"] = "private, no-store"
+    return web.Response(text=html, content_type="text/html", status=status, headers=headers)
 
 
 async def render_actor_page(request: web.Request, actor: LocalActor) -> web.Response:

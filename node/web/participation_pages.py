@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape
 
 from aiohttp import web
 
@@ -11,10 +12,11 @@ from federation.errors import NotFound
 from node.documents import actor_document
 from node.node import Node
 from node.participation.comments import comments_of
-from node.participation.models import Process
-from node.participation.processes import ARCHETYPE_EXPLAINED_NL, local_process
+from node.participation.models import Process, Proposal
+from node.participation.official_responses import ANSWERING_ROLES
+from node.participation.processes import local_process
 from node.participation.proposals import without_status
-from node.participation.status import STATUS_LABELS_NL
+from node.participation.supports import SUPPORT_PHASES
 from node.participation.transparency import (
     decision_log,
     export_csv,
@@ -22,17 +24,19 @@ from node.participation.transparency import (
     proposal_rows,
     support_count,
 )
+from node.storage.objects import ObjectRecord
 from node.web.app import NODE
+from node.web.form_state import FormState
+from node.web.i18n import (
+    ARCHETYPE_EXPLAINED,
+    PHASE_LABELS,
+    STANCE_LABELS,
+    STATUS_LABELS,
+    language_of,
+)
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import render
-
-PHASE_LABELS_NL = {
-    "proposing": "voorstellen indienen",
-    "supporting": "steun verzamelen",
-    "voting": "stemmen",
-    "closed": "gesloten",
-}
-STANCE_LABELS_NL = {"for": "voor", "against": "tegen", "neutral": "neutraal"}
+from node.web.sessions import current_account
 
 
 async def names_of(node: Node, uris: set[str]) -> dict[str, str]:
@@ -48,12 +52,14 @@ async def names_of(node: Node, uris: set[str]) -> dict[str, str]:
     return names
 
 
-def _common(process: Process) -> dict[str, object]:
+def _common(request: web.Request, process: Process) -> dict[str, object]:
+    language = language_of(request, request.app[NODE].config.language)
     return {
         "process": process,
-        "archetype_explained": ARCHETYPE_EXPLAINED_NL[process.archetype],
-        "phase_labels": PHASE_LABELS_NL,
-        "status_labels": STATUS_LABELS_NL,
+        "archetype_explained": ARCHETYPE_EXPLAINED[language][process.archetype],
+        "phase_labels": PHASE_LABELS[language],
+        "status_labels": STATUS_LABELS[language],
+        "stance_labels": STANCE_LABELS[language],
     }
 
 
@@ -64,7 +70,7 @@ async def process_list(request: web.Request) -> web.Response:
         request,
         "processes.html",
         processes=await node.participation.local_processes(),
-        phase_labels=PHASE_LABELS_NL,
+        phase_labels=PHASE_LABELS[language_of(request, node.config.language)],
     )
 
 
@@ -76,6 +82,14 @@ async def process_page(request: web.Request) -> web.StreamResponse:
         actor = await node.actors.by_uri(process.uri)
         assert actor is not None
         return activity_response(actor_document(actor, node.urls))
+    return await render_process_page(request, process)
+
+
+async def render_process_page(
+    request: web.Request, process: Process, form: FormState | None = None, status: int = 200
+) -> web.Response:
+    """The process page, with the proposal form as the resident left it when it was refused."""
+    node = request.app[NODE]
     rows = await proposal_rows(node, process)
     for row in rows:
         record = await node.objects.record(row["proposal"])
@@ -83,11 +97,14 @@ async def process_page(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "process.html",
+        status=status,
+        account=await current_account(request),
+        form=form or FormState("propose"),
         rows=rows,
         names=await names_of(node, {r["author"] for r in rows}),
         handle=f"@{process.slug}@{node.urls.host}",
         followers=len(await node.follows.followers_of(process.uri)),
-        **_common(process),
+        **_common(request, process),
     )
 
 
@@ -101,7 +118,7 @@ async def decisions_page(request: web.Request) -> web.Response:
         "process_decisions.html",
         decisions=decisions,
         names=await names_of(node, {d["actor"] for d in decisions}),
-        **_common(process),
+        **_common(request, process),
     )
 
 
@@ -140,8 +157,8 @@ def _json(document: dict[str, object]) -> web.Response:
     )
 
 
-async def proposal_page(request: web.Request) -> web.Response:
-    """A proposal: its text, status trail, the official response apart, then the comments."""
+async def proposal_of_page(request: web.Request) -> tuple[ObjectRecord, Proposal]:
+    """The proposal a ``/proposals/{row_id}`` address is about."""
     node = request.app[NODE]
     try:
         row_id = int(request.match_info["row_id"])
@@ -151,6 +168,21 @@ async def proposal_page(request: web.Request) -> web.Response:
     proposal = await node.participation.get_proposal(record.uri) if record else None
     if record is None or proposal is None or record.deleted_at is not None:
         raise NotFound("no such proposal")
+    return record, proposal
+
+
+async def proposal_page(request: web.Request) -> web.Response:
+    """A proposal: its text, status trail, the official response apart, then the comments."""
+    return await render_proposal_page(request)
+
+
+async def render_proposal_page(
+    request: web.Request, form: FormState | None = None, status: int = 200
+) -> web.Response:
+    """The proposal page, with a refused form (support, comment, official response) shown
+    again with its reason."""
+    node = request.app[NODE]
+    record, proposal = await proposal_of_page(request)
     process = await node.participation.get_process(proposal.process_uri)
     assert process is not None
     trail = await node.participation.status_trail(proposal.uri)
@@ -163,20 +195,36 @@ async def proposal_page(request: web.Request) -> web.Response:
     people = {proposal.author, *(c.actor for c in trail)}
     people |= {r.attributed_to for r in responses if r.attributed_to}
     people |= {c.attributed_to for c, _, _ in comments if c.attributed_to}
+    account = await current_account(request)
+    supported = account is not None and (
+        await node.participation.support_activity(proposal.uri, account.actor_uri) is not None
+    )
     return render(
         request,
         "proposal.html",
+        status=status,
+        account=account,
+        form=form or FormState(""),
+        supported=supported,
+        support_open=process.current_phase in SUPPORT_PHASES,
+        may_answer=node.config.kind == "municipality"
+        and account is not None
+        and account.role in ANSWERING_ROLES,
+        organisation=await node.organisation(),
+        page=f"/proposals/{record.row_id}",
         proposal=proposal,
-        body=without_status(record.content or ""),
+        body=without_status(record.content or "").removeprefix(
+            # The bold first line Mastodon readers see is this page's heading already.
+            f"<p><strong>{escape(proposal.title)}</strong></p>"
+        ),
         post=record,
         trail=trail,
         responses=responses,
         comments=comments,
         supports=await support_count(node, process, proposal),
         names=await names_of(node, people),
-        stance_labels=STANCE_LABELS_NL,
         process_link=process.uri if not process.local else f"/processes/{process.slug}",
-        **_common(process),
+        **_common(request, process),
     )
 
 

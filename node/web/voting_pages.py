@@ -8,8 +8,6 @@ them gives the published result.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
 from typing import Any
@@ -36,10 +34,10 @@ from node.participation.voting import (
     known_questions,
 )
 from node.participation.voting import recount_url as question_recount_url
-from node.passwords import check_password
 from node.storage.accounts import Account
 from node.web.app import NODE
-from node.web.pages import render
+from node.web.pages import page_translator, render
+from node.web.sessions import posted_form, require_account
 
 
 def _csv(rows: list[list[Any]]) -> web.Response:
@@ -143,27 +141,11 @@ async def results_page(request: web.Request) -> web.Response:
     return render(request, "voting_results.html", process=process, **await _results(node, process))
 
 
-async def _account(request: web.Request, node: Node) -> Account:
-    """HTTP Basic login of a local account."""
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    try:
-        username, _, password = base64.b64decode(encoded).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        username, password = "", ""
-    account = await node.accounts.by_username(username) if scheme.lower() == "basic" else None
-    if account is None or not check_password(password, account.password_hash):
-        raise web.HTTPUnauthorized(
-            text="log in with your account of this node to vote",
-            headers={"WWW-Authenticate": 'Basic realm="stemmen", charset="UTF-8"'},
-        )
-    return account
-
-
 async def vote_page(request: web.Request) -> web.Response:
     """``/processes/{slug}/vote``: the open votes of a process, with the account's choices."""
     node = request.app[NODE]
     process = await local_process(node, request.match_info["slug"])
-    account = await _account(request, node)
+    account = await require_account(request)
     return await _render_vote_page(request, node, process, account, message=None)
 
 
@@ -196,6 +178,7 @@ async def _render_vote_page(
         verified=await ResidentRegistry(node.db).get(account.actor_uri),
         eligibility_problem=await node.eligibility(process, account.actor_uri),
         message=message,
+        refused=status != 200,
     )
 
 
@@ -226,23 +209,22 @@ async def vote_submit(request: web.Request) -> web.Response:
     """A vote cast on the page; a refusal is shown with its reason and stores nothing."""
     node = request.app[NODE]
     process = await local_process(node, request.match_info["slug"])
-    account = await _account(request, node)
-    form = await request.post()
+    account, form = await posted_form(request)
     actor = await node.actors.by_uri(account.actor_uri)
     assert actor is not None
     try:
         await cast_vote(node, actor, str(form.get("question", "")), str(form.get("option", "")))
     except (Unprocessable, NotFound) as exc:
         return await _render_vote_page(request, node, process, account, exc.message, 422)
-    return await _render_vote_page(request, node, process, account, "Uw stem is geteld.")
+    message = page_translator(request)("vote.counted")
+    return await _render_vote_page(request, node, process, account, message)
 
 
 async def ballot_submit(request: web.Request) -> web.Response:
     """A budget ballot cast on the page; a refusal is shown with its reason."""
     node = request.app[NODE]
     process = await local_process(node, request.match_info["slug"])
-    account = await _account(request, node)
-    form = await request.post()
+    account, form = await posted_form(request)
     actor = await node.actors.by_uri(account.actor_uri)
     assert actor is not None
     picks = [str(p) for p in form.getall("pick", [])]
@@ -250,13 +232,14 @@ async def ballot_submit(request: web.Request) -> web.Response:
         await cast_ballot(node, actor, process.uri, picks)
     except (Unprocessable, NotFound) as exc:
         return await _render_vote_page(request, node, process, account, exc.message, 422)
-    return await _render_vote_page(request, node, process, account, "Uw stembiljet is geteld.")
+    message = page_translator(request)("ballot.counted")
+    return await _render_vote_page(request, node, process, account, message)
 
 
 async def verification_page(request: web.Request) -> web.Response:
     """``/verify``: whether the logged-in account is a verified resident, and how to become one."""
     node = request.app[NODE]
-    account = await _account(request, node)
+    account = await require_account(request)
     return await _render_verification(request, node, account, None)
 
 
@@ -277,19 +260,19 @@ async def _render_verification(
 async def verification_submit(request: web.Request) -> web.Response:
     """A letter code typed in by its resident; a wrong or used code is refused with why."""
     node = request.app[NODE]
-    account = await _account(request, node)
-    form = await request.post()
+    account, form = await posted_form(request)
     try:
         await verify_by_letter_code(node, account.username, str(form.get("code", "")))
     except (Unprocessable, NotFound) as exc:
         return await _render_verification(request, node, account, exc.message, 422)
-    return await _render_verification(request, node, account, "U bent bevestigd als bewoner.")
+    message = page_translator(request)("verify.done")
+    return await _render_verification(request, node, account, message)
 
 
 async def votes_page(request: web.Request) -> web.Response:
     """``/votes``: every poll this node knows, here or on other nodes, to vote from home."""
     node = request.app[NODE]
-    account = await _account(request, node)
+    account = await require_account(request)
     return await _render_votes(request, node, account, None)
 
 
@@ -324,8 +307,7 @@ async def votes_submit(request: web.Request) -> web.Response:
     """A vote on any known poll: counted here, or sent to the process's node as Mastodon
     sends poll votes (a refusal from there shows up on this page with its reason)."""
     node = request.app[NODE]
-    account = await _account(request, node)
-    form = await request.post()
+    account, form = await posted_form(request)
     actor = await node.actors.by_uri(account.actor_uri)
     assert actor is not None
     question = str(form.get("question", ""))
@@ -334,7 +316,7 @@ async def votes_submit(request: web.Request) -> web.Response:
     except (Unprocessable, NotFound) as exc:
         return await _render_votes(request, node, account, exc.message, 422)
     local = await VotingStore(node.db).question(question) is not None
-    message = "Uw stem is geteld." if local else "Uw stem is verstuurd naar het proces."
+    message = page_translator(request)("vote.counted" if local else "vote.sent")
     return await _render_votes(request, node, account, message)
 
 

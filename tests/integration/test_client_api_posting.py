@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 
-from node.mastodon_api.state import CLIENT_API
+from federation.errors import TooManyRequests
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode
 from tests.integration.oauth_browser import logged_in_client, resident
@@ -74,9 +74,9 @@ async def test_posting_beyond_the_rate_limit_answers_429_with_retry_after(
     anna = await logged_in_client(oosterpark, "anna")
     actor = await oosterpark.node.actors.by_username("anna")
     assert actor is not None
-    limiter = oosterpark.runner.app[CLIENT_API].limiter
-    while limiter.hit("post", f"account:{actor.id}").allowed:
-        pass
+    with pytest.raises(TooManyRequests):
+        while True:
+            await oosterpark.node.guard.check(actor.uri, "post")
 
     async with aiohttp.ClientSession() as http:
         async with http.post(
@@ -86,7 +86,7 @@ async def test_posting_beyond_the_rate_limit_answers_429_with_retry_after(
         ) as answer:
             assert answer.status == 429
             assert int(answer.headers["Retry-After"]) >= 1
-            assert "Too many posts" in (await answer.json())["error"]
+            assert "too many post actions" in (await answer.json())["error"]
     assert await local_posts(oosterpark) == 0
 
 

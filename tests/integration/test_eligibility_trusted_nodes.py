@@ -3,10 +3,8 @@ untrusted nodes, unverified accounts and forged residency claims are refused."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-import aiohttp
 import pytest
 
 from federation.errors import Unprocessable
@@ -32,6 +30,7 @@ from tests.integration.voting_scenarios import (
     process_with_proposals,
     resident,
 )
+from tests.integration.web_login import logged_in
 
 
 async def test_a_resident_of_a_trusted_neighbourhood_node_supports_and_votes_from_home(
@@ -262,26 +261,19 @@ async def test_residents_vote_on_a_municipal_poll_from_their_own_nodes_page(
     question = await open_vote(gemeente.node, proposal.uri, in_a_week())
     await exchange(gemeente, wijert)
 
-    page = f"{wijert.base_url}/votes"
-    async with aiohttp.ClientSession() as session:
-        for name in ("bram", "sanne"):
-            async with session.post(
-                page, data={"question": question.uri, "option": "voor"}, headers=basic(name)
-            ) as response:
-                assert "Uw stem is verstuurd naar het proces." in await response.text()
+    async with (
+        logged_in(wijert, "bram") as bram_browser,
+        logged_in(wijert, "sanne") as sanne_browser,
+    ):
+        for browser in (bram_browser, sanne_browser):
+            sent = await browser.post("/votes", {"question": question.uri, "option": "voor"})
+            assert "Uw stem is verstuurd naar het proces." in sent.text
         await exchange(gemeente, wijert)
-        async with session.get(page, headers=basic("bram")) as response:
-            bram_sees = await response.text()
-        async with session.get(page, headers=basic("sanne")) as response:
-            sanne_sees = await response.text()
+        bram_sees = (await bram_browser.get("/votes")).text
+        sanne_sees = (await sanne_browser.get("/votes")).text
     assert "Snelfietspad naar Haren" in bram_sees and "voor (1)" in bram_sees
     assert "Uw stem (voor) is verstuurd." in bram_sees
     assert "Uw stem is geweigerd:</strong> vote refused:" in sanne_sees
     assert "carries no residency attestation" in sanne_sees
     tally = await current_tally(gemeente.node, question)
     assert (tally.count("voor"), tally.voters_count) == (1, 1)
-
-
-def basic(username: str) -> dict[str, str]:
-    token = base64.b64encode(f"{username}:wachtwoord-123".encode()).decode()
-    return {"Authorization": f"Basic {token}"}

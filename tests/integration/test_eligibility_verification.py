@@ -3,8 +3,6 @@ attestation on the actor document names only the postcode area."""
 
 from __future__ import annotations
 
-import base64
-
 import aiohttp
 import pytest
 
@@ -19,11 +17,7 @@ from node.participation.verification import (
 from node.web.negotiation import ACTIVITY_JSON
 from tests.integration.conftest import StartNode
 from tests.integration.voting_scenarios import import_register, person
-
-
-def basic(username: str) -> dict[str, str]:
-    token = base64.b64encode(f"{username}:wachtwoord-123".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+from tests.integration.web_login import logged_in
 
 
 async def test_a_letter_code_verifies_once_and_the_actor_document_shows_only_the_area(
@@ -38,14 +32,15 @@ async def test_a_letter_code_verifies_once_and_the_actor_document_shows_only_the
     stored = await wijert.node.db.fetch_value("SELECT code_hash FROM letter_codes")
     assert code.replace("-", "") not in stored
 
-    page = f"{wijert.base_url}/verify"
+    async with logged_in(wijert, "sanne") as browser:
+        page = await browser.post("/verify", {"code": code.lower()})
+        assert page.status == 200
+        assert "De Wijert (9722)" in page.text
+    async with logged_in(wijert, "sven") as browser:
+        page = await browser.post("/verify", {"code": code})
+        assert page.status == 422
+        assert "this letter code has already been used" in page.text
     async with aiohttp.ClientSession() as session:
-        async with session.post(page, data={"code": code.lower()}, headers=basic("sanne")) as r:
-            assert r.status == 200
-            assert "De Wijert (9722)" in await r.text()
-        async with session.post(page, data={"code": code}, headers=basic("sven")) as r:
-            assert r.status == 422
-            assert "this letter code has already been used" in await r.text()
         async with session.get(sanne.uri, headers={"Accept": ACTIVITY_JSON}) as r:
             document = await r.json(content_type=None)
     organisation = await wijert.node.organisation()

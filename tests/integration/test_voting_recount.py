@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import aiohttp
 
 import schemas
@@ -17,6 +15,7 @@ from tests.integration.voting_scenarios import (
     person,
     process_with_proposals,
 )
+from tests.integration.web_login import web_browser
 
 CHOICES = ["voor", "voor", "tegen", "voor", "onthouding", "tegen", "voor"]
 
@@ -82,23 +81,18 @@ async def test_a_resident_votes_on_the_page_and_sees_refusals_with_their_reason(
     )
     await person(wijert, "bram")
     question = await open_vote(wijert.node, proposal.uri, in_a_week())
-    page = f"{wijert.base_url}/processes/{process.slug}/vote"
-    login = {"Authorization": "Basic " + base64.b64encode(b"bram:wachtwoord-123").decode()}
-    async with aiohttp.ClientSession() as session:
-        async with session.get(page) as response:
-            assert response.status == 401
-        async with session.post(
-            page, data={"question": question.uri, "option": "voor"}, headers=login
-        ) as response:
-            assert response.status == 200
-            assert "Uw stem is geteld." in await response.text()
-        async with session.post(
-            page, data={"question": question.uri, "option": "misschien"}, headers=login
-        ) as response:
-            assert response.status == 422
-            assert "is not an option" in await response.text()
-        async with session.get(f"{wijert.base_url}/processes/{process.slug}/results") as response:
-            html = await response.text()
+    page = f"/processes/{process.slug}/vote"
+    async with web_browser(wijert) as browser:
+        anonymous = await browser.get(page, follow=False)
+        assert (anonymous.status, anonymous.location) == (303, f"/login?next={page}")
+        await browser.login("bram")
+        counted = await browser.post(page, {"question": question.uri, "option": "voor"})
+        assert counted.status == 200
+        assert "Uw stem is geteld." in counted.text
+        refused = await browser.post(page, {"question": question.uri, "option": "misschien"})
+        assert refused.status == 422
+        assert "is not an option" in refused.text
+        html = (await browser.get(f"/processes/{process.slug}/results")).text
     assert "Nieuwe schommels" in html and "<td>voor</td><td>1</td>" in html
 
 

@@ -119,7 +119,7 @@ def test_an_inline_definition_that_changes_meaning_goes_through_compaction(
     assert expand(normalised, loader) == expand(document, loader)
 
 
-def test_an_unknown_term_used_as_a_type_goes_through_compaction(
+def test_an_unknown_inline_term_used_as_a_type_goes_through_compaction(
     loader: LocalDocumentLoader, compactions: list[dict[str, Any]]
 ) -> None:
     terms = {**MASTODON_TERMS, "Emoji": "toot:Emoji"}

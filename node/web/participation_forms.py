@@ -1,0 +1,163 @@
+"""The forms residents take part with on the process and proposal pages: propose,
+support or withdraw support, comment with a stance, and answer officially.
+
+Each form hands its fields to the participation domain. A refusal (out of phase,
+not eligible, a missing field) shows the page again with the reason next to the
+form and what was typed; a success redirects, so reloading never posts twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from federation.errors import FederationError
+from node.participation.comments import post_comment
+from node.participation.official_responses import ANSWERING_ROLES, respond_officially
+from node.participation.processes import local_process
+from node.participation.proposals import create_proposal
+from node.participation.supports import support, withdraw_support
+from node.storage.accounts import Account
+from node.storage.actors import LocalActor
+from node.web.app import NODE
+from node.web.form_state import FormState
+from node.web.i18n import Translate
+from node.web.pages import page_translator
+from node.web.participation_pages import (
+    proposal_of_page,
+    render_process_page,
+    render_proposal_page,
+)
+from node.web.sessions import FormData, posted_form
+
+PROPOSAL_FIELDS = ("title", "text", "cost", "area")
+
+
+async def _actor(request: web.Request, account: Account) -> LocalActor:
+    actor = await request.app[NODE].actors.by_uri(account.actor_uri)
+    assert actor is not None, "every account has its actor"
+    return actor
+
+
+def _typed(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: str(form.get(name, "")).strip() for name in names}
+
+
+def _missing(state: FormState, t: Translate, *required: str) -> None:
+    for name in required:
+        if not state.value(name):
+            state.errors[name] = t("form.required")
+
+
+async def propose(request: web.Request) -> web.StreamResponse:
+    """``POST /processes/{slug}/proposals``: a resident's proposal, then its page."""
+    node = request.app[NODE]
+    process = await local_process(node, request.match_info["slug"])
+    account, form = await posted_form(request)
+    t = page_translator(request)
+    state = FormState("propose", _typed(form, PROPOSAL_FIELDS))
+    _missing(state, t, "title", "text")
+    cost = None
+    if process.budget is not None:
+        try:
+            cost = float(state.value("cost").replace(",", "."))
+        except ValueError:
+            state.errors["cost"] = t("form.amount")
+    if state.errors:
+        return await render_process_page(request, process, state, 422)
+    try:
+        proposal = await create_proposal(
+            node,
+            await _actor(request, account),
+            process,
+            state.value("title"),
+            state.value("text"),
+            cost=cost,
+            area=state.value("area") or None,
+        )
+    except FederationError as exc:
+        state.refusal = exc.message
+        return await render_process_page(request, process, state, exc.status)
+    record = await node.objects.record(proposal.uri)
+    assert record is not None
+    raise web.HTTPSeeOther(f"/proposals/{record.row_id}")
+
+
+ProposalAction = Callable[[LocalActor, str, FormState], Awaitable[object]]
+
+
+async def _on_proposal(
+    request: web.Request,
+    state: FormState,
+    action: ProposalAction,
+    anchor: str,
+    roles: frozenset[str] | None = None,
+) -> web.StreamResponse:
+    record, proposal = await proposal_of_page(request)
+    account, form = await posted_form(request, roles)
+    state.values = _typed(form, tuple(state.values))
+    if "text" in state.values:
+        _missing(state, page_translator(request), "text")
+    if state.errors:
+        return await render_proposal_page(request, state, 422)
+    try:
+        await action(await _actor(request, account), proposal.uri, state)
+    except FederationError as exc:
+        state.refusal = exc.message
+        return await render_proposal_page(request, state, exc.status)
+    raise web.HTTPSeeOther(f"/proposals/{record.row_id}#{anchor}")
+
+
+async def support_submit(request: web.Request) -> web.StreamResponse:
+    """``POST /proposals/{row_id}/support``: count the resident's support."""
+    node = request.app[NODE]
+
+    async def act(actor: LocalActor, uri: str, _: FormState) -> object:
+        return await support(node, actor, uri)
+
+    return await _on_proposal(request, FormState("support"), act, "steunen")
+
+
+async def withdraw_submit(request: web.Request) -> web.StreamResponse:
+    """``POST /proposals/{row_id}/support/withdraw``: take the resident's support back."""
+    node = request.app[NODE]
+
+    async def act(actor: LocalActor, uri: str, _: FormState) -> object:
+        return await withdraw_support(node, actor, uri)
+
+    return await _on_proposal(request, FormState("support"), act, "steunen")
+
+
+async def comment_submit(request: web.Request) -> web.StreamResponse:
+    """``POST /proposals/{row_id}/comments``: a comment, with the stance it takes."""
+    node = request.app[NODE]
+
+    async def act(actor: LocalActor, uri: str, state: FormState) -> object:
+        stance = state.value("stance")
+        return await post_comment(
+            node, actor, uri, state.value("text"), stance=stance if stance else None
+        )
+
+    state = FormState("comment", {"text": "", "stance": ""})
+    return await _on_proposal(request, state, act, "reacties")
+
+
+async def official_submit(request: web.Request) -> web.StreamResponse:
+    """``POST /proposals/{row_id}/official-response``: the municipality's answer."""
+    node = request.app[NODE]
+
+    async def act(actor: LocalActor, uri: str, state: FormState) -> object:
+        return await respond_officially(node, actor, uri, state.value("text"))
+
+    state = FormState("official", {"text": ""})
+    return await _on_proposal(request, state, act, "reactie", ANSWERING_ROLES)
+
+
+def register(app: web.Application) -> None:
+    """Add the participation form routes."""
+    app.router.add_post("/processes/{slug}/proposals", propose)
+    app.router.add_post("/proposals/{row_id}/support", support_submit)
+    app.router.add_post("/proposals/{row_id}/support/withdraw", withdraw_submit)
+    app.router.add_post("/proposals/{row_id}/comments", comment_submit)
+    app.router.add_post("/proposals/{row_id}/official-response", official_submit)

@@ -1,0 +1,229 @@
+"""Logging in on the node's web pages: a server-side session behind a cookie, a
+per-session token every form must carry back (CSRF), and throttled login attempts.
+
+Pages ask ``current_account(request)`` who is there, or ``require_account(request)``
+to send a visitor to the login page first; form handlers read their fields with
+``posted_form(request)``, which also checks the form's token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Collection
+from datetime import timedelta
+from urllib.parse import quote, urlsplit
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from federation.errors import TooManyRequests
+from node.config import NodeConfig
+from node.passwords import check_password
+from node.storage.accounts import Account
+from node.storage.web_sessions import WebSession, WebSessionRepository
+from node.web.app import NODE, WEB_SESSION
+from node.web.pages import page_translator, render
+
+# Two weeks: a resident who takes part now and then need not log in every visit,
+# and a forgotten session on a library computer does not live for months.
+SESSION_LIFETIME = timedelta(days=14)
+CSRF_FIELD = "csrf"
+
+WEB_SESSIONS = web.AppKey("web_sessions", WebSessionRepository)
+ACCOUNT = web.RequestKey("web_account", Account)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FormData = MultiDictProxy[str | bytes | web.FileField]
+
+
+def session_cookie(config: NodeConfig) -> str:
+    """The session cookie's name. Browsers share cookies between the ports of one host,
+    so development nodes on 127.0.0.1 each get their own; ``__Host-`` pins a real
+    node's cookie to its own origin over HTTPS."""
+    return f"samenspraak-{config.port}" if config.dev else "__Host-samenspraak"
+
+
+def _login_cookie(config: NodeConfig) -> str:
+    return session_cookie(config) + "-login"
+
+
+@web.middleware
+async def load_session(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Find the visitor's session, when the request carries a session cookie."""
+    node = request.app[NODE]
+    token = request.cookies.get(session_cookie(node.config))
+    if token:
+        session = await request.app[WEB_SESSIONS].find(token)
+        if session is not None:
+            request[WEB_SESSION] = session
+    return await handler(request)
+
+
+def session_of(request: web.Request) -> WebSession | None:
+    """The visitor's session, or None when nobody is logged in."""
+    return request.get(WEB_SESSION)
+
+
+async def current_account(request: web.Request) -> Account | None:
+    """The logged-in account, or None."""
+    if ACCOUNT in request:
+        return request[ACCOUNT]
+    session = session_of(request)
+    if session is None:
+        return None
+    account = await request.app[NODE].accounts.by_username(session.username)
+    if account is not None:
+        request[ACCOUNT] = account
+    return account
+
+
+def refusal_page(request: web.Request, status: int, message: str) -> web.Response:
+    """A page that says in plain words why something could not be done."""
+    return render(request, "refusal.html", status=status, message=message)
+
+
+async def require_account(request: web.Request, roles: Collection[str] | None = None) -> Account:
+    """The logged-in account; a visitor is sent to log in first (and back here after),
+    an account without one of ``roles`` is refused with 403."""
+    account = await current_account(request)
+    if account is None:
+        back = request.path_qs if request.method == "GET" else request.path
+        raise web.HTTPSeeOther(f"/login?next={quote(back, safe='/')}")
+    if roles is not None and account.role not in roles:
+        raise _forbidden(request, "refusal.role")
+    return account
+
+
+def _forbidden(request: web.Request, key: str) -> web.HTTPForbidden:
+    page = refusal_page(request, 403, page_translator(request)(key))
+    return web.HTTPForbidden(text=page.text, content_type="text/html")
+
+
+async def posted_form(
+    request: web.Request, roles: Collection[str] | None = None
+) -> tuple[Account, FormData]:
+    """The account posting a form and its fields, once the form's token matches its session."""
+    account = await require_account(request, roles)
+    form = await request.post()
+    session = session_of(request)
+    assert session is not None
+    if not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), session.csrf_token):
+        raise _forbidden(request, "refusal.expired")
+    return account, form
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this node: a login link must not send anyone to another site."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _login_page(
+    request: web.Request, status: int = 200, error: str | None = None, username: str = ""
+) -> web.Response:
+    config = request.app[NODE].config
+    token = request.cookies.get(_login_cookie(config)) or secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        error=error,
+        username=username,
+        next=_safe_next(request.query.get("next", "/")),
+        login_token=token,
+    )
+    # Login forms need their own token too, or another site could log a resident
+    # into an account of its choosing.
+    response.set_cookie(
+        _login_cookie(config),
+        token,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=not config.dev,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def login_form(request: web.Request) -> web.Response:
+    """``GET /login``: user name and password."""
+    return _login_page(request)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """``POST /login``: check the password, open a session and go back where the visitor was."""
+    node = request.app[NODE]
+    t = page_translator(request)
+    form = await request.post()
+    expected = request.cookies.get(_login_cookie(node.config), "")
+    if not expected or not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), expected):
+        raise _forbidden(request, "refusal.expired")
+    username = str(form.get("username", "")).strip().lstrip("@").split("@")[0]
+    try:
+        node.limits.hit("login", f"address:{request.remote}")
+    except TooManyRequests as exc:
+        seconds = max(1, round(exc.retry_after))
+        page = _login_page(request, 429, t("login.too_many", seconds=seconds), username)
+        page.headers["Retry-After"] = str(seconds)
+        return page
+    account = await node.accounts.by_username(username) if username else None
+    password = str(form.get("password", ""))
+    valid = account is not None and await asyncio.to_thread(
+        check_password, password, account.password_hash
+    )
+    if account is None or not valid:
+        return _login_page(request, 401, t("login.wrong"), username)
+    sessions = request.app[WEB_SESSIONS]
+    previous = request.cookies.get(session_cookie(node.config))
+    if previous:
+        await sessions.close(previous)
+    opened = await sessions.open(account.actor_id, account.username, SESSION_LIFETIME)
+    response = _see_other(_safe_next(str(form.get("next", "/"))))
+    response.set_cookie(
+        session_cookie(node.config),
+        opened.cookie_token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=not node.config.dev,
+    )
+    response.del_cookie(_login_cookie(node.config), path="/")
+    return response
+
+
+def _see_other(location: str) -> web.Response:
+    """A redirect that still carries cookies to set (a raised one would lose them)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+async def logout_form(request: web.Request) -> web.StreamResponse:
+    """``GET /logout``: a button to log out (logging out by a plain link could be forged)."""
+    if session_of(request) is None:
+        raise web.HTTPSeeOther("/")
+    return render(request, "logout.html")
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    """``POST /logout``: end the session."""
+    node = request.app[NODE]
+    await posted_form(request)
+    await request.app[WEB_SESSIONS].close(request.cookies[session_cookie(node.config)])
+    response = _see_other("/")
+    response.del_cookie(session_cookie(node.config), path="/")
+    return response
+
+
+def register(app: web.Application) -> None:
+    """Add the login routes and the middleware that finds each visitor's session."""
+    app[WEB_SESSIONS] = WebSessionRepository(app[NODE].db)
+    app.middlewares.append(load_session)
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login)
+    app.router.add_get("/logout", logout_form)
+    app.router.add_post("/logout", logout)

@@ -1,0 +1,82 @@
+"""One headless Chromium for the whole session, driving real nodes on loopback ports.
+
+The browser is never downloaded: tests/run.sh installs the distribution's Chromium,
+and without it these tests fail and say so.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Page, async_playwright
+
+from node.runner import RunningNode, dev_config, free_port, start_node
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+StartNode = Callable[..., Awaitable[RunningNode]]
+
+
+def chromium_path() -> str:
+    """Where Chromium is; a clear failure when it is not installed."""
+    found = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if found is None:
+        pytest.fail(
+            f"Chromium is not installed (looked for {CHROMIUM} and chromium on PATH); "
+            "tests/run.sh installs it, or run: apt-get install chromium"
+        )
+    return found
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium, started once for all browser tests."""
+    executable = chromium_path()
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def new_page(browser: Browser) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+    """Open pages in fresh browser contexts (each its own visitor, with its own cookies)."""
+    contexts = []
+
+    async def _open() -> Page:
+        context = await browser.new_context(locale="nl-NL")
+        contexts.append(context)
+        return await context.new_page()
+
+    yield _open
+    for context in contexts:
+        await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
+    """Start nodes by handle with their workers stepped by the test; stopped afterwards."""
+    running: list[RunningNode] = []
+
+    async def _start(handle: str, name: str, *, kind: str = "collective") -> RunningNode:
+        port = free_port()
+        config = dev_config(handle, name, port, kind)
+        node = await start_node(tmp_path / handle, config, run_workers=False)
+        running.append(node)
+        return node
+
+    yield _start
+    for node in reversed(running):
+        await node.stop()

@@ -1,0 +1,244 @@
+"""Residents take part in headless Chromium: log in, propose, support, comment, vote,
+switch language; and the pages pass basic accessibility checks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from playwright.async_api import Page, expect
+
+from node.participation import processes
+from node.participation.models import Phase
+from node.participation.proposals import create_proposal
+from node.participation.voting import current_tally, open_vote
+from node.runner import RunningNode
+from node.social import follow
+from tests.browser.conftest import StartNode
+from tests.integration.conftest import deliver
+from tests.integration.participation_helpers import PROPOSING, open_process, person
+from tests.integration.voting_scenarios import in_a_week, process_with_proposals
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+NewPage = Callable[[], Awaitable[Page]]
+SCREENSHOTS = "/tmp"
+PROPOSING_THEN_SUPPORTING = (
+    *PROPOSING,
+    Phase("supporting", "2026-12-15T00:00:00Z", "2027-01-15T00:00:00Z"),
+    Phase("voting", "2027-01-15T00:00:00Z", "2027-02-15T00:00:00Z"),
+)
+
+# Every form control a resident fills in has a label; the page says its language
+# and has exactly one main heading; images say what they show.
+ACCESSIBILITY_PROBLEMS = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push("no lang on <html>");
+  const h1 = document.querySelectorAll("h1").length;
+  if (h1 !== 1) problems.push(`${h1} h1 headings`);
+  for (const field of document.querySelectorAll("input, textarea, select")) {
+    if (field.type === "hidden") continue;
+    if (field.labels.length === 0 && !field.getAttribute("aria-label")) {
+      problems.push(`no label for ${field.outerHTML}`);
+    }
+  }
+  for (const image of document.querySelectorAll("img")) {
+    if (!image.hasAttribute("alt")) problems.push(`no alt on ${image.outerHTML}`);
+  }
+  return problems;
+}"""
+
+
+async def log_in(page: Page, running: RunningNode, username: str, start_at: str) -> None:
+    """Open a page, follow its login link and log in through the form."""
+    await page.goto(running.base_url + start_at)
+    await page.get_by_role("link", name="Inloggen", exact=True).click()
+    await page.get_by_label("Gebruikersnaam").fill(username)
+    await page.get_by_label("Wachtwoord").fill("wachtwoord-123")
+    await page.get_by_role("button", name="Inloggen").click()
+    await expect(page.get_by_text(f"Ingelogd als {username}")).to_be_visible()
+    assert page.url == running.base_url + start_at
+
+
+async def test_a_resident_logs_in_and_proposes_with_errors_shown_next_to_the_fields(
+    start: StartNode, new_page: NewPage
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    await person(wijk, "anouk")
+    process = await open_process(wijk, "speeltuin", "initiate", threshold=2)
+    page = await new_page()
+    await log_in(page, wijk, "anouk", f"/processes/{process.slug}")
+
+    await page.get_by_label("Uw voorstel").fill("Er is geen plek om te zitten.")
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name="Voorstel indienen").click()
+    assert (await answer.value).status == 422
+    await expect(page.locator("#propose-title-error")).to_have_text("Fout: Vul dit veld in.")
+    await expect(page.get_by_label("Uw voorstel")).to_have_value("Er is geen plek om te zitten.")
+    await page.screenshot(path=f"{SCREENSHOTS}/samenspraak-process-page.png", full_page=True)
+
+    await page.get_by_label("Titel").fill("Een bankje bij de speeltuin")
+    await page.get_by_label("Buurt of plek (niet verplicht)").fill("Oosterpark")
+    await page.get_by_role("button", name="Voorstel indienen").click()
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Een bankje bij de speeltuin")
+    await expect(page.get_by_text("Status: ingediend")).to_be_visible()
+    [proposal] = await wijk.node.participation.proposals_of(process.uri)
+    assert proposal.area == "Oosterpark"
+    await page.goto(f"{wijk.base_url}/processes/{process.slug}")
+    await expect(page.get_by_role("link", name="Een bankje bij de speeltuin")).to_be_visible()
+
+
+async def test_residents_support_and_comment_with_a_stance_and_see_the_status_trail(
+    start: StartNode, new_page: NewPage
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    anouk = await person(wijk, "anouk")
+    await person(wijk, "bram")
+    process = await open_process(wijk, "speeltuin", "initiate", threshold=1)
+    proposal = await create_proposal(
+        wijk.node, anouk, process, "Een bankje bij de speeltuin", "Er is geen plek om te zitten."
+    )
+    record = await wijk.node.objects.record(proposal.uri)
+    assert record is not None
+    page = await new_page()
+    await page.goto(proposal.uri)
+    assert page.url == f"{wijk.base_url}/proposals/{record.row_id}"
+    await log_in(page, wijk, "bram", f"/proposals/{record.row_id}")
+
+    await page.get_by_role("button", name="Steun dit voorstel").click()
+    await expect(page.get_by_text("U steunt dit voorstel.")).to_be_visible()
+    await expect(page.locator("#support-count")).to_have_text("1 van 1 steunbetuigingen")
+    trail = page.get_by_role("region", name="Verloop")
+    await expect(trail.get_by_text("op de agenda")).to_be_visible()
+    await expect(trail.get_by_text("de drempel van 1 is bereikt")).to_be_visible()
+
+    await page.get_by_label("tegen").check()
+    await page.get_by_label("Uw reactie").fill("Liever een picknicktafel.")
+    await page.get_by_role("button", name="Reactie plaatsen").click()
+    comments = page.get_by_role("region", name="Reacties")
+    await expect(comments.locator("article")).to_contain_text("tegen")
+    await expect(comments.locator("article")).to_contain_text("Liever een picknicktafel.")
+    await page.screenshot(path=f"{SCREENSHOTS}/samenspraak-proposal-page.png", full_page=True)
+
+    await page.get_by_role("button", name="Steun intrekken").click()
+    await expect(page.locator("#support-count")).to_have_text("0 van 1 steunbetuigingen")
+
+
+async def test_a_resident_of_another_node_supports_from_their_own_nodes_page(
+    start: StartNode, new_page: NewPage
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    fatima = await person(gemeente, "fatima")
+    joris = await person(wijk, "joris")
+    process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
+    await follow(wijk.node, joris, process.uri)
+    await deliver(gemeente, wijk)
+    proposal = await create_proposal(
+        gemeente.node, fatima, process, "Meer bomen", "Meer bomen in de binnenstad."
+    )
+    await deliver(gemeente, wijk)
+    copy = await wijk.node.objects.record(proposal.uri)
+    assert copy is not None, "the process announced the proposal to its followers"
+
+    page = await new_page()
+    await log_in(page, wijk, "joris", f"/proposals/{copy.row_id}")
+    await page.get_by_role("button", name="Steun dit voorstel").click()
+    await expect(page.get_by_text("U steunt dit voorstel.")).to_be_visible()
+    await deliver(wijk, gemeente)
+    assert await gemeente.node.participation.supporters(proposal.uri) == [joris.uri]
+
+
+async def test_an_out_of_phase_support_is_refused_in_plain_words_and_not_counted(
+    start: StartNode, new_page: NewPage
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    anouk = await person(wijk, "anouk")
+    await person(wijk, "bram")
+    process = await open_process(
+        wijk, "speeltuin", "initiate", threshold=3, phases=PROPOSING_THEN_SUPPORTING
+    )
+    proposal = await create_proposal(wijk.node, anouk, process, "Een bankje", "Om te zitten.")
+    record = await wijk.node.objects.record(proposal.uri)
+    assert record is not None
+    page = await new_page()
+    await log_in(page, wijk, "bram", f"/proposals/{record.row_id}")
+
+    await processes.set_phase(wijk.node, process, "voting")
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name="Steun dit voorstel").click()
+    assert (await answer.value).status == 422
+    refusal = page.locator("#support-refusal")
+    await expect(refusal).to_contain_text("Dit kon niet:")
+    await expect(refusal).to_contain_text("neemt nu geen steun aan")
+    await expect(page.get_by_text("Steun geven kan nu niet")).to_be_visible()
+    await expect(page.get_by_role("button", name="Steun dit voorstel")).to_have_count(0)
+    assert await wijk.node.participation.support_count(proposal.uri) == 0
+
+
+async def test_a_resident_votes_through_the_vote_form(start: StartNode, new_page: NewPage) -> None:
+    wijk = await start("wijert", "Wijkdeal De Wijert")
+    await person(wijk, "bram")
+    process, [proposal] = await process_with_proposals(
+        wijk, "speeltuin", [("Nieuwe schommels", None)]
+    )
+    question = await open_vote(wijk.node, proposal.uri, in_a_week())
+    page = await new_page()
+    await log_in(page, wijk, "bram", f"/processes/{process.slug}")
+
+    await page.get_by_role("link", name="Stem nu").click()
+    await page.get_by_role("group", name="Nieuwe schommels").get_by_label("voor").check()
+    await page.get_by_role("button", name="Stem", exact=True).click()
+    await expect(page.get_by_role("status")).to_have_text("Uw stem is geteld.")
+    tally = await current_tally(wijk.node, question)
+    assert (tally.count("voor"), tally.voters_count) == (1, 1)
+
+
+async def test_the_language_switch_shows_english_labels_and_is_remembered(
+    start: StartNode, new_page: NewPage
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    await person(wijk, "anouk")
+    process = await open_process(wijk, "speeltuin", "initiate", threshold=2)
+    page = await new_page()
+    await page.goto(f"{wijk.base_url}/processes/{process.slug}")
+    await expect(page.get_by_role("heading", name="Hoe dit proces werkt")).to_be_visible()
+
+    await page.get_by_role("link", name="English").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.get_by_role("heading", name="How this process works")).to_be_visible()
+    await page.get_by_role("link", name="Log in", exact=True).click()
+    await page.get_by_label("User name").fill("anouk")
+    await page.get_by_label("Password").fill("wachtwoord-123")
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("heading", name="Make a proposal")).to_be_visible()
+    await expect(page.get_by_label("Your proposal")).to_be_visible()
+    assert process.title in await page.get_by_role("heading", level=1).inner_text()
+
+    await page.get_by_role("link", name="Nederlands").click()
+    await expect(page.get_by_role("heading", name="Doe een voorstel")).to_be_visible()
+
+
+async def test_pages_have_a_language_one_heading_labelled_fields_and_image_text(
+    start: StartNode, new_page: NewPage
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark", kind="municipality")
+    anouk = await person(wijk, "anouk")
+    await person(wijk, "moderator", role="moderator")
+    process = await open_process(wijk, "speeltuin", "advise", threshold=2)
+    proposal = await create_proposal(wijk.node, anouk, process, "Een bankje", "Om te zitten.")
+    record = await wijk.node.objects.record(proposal.uri)
+    assert record is not None
+    page = await new_page()
+    await log_in(page, wijk, "moderator", f"/proposals/{record.row_id}")
+
+    paths = ["/", "/login", f"/processes/{process.slug}", f"/proposals/{record.row_id}"]
+    for path in paths:
+        await page.goto(wijk.base_url + path)
+        assert await page.evaluate(ACCESSIBILITY_PROBLEMS) == [], path
+
+    await page.get_by_label("Antwoord namens").fill("We zetten er in het voorjaar een neer.")
+    await page.get_by_role("button", name="Officieel antwoord plaatsen").click()
+    official = page.get_by_role("region", name="Officiële reactie")
+    await expect(official).to_contain_text("We zetten er in het voorjaar een neer.")

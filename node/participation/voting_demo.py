@@ -13,9 +13,12 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from node import social
 from node.participation.addresses import AddressRegister, parse_register
 from node.participation.ballots import cast_ballot, open_budget_ballot
-from node.participation.processes import local_process, set_phase
+from node.participation.models import Phase
+from node.participation.processes import create_process, local_process, set_phase
+from node.participation.proposals import create_proposal
 from node.participation.trust import TrustList
 from node.participation.verification import (
     issue_letter_code,
@@ -72,4 +75,49 @@ async def seed_voting(nodes: dict[str, RunningNode], settle: Settle) -> None:
     await cast_ballot(wijert.node, sanne, budget.uri, [entries[1].proposal, entries[3].proposal])
     await cast_vote(wijert.node, bram, question.uri, "tegen")
     await cast_vote(wijert.node, sanne, question.uri, "voor")
+    await settle()
+    await seed_city_poll(nodes, settle)
+
+
+CITY_POLL_PHASES = (
+    Phase("proposing", "2026-11-01T00:00:00+01:00", "2026-11-20T00:00:00+01:00"),
+    Phase("voting", "2026-11-20T00:00:00+01:00", "2027-01-15T00:00:00+01:00"),
+)
+
+
+async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
+    """A municipal advisory poll open to verified residents of the trusted neighbourhoods,
+    who vote from their own nodes: the vote travels as a Mastodon poll vote would."""
+    gemeente, oosterpark, wijert = nodes["gemeente"], nodes["oosterpark"], nodes["wijert"]
+    poll = await create_process(
+        gemeente.node,
+        slug="stadspeiling",
+        title="Stadspeiling autoluwe binnenstad",
+        summary="<p>Een adviespeiling: de gemeenteraad hoort graag wat bewoners van de "
+        "wijken vinden voordat hij besluit.</p>",
+        archetype="advise",
+        eligibility="trusted-nodes",
+        threshold_count=100,
+        electorate_size=240000,
+        phases=CITY_POLL_PHASES,
+    )
+    ambtenaar = await gemeente.node.actors.by_username("ambtenaar")
+    assert ambtenaar is not None
+    proposal = await create_proposal(
+        gemeente.node,
+        ambtenaar,
+        poll,
+        "Autoluwe binnenstad op zaterdag",
+        "Op zaterdag geen doorgaand autoverkeer binnen de diepenring, wel bevoorrading tot "
+        "11 uur en bussen. Bent u voor of tegen?",
+        area="Binnenstad",
+    )
+    for running in (oosterpark, wijert):
+        await social.follow(running.node, await running.node.organisation(), poll.uri)
+    poll = await set_phase(gemeente.node, poll, "voting")
+    question = await open_vote(gemeente.node, proposal.uri, CITY_POLL_PHASES[-1].end)
+    await settle()
+    anna = await oosterpark.node.actors.by_username("anna")
+    assert anna is not None
+    await cast_vote(oosterpark.node, anna, question.uri, "voor")
     await settle()

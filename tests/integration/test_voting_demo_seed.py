@@ -45,3 +45,10 @@ async def test_demo_seed_verifies_residents_and_opens_a_vote_and_the_budget_ball
     [question] = await VotingStore(wijert.db).questions_of(budget.uri)
     tally = await current_tally(wijert, question)
     assert (tally.count("voor"), tally.count("tegen")) == (1, 1)
+
+    # The city-wide advisory poll counts a vote cast from a neighbourhood node.
+    city_poll = await gemeente.participation.local_process_by_slug("stadspeiling")
+    assert city_poll is not None and city_poll.current_phase == "voting"
+    [city_question] = await VotingStore(gemeente.db).questions_of(city_poll.uri)
+    city_tally = await current_tally(gemeente, city_question)
+    assert city_tally.count("voor") == 1

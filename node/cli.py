@@ -186,6 +186,9 @@ async def _account(args: argparse.Namespace) -> int:
 def ensure_port_free(host: str, port: int) -> None:
     """Fail early, with a clear message, when the port is taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server itself will: connections of a previous run lingering in
+        # TIME_WAIT must not count as "in use", a listening socket does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

@@ -101,6 +101,9 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
         electorate_size=240000,
         phases=CITY_POLL_PHASES,
     )
+    for running in (oosterpark, wijert):
+        await social.follow(running.node, await running.node.organisation(), poll.uri)
+    await settle()
     ambtenaar = await gemeente.node.actors.by_username("ambtenaar")
     assert ambtenaar is not None
     proposal = await create_proposal(
@@ -112,8 +115,6 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
         "11 uur en bussen. Bent u voor of tegen?",
         area="Binnenstad",
     )
-    for running in (oosterpark, wijert):
-        await social.follow(running.node, await running.node.organisation(), poll.uri)
     poll = await set_phase(gemeente.node, poll, "voting")
     question = await open_vote(gemeente.node, proposal.uri, CITY_POLL_PHASES[-1].end)
     await settle()

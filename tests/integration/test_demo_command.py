@@ -11,7 +11,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from node.demo import DEMO_PASSWORD
 from node.runner import free_port
+from tests.clients.mastodon_py_tour import tour
 
 
 def _three_free_ports() -> int:
@@ -39,7 +43,9 @@ def _get_json(url: str) -> dict:
         return json.loads(response.read())
 
 
-def test_demo_command_serves_three_federated_nodes_until_interrupted(tmp_path: Path) -> None:
+def test_demo_command_serves_three_federated_nodes_until_interrupted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = _three_free_ports()
     process = subprocess.Popen(
         [
@@ -79,6 +85,14 @@ def test_demo_command_serves_three_federated_nodes_until_interrupted(tmp_path: P
             html = page.read().decode()
         # A post written on the municipal node shows on the neighbourhood's front page.
         assert "Groningen klimaatbestendig" in html
+
+        # The Mastodon.py tour from the README logs in, comments, supports and votes.
+        tour(f"http://127.0.0.1:{base + 1}", "anna", DEMO_PASSWORD, "schoolplein")
+        said = capsys.readouterr().out
+        assert "logged in as @anna" in said
+        assert "commented: " in said
+        assert "supported: " in said
+        assert "voted 'voor'" in said
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from activitypub.vocabulary import ActorDocument
 from federation.actors import host_of
@@ -40,6 +41,13 @@ class LocalActor:
     def key_id(self) -> str:
         """The id of the actor's public key."""
         return f"{self.uri}#main-key"
+
+
+def _handle_from_id(uri: str) -> str:
+    """A readable stand-in for an actor not fetched yet: ``@name@host`` from its id."""
+    parts = urlsplit(uri)
+    name = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return f"@{name}@{parts.netloc}" if name and parts.netloc else uri
 
 
 def _local(row: Row) -> LocalActor:
@@ -204,7 +212,8 @@ class ActorRepository:
         return _remote(row) if row else None
 
     async def display_names(self, uris: list[str]) -> dict[str, str]:
-        """Names to show for actor ids, local or cached remote; unknown ids are left out."""
+        """Names to show for actor ids, local or cached remote; an unknown one gets a
+        handle read from its id."""
         unique = list(dict.fromkeys(u for u in uris if u))
         if not unique:
             return {}
@@ -215,7 +224,7 @@ class ActorRepository:
             f" WHERE uri IN ({marks})",
             (*unique, *unique),
         )
-        names = {}
+        names = {uri: _handle_from_id(uri) for uri in unique}
         for uri, display_name, username, domain in rows:
             handle = f"@{username}@{domain}" if domain else f"@{username}"
             names[uri] = f"{display_name} ({handle})" if display_name else handle

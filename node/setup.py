@@ -14,6 +14,19 @@ from node.storage.database import Database
 from node.urls import INSTANCE_USERNAME, Urls
 
 
+# A first profile text for the organisation actor, until its admins write their own.
+ORGANISATION_SUMMARY = {
+    False: {
+        "collective": "Het bewonerscollectief dat deze Samenspraak-node beheert.",
+        "municipality": "De gemeente die deze Samenspraak-node beheert.",
+    },
+    True: {
+        "collective": "The residents' collective that runs this Samenspraak node.",
+        "municipality": "The municipality that runs this Samenspraak node.",
+    },
+}
+
+
 @dataclass(frozen=True)
 class CreatedAccount:
     """A new account and the password to hand to its owner once."""
@@ -93,14 +106,13 @@ async def initialise(data_dir: Path, config: NodeConfig) -> CreatedAccount:
             config.domain,
             "The server of this node; it signs fetches and reports.",
         )
-        kind_word = "municipality" if config.kind == "municipality" else "collective"
         await create_actor(
             actors,
             urls,
             config.handle,
             "organisation",
             config.name,
-            f"The {kind_word} that runs this Samenspraak node.",
+            ORGANISATION_SUMMARY[config.language == "en"][config.kind],
         )
         return await create_account(db, urls, "admin", "admin", display_name="Beheerder")
     finally:

@@ -13,7 +13,6 @@ from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
 from node.urls import INSTANCE_USERNAME, Urls
 
-
 # A first profile text for the organisation actor, until its admins write their own.
 ORGANISATION_SUMMARY = {
     False: {

@@ -138,11 +138,16 @@ def refuse_unsafe_keywords(document: Any) -> None:
 def _inspect(document: Any) -> bool:
     """Refuse unsafe documents; return whether any embedded object carries its own @context."""
     nested_context = False
+    too_deep = f"Document is nested more than {MAX_DEPTH} levels deep"
+    if not isinstance(document, dict | list):
+        return False
+    # Only objects and arrays go on the stack (the walk runs twice per inbox POST);
+    # a plain value one level below MAX_DEPTH is refused where it is found.
     stack: list[tuple[Any, int]] = [(document, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise UnsafeJsonLd(f"Document is nested more than {MAX_DEPTH} levels deep")
+            raise UnsafeJsonLd(too_deep)
         if isinstance(node, dict):
             for key, value in node.items():
                 if key in _UNSAFE_KEYWORDS:
@@ -153,9 +158,16 @@ def _inspect(document: Any) -> bool:
                     raise UnsafeJsonLd("Documents using @graph containers are not accepted")
                 if key == "@context" and depth > 0:
                     nested_context = True
-                stack.append((value, depth + 1))
-        elif isinstance(node, list):
-            stack.extend((item, depth + 1) for item in node)
+                if isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+                elif depth >= MAX_DEPTH:
+                    raise UnsafeJsonLd(too_deep)
+        else:
+            for item in node:
+                if isinstance(item, dict | list):
+                    stack.append((item, depth + 1))
+                elif depth >= MAX_DEPTH:
+                    raise UnsafeJsonLd(too_deep)
     return nested_context
 
 
@@ -207,7 +219,7 @@ def normalise(document: dict, context: list | dict, loader: LocalDocumentLoader)
             return {**document, "@context": context}
         renames = _plain_inline_terms(document["@context"], context, loader)
         if renames is not None and not _used_as_value(document, renames):
-            return {**_expand_public(_rename_keys(document, renames)), "@context": context}
+            return {**_renamed_in_full(document, renames), "@context": context}
     return compact(document, context, loader)
 
 
@@ -230,7 +242,7 @@ def _plain_inline_terms(
             return None
     if not inline or not _terms_already_canonical(urls, context):
         return None
-    known, known_iris = _known_terms(json.dumps(context, sort_keys=True), loader)
+    known, known_iris = _known_terms(_context_key(context), loader)
     prefixes = {**known, **inline}
     renames: dict[str, str] = {}
     for term, definition in inline.items():
@@ -246,6 +258,25 @@ def _plain_inline_terms(
             return None
         renames[term] = iri
     return renames
+
+
+# normalise gets the same canonical context object on every inbox POST; serialising it
+# to key _known_terms cost more than the rest of the fast path. Each entry keeps a copy
+# of the context it was made for, so a context changed in place (or a reused id) is
+# serialised again.
+_CONTEXT_KEYS: dict[int, tuple[Any, str]] = {}
+
+
+def _context_key(context: list | dict) -> str:
+    """`context` as sorted JSON, the cache key of its terms."""
+    entry = _CONTEXT_KEYS.get(id(context))
+    if entry is not None and entry[0] == context:
+        return entry[1]
+    key = json.dumps(context, sort_keys=True)
+    if len(_CONTEXT_KEYS) >= 16:
+        _CONTEXT_KEYS.clear()
+    _CONTEXT_KEYS[id(context)] = (copy.deepcopy(context), key)
+    return key
 
 
 @functools.lru_cache(maxsize=16)
@@ -298,17 +329,24 @@ def _used_as_value(document: Any, terms: Mapping[str, str]) -> bool:
     return False
 
 
-def _rename_keys(node: Any, renames: Mapping[str, str], language_map: bool = False) -> Any:
+def _renamed_in_full(
+    node: Any, renames: Mapping[str, str], addressing: bool = False, language_map: bool = False
+) -> Any:
+    """`node` with the keys in `renames` renamed (not inside language maps) and the public
+    collection in addressing written in full: both rewrites in one walk."""
     if isinstance(node, dict):
         if language_map:
-            return node
-        return {
-            renames.get(key, key): _rename_keys(value, renames, key in _LANGUAGE_MAPS)
-            for key, value in node.items()
-        }
+            return _expand_public(node)
+        renamed = {}
+        for key, value in node.items():
+            new_key = renames.get(key, key)
+            renamed[new_key] = _renamed_in_full(
+                value, renames, new_key in _ADDRESSING, key in _LANGUAGE_MAPS
+            )
+        return renamed
     if isinstance(node, list):
-        return [_rename_keys(item, renames) for item in node]
-    return node
+        return [_renamed_in_full(item, renames, addressing) for item in node]
+    return AS_PUBLIC if addressing and node in ("as:Public", "Public") else node
 
 
 def _terms_already_canonical(document_context: Any, context: list | dict) -> bool:

@@ -26,6 +26,7 @@ import asyncio
 import cProfile
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -76,6 +77,7 @@ class LoadResult:
 
     sent: int = 0
     elapsed: float = 0.0
+    server_cpu: float = 0.0
     statuses: Counter[int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
@@ -83,6 +85,11 @@ class LoadResult:
     def accepted_per_second(self) -> float:
         """202 answers per second of wall time."""
         return self.statuses[202] / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def cpu_per_request(self) -> float:
+        """Seconds of the server process's CPU (all threads) per POST."""
+        return self.server_cpu / self.sent if self.sent else 0.0
 
 
 async def _bare_inbox(request: web.Request) -> web.Response:
@@ -238,6 +245,15 @@ class ServerUnderTest:
         self._process.join(timeout=30)
         return counts
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, all threads (Linux /proc)."""
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def median_cpu_per_request(self) -> float:
+        """The median of the server's CPU seconds per POST over the rounds."""
+        return statistics.median(r.cpu_per_request for r in self.results)
+
     def median_rate(self) -> float:
         """The median of the accepted-per-second figures of the rounds."""
         return statistics.median(r.accepted_per_second for r in self.results)
@@ -263,7 +279,9 @@ async def measure(
         numbers = range(first, first + args.requests)
         for server in servers:
             posts = presign(server.inbox, base, senders, numbers, f"round {round_number + 1}")
+            cpu_before = server.cpu_seconds()
             result = await fire(session, server.inbox, posts, args.connections, args.time_limit)
+            result.server_cpu = server.cpu_seconds() - cpu_before
             server.results.append(result)
             report(f"round {round_number + 1} {server.kind}", result)
     counts = {}
@@ -280,7 +298,8 @@ def report(label: str, result: LoadResult) -> None:
     """Print one timed phase."""
     print(
         f"{label}: {result.statuses[202]} of {result.sent} accepted (202) in "
-        f"{result.elapsed:.2f} s = {result.accepted_per_second:,.0f} activities/s"
+        f"{result.elapsed:.2f} s = {result.accepted_per_second:,.0f} activities/s; "
+        f"server CPU {result.cpu_per_request * 1e6:,.0f} µs per POST"
     )
     others = {status: n for status, n in result.statuses.items() if status != 202}
     if others:
@@ -314,6 +333,10 @@ async def main(args: argparse.Namespace) -> int:
     print(
         f"median: bare {bare.median_rate():,.0f}/s, node {node.median_rate():,.0f}/s; "
         f"ratio node/bare {ratio:.1%} (target at least {TARGET_RATIO:.0%}: {verdict})"
+    )
+    print(
+        f"median server CPU per POST: bare {bare.median_cpu_per_request() * 1e6:,.0f} µs, "
+        f"node {node.median_cpu_per_request() * 1e6:,.0f} µs"
     )
     accepted = sum(r.statuses[202] for r in node.results)
     complete = accepted == sum(r.sent for r in node.results) and counts["stored_remote_notes"] == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 ACTOR_MAX_AGE = 24 * 3600.0
 
 
+# Delivery asks this for every recipient of every activity, far beyond urlsplit's own
+# small cache; a cache of this size holds the followers and voters of a busy process.
+@functools.lru_cache(maxsize=1 << 16)
 def host_of(url: str) -> str:
     """The host (with a non-default port) of a URL, lower-cased: the unit of origin."""
     return urlsplit(url).netloc.lower()

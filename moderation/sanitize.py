@@ -89,6 +89,16 @@ _ZERO_WIDTH_JOINER = "\u200d"
 # A tag still open when the input ends: browsers drop it, bleach would show it as text.
 _UNFINISHED_TAG_AT_END = re.compile(r"</?[a-zA-Z][^>]*\Z")
 
+# The plain shape most remote posts have: paragraphs of text with line breaks and
+# the entities Mastodon writes, nothing else. bleach returns such input exactly as
+# written, except that it writes every line break as <br>; tests compare the two on
+# the XSS corpus and on generated input of this shape. Left out because bleach
+# changes them: ">" (escaped), "&" outside the listed entities, CR and form feed.
+_PLAIN_PARAGRAPHS = re.compile(
+    r"(?:<p>(?:[^<>&\r\x0c]|<br(?: ?/)?>|&(?:amp|lt|gt|quot|#39|nbsp);)*</p>)+"
+)
+_LINE_BREAK = re.compile(r"<br ?/>")
+
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _URL_TRAILING_PUNCTUATION = ".,;:!?'\"]}"
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
@@ -261,6 +271,9 @@ def sanitize_html(html_text: str) -> str:
     ``target="_blank"``. The result is stable: sanitising it again changes nothing.
     """
     html_text = _UNFINISHED_TAG_AT_END.sub("", _CONTROL_CHARACTERS.sub("", html_text))
+    if _PLAIN_PARAGRAPHS.fullmatch(html_text):
+        # What bleach would return, in a tenth of the time.
+        return _LINE_BREAK.sub("<br>", html_text)
     return _html_cleaner().clean(html_text)
 
 

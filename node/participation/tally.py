@@ -40,14 +40,16 @@ class VoteTally:
 
 def count_votes(options: Sequence[str], votes: Iterable[str]) -> VoteTally:
     """Count one chosen option per voter; a vote for an unknown option is an error."""
-    counter: Counter[str] = Counter()
-    voters = 0
-    for option in votes:
+    return tally_counts(options, Counter(votes))
+
+
+def tally_counts(options: Sequence[str], counts: Mapping[str, int]) -> VoteTally:
+    """The tally from the number of voters per chosen option, as a GROUP BY over the
+    votes gives it; a count for an unknown option is an error."""
+    for option in counts:
         if option not in options:
             raise ValueError(f"a vote for {option!r}, which is not one of the options")
-        counter[option] += 1
-        voters += 1
-    return VoteTally(tuple(OptionTally(o, counter[o]) for o in options), voters)
+    return VoteTally(tuple(OptionTally(o, counts.get(o, 0)) for o in options), sum(counts.values()))
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ class ActorRepository:
 
     async def remote_actor_by_key(self, key_id: str) -> RemoteActor | None:
         """A cached remote actor by key id."""
-        row = await self._db.fetch_one("SELECT * FROM remote_actors WHERE key_id = ?", (key_id,))
+        row = await self._db.lookup("SELECT * FROM remote_actors WHERE key_id = ?", (key_id,))
         return _remote(row) if row else None
 
     async def remote_actor_by_handle(self, username: str, domain: str) -> RemoteActor | None:

@@ -201,9 +201,10 @@ class ModerationRepository:
 
     async def sanction(self, account: str) -> str | None:
         """The sanction on an account."""
-        return await self._db.fetch_value(
+        row = await self._db.lookup(
             "SELECT level FROM account_sanctions WHERE account = ?", (account,)
         )
+        return row[0] if row is not None else None
 
     async def set_sanction(self, account: str, level: str, reason: str) -> None:
         """Silence or suspend an account."""
@@ -249,10 +250,8 @@ class ModerationRepository:
 
     async def federation_mode(self) -> str:
         """The federation mode; open until a moderator changes it."""
-        mode = await self._db.fetch_value(
-            "SELECT value FROM federation_settings WHERE key = 'mode'"
-        )
-        return mode or DEFAULT_MODE
+        row = await self._db.lookup("SELECT value FROM federation_settings WHERE key = 'mode'")
+        return (row[0] if row is not None else None) or DEFAULT_MODE
 
     async def set_federation_mode(self, mode: str) -> None:
         """Change the federation mode."""
@@ -264,7 +263,7 @@ class ModerationRepository:
 
     async def domain_rule(self, domain: str) -> DomainRule | None:
         """The rule for exactly this domain."""
-        row = await self._db.fetch_one("SELECT * FROM domain_rules WHERE domain = ?", (domain,))
+        row = await self._db.lookup("SELECT * FROM domain_rules WHERE domain = ?", (domain,))
         if row is None:
             return None
         return DomainRule(row["domain"], row["rule"], row["reason"], row["created_at"])

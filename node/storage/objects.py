@@ -106,7 +106,7 @@ class ObjectRepository:
         await self._upsert(parse_object(document), document, local=True)
 
     async def _upsert(self, obj: ASObject, doc: dict[str, Any], *, local: bool) -> None:
-        await self._db.execute(
+        await self._db.write_row(
             "INSERT INTO objects (uri, as_type, attributed_to, in_reply_to, audience, name,"
             " summary, content, url, public, local, published, updated, document)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

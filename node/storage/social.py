@@ -151,7 +151,7 @@ class InboxLogRepository:
 
     async def record(self, activity_id: str, actor: str, activity_type: str) -> bool:
         """Remember an activity; False when it was there already."""
-        count = await self._db.execute_rowcount(
+        count = await self._db.write_row(
             "INSERT OR IGNORE INTO inbox_log (activity_id, actor, type, received_at)"
             " VALUES (?, ?, ?, ?)",
             (activity_id, actor, activity_type, iso_now()),

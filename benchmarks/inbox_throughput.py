@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import logging
 import multiprocessing
 import os
 import statistics
@@ -97,12 +98,16 @@ async def _bare_inbox(request: web.Request) -> web.Response:
     return web.json_response({"status": "accepted"}, status=202)
 
 
-def run_server(kind: str, port: int, data_dir: str, conn: Connection, profile: str | None) -> None:
+def run_server(
+    kind: str, port: int, data_dir: str, conn: Connection, profile: str | None, access_log: bool
+) -> None:
     """Child process: serve ``kind`` on ``port`` until told to stop, then report counts.
 
-    With ``profile`` the server runs under cProfile and writes its stats there.
+    With ``profile`` the server runs under cProfile and writes its stats there. With
+    ``access_log`` the node logs every request as ``samenspraak serve`` does (INFO,
+    one line per request), to a file in its data directory.
     """
-    serving = _serve_until_stopped(kind, port, Path(data_dir), conn)
+    serving = _serve_until_stopped(kind, port, Path(data_dir), conn, access_log)
     if profile is None:
         asyncio.run(serving)
         return
@@ -111,7 +116,9 @@ def run_server(kind: str, port: int, data_dir: str, conn: Connection, profile: s
     profiler.dump_stats(profile)
 
 
-async def _serve_until_stopped(kind: str, port: int, data_dir: Path, conn: Connection) -> None:
+async def _serve_until_stopped(
+    kind: str, port: int, data_dir: Path, conn: Connection, access_log: bool
+) -> None:
     loop = asyncio.get_running_loop()
     if kind == "bare":
         app = web.Application(client_max_size=MAX_INBOX_BODY + 1)
@@ -128,7 +135,11 @@ async def _serve_until_stopped(kind: str, port: int, data_dir: Path, conn: Conne
     # the limiter still runs on every POST, with an allowance the load cannot reach.
     with (data_dir / CONFIG_FILE).open("a", encoding="utf-8") as toml:
         toml.write(f'\n[moderation.rates]\ninbox = "{INBOX_ALLOWANCE}"\n')
-    running = await start_node(data_dir, config, run_workers=False)
+    logger = None
+    if access_log:
+        logging.basicConfig(level=logging.INFO, filename=data_dir / "node.log")
+        logger = aiohttp.log.access_logger
+    running = await start_node(data_dir, config, run_workers=False, access_log=logger)
     conn.send("ready")
     await loop.run_in_executor(None, conn.recv)
     db = running.node.db
@@ -219,7 +230,7 @@ async def fire(
 class ServerUnderTest:
     """A server running in its own process, with the inbox the generator posts to."""
 
-    def __init__(self, kind: str, data_dir: Path, profile: str | None) -> None:
+    def __init__(self, kind: str, data_dir: Path, profile: str | None, access_log: bool) -> None:
         self.kind = kind
         port = free_port()
         self.inbox = f"http://127.0.0.1:{port}/inbox"
@@ -227,7 +238,7 @@ class ServerUnderTest:
         self._process = multiprocessing.get_context("spawn").Process(
             daemon=True,
             target=run_server,
-            args=(kind, port, str(data_dir / kind), child, profile),
+            args=(kind, port, str(data_dir / kind), child, profile, access_log),
         )
         self.results: list[LoadResult] = []
 
@@ -267,7 +278,10 @@ async def measure(
     data_dir: Path,
 ) -> tuple[list[ServerUnderTest], dict[str, Any]]:
     """Start both servers, warm them up, then time them in alternating rounds."""
-    servers = [ServerUnderTest(kind, data_dir, _profile_path(args, kind)) for kind in KINDS]
+    servers = [
+        ServerUnderTest(kind, data_dir, _profile_path(args, kind), args.access_log)
+        for kind in KINDS
+    ]
     for server in servers:
         await server.start()
         warmup = presign(server.inbox, base, senders, range(args.warmup), "warm-up")
@@ -357,6 +371,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument(
         "--time-limit", type=float, default=15.0, help="seconds per timed phase at most"
+    )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="the node logs every request as `samenspraak serve` does (the bare handler does not)",
     )
     parser.add_argument(
         "--profile",

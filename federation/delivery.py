@@ -237,7 +237,16 @@ class DeliveryWorker:
                 if not await self._deliver(job, report, signers, delivered):
                     failed_host = True
 
-        await asyncio.gather(*(send(job) for job in jobs))
+        async def send_in_order(inbox_jobs: list[DeliveryJob]) -> None:
+            for job in inbox_jobs:
+                await send(job)
+
+        by_inbox: dict[str, list[DeliveryJob]] = {}
+        for job in jobs:
+            by_inbox.setdefault(job.inbox, []).append(job)
+        # Inboxes in parallel, but one inbox's jobs one after another in queue order:
+        # a changed vote must not overtake the vote it replaces.
+        await asyncio.gather(*(send_in_order(inbox_jobs) for inbox_jobs in by_inbox.values()))
         await self._mark_delivered(delivered)
 
     async def _mark_delivered(self, delivered: list[DeliveryJob]) -> None:

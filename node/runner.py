@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,15 +57,23 @@ def dev_config(
 
 
 async def start_node(
-    data_dir: Path, config: NodeConfig, *, run_workers: bool = True
+    data_dir: Path,
+    config: NodeConfig,
+    *,
+    run_workers: bool = True,
+    access_log: logging.Logger | None = None,
 ) -> RunningNode:
-    """Initialise ``data_dir`` when it is new, then serve the node on its port."""
+    """Initialise ``data_dir`` when it is new, then serve the node on its port.
+
+    Requests are logged to ``access_log`` (as ``samenspraak serve`` logs them to
+    aiohttp's access logger), or not at all by default.
+    """
     admin = None
     if not (data_dir / "samenspraak.toml").exists():
         admin = await initialise(data_dir, config)
     node = await open_node(data_dir, config)
     app = create_app(node, run_workers=run_workers)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=access_log)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
     await site.start()

@@ -176,9 +176,21 @@ class Database:
                 # Nothing was written: the statement waits its turn on the database thread.
                 return (await self._conn.execute(sql, params)).rowcount
             self._inline_writes += 1
-            if self._inline_writes % _CHECKPOINT_EVERY == 0:
-                await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            return changed
+        if self._inline_writes % _CHECKPOINT_EVERY == 0:
+            await self._checkpoint()
+        return changed
+
+    async def _checkpoint(self) -> None:
+        # Outside the write lock: a passive checkpoint holds up no writer, so other
+        # POSTs keep writing while this one waits for the file to be synced.
+        try:
+            await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.OperationalError as exc:
+            # A transaction is open on that connection (the statement is queued before
+            # another task can begin one, so only a caller inside a transaction meets
+            # this): the next checkpoint copies these pages too.
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_LOCKED:
+                raise
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""

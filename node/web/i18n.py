@@ -50,6 +50,17 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "nav.logout": {"nl": "Uitloggen", "en": "Log out"},
         "nav.logged_in_as": {"nl": "Ingelogd als {name}", "en": "Logged in as {name}"},
         "nav.language": {"nl": "Taal", "en": "Language"},
+        "home.follow": {
+            "nl": "Volg ons vanaf elke Mastodon-server:",
+            "en": "Follow us from any Mastodon server:",
+        },
+        "home.latest": {"nl": "Laatste berichten", "en": "Latest posts"},
+        "posts.none": {"nl": "Nog geen berichten.", "en": "No posts yet."},
+        "actor.followers": {"nl": "{count} volgers", "en": "{count} followers"},
+        "post.title": {"nl": "Bericht", "en": "Post"},
+        "post.deleted": {"nl": "Dit bericht is verwijderd.", "en": "This post was deleted."},
+        "post.replies": {"nl": "Reacties", "en": "Replies"},
+        "post.likes": {"nl": "{count} keer gesteund", "en": "supported {count} times"},
         "login.title": {"nl": "Inloggen", "en": "Log in"},
         "login.intro": {
             "nl": "Log in met de gebruikersnaam en het wachtwoord van uw account op {node}.",

@@ -3,18 +3,13 @@ moderator queue (``/moderation/queue``, for moderators only)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from aiohttp import web
 
-from federation.errors import Forbidden
 from moderation.log import public_entry
-from node.moderation import describe
-from node.node import Node
-from node.passwords import check_password
+from node.moderation import STAFF_ROLES, describe
 from node.web.app import NODE
 from node.web.pages import render
+from node.web.sessions import require_account
 
 LOG_LENGTH = 200
 
@@ -44,38 +39,12 @@ async def moderation_log_json(request: web.Request) -> web.Response:
     )
 
 
-async def _require_moderator(request: web.Request, node: Node) -> str:
-    """HTTP Basic login of a moderator or admin; returns the user name."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        raise _login_required()
-    try:
-        username, _, password = base64.b64decode(encoded).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise _login_required() from exc
-    node.limits.hit("login", f"address:{request.remote}")
-    account = await node.accounts.by_username(username)
-    if account is None or not check_password(password, account.password_hash):
-        raise _login_required()
-    if account.role not in ("moderator", "admin"):
-        raise Forbidden(f"{username} is not a moderator of this node")
-    return account.username
-
-
-def _login_required() -> web.HTTPUnauthorized:
-    return web.HTTPUnauthorized(
-        text="log in as a moderator of this node",
-        headers={"WWW-Authenticate": 'Basic realm="moderators", charset="UTF-8"'},
-    )
-
-
 async def moderator_queue(request: web.Request) -> web.Response:
     """Open reports, with who reported them: for this node's moderators only."""
     node = request.app[NODE]
-    moderator = await _require_moderator(request, node)
+    moderator = await require_account(request, STAFF_ROLES)
     reports = [describe(r) for r in await node.moderation.open_reports()]
-    return render(request, "moderation_queue.html", reports=reports, moderator=moderator)
+    return render(request, "moderation_queue.html", reports=reports, moderator=moderator.username)
 
 
 def register(app: web.Application) -> None:

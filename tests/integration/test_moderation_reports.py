@@ -15,6 +15,7 @@ from node.participation.proposals import create_proposal
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.participation_helpers import open_process, person
+from tests.integration.web_login import logged_in, web_browser
 
 
 async def _comment_from_b_in_process_on_a(
@@ -71,19 +72,20 @@ async def test_moderator_queue_page_needs_a_moderator_login(start: StartNode) ->
     gemeente, oosterpark, comment, author = await _comment_from_b_in_process_on_a(start)
     await file_report(gemeente.node, await person(gemeente, "henk"), author, [comment], "Grof")
     await deliver(gemeente, oosterpark)
-    queue = f"{oosterpark.base_url}/moderation/queue"
-    resident = {"Authorization": aiohttp.encode_basic_auth("anouk", "wachtwoord-123")}
+    queue = "/moderation/queue"
+    async with web_browser(oosterpark) as browser:
+        anonymous = await browser.get(queue, follow=False)
+        assert (anonymous.status, anonymous.location) == (303, f"/login?next={queue}")
+    async with logged_in(oosterpark, "anouk") as browser:
+        refused = await browser.get(queue)
+        assert refused.status == 403
+        assert "alleen voor moderatoren en beheerders" in refused.text
     assert oosterpark.admin is not None
-    admin = {"Authorization": aiohttp.encode_basic_auth("admin", oosterpark.admin.password)}
-    async with aiohttp.ClientSession() as http:
-        async with http.get(queue) as anonymous:
-            assert anonymous.status == 401
-        async with http.get(queue, headers=resident) as refused:
-            assert refused.status == 403
-            assert "not a moderator" in (await refused.json())["error"]
-        async with http.get(queue, headers=admin) as page:
-            assert page.status == 200
-            html = await page.text()
+    admin = oosterpark.admin
+    async with logged_in(oosterpark, admin.actor.username, admin.password) as browser:
+        page = await browser.get(queue)
+        assert page.status == 200
+        html = page.text
     assert comment in html and "Grof" in html
 
 

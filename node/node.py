@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,10 @@ def handler_entries() -> list[tuple[HandlerKey, Handler]]:
     return [*core, *PARTICIPATION_HANDLERS, *VOTING_HANDLERS, *MODERATION_HANDLERS]
 
 
+PeriodicJob = Callable[[], Awaitable[object]]
+PERIODIC_INTERVAL = 15.0
+
+
 @dataclass
 class Node:
     """Everything one node needs at run time. Build it with ``open_node``."""
@@ -82,6 +88,24 @@ class Node:
     extras: dict[str, Any] = field(default_factory=dict)
     # Who may support and vote; the voting domain installs the real policies.
     eligibility: EligibilityCheck = open_eligibility
+    # Jobs the running node repeats every PERIODIC_INTERVAL seconds (batched tally updates).
+    periodic: list[PeriodicJob] = field(default_factory=list)
+
+    async def run_periodic_once(self) -> None:
+        """One round of the periodic jobs; tests call it directly."""
+        for job in self.periodic:
+            await job()
+
+    async def run_background(self) -> None:
+        """Deliver the queue and repeat the periodic jobs until cancelled."""
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self.worker.run_forever(), name="delivery-worker")
+            tasks.create_task(self._run_periodic_forever(), name="periodic-jobs")
+
+    async def _run_periodic_forever(self) -> None:
+        while True:
+            await asyncio.sleep(PERIODIC_INTERVAL)
+            await self.run_periodic_once()
 
     async def instance_actor(self) -> LocalActor:
         """The node's instance actor."""

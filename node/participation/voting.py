@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -42,6 +43,10 @@ def _window_steps(steps: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset
 
 
 # The voting window of a question: declared states and the steps between them.
+# How long changed tallies wait before their Update goes out; votes in the
+# meantime ride along in the same Update.
+TALLY_UPDATE_DELAY = 60.0
+
 WINDOW_STEPS = _window_steps({"open": frozenset({"closed"}), "closed": frozenset()})
 
 
@@ -113,6 +118,28 @@ class VotingStore:
                 question.opened_at,
                 question.end_time,
             ),
+        )
+
+    async def mark_tallies_changed(self, question_uri: str, now: float) -> None:
+        """Note that a question's tallies changed; the first change since the last Update
+        sets the clock."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO pending_tally_updates (question_uri, since) VALUES (?, ?)",
+            (question_uri, now),
+        )
+
+    async def tallies_due(self, changed_before: float) -> list[str]:
+        """Questions whose tallies changed before a moment and have not been sent since."""
+        rows = await self._db.fetch_all(
+            "SELECT question_uri FROM pending_tally_updates WHERE since <= ? ORDER BY since",
+            (changed_before,),
+        )
+        return [r[0] for r in rows]
+
+    async def tallies_published(self, question_uri: str) -> None:
+        """The current tallies of a question went out."""
+        await self._db.execute(
+            "DELETE FROM pending_tally_updates WHERE question_uri = ?", (question_uri,)
         )
 
     async def question(self, uri: str) -> Question | None:
@@ -393,12 +420,18 @@ async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
     return question
 
 
+async def current_question_document(
+    node: Node, question: Question, proposal: Proposal, process: Process
+) -> dict[str, Any]:
+    """The Question with the tallies as they stand now."""
+    return question_document(node, question, proposal, process, await current_tally(node, question))
+
+
 async def publish_tallies(node: Node, question: Question) -> dict[str, Any]:
     """Store the Question with its current tallies and send it as an Update to the process's
     followers and to everyone who voted."""
     proposal, process = await _parts(node, question)
-    tally = await current_tally(node, question)
-    document = question_document(node, question, proposal, process, tally)
+    document = await current_question_document(node, question, proposal, process)
     if question.closed_at is not None:
         problems = schemas.validate("result", document)
         if problems:
@@ -432,7 +465,7 @@ async def record_vote(
     question = await store.question(question_uri)
     if question is None:
         raise NotFound(f"no question {question_uri} on this node")
-    _, process = await _parts(node, question)
+    proposal, process = await _parts(node, question)
     reason = question.refusal(utc_now())
     if reason is None and process.current_phase != "voting":
         reason = (
@@ -448,8 +481,38 @@ async def record_vote(
     assert option is not None
     async with node.db.transaction():
         await store.put_vote(question.uri, voter, option, vote_id)
-        await publish_tallies(node, question)
+        await store.mark_tallies_changed(question.uri, time.time())
+        # Mastodon re-fetches an open poll while it is shown: serve current tallies.
+        await node.objects.save_local_object(
+            await current_question_document(node, question, proposal, process)
+        )
     return await current_tally(node, question)
+
+
+async def publish_due_tallies(node: Node, now: float | None = None) -> int:
+    """Send one Update with current tallies for each question whose votes changed at least
+    TALLY_UPDATE_DELAY seconds ago; return how many were sent.
+
+    Sending an Update per vote to every voter made each vote cost more the more
+    people had voted; one batched Update per question, as Mastodon does, keeps
+    a vote's cost flat. The Question served at its id is always current.
+    """
+    store = VotingStore(node.db)
+    moment = time.time() if now is None else now
+    sent = 0
+    for question_uri in await store.tallies_due(moment - TALLY_UPDATE_DELAY):
+        question = await store.question(question_uri)
+        # Cleared before sending: a vote arriving meanwhile marks the question again.
+        await store.tallies_published(question_uri)
+        if question is None or question.closed_at is not None:
+            continue
+        try:
+            await publish_tallies(node, question)
+        except BaseException:
+            await store.mark_tallies_changed(question_uri, moment)
+            raise
+        sent += 1
+    return sent
 
 
 async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
@@ -463,6 +526,7 @@ async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
     closed_at = iso_now()
     async with node.db.transaction():
         await store.close(question.uri, closed_at)
+        await store.tallies_published(question.uri)
         result = await publish_tallies(node, replace(question, closed_at=closed_at))
     notifications = NotificationRepository(node.db)
     for voter in await store.voters(question.uri):

@@ -22,7 +22,7 @@ from node.participation.ballots import record_ballot
 from node.participation.eligibility import EligibilityPolicy
 from node.participation.trust import TrustList
 from node.participation.verification import ResidentRegistry
-from node.participation.voting import SentVotes, VotingStore, record_vote
+from node.participation.voting import SentVotes, VotingStore, publish_due_tallies, record_vote
 from schemas import outgoing_context
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ def install_voting(node: Node) -> None:
         normalise=lambda document: normalise(document, outgoing_context(), node.loader),
     ).check
     node.extras["vote_handler"] = receive_vote
+    node.periodic.append(lambda: publish_due_tallies(node))
 
 
 VOTING_HANDLERS: list[tuple[HandlerKey, Handler]] = [

@@ -186,9 +186,9 @@ class Database:
         try:
             await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.OperationalError as exc:
-            # A transaction is open on that connection (the statement is queued before
-            # another task can begin one, so only a caller inside a transaction meets
-            # this): the next checkpoint copies these pages too.
+            # SQLite refuses while a transaction is open on that connection; the next
+            # checkpoint copies these pages too. (write_row queues the statement before
+            # another task can begin a transaction, so this is a safeguard.)
             if getattr(exc, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_LOCKED:
                 raise
 

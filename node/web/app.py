@@ -106,7 +106,7 @@ async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
     await node.start()
     worker: asyncio.Task[None] | None = None
     if app[RUN_WORKERS]:
-        worker = asyncio.create_task(node.worker.run_forever(), name="delivery-worker")
+        worker = asyncio.create_task(node.run_background(), name="node-background")
     yield
     if worker is not None:
         worker.cancel()

@@ -14,7 +14,7 @@ from node.participation.proposals import create_proposal
 from node.participation.voting import current_tally, open_vote
 from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.participation_helpers import PROPOSING_AND_VOTING, open_process, person
-from tests.integration.voting_scenarios import in_a_week
+from tests.integration.voting_scenarios import in_a_week, send_tally_updates
 
 
 def _received(peer: Any, account: Any, kind: str) -> list[dict[str, Any]]:
@@ -131,6 +131,8 @@ async def test_mastodon_user_follows_reads_comments_supports_and_votes(
     tally = await current_tally(gemeente.node, question)
     assert (tally.count("voor"), tally.voters_count) == (1, 1)
 
+    # Tally Updates are batched; once the delay has passed one Update carries both votes.
+    await send_tally_updates(gemeente)
     await deliver(gemeente)
     updates = [a["object"] for a in _received(mastodon, joris, "Update")]
     latest = [u for u in updates if u.get("id") == question.uri][-1]

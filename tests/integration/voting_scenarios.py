@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from node.participation.models import Budget, Phase, Process, Proposal
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.verification import verify_by_address
+from node.participation.voting import TALLY_UPDATE_DELAY, publish_due_tallies
 from node.runner import RunningNode
 from node.setup import create_account
 from node.storage.actors import LocalActor
@@ -105,11 +107,18 @@ async def delivery_error(running: RunningNode, activity_id: str) -> str | None:
     )
 
 
+async def send_tally_updates(*nodes: RunningNode) -> None:
+    """Queue the batched tally Updates now, as if their delay had passed."""
+    for running in nodes:
+        await publish_due_tallies(running.node, now=time.time() + TALLY_UPDATE_DELAY)
+
+
 async def exchange(*nodes: RunningNode, rounds: int = 10) -> None:
     """Step the workers until quiet, counting refused deliveries as work done: a refused
     vote queues a Reject on the other side that must go out too."""
     for _ in range(rounds):
         done = 0
+        await send_tally_updates(*nodes)
         for running in nodes:
             report = await running.node.worker.run_once()
             done += report.delivered + report.given_up

@@ -42,8 +42,17 @@ DEMO_NODES = (
 # Residents per node, with a password that is printed so the demo can be tried.
 DEMO_RESIDENTS = {
     "gemeente": [("ambtenaar", "Femke de Vries (gebiedsteam)", "moderator")],
-    "oosterpark": [("anna", "Anna Bakker", "resident"), ("joost", "Joost Mulder", "resident")],
-    "wijert": [("bram", "Bram Hoekstra", "resident"), ("sanne", "Sanne Visser", "resident")],
+    "oosterpark": [
+        ("anna", "Anna Bakker", "resident"),
+        ("joost", "Joost Mulder", "resident"),
+        ("marieke", "Marieke Smit (moderator wijkraad)", "moderator"),
+    ],
+    "wijert": [
+        ("bram", "Bram Hoekstra", "resident"),
+        ("sanne", "Sanne Visser", "resident"),
+        # Spam is the most common complaint on participation platforms; the demo has some.
+        ("meubeldeal", "Tuinmeubel Deals", "resident"),
+    ],
 }
 DEMO_PASSWORD = "groningen-demo"
 

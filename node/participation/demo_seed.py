@@ -238,6 +238,12 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         budget_proposals[1].uri,
         "Verlichting zit al in het plan van de gemeente voor volgend jaar.",
     )
+    await post_comment(
+        wijert.node,
+        await _person(wijert, "meubeldeal"),
+        benches.uri,
+        "Bankjes nodig? Tuinbanken met 50% korting bij meubeldeal.example, alleen deze week!",
+    )
     await settle()
 
     for running, person, proposal in (

@@ -15,8 +15,8 @@ from node.participation.proposals import create_proposal
 from node.participation.verification import verify_by_address
 from node.participation.voting import TALLY_UPDATE_DELAY, publish_due_tallies
 from node.runner import RunningNode
-from node.setup import create_account
 from node.storage.actors import LocalActor
+from tests.integration.participation_helpers import person
 
 REGISTER_CSV = (
     "postcode;huisnummer;huisletter;huisnummertoevoeging;straatnaam;woonplaats;wijk\n"
@@ -40,14 +40,6 @@ def phases() -> tuple[Phase, ...]:
 def in_a_week() -> str:
     """An end time for votes and ballots."""
     return iso(utc_now() + timedelta(days=7))
-
-
-async def person(running: RunningNode, username: str, role: str = "resident") -> LocalActor:
-    """A local account."""
-    created = await create_account(
-        running.node.db, running.node.urls, username, role, "wachtwoord-123"
-    )
-    return created.actor
 
 
 async def resident(running: RunningNode, username: str, postcode: str, number: str) -> LocalActor:

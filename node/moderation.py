@@ -115,12 +115,15 @@ async def file_report(
     target_account: str,
     object_ids: list[str],
     comment: str,
+    *,
+    forward: bool = True,
 ) -> Report:
     """A resident reports an account and, optionally, some of its posts.
 
     The report joins this node's moderator queue. When the account or the
     process the posts were written in lives elsewhere, a ``Flag`` from the
-    instance actor goes there too; the reporter is never named in it.
+    instance actor goes there too unless the resident asked not to
+    (``forward``, as in Mastodon); the reporter is never named in it.
     """
     await node.guard.check(reporter.uri, "report")
     if target_account == reporter.uri:
@@ -137,7 +140,7 @@ async def file_report(
     remote = [
         actor
         for actor in dict.fromkeys([target_account, *audiences])
-        if not await node.actors.is_local(actor)
+        if forward and not await node.actors.is_local(actor)
     ]
     flag_id = node.urls.new_activity()
     text = report_comment(comment)

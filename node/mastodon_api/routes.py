@@ -11,6 +11,7 @@ from node.mastodon_api import (
     notifications,
     oauth,
     polls,
+    reports,
     search,
     statuses,
     timelines,
@@ -23,6 +24,17 @@ def register(app: web.Application) -> None:
     """Add every client API route and the API's state to ``app``."""
     app[CLIENT_API] = ClientApi.for_node(app[NODE])
     # search before accounts: /api/v1/accounts/search must win over /api/v1/accounts/{id}.
-    modules = (oauth, instance, search, accounts, statuses, polls, timelines, notifications, misc)
+    modules = (
+        oauth,
+        instance,
+        search,
+        accounts,
+        statuses,
+        polls,
+        reports,
+        timelines,
+        notifications,
+        misc,
+    )
     for module in modules:
         module.register(app)

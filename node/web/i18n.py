@@ -273,6 +273,85 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "nl": "U bent bevestigd als bewoner.",
             "en": "You are confirmed as a resident.",
         },
+        "report.this": {"nl": "Meld dit", "en": "Report this"},
+        "report.comment": {
+            "nl": "Wat is er mis? (mag leeg blijven)",
+            "en": "What is wrong? (may be left empty)",
+        },
+        "report.submit": {
+            "nl": "Meld dit aan de moderatoren",
+            "en": "Report this to the moderators",
+        },
+        "report.done": {
+            "nl": "Bedankt. Uw melding is bij de moderatoren. Zij bekijken het en beslissen"
+            " wat er gebeurt; wie meldde, wordt nergens genoemd.",
+            "en": "Thank you. Your report is with the moderators. They will look at it and"
+            " decide what happens; who reported is never named.",
+        },
+        "log.title": {"nl": "Moderatielogboek", "en": "Moderation log"},
+        "log.intro": {
+            "nl": "Elke beslissing van de moderatoren van deze node, met de reden. Wie iets"
+            " meldde, staat hier nooit.",
+            "en": "Every decision of this node's moderators, with the reason. Who reported"
+            " something is never shown.",
+        },
+        "log.mode": {"nl": "Federatiebeleid: {mode}", "en": "Federation policy: {mode}"},
+        "log.mode.open": {"nl": "open", "en": "open"},
+        "log.mode.blocklist": {"nl": "met blokkadelijst", "en": "blocklist"},
+        "log.mode.allowlist": {"nl": "alleen toegelaten nodes", "en": "allowlist"},
+        "log.reason": {"nl": "Reden: {reason}", "en": "Reason: {reason}"},
+        "log.by": {"nl": "door {role}", "en": "by {role}"},
+        "log.role.node moderators": {"nl": "de moderatoren", "en": "the moderators"},
+        "log.role.process moderators": {
+            "nl": "de moderatoren van het proces",
+            "en": "the process moderators",
+        },
+        "log.role.node administrators": {"nl": "de beheerders", "en": "the administrators"},
+        "log.role.automatic rule": {"nl": "een automatische regel", "en": "an automatic rule"},
+        "log.empty": {"nl": "Nog geen beslissingen.", "en": "No decisions yet."},
+        "queue.title": {"nl": "Meldingen", "en": "Reports"},
+        "queue.report": {
+            "nl": "Melding {number} over {account}",
+            "en": "Report {number} about {account}",
+        },
+        "queue.reported_by": {"nl": "gemeld door {reporter}", "en": "reported by {reporter}"},
+        "queue.via": {"nl": "via {node}", "en": "via {node}"},
+        "queue.post": {"nl": "Gemeld bericht", "en": "Reported post"},
+        "queue.gone": {
+            "nl": "Dit bericht is al verwijderd.",
+            "en": "This post was deleted already.",
+        },
+        "queue.hidden": {"nl": "Verborgen: {reason}", "en": "Hidden: {reason}"},
+        "queue.post_reason": {
+            "nl": "Reden (openbaar, staat in het logboek en in plaats van het bericht)",
+            "en": "Reason (public: shown in the log and instead of the post)",
+        },
+        "queue.account_reason": {
+            "nl": "Reden voor een maatregel tegen het account (openbaar)",
+            "en": "Reason for a measure against the account (public)",
+        },
+        "queue.hide": {"nl": "Verbergen", "en": "Hide"},
+        "queue.remove": {"nl": "Verwijderen", "en": "Remove"},
+        "queue.restore": {"nl": "Weer tonen", "en": "Show again"},
+        "queue.silence": {"nl": "Account beperken", "en": "Limit account"},
+        "queue.suspend": {"nl": "Account schorsen", "en": "Suspend account"},
+        "queue.dismiss": {"nl": "Afsluiten zonder maatregel", "en": "Close without action"},
+        "queue.empty": {"nl": "Geen open meldingen.", "en": "No open reports."},
+        "queue.done.hide": {"nl": "Het bericht is verborgen.", "en": "The post is hidden."},
+        "queue.done.remove": {"nl": "Het bericht is verwijderd.", "en": "The post is removed."},
+        "queue.done.restore": {
+            "nl": "Het bericht is weer zichtbaar.",
+            "en": "The post is shown again.",
+        },
+        "queue.done.silence": {"nl": "Het account is beperkt.", "en": "The account is limited."},
+        "queue.done.suspend": {
+            "nl": "Het account is geschorst.",
+            "en": "The account is suspended.",
+        },
+        "queue.done.dismiss": {
+            "nl": "De melding is afgesloten zonder maatregel.",
+            "en": "The report is closed without action.",
+        },
     }
 )
 

@@ -1,17 +1,27 @@
 """The public moderation log (``/moderation`` and ``/moderation.json``) and the
-moderator queue (``/moderation/queue``, for moderators only)."""
+moderator queue (``/moderation/queue``, for moderators only), where moderators act
+on each report through the same functions the CLI uses."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiohttp import web
 
+from federation.errors import FederationError, Unprocessable
 from moderation.log import public_entry
-from node.moderation import STAFF_ROLES, describe
+from node import moderation
+from node.moderation import STAFF_ROLES, Acting, acting_as, describe
+from node.node import Node
 from node.web.app import NODE
+from node.web.form_state import FormState
 from node.web.pages import render
-from node.web.sessions import require_account
+from node.web.participation_pages import names_of
+from node.web.sessions import posted_form, require_account
 
 LOG_LENGTH = 200
+QUEUE = "/moderation/queue"
 
 
 async def moderation_log_page(request: web.Request) -> web.Response:
@@ -41,14 +51,115 @@ async def moderation_log_json(request: web.Request) -> web.Response:
 
 async def moderator_queue(request: web.Request) -> web.Response:
     """Open reports, with who reported them: for this node's moderators only."""
-    node = request.app[NODE]
     moderator = await require_account(request, STAFF_ROLES)
+    done = request.query.get("done", "")
+    return await _render_queue(
+        request, moderator.username, FormState(""), done=done if done in ACTIONS else ""
+    )
+
+
+async def _render_queue(
+    request: web.Request, moderator: str, form: FormState, status: int = 200, done: str = ""
+) -> web.Response:
+    node = request.app[NODE]
     reports = [describe(r) for r in await node.moderation.open_reports()]
-    return render(request, "moderation_queue.html", reports=reports, moderator=moderator.username)
+    for report in reports:
+        report["local"] = await node.actors.is_local(report["account"])
+        report["posts"] = [await _post_state(node, uri) for uri in report["objects"]]
+    names = await names_of(node, {r["account"] for r in reports})
+    return render(
+        request,
+        "moderation_queue.html",
+        status=status,
+        reports=reports,
+        names=names,
+        moderator=moderator,
+        form=form,
+        done=done,
+    )
+
+
+async def _post_state(node: Node, uri: str) -> dict[str, Any]:
+    """A reported post as the queue shows it: gone, hidden (and why) or visible."""
+    record = await node.objects.record(uri)
+    return {
+        "uri": uri,
+        "gone": record is None or record.deleted_at is not None,
+        "hidden": record.hidden_reason if record else None,
+    }
+
+
+# (node, acting, report number, subject (a post or the account), reason)
+Action = Callable[[Node, Acting, int, str, str], Awaitable[None]]
+Decision = Callable[[Node, Acting, str, str], Awaitable[object]]
+
+
+def _resolving(act: Decision) -> Action:
+    """A decision about the reported post or account, after which the report is resolved."""
+
+    async def run(node: Node, acting: Acting, report_id: int, subject: str, reason: str) -> None:
+        await act(node, acting, subject, reason)
+        await moderation.close_report(node, acting, report_id, "resolved")
+
+    return run
+
+
+async def _restore(node: Node, acting: Acting, _: int, uri: str, __: str) -> None:
+    # The report stays open: restoring (say, what a rule hid pending review) is not its end.
+    await moderation.restore(node, acting, uri)
+
+
+async def _dismiss(node: Node, acting: Acting, report_id: int, _: str, __: str) -> None:
+    await moderation.close_report(node, acting, report_id, "dismissed")
+
+
+ACTIONS: dict[str, Action] = {
+    "hide": _resolving(moderation.hide),
+    "remove": _resolving(moderation.remove),
+    "restore": _restore,
+    "silence": _resolving(moderation.silence),
+    "suspend": _resolving(moderation.suspend),
+    "dismiss": _dismiss,
+}
+
+POST_ACTIONS = frozenset({"hide", "remove", "restore"})
+
+
+async def act_on_report(request: web.Request) -> web.StreamResponse:
+    """``POST /moderation/queue/{report}``: a moderator's decision on a report; it lands
+    in the public log like the CLI's, and a refusal shows the queue with its reason."""
+    node = request.app[NODE]
+    account, form = await posted_form(request, STAFF_ROLES)
+    state = FormState(
+        "report-" + request.match_info["report"],
+        {name: str(form.get(name, "")).strip() for name in ("action", "object", "reason")},
+    )
+    report_id = int(request.match_info["report"])
+    report = await node.moderation.report(report_id)
+    if report is None:
+        raise web.HTTPNotFound(text="no such report")
+    try:
+        action = ACTIONS.get(state.value("action"))
+        if action is None:
+            raise Unprocessable(f"choose one of: {', '.join(ACTIONS)}")
+        subject = report.target_account
+        if state.value("action") in POST_ACTIONS:
+            subject = state.value("object")
+            if subject not in report.object_ids:
+                raise Unprocessable("that post is not part of this report")
+        actor = await node.actors.by_uri(account.actor_uri)
+        assert actor is not None, "every account has its actor"
+        acting = await acting_as(node, actor)
+        await action(node, acting, report_id, subject, state.value("reason"))
+    except FederationError as exc:
+        state.refusal = exc.message
+        return await _render_queue(request, account.username, state, exc.status)
+    raise web.HTTPSeeOther(f"{QUEUE}?done={state.value('action')}")
 
 
 def register(app: web.Application) -> None:
     """Add the moderation routes."""
     app.router.add_get("/moderation", moderation_log_page)
     app.router.add_get("/moderation.json", moderation_log_json)
-    app.router.add_get("/moderation/queue", moderator_queue)
+    app.router.add_get(QUEUE, moderator_queue)
+    app.router.add_post(QUEUE + r"/{report:\d+}", act_on_report)

@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from federation.errors import FederationError
-from node.participation.comments import post_comment
+from federation.errors import FederationError, NotFound
+from node.moderation import file_report
+from node.participation.comments import comments_of, post_comment
 from node.participation.official_responses import ANSWERING_ROLES, respond_officially
 from node.participation.processes import local_process
 from node.participation.proposals import create_proposal
@@ -93,6 +94,7 @@ async def _on_proposal(
     action: ProposalAction,
     anchor: str,
     roles: frozenset[str] | None = None,
+    query: str = "",
 ) -> web.StreamResponse:
     record, proposal = await proposal_of_page(request)
     account, form = await posted_form(request, roles)
@@ -106,7 +108,7 @@ async def _on_proposal(
     except FederationError as exc:
         state.refusal = exc.message
         return await render_proposal_page(request, state, exc.status)
-    raise web.HTTPSeeOther(f"/proposals/{record.row_id}#{anchor}")
+    raise web.HTTPSeeOther(f"/proposals/{record.row_id}{query}#{anchor}")
 
 
 async def support_submit(request: web.Request) -> web.StreamResponse:
@@ -154,6 +156,25 @@ async def official_submit(request: web.Request) -> web.StreamResponse:
     return await _on_proposal(request, state, act, "reactie", ANSWERING_ROLES)
 
 
+async def report_submit(request: web.Request) -> web.StreamResponse:
+    """``POST /proposals/{row_id}/report``: report the proposal or one of its comments
+    to the moderators, with an optional word on what is wrong."""
+    node = request.app[NODE]
+
+    async def act(actor: LocalActor, uri: str, state: FormState) -> object:
+        reported = state.value("object")
+        on_page = {uri, *(c.uri for c, _, _ in await comments_of(node, uri))}
+        record = await node.objects.record(reported) if reported in on_page else None
+        if record is None or record.attributed_to is None:
+            raise NotFound("that post is not on this page")
+        return await file_report(
+            node, actor, record.attributed_to, [reported], state.value("comment")
+        )
+
+    state = FormState("report", {"object": "", "comment": ""})
+    return await _on_proposal(request, state, act, "melding", query="?reported=1")
+
+
 def register(app: web.Application) -> None:
     """Add the participation form routes."""
     app.router.add_post("/processes/{slug}/proposals", propose)
@@ -161,3 +182,4 @@ def register(app: web.Application) -> None:
     app.router.add_post("/proposals/{row_id}/support/withdraw", withdraw_submit)
     app.router.add_post("/proposals/{row_id}/comments", comment_submit)
     app.router.add_post("/proposals/{row_id}/official-response", official_submit)
+    app.router.add_post("/proposals/{row_id}/report", report_submit)

@@ -212,6 +212,7 @@ async def render_proposal_page(
         and account.role in ANSWERING_ROLES,
         organisation=await node.organisation(),
         page=f"/proposals/{record.row_id}",
+        reported=request.query.get("reported") == "1",
         proposal=proposal,
         body=without_status(record.content or "").removeprefix(
             # The bold first line Mastodon readers see is this page's heading already.

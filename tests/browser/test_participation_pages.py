@@ -124,6 +124,32 @@ async def test_residents_support_and_comment_with_a_stance_and_see_the_status_tr
     await page.get_by_role("button", name="Steun intrekken").click()
     await expect(page.locator("#support-count")).to_have_text("0 van 1 steunbetuigingen")
 
+    # Anouk reports the comment; a moderator hides it from the queue with a public reason.
+    reporter = await new_page()
+    await log_in(reporter, wijk, "anouk", f"/proposals/{record.row_id}")
+    reported = reporter.get_by_role("region", name="Reacties").locator("article")
+    await reported.get_by_text("Meld dit", exact=True).click()
+    await reported.get_by_label("Wat is er mis?").fill("Dit is een persoonlijke aanval.")
+    await reported.get_by_role("button", name="Meld dit aan de moderatoren").click()
+    await expect(reporter.get_by_text("Uw melding is bij de moderatoren.")).to_be_visible()
+
+    await person(wijk, "mila", role="moderator")
+    moderator = await new_page()
+    await log_in(moderator, wijk, "mila", f"/proposals/{record.row_id}")
+    await moderator.goto(f"{wijk.base_url}/moderation/queue")
+    await expect(moderator.get_by_text("Dit is een persoonlijke aanval.")).to_be_visible()
+    assert await moderator.evaluate(ACCESSIBILITY_PROBLEMS) == []
+    await moderator.get_by_label("Reden (openbaar").fill("Persoonlijke aanval")
+    await moderator.get_by_role("button", name="Verbergen").click()
+    await expect(moderator.get_by_text("Het bericht is verborgen.")).to_be_visible()
+    await expect(moderator.get_by_text("Geen open meldingen.")).to_be_visible()
+
+    await page.reload()
+    await expect(comments.locator("article")).to_contain_text(
+        "verborgen door de moderatoren: Persoonlijke aanval"
+    )
+    await expect(comments.locator("article")).not_to_contain_text("picknicktafel")
+
 
 async def test_a_resident_of_another_node_supports_from_their_own_nodes_page(
     start: StartNode, new_page: NewPage

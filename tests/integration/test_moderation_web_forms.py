@@ -1,0 +1,133 @@
+"""Moderation in the browser: residents report from the proposal page, moderators act
+from the queue page, and every decision shows in the public log."""
+
+from __future__ import annotations
+
+from node.runner import RunningNode
+from tests.integration.conftest import StartNode, deliver
+from tests.integration.participation_helpers import person
+from tests.integration.test_moderation_reports import _comment_from_b_in_process_on_a
+from tests.integration.web_login import WebBrowser, logged_in
+
+
+async def _page_of(running: RunningNode, comment: str) -> str:
+    """The proposal page a comment is shown on."""
+    record = await running.node.objects.record(comment)
+    assert record is not None
+    proposal = await running.node.objects.record(record.document["inReplyTo"])
+    assert proposal is not None
+    return f"/proposals/{proposal.row_id}"
+
+
+async def _as_admin(running: RunningNode) -> tuple[str, str]:
+    assert running.admin is not None
+    return running.admin.actor.username, running.admin.password
+
+
+async def _report(browser: WebBrowser, page: str, comment: str, why: str) -> None:
+    await browser.get(page)
+    sent = await browser.post(f"{page}/report", {"object": comment, "comment": why})
+    assert (sent.status, sent.location) == (303, f"{page}?reported=1#melding")
+
+
+async def test_a_resident_reports_a_comment_from_the_proposal_page_and_both_queues_get_it(
+    start: StartNode,
+) -> None:
+    gemeente, oosterpark, comment, author = await _comment_from_b_in_process_on_a(start)
+    await person(gemeente, "henk")
+    page = await _page_of(gemeente, comment)
+    async with logged_in(gemeente, "henk") as browser:
+        shown = await browser.get(page)
+        assert "Meld dit" in shown.text
+        await _report(browser, page, comment, "Scheldpartij")
+        confirmed = await browser.get(f"{page}?reported=1")
+    await deliver(gemeente, oosterpark)
+
+    assert "Uw melding is bij de moderatoren" in confirmed.text
+    [own] = await gemeente.node.moderation.open_reports()
+    assert own.object_ids == (comment,) and own.comment == "Scheldpartij"
+    [received] = await oosterpark.node.moderation.open_reports()
+    assert received.target_account == author and received.object_ids == (comment,)
+
+
+async def test_reporting_ones_own_proposal_is_refused_on_the_page_and_stores_nothing(
+    start: StartNode,
+) -> None:
+    gemeente, _, comment, _ = await _comment_from_b_in_process_on_a(start)
+    page = await _page_of(gemeente, comment)
+    record = await gemeente.node.objects.record(comment)
+    proposal = record.document["inReplyTo"]
+    async with logged_in(gemeente, "fatima") as browser:
+        shown = await browser.get(page)
+        refused = await browser.post(f"{page}/report", {"object": proposal, "comment": "Oeps"})
+
+    assert shown.text.count("<summary>Meld dit</summary>") == 1, "her own proposal: no form"
+    assert refused.status == 422
+    assert 'id="report-refusal"' in refused.text and "you cannot report yourself" in refused.text
+    assert await gemeente.node.moderation.open_reports() == []
+
+
+async def test_a_moderator_hides_a_reported_comment_with_a_public_reason_from_the_queue(
+    start: StartNode,
+) -> None:
+    gemeente, oosterpark, comment, _ = await _comment_from_b_in_process_on_a(start)
+    await person(gemeente, "henk")
+    page = await _page_of(gemeente, comment)
+    async with logged_in(gemeente, "henk") as browser:
+        await _report(browser, page, comment, "Scheldpartij")
+        [report] = await gemeente.node.moderation.open_reports()
+        action = f"/moderation/queue/{report.id}"
+        meddling = await browser.post(action, {"action": "hide", "object": comment})
+        assert meddling.status == 403
+
+    async with logged_in(gemeente, *await _as_admin(gemeente)) as moderator:
+        queue = await moderator.get("/moderation/queue")
+        assert "Melding" in queue.text and "Verbergen" in queue.text
+        no_reason = await moderator.post(action, {"action": "hide", "object": comment})
+        hidden = await moderator.post(
+            action, {"action": "hide", "object": comment, "reason": "Scheldwoorden"}
+        )
+        after = await moderator.get(hidden.location or "")
+    await deliver(gemeente, oosterpark)
+    async with logged_in(gemeente, "henk") as browser:
+        proposal_page = await browser.get(page)
+        log = await browser.get("/moderation")
+        log_en = await browser.get("/moderation?lang=en")
+
+    assert no_reason.status == 422 and "give a reason" in no_reason.text
+    assert (hidden.status, hidden.location) == (303, "/moderation/queue?done=hide")
+    assert "Het bericht is verborgen." in after.text and "Geen open meldingen." in after.text
+    assert "verborgen door de moderatoren: Scheldwoorden" in proposal_page.text
+    assert "idioot" not in proposal_page.text
+    assert "Moderatielogboek" in log.text and "Reden: Scheldwoorden" in log.text
+    assert "verborgen" in log.text and "de beheerders" in log.text
+    assert "Moderation log" in log_en.text and "Reason: Scheldwoorden" in log_en.text
+    assert "henk" not in log.text.split("<main", 1)[-1].split("</main>")[0]
+
+
+async def test_a_moderator_suspends_a_reported_remote_account_or_closes_a_report_without_action(
+    start: StartNode,
+) -> None:
+    gemeente, oosterpark, comment, author = await _comment_from_b_in_process_on_a(start)
+    page = await _page_of(gemeente, comment)
+    for name in ("henk", "ria"):
+        await person(gemeente, name)
+        async with logged_in(gemeente, name) as browser:
+            await _report(browser, page, comment, f"Melding van {name}")
+    first, second = await gemeente.node.moderation.open_reports()
+
+    async with logged_in(gemeente, *await _as_admin(gemeente)) as moderator:
+        queue = await moderator.get("/moderation/queue")
+        dismissed = await moderator.post(f"/moderation/queue/{first.id}", {"action": "dismiss"})
+        suspended = await moderator.post(
+            f"/moderation/queue/{second.id}", {"action": "suspend", "reason": "Blijft schelden"}
+        )
+        log = await moderator.get("/moderation")
+
+    assert "Account beperken" in queue.text, "a remote account can be limited too"
+    assert dismissed.location == "/moderation/queue?done=dismiss"
+    assert suspended.location == "/moderation/queue?done=suspend"
+    assert await gemeente.node.moderation.open_reports() == []
+    assert await gemeente.node.moderation.sanction(author) == "suspended"
+    assert "geschorst" in log.text and "Blijft schelden" in log.text
+    await deliver(gemeente, oosterpark)

@@ -84,6 +84,10 @@ def validate(kind: str, document: Mapping) -> list[SchemaProblem]:
     Returns the problems ordered by path, then schema path and message, or ``[]`` when the
     document is valid. Raises KeyError for a kind not in KINDS.
     """
+    # Most documents are valid: the self-contained schema answers that without a
+    # registry lookup per $ref; only a failing document pays for locating its problems.
+    if _inlined_validator(kind).is_valid(document):
+        return []
     validator = _validator(kind)
     problems = {_problem(best_match([error])) for error in validator.iter_errors(document)}
     return sorted(problems, key=lambda p: (p.path, p.schema_path, p.message))
@@ -165,6 +169,44 @@ _MappingAwareValidator = extend(
 def _validator(kind: str) -> Validator:
     _check_kind(kind)
     return _MappingAwareValidator(_read_json(f"{kind}.schema.json"), registry=_registry())
+
+
+# Keywords of a schema resource that mean nothing once its contents are inlined
+# elsewhere; annotations are left out too, since they never decide validity.
+_NOT_INLINED = frozenset({"$id", "$schema", "$defs", "$comment", "title", "description"})
+
+
+@cache
+def _inlined_validator(kind: str) -> Validator:
+    """A validator of ``kind`` whose schema has every ``$ref`` replaced by its target.
+
+    It accepts exactly the documents ``_validator(kind)`` accepts; its errors would
+    name no file, so it only answers whether a document is valid.
+    """
+    _check_kind(kind)
+    schema = _read_json(f"{kind}.schema.json")
+    resolver = _registry().resolver(schema["$id"])
+    inlined = _inlined({k: v for k, v in schema.items() if k != "$defs"}, resolver, frozenset())
+    return _MappingAwareValidator(inlined)
+
+
+def _inlined(node: Any, resolver: Any, trail: frozenset[int]) -> Any:
+    if isinstance(node, list):
+        return [_inlined(value, resolver, trail) for value in node]
+    if not isinstance(node, dict):
+        return node
+    own = {k: _inlined(v, resolver, trail) for k, v in node.items() if k != "$ref"}
+    if "$ref" not in node:
+        return own
+    resolved = resolver.lookup(node["$ref"])
+    if id(resolved.contents) in trail:
+        raise ValueError(f"{node['$ref']} refers to itself; a recursive schema cannot be inlined")
+    body = {k: v for k, v in resolved.contents.items() if k not in _NOT_INLINED}
+    target = _inlined(body, resolved.resolver, trail | {id(resolved.contents)})
+    if not own:
+        return target
+    # $ref beside other keywords applies both, as allOf does.
+    return {**own, "allOf": [*own.get("allOf", []), target]}
 
 
 def _problem(error: ValidationError) -> SchemaProblem:

@@ -88,7 +88,7 @@ class ParticipationStore:
 
     async def get_process(self, uri: str) -> Process | None:
         """A process, local or remote, by its Group actor id."""
-        row = await self.db.fetch_one("SELECT * FROM processes WHERE uri = ?", (uri,))
+        row = await self.db.lookup("SELECT * FROM processes WHERE uri = ?", (uri,))
         return _process(row) if row else None
 
     async def local_process_by_slug(self, slug: str) -> Process | None:
@@ -151,7 +151,7 @@ class ParticipationStore:
 
     async def get_proposal(self, uri: str) -> Proposal | None:
         """A proposal by its id."""
-        row = await self.db.fetch_one("SELECT * FROM proposals WHERE uri = ?", (uri,))
+        row = await self.db.lookup("SELECT * FROM proposals WHERE uri = ?", (uri,))
         return _proposal(row) if row else None
 
     async def proposals_of(self, process_uri: str) -> list[Proposal]:

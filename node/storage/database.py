@@ -13,6 +13,8 @@ connection never waits: it does not retry on a lock another process holds
 (``write_row`` then hands the statement to aiosqlite's thread, which waits), and
 it never checkpoints the WAL itself (that would sync the file on the loop's
 thread); ``write_row`` asks aiosqlite's thread for a checkpoint now and then.
+A short transaction that awaits nothing but this database can run on that
+connection as well (``transaction(inline=True)``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class Database:
         # it, any other task waits for the lock.
         self._in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
             f"in_transaction_{id(self)}", default=False
+        )
+        # Whether that task's transaction runs on the inline connection.
+        self._inline_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"inline_transaction_{id(self)}", default=False
         )
         self.path = path
 
@@ -97,11 +103,22 @@ class Database:
         return applied
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """Run the enclosed writes as one transaction; nested use joins the outer one."""
+    async def transaction(self, *, inline: bool = False) -> AsyncIterator[None]:
+        """Run the enclosed writes as one transaction; nested use joins the outer one.
+
+        ``inline=True`` is for a transaction of a few statements by an indexed key
+        that awaits nothing but this database: it runs on the event loop's thread,
+        without a hand-off to aiosqlite's thread per statement, unless another process
+        holds the write lock (then it runs as an ordinary transaction).
+        """
         if self._in_transaction.get():
             yield
             return
+        if inline:
+            async with self._inline_transaction_or_none() as began:
+                if began:
+                    yield
+                    return
         async with self._write_lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             token = self._in_transaction.set(True)
@@ -115,20 +132,58 @@ class Database:
             finally:
                 self._in_transaction.reset(token)
 
+    @asynccontextmanager
+    async def _inline_transaction_or_none(self) -> AsyncIterator[bool]:
+        async with self._write_lock:
+            try:
+                self._inline.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                began = False
+            else:
+                began = True
+            if not began:
+                yield False
+                return
+            tokens = (self._in_transaction.set(True), self._inline_transaction.set(True))
+            try:
+                yield True
+            except BaseException:
+                # Some errors (a full disk) have rolled the transaction back already.
+                if self._inline.in_transaction:
+                    self._inline.execute("ROLLBACK")
+                raise
+            else:
+                self._inline.execute("COMMIT")
+            finally:
+                self._inline_transaction.reset(tokens[1])
+                self._in_transaction.reset(tokens[0])
+            self._inline_writes += 1
+        if self._inline_writes % _CHECKPOINT_EVERY == 0:
+            await self._checkpoint()
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write; return the last row id. Outside a transaction it commits alone."""
+        if self._inline_transaction.get():
+            return self._inline.execute(sql, params).lastrowid or 0
         async with self._write_guard():
             cursor = await self._conn.execute(sql, params)
             return cursor.lastrowid or 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write; return how many rows it changed."""
+        if self._inline_transaction.get():
+            return self._inline.execute(sql, params).rowcount
         async with self._write_guard():
             cursor = await self._conn.execute(sql, params)
             return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for many rows."""
+        if self._inline_transaction.get():
+            self._inline.executemany(sql, rows)
+            return
         async with self._write_guard():
             await self._conn.executemany(sql, rows)
 
@@ -136,6 +191,8 @@ class Database:
         """The first row of a query, or None."""
         # One trip to the database thread instead of three (execute, fetchone, close):
         # these lookups run once per inbox POST and per delivery.
+        if self._inline_transaction.get():
+            return next(iter(self._inline.execute(sql, params).fetchall()), None)
         rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
 
@@ -147,7 +204,9 @@ class Database:
         another process, such as the CLI). Inside a transaction they go through the
         transaction's connection, so they see its own uncommitted writes.
         """
-        if self._in_transaction.get():
+        # Another task's inline transaction is open on that connection: read what is
+        # committed, through aiosqlite's.
+        if self._in_transaction.get() or self._inline.in_transaction:
             return await self.fetch_one(sql, params)
         try:
             # fetchall, not fetchone: an unfinished statement would keep its read snapshot open.
@@ -194,6 +253,8 @@ class Database:
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""
+        if self._inline_transaction.get():
+            return self._inline.execute(sql, params).fetchall()
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:

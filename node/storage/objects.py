@@ -66,7 +66,7 @@ class ObjectRepository:
 
     async def get_object(self, uri: str) -> StoredObject | None:
         """An object by id."""
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             "SELECT uri, as_type, attributed_to, in_reply_to, local, deleted_at, updated"
             " FROM objects WHERE uri = ?",
             (uri,),

@@ -478,7 +478,7 @@ async def record_vote(
     # Only this database is awaited here, and every statement is a write by key or the
     # indexed count of the tally, so it runs without a hand-off to aiosqlite's thread
     # per statement (which cost more than the statements).
-    async with node.db.transaction(inline=False):
+    async with node.db.transaction(inline=True):
         await store.put_vote(question.uri, voter, option, vote_id)
         await store.mark_tallies_changed(question.uri, time.time())
         tally = await current_tally(node, question)

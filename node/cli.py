@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import errno
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -96,6 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "demo":
+        # Ctrl-C must stop the demo even when it was started from a shell that set
+        # SIGINT to be ignored (background jobs); SIGTERM stops it the same way.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return asyncio.run(_dispatch(args)) if args.command != "serve" else _serve(args)
     except (CliError, ConfigError) as exc:

@@ -421,7 +421,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--senders", type=int, default=4, help="plain-note sender actors")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
-        "--budget", type=float, default=120.0, help="seconds for the chunks at most"
+        "--budget", type=float, default=200.0, help="seconds for the chunks at most"
     )
     parser.add_argument(
         "--profile", metavar="PATH", help="run the node under cProfile, writing its stats to PATH"

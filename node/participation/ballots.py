@@ -17,12 +17,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import schemas
-from activitypub.vocabulary import PUBLIC
 from federation.errors import NotFound, Unprocessable
 from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
 from node.participation.models import Budget, Process
-from node.participation.processes import set_phase
+from node.participation.processes import send_process_update, set_phase
 from node.participation.tally import Allocation, BallotEntry, allocate_budget, cents, count_picks
 from node.participation.voting import SentVotes, parse_moment
 from node.storage.actors import LocalActor
@@ -321,7 +320,6 @@ async def close_budget(node: Node, process_uri: str) -> dict[str, Any]:
     if budget_round.closed_at is not None:
         raise Unprocessable(f"the budget ballot closed at {budget_round.closed_at}")
     closed_at = iso_now()
-    followers = node.urls.followers(process.slug)
     async with node.db.transaction():
         await store.close(process.uri, closed_at)
         if process.current_phase != "closed":
@@ -339,15 +337,5 @@ async def close_budget(node: Node, process_uri: str) -> dict[str, Any]:
         if problems:
             raise RuntimeError(f"the budget result is invalid: {problems}")
         await node.actors.update_local(process.uri, properties=properties)
-        await node.outbox.send(
-            process.uri,
-            {
-                "id": node.outbox.new_activity_id(),
-                "type": "Update",
-                "object": {k: v for k, v in document.items() if k != "@context"},
-                "to": [PUBLIC],
-                "cc": [followers],
-            },
-            [followers],
-        )
+        await send_process_update(node, process, document)
     return document

@@ -41,7 +41,11 @@ from node.participation.proposals import (
 )
 from node.participation.status import INITIAL_STATUS
 from node.participation.supports import forget_support, receive_support
-from node.participation.trail import proposal_document, receive_status_change
+from node.participation.trail import (
+    proposal_document,
+    receive_status_change,
+    status_change_from_wire,
+)
 
 if TYPE_CHECKING:
     from node.node import Node
@@ -144,18 +148,7 @@ async def _record_proposal(
     ]
     if told_by_process is not None and not schemas.validate("proposal", dict(told_by_process)):
         history = as_list(told_by_process.get("statusHistory"))
-        steps = [
-            StatusChange(
-                proposal.uri,
-                step["status"],
-                step.get("previousStatus"),
-                step["reason"],
-                step["actor"],
-                step.get("progress"),
-                step["published"],
-            )
-            for step in history
-        ] or steps
+        steps = [status_change_from_wire(proposal.uri, step) for step in history] or steps
         proposal = replace(
             proposal,
             status=told_by_process["proposalStatus"],

@@ -207,21 +207,25 @@ async def set_phase(node: Node, process: Process, phase: str) -> Process:
         raise Unprocessable(f"process {process.slug} is closed")
     changed = replace(process, current_phase=phase)
     check_process(changed)
-    followers = node.urls.followers(process.slug)
     async with node.db.transaction():
-        document = await _store(node, changed)
-        await node.outbox.send(
-            process.uri,
-            {
-                "id": node.outbox.new_activity_id(),
-                "type": "Update",
-                "object": {k: v for k, v in document.items() if k != "@context"},
-                "to": [PUBLIC],
-                "cc": [followers],
-            },
-            [followers],
-        )
+        await send_process_update(node, process, await _store(node, changed))
     return changed
+
+
+async def send_process_update(node: Node, process: Process, document: dict[str, Any]) -> None:
+    """The process tells its followers its Group document changed (phase, result)."""
+    followers = node.urls.followers(process.slug)
+    await node.outbox.send(
+        process.uri,
+        {
+            "id": node.outbox.new_activity_id(),
+            "type": "Update",
+            "object": {k: v for k, v in document.items() if k != "@context"},
+            "to": [PUBLIC],
+            "cc": [followers],
+        },
+        [followers],
+    )
 
 
 def process_from_document(document: Mapping[str, Any]) -> Process | None:

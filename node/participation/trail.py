@@ -8,6 +8,7 @@ that process only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +119,19 @@ async def _save_document(node: Node, document: dict[str, Any], *, local: bool) -
         await node.objects.save_remote_object(parse_object(document))
 
 
+def status_change_from_wire(proposal_uri: str, step: Mapping[str, Any]) -> StatusChange:
+    """A ``statusChange`` object (already schema-checked) as a stored StatusChange."""
+    return StatusChange(
+        proposal_uri,
+        step["status"],
+        step.get("previousStatus"),
+        step["reason"],
+        step["actor"],
+        step.get("progress"),
+        step["published"],
+    )
+
+
 async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
     """An ``Update`` of a proposal with a ``statusChange``, from the process hosting it."""
     proposal = await node.participation.get_proposal(obj.id)
@@ -143,15 +157,7 @@ async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
         raise Unprocessable(
             f"invalid status_change: a proposal that is {previous} cannot become {step['status']}"
         )
-    change = StatusChange(
-        proposal.uri,
-        step["status"],
-        step.get("previousStatus"),
-        step["reason"],
-        step["actor"],
-        step.get("progress"),
-        step["published"],
-    )
+    change = status_change_from_wire(proposal.uri, step)
     changed = replace(
         proposal,
         status=change.status,

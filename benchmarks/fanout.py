@@ -9,7 +9,7 @@ process so that their work does not share this event loop. Their actor documents
 have a personal inbox and no shared inbox, so every follower costs one signed POST.
 
 Before timing, every follower is resolved once (the node fetches and caches the
-1,000 actor documents). One round is timed from ``social.post_note`` (which stores
+1,000 actor documents). One round is timed from ``social_actions.post_note`` (which stores
 the note and calls ``NodeOutbox.send``: recipients expanded from the followers
 collection, 1,000 jobs written in one transaction) until ``DeliveryWorker.run_once()``
 returns with every job delivered. The receiving servers verify every signature in
@@ -48,7 +48,7 @@ from loopback import (
 from activitypub.keys import generate_key_pair
 from activitypub.signatures import PublicKey, sign_request, verify_request
 from federation.ports import Follow
-from node import social
+from node import social_actions
 from node.node import Node
 from node.runner import dev_config, free_port, start_node
 from node.storage.actors import LocalActor
@@ -213,7 +213,7 @@ async def run_rounds(
         start, start_cpu = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
-        note = await social.post_note(
+        note = await social_actions.post_note(
             node, org, f"<p>Bekendmaking {round_number}: de raadsvergadering is verplaatst.</p>"
         )
         queued = time.perf_counter()

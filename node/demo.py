@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from node import social
+from node import social_actions
 from node.cli import CliError, ensure_port_free
 from node.participation.demo_seed import seed_participation
 from node.participation.voting_demo import seed_voting
@@ -87,16 +87,16 @@ async def seed_social(nodes: dict[str, RunningNode]) -> None:
         (oosterpark, o, w.uri),
         (wijert, w, o.uri),
     ):
-        await social.follow(running.node, follower, target)
+        await social_actions.follow(running.node, follower, target)
     await settle(everyone)
 
-    welcome = await social.post_note(
+    welcome = await social_actions.post_note(
         gemeente.node,
         g,
         "<p>Welkom bij de inspraak over Groningen klimaatbestendig. Tot 31 januari kunt u "
         "voorstellen doen voor uw wijk: groen, water en hitte.</p>",
     )
-    agenda = await social.post_note(
+    agenda = await social_actions.post_note(
         oosterpark.node,
         o,
         "<p>De wijkagenda van Oosterpark staat open. Wat moet er dit jaar beter in de buurt?</p>",
@@ -105,14 +105,14 @@ async def seed_social(nodes: dict[str, RunningNode]) -> None:
     anna = await oosterpark.node.actors.by_username("anna")
     bram = await wijert.node.actors.by_username("bram")
     assert anna is not None and bram is not None
-    await social.post_note(
+    await social_actions.post_note(
         oosterpark.node,
         anna,
         "<p>Meer bankjes langs het Damsterdiep, graag. "
         "Voor ouderen is het een lange wandeling.</p>",
         in_reply_to=agenda["id"],
     )
-    await social.post_note(
+    await social_actions.post_note(
         wijert.node,
         bram,
         "<p>Wadi's in De Wijert zouden bij hoosbuien echt helpen; de Van Iddekingeweg loopt vaak "
@@ -120,7 +120,7 @@ async def seed_social(nodes: dict[str, RunningNode]) -> None:
         in_reply_to=welcome["id"],
     )
     await settle(everyone)
-    await social.like(wijert.node, bram, agenda["id"])
+    await social_actions.like(wijert.node, bram, agenda["id"])
     await settle(everyone)
 
 

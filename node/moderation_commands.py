@@ -13,9 +13,9 @@ from pathlib import Path
 
 from federation.errors import FederationError
 from moderation.policy import BLOCK_SEVERITIES, MODES
-from node import moderation
+from node import moderator_actions
 from node.config import ConfigError, load_config
-from node.moderation import OPERATOR
+from node.moderator_actions import OPERATOR
 from node.node import Node, open_node
 
 
@@ -94,10 +94,10 @@ async def _federation(node: Node, args: argparse.Namespace) -> int:
             print(f"{rule.domain}\t{rule.rule}\t{rule.reason}")
         return 0
     if command == "allow":
-        await moderation.allow_domain(node, OPERATOR, args.domain, args.reason)
+        await moderator_actions.allow_domain(node, OPERATOR, args.domain, args.reason)
         print(f"Approved {args.domain}")
     elif command == "block":
-        outcome = await moderation.block_domain(
+        outcome = await moderator_actions.block_domain(
             node, OPERATOR, args.domain, args.severity, args.reason
         )
         print(
@@ -105,10 +105,10 @@ async def _federation(node: Node, args: argparse.Namespace) -> int:
             f"removed, {outcome.deliveries_cancelled} queued deliveries cancelled"
         )
     elif command == "unblock":
-        await moderation.unblock_domain(node, OPERATOR, args.domain, args.reason)
+        await moderator_actions.unblock_domain(node, OPERATOR, args.domain, args.reason)
         print(f"Dropped the rule for {args.domain}")
     else:
-        await moderation.set_mode(node, OPERATOR, args.mode, args.reason)
+        await moderator_actions.set_mode(node, OPERATOR, args.mode, args.reason)
         print(f"Federation mode is now {args.mode}")
     return 0
 
@@ -136,23 +136,23 @@ async def _moderation(node: Node, args: argparse.Namespace) -> int:
         return 0
     if command == "resolve":
         state = "dismissed" if args.dismiss else "resolved"
-        await moderation.close_report(node, OPERATOR, args.report, state)
+        await moderator_actions.close_report(node, OPERATOR, args.report, state)
         print(f"Report #{args.report} {state}")
     elif command == "hide":
-        await moderation.hide(node, OPERATOR, args.object, args.reason)
+        await moderator_actions.hide(node, OPERATOR, args.object, args.reason)
         print(f"Hidden: {args.object}")
     elif command == "remove":
-        await moderation.remove(node, OPERATOR, args.object, args.reason)
+        await moderator_actions.remove(node, OPERATOR, args.object, args.reason)
         print(f"Removed: {args.object}")
     elif command == "restore":
-        await moderation.restore(node, OPERATOR, args.object)
+        await moderator_actions.restore(node, OPERATOR, args.object)
         print(f"Restored: {args.object}")
     elif command == "suspend":
         account = await _account_id(node, args.account)
-        await moderation.suspend(node, OPERATOR, account, args.reason)
+        await moderator_actions.suspend(node, OPERATOR, account, args.reason)
         print(f"Suspended {account}")
     else:
         account = await _account_id(node, args.account)
-        await moderation.unsuspend(node, OPERATOR, account, args.reason)
+        await moderator_actions.unsuspend(node, OPERATOR, account, args.reason)
         print(f"Lifted the sanction on {account}")
     return 0

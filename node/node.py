@@ -15,7 +15,7 @@ from federation.delivery import DeliveryWorker, Recipients
 from federation.fetch import ObjectFetcher
 from federation.handlers import Handler, HandlerKey, HandlerTable, InboxContext
 from federation.inbox import InboxPipeline
-from federation.social import CORE_HANDLERS
+from federation.social_handlers import CORE_HANDLERS
 from federation.transport import Transport
 from moderation.handlers import MODERATION_HANDLERS
 from moderation.handlers import REPLACED_CORE_KEYS as MODERATION_REPLACES
@@ -31,10 +31,12 @@ from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
 from node.storage.deliveries import DeliveryRepository
-from node.storage.moderation import ModerationRepository
+from node.storage.follows import FollowRepository
+from node.storage.inbox_log import InboxLogRepository
+from node.storage.moderation_store import ModerationRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
-from node.storage.social import FollowRepository, InboxLogRepository, ReactionRepository
+from node.storage.reactions import ReactionRepository
 from node.urls import INSTANCE_USERNAME, Urls
 from schemas import CONTEXT_URL, context_document, outgoing_context
 

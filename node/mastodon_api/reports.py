@@ -13,7 +13,7 @@ from node.mastodon_api.common import visible_record, writer
 from node.mastodon_api.params import Params
 from node.mastodon_api.serializers import api_time
 from node.mastodon_api.state import CLIENT_API
-from node.moderation import file_report
+from node.moderator_actions import file_report
 from node.web.app import NODE
 
 CATEGORIES = ("spam", "legal", "violation", "other")

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.errors import FetchError
-from federation.social import ACTOR_TYPES
+from federation.social_handlers import ACTOR_TYPES
 from federation.webfinger import actor_id_for_handle, parse_handle
 from node.mastodon_api.accounts import known_actor
 from node.mastodon_api.auth import Caller, optional_caller, require_caller

@@ -11,7 +11,7 @@ from aiohttp import web
 from federation.errors import FetchError, NotFound, Unprocessable
 from federation.webfinger import actor_id_for_handle
 from moderation.sanitize import text_to_html
-from node import social
+from node import social_actions
 from node.mastodon_api.auth import optional_caller, require_caller
 from node.mastodon_api.common import visible_record, writer
 from node.mastodon_api.instance import MAX_CHARACTERS
@@ -126,7 +126,7 @@ async def create(request: web.Request) -> web.Response:
     spoiler = (params.text("spoiler_text") or "").strip()
     if params.flag("sensitive") or spoiler:
         extra = {"sensitive": True, "summary": spoiler}
-    note = await social.post_note(
+    note = await social_actions.post_note(
         node,
         caller.actor,
         with_mention_links(text_to_html(text), mentions),
@@ -162,7 +162,7 @@ async def delete(request: web.Request) -> web.Response:
     if record.attributed_to != caller.actor.uri:
         raise NotFound("Record not found")
     entity = await writer(request, caller).status(record)
-    await social.delete_note(request.app[NODE], caller.actor, record.uri)
+    await social_actions.delete_note(request.app[NODE], caller.actor, record.uri)
     return web.json_response(entity)
 
 
@@ -203,7 +203,7 @@ async def favourite(request: web.Request) -> web.Response:
         if await node.participation.get_proposal(record.uri) is not None:
             await support(node, caller.actor, record.uri)
         else:
-            await social.like(node, caller.actor, record.uri)
+            await social_actions.like(node, caller.actor, record.uri)
         if record.attributed_to:
             await request.app[CLIENT_API].notifications.notify(
                 "favourite", record.attributed_to, caller.actor.uri, record.uri
@@ -220,7 +220,7 @@ async def unfavourite(request: web.Request) -> web.Response:
         if await node.participation.get_proposal(record.uri) is not None:
             await withdraw_support(node, caller.actor, record.uri)
         else:
-            await social.unlike(node, caller.actor, record.uri)
+            await social_actions.unlike(node, caller.actor, record.uri)
     return web.json_response(await writer(request, caller).status(record))
 
 
@@ -232,7 +232,7 @@ async def reblog(request: web.Request) -> web.Response:
     if not record.public:
         raise Unprocessable("Followers-only posts cannot be boosted")
     if caller.actor.uri not in await node.reactions.announces_of(record.uri):
-        await social.announce(node, caller.actor, record.uri)
+        await social_actions.announce(node, caller.actor, record.uri)
         if record.attributed_to:
             await request.app[CLIENT_API].notifications.notify(
                 "reblog", record.attributed_to, caller.actor.uri, record.uri
@@ -246,7 +246,7 @@ async def unreblog(request: web.Request) -> web.Response:
     node = request.app[NODE]
     record = await visible_record(request, caller)
     if caller.actor.uri in await node.reactions.announces_of(record.uri):
-        await social.unannounce(node, caller.actor, record.uri)
+        await social_actions.unannounce(node, caller.actor, record.uri)
     return web.json_response(await writer(request, caller).status(record))
 
 

@@ -16,7 +16,7 @@ from moderation.sanitize import text_to_html
 from node.participation.announce import announce_to_followers
 from node.participation.models import STANCES, Proposal
 from node.participation.trail import process_of
-from node.social import post_note
+from node.social_actions import post_note
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:

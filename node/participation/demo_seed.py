@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from node import social
+from node import social_actions
 from node.participation.comments import post_comment
 from node.participation.models import Budget, Phase, Place, Process, Proposal
 from node.participation.official_responses import respond_officially
@@ -101,7 +101,7 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         (wijert, processes["gemeente"]),
         (wijert, processes["oosterpark"]),
     ):
-        await social.follow(running.node, await running.node.organisation(), target.uri)
+        await social_actions.follow(running.node, await running.node.organisation(), target.uri)
     await settle()
 
     anna, joost = await _person(oosterpark, "anna"), await _person(oosterpark, "joost")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import schemas
 from activitypub.vocabulary import Activity, ASObject, as_list, parse_object
-from federation import social
+from federation import social_handlers
 from federation.errors import Forbidden, Unprocessable
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext
 from moderation.sanitize import plain_text
@@ -87,7 +87,7 @@ async def handle_create_note(ctx: InboxContext, activity: Activity) -> None:
         return
     process = await _addressed_process(node, obj)
     if process is None:
-        await social.store_created_object(ctx, activity)
+        await social_handlers.store_created_object(ctx, activity)
         return
     if "proposalStatus" in obj.raw or (obj.name and obj.audience):
         document = dict(obj.raw)
@@ -103,9 +103,9 @@ async def handle_create_note(ctx: InboxContext, activity: Activity) -> None:
         document = adopt_mastodon_post(obj, process)
         validate("proposal", document)
     else:
-        await social.store_created_object(ctx, activity)
+        await social_handlers.store_created_object(ctx, activity)
         return
-    await social.store_created_object(ctx, activity)
+    await social_handlers.store_created_object(ctx, activity)
     await _record_proposal(node, process, document)
 
 
@@ -166,12 +166,12 @@ async def _record_proposal(
 async def _receive_reply(ctx: InboxContext, node: Node, activity: Activity, obj: ASObject) -> None:
     proposal = await thread_proposal(node, obj.in_reply_to)
     if proposal is None:
-        await social.store_created_object(ctx, activity)
+        await social_handlers.store_created_object(ctx, activity)
         return
     validate("comment", dict(obj.raw))
     if obj.raw.get("officialResponse") is True:
         validate("official_response", dict(obj.raw))
-    await social.store_created_object(ctx, activity)
+    await social_handlers.store_created_object(ctx, activity)
     await _record_comment(node, obj)
 
 
@@ -194,7 +194,7 @@ async def _record_comment(node: Node, obj: ASObject) -> None:
 
 async def handle_announce_note(ctx: InboxContext, activity: Activity) -> None:
     """A boost; from a process we know, it shares a proposal or a comment of that process."""
-    await social.handle_announce(ctx, activity)
+    await social_handlers.handle_announce(ctx, activity)
     node = _node(ctx)
     process = await known_process(node, activity.actor, fetch=True)
     if process is None or process.local:
@@ -232,7 +232,7 @@ async def handle_update_note(ctx: InboxContext, activity: Activity) -> None:
     if "statusChange" in obj.raw:
         await receive_status_change(node, activity.actor, obj)
         return
-    await social.handle_update_object(ctx, activity)
+    await social_handlers.handle_update_object(ctx, activity)
     proposal = await node.participation.get_proposal(obj.id)
     if proposal is not None and obj.name and obj.name != proposal.title:
         await node.participation.save_proposal(
@@ -248,14 +248,16 @@ async def handle_like(ctx: InboxContext, activity: Activity) -> None:
         process = await node.participation.get_process(proposal.process_uri)
         if process is not None and process.local:
             await receive_support(node, process, proposal, activity)
-            await social.notify(ctx, "favourite", proposal.author, activity.actor, proposal.uri)
+            await social_handlers.notify(
+                ctx, "favourite", proposal.author, activity.actor, proposal.uri
+            )
             return
-    await social.handle_like(ctx, activity)
+    await social_handlers.handle_like(ctx, activity)
 
 
 async def handle_undo_like(ctx: InboxContext, activity: Activity) -> None:
     """An undone like; an undone support is no longer counted."""
-    await social.handle_undo_like(ctx, activity)
+    await social_handlers.handle_undo_like(ctx, activity)
     inner = activity.object_activity
     target = inner.object_id if inner is not None else activity.object_id
     await _node(ctx).participation.remove_support(target, activity.actor)
@@ -268,7 +270,7 @@ async def handle_undo_by_id(ctx: InboxContext, activity: Activity) -> None:
     if support is not None and support[1] == activity.actor:
         await forget_support(node, activity.actor, support[0])
         return
-    await social.handle_undo_by_id(ctx, activity)
+    await social_handlers.handle_undo_by_id(ctx, activity)
 
 
 async def handle_reject_like(ctx: InboxContext, activity: Activity) -> None:

@@ -21,7 +21,7 @@ from node.clock import iso_now
 from node.participation.announce import announce_to_followers
 from node.participation.models import Money, Place, Process, Proposal, StatusChange
 from node.participation.status import INITIAL_STATUS, STATUS_LABELS_NL
-from node.social import create_object
+from node.social_actions import create_object
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from node import social
+from node import social_actions
 from node.participation.addresses import AddressRegister, parse_register
 from node.participation.ballots import cast_ballot, open_budget_ballot
 from node.participation.models import Phase
@@ -102,7 +102,7 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
         phases=CITY_POLL_PHASES,
     )
     for running in (oosterpark, wijert):
-        await social.follow(running.node, await running.node.organisation(), poll.uri)
+        await social_actions.follow(running.node, await running.node.organisation(), poll.uri)
     await settle()
     ambtenaar = await gemeente.node.actors.by_username("ambtenaar")
     assert ambtenaar is not None

@@ -17,7 +17,7 @@ from activitypub.vocabulary import ASObject, as_list, id_of
 from federation.actors import same_origin
 from federation.errors import Forbidden, Unprocessable
 from federation.handlers import Handler, HandlerKey, InboxContext
-from federation.social import require_author, require_same_origin
+from federation.social_handlers import require_author, require_same_origin
 from node.participation.ballots import record_ballot
 from node.participation.eligibility import EligibilityPolicy
 from node.participation.trust import TrustList

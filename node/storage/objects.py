@@ -11,7 +11,7 @@ from federation.ports import StoredObject
 from moderation.sanitize import sanitize_html
 from node.clock import iso_now
 from node.storage.database import Database, Row
-from node.storage.moderation import LISTED_OBJECT_SQL
+from node.storage.moderation_store import LISTED_OBJECT_SQL
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from node.storage.database import Database
-from node.storage.moderation import LISTED_OBJECT_SQL
+from node.storage.moderation_store import LISTED_OBJECT_SQL
 from node.storage.objects import ObjectRecord
 from node.storage.objects import _record as object_record
 from node.storage.paging import PageRequest, fetch_page

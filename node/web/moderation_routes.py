@@ -11,8 +11,8 @@ from aiohttp import web
 
 from federation.errors import FederationError, Unprocessable
 from moderation.log import public_entry
-from node import moderation
-from node.moderation import STAFF_ROLES, Acting, acting_as, describe
+from node import moderator_actions
+from node.moderator_actions import STAFF_ROLES, Acting, acting_as, describe
 from node.node import Node
 from node.web.app import NODE
 from node.web.form_state import FormState
@@ -99,26 +99,26 @@ def _resolving(act: Decision) -> Action:
 
     async def run(node: Node, acting: Acting, report_id: int, subject: str, reason: str) -> None:
         await act(node, acting, subject, reason)
-        await moderation.close_report(node, acting, report_id, "resolved")
+        await moderator_actions.close_report(node, acting, report_id, "resolved")
 
     return run
 
 
 async def _restore(node: Node, acting: Acting, _: int, uri: str, __: str) -> None:
     # The report stays open: restoring (say, what a rule hid pending review) is not its end.
-    await moderation.restore(node, acting, uri)
+    await moderator_actions.restore(node, acting, uri)
 
 
 async def _dismiss(node: Node, acting: Acting, report_id: int, _: str, __: str) -> None:
-    await moderation.close_report(node, acting, report_id, "dismissed")
+    await moderator_actions.close_report(node, acting, report_id, "dismissed")
 
 
 ACTIONS: dict[str, Action] = {
-    "hide": _resolving(moderation.hide),
-    "remove": _resolving(moderation.remove),
+    "hide": _resolving(moderator_actions.hide),
+    "remove": _resolving(moderator_actions.remove),
     "restore": _restore,
-    "silence": _resolving(moderation.silence),
-    "suspend": _resolving(moderation.suspend),
+    "silence": _resolving(moderator_actions.silence),
+    "suspend": _resolving(moderator_actions.suspend),
     "dismiss": _dismiss,
 }
 

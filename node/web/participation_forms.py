@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from federation.errors import FederationError, NotFound
-from node.moderation import file_report
+from node.moderator_actions import file_report
 from node.participation.comments import comments_of, post_comment
 from node.participation.official_responses import ANSWERING_ROLES, respond_officially
 from node.participation.processes import local_process

@@ -13,7 +13,7 @@ from node.participation.models import Phase
 from node.participation.proposals import create_proposal
 from node.participation.voting import current_tally, open_vote
 from node.runner import RunningNode
-from node.social import follow
+from node.social_actions import follow
 from tests.browser.conftest import StartNode
 from tests.integration.conftest import deliver
 from tests.integration.participation_helpers import PROPOSING, open_process, person

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 
-from node import social
+from node import social_actions
 from tests.integration.conftest import StartNode, deliver
 from tests.integration.oauth_browser import logged_in_client, resident
 from tests.integration.test_moderation_reports import _comment_from_b_in_process_on_a
@@ -66,7 +66,7 @@ async def test_reports_about_unknown_accounts_or_posts_of_someone_else_are_refus
         await resident(wijk, name)
         actor = await wijk.node.actors.by_username(name)
         assert actor is not None
-        post = await social.post_note(wijk.node, actor, f"<p>Groeten van {name}</p>")
+        post = await social_actions.post_note(wijk.node, actor, f"<p>Groeten van {name}</p>")
         record = await wijk.node.objects.record(post["id"])
         assert record is not None
         rows.append(record.row_id)

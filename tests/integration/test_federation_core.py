@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from node import social
+from node import social_actions
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, deliver
 
@@ -17,15 +17,15 @@ async def test_follow_post_reply_like_delete_across_three_nodes(start: StartNode
     wijert = await start("wijert", "Wijkdeal De Wijert")
     g, o, w = await _org(gemeente), await _org(oosterpark), await _org(wijert)
 
-    await social.follow(oosterpark.node, o, g.uri)
-    await social.follow(wijert.node, w, g.uri)
+    await social_actions.follow(oosterpark.node, o, g.uri)
+    await social_actions.follow(wijert.node, w, g.uri)
     await deliver(gemeente, oosterpark, wijert)
 
     assert sorted(await gemeente.node.follows.followers_of(g.uri)) == sorted([o.uri, w.uri])
     assert (await oosterpark.node.follows.follow_between(o.uri, g.uri)).state == "accepted"
     assert (await wijert.node.follows.follow_between(w.uri, g.uri)).state == "accepted"
 
-    note = await social.post_note(
+    note = await social_actions.post_note(
         gemeente.node, g, "<p>Inspraakavond over het klimaatplan op 3 december.</p>"
     )
     await deliver(gemeente, oosterpark, wijert)
@@ -33,21 +33,21 @@ async def test_follow_post_reply_like_delete_across_three_nodes(start: StartNode
         record = await n.node.objects.record(note["id"])
         assert record is not None and "Inspraakavond" in (record.content or "")
 
-    reply = await social.post_note(
+    reply = await social_actions.post_note(
         oosterpark.node, o, "<p>Wij komen met tien bewoners.</p>", in_reply_to=note["id"]
     )
     await deliver(gemeente, oosterpark, wijert)
     replies = await gemeente.node.objects.replies_to(note["id"])
     assert [r.uri for r in replies] == [reply["id"]]
 
-    await social.like(wijert.node, w, note["id"])
+    await social_actions.like(wijert.node, w, note["id"])
     await deliver(gemeente, oosterpark, wijert)
     assert await gemeente.node.reactions.likes_of(note["id"]) == [w.uri]
-    await social.unlike(wijert.node, w, note["id"])
+    await social_actions.unlike(wijert.node, w, note["id"])
     await deliver(gemeente, oosterpark, wijert)
     assert await gemeente.node.reactions.likes_of(note["id"]) == []
 
-    await social.delete_note(gemeente.node, g, note["id"])
+    await social_actions.delete_note(gemeente.node, g, note["id"])
     await deliver(gemeente, oosterpark, wijert)
     for n in (oosterpark, wijert):
         record = await n.node.objects.record(note["id"])

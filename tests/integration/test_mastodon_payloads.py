@@ -11,7 +11,7 @@ import json
 from urllib.parse import urlsplit
 
 from activitypub.vocabulary import parse_object
-from node import social
+from node import social_actions
 from tests.integration.conftest import StartNode, StartPeer, deliver
 
 
@@ -80,7 +80,7 @@ async def test_mastodon_like_is_counted_then_removed_by_the_undo_embedding_it(
     mastodon = await start_peer()
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
-    post = await social.post_note(wijk.node, org, "<p>Buurtfeest op zaterdag!</p>")
+    post = await social_actions.post_note(wijk.node, org, "<p>Buurtfeest op zaterdag!</p>")
     like = mastodon.like(alice, post["id"])
 
     assert (await mastodon.post(alice, f"{org.uri}/inbox", like)).status == 202
@@ -99,7 +99,7 @@ async def test_mastodon_announce_of_a_local_post_is_counted_and_undone(
     mastodon = await start_peer()
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
-    post = await social.post_note(wijk.node, org, "<p>Buurtfeest op zaterdag!</p>")
+    post = await social_actions.post_note(wijk.node, org, "<p>Buurtfeest op zaterdag!</p>")
     boost = mastodon.announce(alice, post["id"], org.uri)
 
     assert (await mastodon.post(alice, f"{wijk.base_url}/inbox", boost)).status == 202
@@ -299,9 +299,9 @@ async def test_posts_reach_a_mastodon_follower_signed_and_in_a_shape_it_shows(
     assert (await mastodon.post(alice, f"{org.uri}/inbox", follow)).status == 202
     await deliver(wijk)
 
-    post = await social.post_note(wijk.node, org, "<p>Snoeiwerk in het Oosterpark.</p>")
+    post = await social_actions.post_note(wijk.node, org, "<p>Snoeiwerk in het Oosterpark.</p>")
     await deliver(wijk)
-    await social.delete_note(wijk.node, org, post["id"])
+    await social_actions.delete_note(wijk.node, org, post["id"])
     await deliver(wijk)
 
     accept, create, delete = mastodon.received_by(alice)

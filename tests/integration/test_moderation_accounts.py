@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from federation.errors import NotFound
-from node import social
-from node.moderation import (
+from node import social_actions
+from node.moderator_actions import (
     OPERATOR,
     Conflict,
     hide,
@@ -54,7 +54,7 @@ async def test_a_removed_local_post_is_deleted_everywhere_and_cannot_be_restored
 ) -> None:
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     ria = await person(wijk, "ria")
-    post = await social.post_note(wijk.node, ria, "<p>Adres en telefoon van de buurman</p>")
+    post = await social_actions.post_note(wijk.node, ria, "<p>Adres en telefoon van de buurman</p>")
 
     entry = await remove(wijk.node, OPERATOR, post["id"], "Persoonsgegevens van een ander")
 
@@ -81,7 +81,7 @@ async def test_warning_a_resident_tells_them_and_is_logged_and_a_second_hide_con
     )
     assert told == "moderation_warning"
 
-    post = await social.post_note(wijk.node, ria, "<p>Hm.</p>")
+    post = await social_actions.post_note(wijk.node, ria, "<p>Hm.</p>")
     await hide(wijk.node, OPERATOR, post["id"], "Op verzoek van de schrijver")
     with pytest.raises(Conflict) as again:
         await hide(wijk.node, OPERATOR, post["id"], "Nog eens")

@@ -7,8 +7,8 @@ import json
 import aiohttp
 
 from federation.transport import PostOutcome
-from node import social
-from node.moderation import OPERATOR, allow_domain, block_domain, set_mode
+from node import social_actions
+from node.moderator_actions import OPERATOR, allow_domain, block_domain, set_mode
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, deliver
 
@@ -73,10 +73,12 @@ async def test_blocking_a_domain_drops_its_followers_cancels_queued_jobs_and_sen
     wijert = await start("wijert", "Wijkdeal De Wijert")
     municipality = await gemeente.node.organisation()
     for follower in (oosterpark, wijert):
-        await social.follow(follower.node, await follower.node.organisation(), municipality.uri)
+        await social_actions.follow(
+            follower.node, await follower.node.organisation(), municipality.uri
+        )
     await deliver(gemeente, oosterpark, wijert)
     blocked_host = oosterpark.node.urls.host
-    await social.post_note(gemeente.node, municipality, "<p>Raadsvergadering dinsdag.</p>")
+    await social_actions.post_note(gemeente.node, municipality, "<p>Raadsvergadering dinsdag.</p>")
     assert await _jobs_to(gemeente, blocked_host) == {"delivered": 1, "pending": 1}
 
     outcome = await block_domain(
@@ -87,7 +89,7 @@ async def test_blocking_a_domain_drops_its_followers_cancels_queued_jobs_and_sen
     assert await _jobs_to(gemeente, blocked_host) == {"delivered": 1, "cancelled": 1}
     followers = await gemeente.node.follows.followers_of(municipality.uri)
     assert followers == [(await wijert.node.organisation()).uri]
-    await social.post_note(gemeente.node, municipality, "<p>Nog een bericht.</p>")
+    await social_actions.post_note(gemeente.node, municipality, "<p>Nog een bericht.</p>")
     assert await _jobs_to(gemeente, blocked_host) == {"delivered": 1, "cancelled": 1}
     assert await deliver(gemeente) == 2  # both notes reach the node that is not blocked
 
@@ -106,14 +108,14 @@ async def test_a_silenced_node_is_still_heard_but_left_out_of_the_public_listing
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     wijkraad = await oosterpark.node.organisation()
-    await social.follow(gemeente.node, await gemeente.node.organisation(), wijkraad.uri)
+    await social_actions.follow(gemeente.node, await gemeente.node.organisation(), wijkraad.uri)
     await deliver(gemeente, oosterpark)
-    await social.post_note(oosterpark.node, wijkraad, "<p>Snoeiwerk in het park.</p>")
+    await social_actions.post_note(oosterpark.node, wijkraad, "<p>Snoeiwerk in het park.</p>")
     await deliver(gemeente, oosterpark)
     assert "Snoeiwerk" in await _home(gemeente)
 
     await block_domain(gemeente.node, OPERATOR, oosterpark.node.urls.host, "silence", "Te luid")
-    late = await social.post_note(oosterpark.node, wijkraad, "<p>Nog meer snoeiwerk.</p>")
+    late = await social_actions.post_note(oosterpark.node, wijkraad, "<p>Nog meer snoeiwerk.</p>")
     await deliver(gemeente, oosterpark)
 
     assert await gemeente.node.objects.record(late["id"]) is not None

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from federation.errors import Forbidden
-from node import social
-from node.moderation import acting_as, appoint_process_moderator, hide, restore
+from node import social_actions
+from node.moderator_actions import acting_as, appoint_process_moderator, hide, restore
 from node.participation.comments import post_comment
 from node.participation.proposals import create_proposal
 from node.runner import RunningNode
@@ -43,7 +43,7 @@ async def test_process_moderators_hide_federates_to_every_follower_and_restore_u
     nodes = (gemeente, oosterpark, wijert)
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
     for follower in (oosterpark, wijert):
-        await social.follow(follower.node, await follower.node.organisation(), process.uri)
+        await social_actions.follow(follower.node, await follower.node.organisation(), process.uri)
     await deliver(*nodes)
     proposal = await create_proposal(
         gemeente.node, await person(gemeente, "fatima"), process, "Meer bomen", "Twintig erbij."
@@ -105,7 +105,7 @@ async def test_a_process_moderator_cannot_hide_outside_the_process_and_a_residen
     assert process_actor is not None
     moderator = await person(gemeente, "mod_klimaat")
     await appoint_process_moderator(gemeente.node, process_actor, moderator)
-    elsewhere = await social.post_note(
+    elsewhere = await social_actions.post_note(
         gemeente.node, await person(gemeente, "piet"), "<p>Los bericht</p>"
     )
     with pytest.raises(Forbidden, match="not a moderator"):
@@ -121,7 +121,7 @@ async def test_a_remove_from_an_actor_that_is_not_the_objects_process_is_refused
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
-    await social.follow(oosterpark.node, await oosterpark.node.organisation(), process.uri)
+    await social_actions.follow(oosterpark.node, await oosterpark.node.organisation(), process.uri)
     await deliver(gemeente, oosterpark)
     proposal = await create_proposal(
         gemeente.node, await person(gemeente, "fatima"), process, "Meer bomen", "Twintig erbij."

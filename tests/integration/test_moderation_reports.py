@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 
 from federation.errors import Unprocessable
-from node import social
-from node.moderation import file_report
+from node import social_actions
+from node.moderator_actions import file_report
 from node.participation.comments import post_comment
 from node.participation.proposals import create_proposal
 from node.runner import RunningNode
@@ -26,7 +26,7 @@ async def _comment_from_b_in_process_on_a(
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
-    await social.follow(oosterpark.node, await oosterpark.node.organisation(), process.uri)
+    await social_actions.follow(oosterpark.node, await oosterpark.node.organisation(), process.uri)
     await deliver(gemeente, oosterpark)
     fatima = await person(gemeente, "fatima")
     proposal = await create_proposal(
@@ -94,7 +94,7 @@ async def test_content_reported_by_three_people_is_hidden_pending_review_and_the
 ) -> None:
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     spammer = await person(wijk, "spammer")
-    post = await social.post_note(wijk.node, spammer, "<p>Koop nu goedkope horloges!</p>")
+    post = await social_actions.post_note(wijk.node, spammer, "<p>Koop nu goedkope horloges!</p>")
     reporters = [await person(wijk, name) for name in ("ria", "sem", "tess")]
 
     for reporter in reporters[:2]:
@@ -122,7 +122,7 @@ async def test_a_report_about_someone_elses_post_is_refused_and_stores_nothing(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     ria = await person(wijk, "ria")
     sem = await person(wijk, "sem")
-    post = await social.post_note(wijk.node, ria, "<p>Buurtfeest zaterdag!</p>")
+    post = await social_actions.post_note(wijk.node, ria, "<p>Buurtfeest zaterdag!</p>")
     with pytest.raises(Unprocessable, match="not written by"):
         await file_report(wijk.node, sem, sem.uri.replace("sem", "tess"), [post["id"]], "")
     assert await wijk.node.moderation.open_reports() == []
@@ -134,7 +134,7 @@ async def test_a_flag_from_mastodon_about_a_local_post_lands_in_the_queue(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     mastodon = await start_peer()
     ria = await person(wijk, "ria")
-    post = await social.post_note(wijk.node, ria, "<p>Koop mijn fiets!</p>")
+    post = await social_actions.post_note(wijk.node, ria, "<p>Koop mijn fiets!</p>")
     flag = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": f"{mastodon.base_url}/0b6d1c5e-3a55-4c4e-9d1b-6a1f1e0f7a10",

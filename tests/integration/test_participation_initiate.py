@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from node import social
+from node import social_actions
 from node.participation import processes
 from node.participation.comments import post_comment
 from node.participation.proposals import create_proposal
@@ -20,7 +20,7 @@ async def test_neighbourhood_residents_take_part_in_a_municipal_initiate_process
     wijert = await start("wijert", "Wijkdeal De Wijert")
     agenda = await open_process(gemeente, "klimaat", "initiate", threshold=2)
     wijkdeal = await wijert.node.organisation()
-    await social.follow(wijert.node, wijkdeal, agenda.uri)
+    await social_actions.follow(wijert.node, wijkdeal, agenda.uri)
     await deliver(gemeente, wijert)
 
     anouk = await person(oosterpark, "anouk")
@@ -94,7 +94,7 @@ async def test_municipality_follows_a_neighbourhood_process_and_answers(
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     wijkagenda = await open_process(oosterpark, "wijkagenda", "initiate", threshold=1)
     municipality = await gemeente.node.organisation()
-    await social.follow(gemeente.node, municipality, wijkagenda.uri)
+    await social_actions.follow(gemeente.node, municipality, wijkagenda.uri)
     await deliver(gemeente, oosterpark)
 
     sanne = await person(oosterpark, "sanne")
@@ -137,7 +137,7 @@ async def test_phase_change_reaches_followers_of_the_process(start: StartNode) -
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     agenda = await open_process(gemeente, "klimaat", "initiate", threshold=2)
-    await social.follow(oosterpark.node, await oosterpark.node.organisation(), agenda.uri)
+    await social_actions.follow(oosterpark.node, await oosterpark.node.organisation(), agenda.uri)
     await deliver(gemeente, oosterpark)
     assert (await processes.known_process(oosterpark.node, agenda.uri)).current_phase == "proposing"
 

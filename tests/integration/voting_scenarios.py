@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from node import social
+from node import social_actions
 from node.clock import iso, utc_now
 from node.participation.addresses import AddressRegister, parse_register
 from node.participation.models import Budget, Phase, Process, Proposal
@@ -84,7 +84,7 @@ async def process_with_proposals(
 
 async def follow(running: RunningNode, follower: LocalActor, target: str) -> None:
     """Follow a remote actor (deliver afterwards)."""
-    await social.follow(running.node, follower, target)
+    await social_actions.follow(running.node, follower, target)
 
 
 async def import_register(running: RunningNode) -> None:

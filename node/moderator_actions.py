@@ -29,7 +29,7 @@ from moderation.reports import (
     tell_about_moderation,
 )
 from moderation.sanitize import plain_text
-from node import social
+from node import social_actions
 from node.config import DOMAIN_PATTERN
 from node.node import Node
 from node.storage.actors import LocalActor
@@ -202,7 +202,7 @@ async def remove(node: Node, acting: Acting, object_uri: str, reason: str) -> Lo
         if author is not None:
             why = _reason(reason)
             _require_scope(acting, record)
-            await social.delete_note(node, author, object_uri)
+            await social_actions.delete_note(node, author, object_uri)
             return await node.moderation.add_log_entry(
                 "remove", "object", object_uri, why, acting.role, acting.process
             )

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from node import social_actions
-from node.cli import CliError, ensure_port_free
+from node.config import ConfigError
 from node.participation.demo_seed import seed_participation
 from node.participation.voting_demo import seed_voting
-from node.runner import RunningNode, dev_config, start_node
+from node.runner import RunningNode, dev_config, ensure_port_free, start_node
 from node.setup import create_account
 
 log = logging.getLogger(__name__)
@@ -163,14 +163,16 @@ async def run_demo(base_port: int, directory: Path | None) -> None:
         ensure_port_free("127.0.0.1", base_port + spec.offset)
     fresh = not root.exists()
     if not fresh and not (root / "gemeente" / "samenspraak.toml").exists():
-        raise CliError(f"{root} exists but is not a demo network; choose another --directory")
+        raise ConfigError(f"{root} exists but is not a demo network; choose another --directory")
     nodes: dict[str, RunningNode] = {}
     admins: dict[str, str] = {}
     for spec in DEMO_NODES:
         config = dev_config(spec.handle, spec.name, base_port + spec.offset, spec.kind)
         saved = root / spec.handle / "samenspraak.toml"
         if saved.exists() and f"127.0.0.1:{base_port + spec.offset}" not in saved.read_text():
-            raise CliError(f"{root} was built with another --base-port; use that or a new folder")
+            raise ConfigError(
+                f"{root} was built with another --base-port; use that or a new folder"
+            )
         running = await start_node(root / spec.handle, config, run_workers=False)
         nodes[spec.handle] = running
         if running.admin is not None:

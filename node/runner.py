@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from node.config import NodeConfig
+from node.config import ConfigError, NodeConfig
 from node.node import Node, open_node
 from node.setup import CreatedAccount, initialise
 from node.web.app import NODE, create_app
@@ -38,6 +39,20 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail early, with a clear message, when the port is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server itself will: connections of a previous run lingering in
+        # TIME_WAIT must not count as "in use", a listening socket does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"port {port} on {host} is already in use") from exc
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
 def dev_config(

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from federation.errors import Unprocessable
-from node.config import ConfigError
-from node.participation.commands import default_phases, parse_phases, parse_threshold
+from node.cli.errors import CliError
+from node.cli.process_commands import default_phases, parse_phases, parse_threshold
 from node.participation.models import DEFAULT_VOTING_OPTIONS, Budget, Phase, Process
 from node.participation.processes import check_process, process_from_document, process_properties
 
@@ -82,7 +82,7 @@ def test_thresholds_are_counts_or_percentages() -> None:
     assert parse_threshold("5%") == (None, 0.05)
     assert parse_threshold("0,5%") == (None, 0.005)
     for wrong in ("0", "-3", "150%", "many"):
-        with pytest.raises(ConfigError):
+        with pytest.raises(CliError):
             parse_threshold(wrong)
 
 

@@ -2,8 +2,8 @@
 ``samenspraak proposal list|status``.
 
 Arguments are read here into domain values; every wrong one is refused with a
-one-line ``ConfigError`` (exit status 2). Phase and status changes are queued
-for federation and go out when the node serves.
+``CliError``. Phase and status changes are queued for federation and go out
+when the node serves.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import argparse
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from federation.errors import FederationError
-from node.config import ConfigError, load_config
-from node.node import Node, open_node
+from node.cli.errors import CliError
+from node.cli.opened_node import opened_node
 from node.participation.models import (
     ARCHETYPES,
     DEFAULT_VOTING_OPTIONS,
@@ -55,15 +54,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     create.add_argument(
         "--voting-options", default=None, help="comma-separated, e.g. voor,tegen,onthouding"
     )
+    create.set_defaults(handler=process_create)
     phase = actions.add_parser("phase", help="move a process to another phase")
     phase.add_argument("directory", type=Path)
     phase.add_argument("slug")
     phase.add_argument("phase", help=" | ".join(PHASE_NAMES))
+    phase.set_defaults(handler=process_phase)
     close = actions.add_parser("close", help="close a process")
     close.add_argument("directory", type=Path)
     close.add_argument("slug")
+    close.set_defaults(handler=process_phase, phase="closed")
     listing = actions.add_parser("list", help="list the processes of a node")
     listing.add_argument("directory", type=Path)
+    listing.set_defaults(handler=process_list)
 
     proposal = sub.add_parser("proposal", help="decide on proposals")
     proposal_actions = proposal.add_subparsers(
@@ -72,6 +75,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     proposals = proposal_actions.add_parser("list", help="list the proposals of a process")
     proposals.add_argument("directory", type=Path)
     proposals.add_argument("slug")
+    proposals.set_defaults(handler=proposal_list)
     status = proposal_actions.add_parser("status", help="give a proposal a new status")
     status.add_argument("directory", type=Path)
     status.add_argument("proposal", help="the proposal's id (URL)")
@@ -81,67 +85,66 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     status.add_argument(
         "--by", default=None, help="the account deciding (default: the organisation)"
     )
+    status.set_defaults(handler=proposal_status)
 
 
-async def run(args: argparse.Namespace) -> int:
-    """Run a ``process`` or ``proposal`` subcommand."""
-    node = await open_node(args.directory, load_config(args.directory))
-    try:
-        if args.command == "process":
-            return await _process(node, args)
-        if args.proposal_command == "list":
-            return await _proposal_list(node, args)
-        return await _proposal_status(node, args)
-    except FederationError as exc:
-        raise ConfigError(exc.message) from exc
-    finally:
-        await node.close()
-
-
-async def _process(node: Node, args: argparse.Namespace) -> int:
-    if args.process_command == "create":
+async def process_create(args: argparse.Namespace) -> int:
+    """``samenspraak process create``: open a process, followable at once."""
+    async with opened_node(args.directory) as node:
         process = await create_process(node, **parse_create(args))
         print(f"Opened {process.archetype} process {process.title} ({process.uri})")
         print(f"  page: {node.urls.base}/processes/{process.slug}")
         print(f"  followable as @{process.slug}@{node.urls.host}")
-        return 0
-    if args.process_command == "list":
+    return 0
+
+
+async def process_list(args: argparse.Namespace) -> int:
+    """``samenspraak process list``: slug, archetype, phase and title per local process."""
+    async with opened_node(args.directory) as node:
         for process in await node.participation.local_processes():
             print(f"{process.slug}\t{process.archetype}\t{process.current_phase}\t{process.title}")
-        return 0
-    process = await local_process(node, args.slug)
-    phase = "closed" if args.process_command == "close" else args.phase
-    changed = await set_phase(node, process, phase)
+    return 0
+
+
+async def process_phase(args: argparse.Namespace) -> int:
+    """``samenspraak process phase|close``: move a process to a phase, or close it."""
+    async with opened_node(args.directory) as node:
+        process = await local_process(node, args.slug)
+        changed = await set_phase(node, process, args.phase)
     print(f"{changed.title} is now in phase {changed.current_phase}; followers will be told")
     return 0
 
 
-async def _proposal_list(node: Node, args: argparse.Namespace) -> int:
-    process = await local_process(node, args.slug)
-    for proposal in await node.participation.proposals_of(process.uri):
-        supports = await node.participation.support_count(proposal.uri)
-        print(f"{proposal.uri}\t{proposal.status}\t{supports}\t{proposal.title}")
+async def proposal_list(args: argparse.Namespace) -> int:
+    """``samenspraak proposal list``: id, status, supports and title per proposal."""
+    async with opened_node(args.directory) as node:
+        process = await local_process(node, args.slug)
+        for proposal in await node.participation.proposals_of(process.uri):
+            supports = await node.participation.support_count(proposal.uri)
+            print(f"{proposal.uri}\t{proposal.status}\t{supports}\t{proposal.title}")
     return 0
 
 
-async def _proposal_status(node: Node, args: argparse.Namespace) -> int:
-    proposal = await node.participation.get_proposal(args.proposal)
-    if proposal is None:
-        raise ConfigError(f"no proposal {args.proposal} on this node")
-    actor = await node.organisation()
-    if args.by is not None:
-        found = await node.actors.by_username(args.by)
-        if found is None or found.kind != "person":
-            raise ConfigError(f"--by: no account {args.by!r} on this node")
-        actor = found
-    changed = await change_status(
-        node,
-        proposal,
-        args.status,
-        reason=args.reason,
-        actor=actor.uri,
-        progress=_whole(args.progress, "--progress") if args.progress is not None else None,
-    )
+async def proposal_status(args: argparse.Namespace) -> int:
+    """``samenspraak proposal status``: a new status with a published reason."""
+    async with opened_node(args.directory) as node:
+        proposal = await node.participation.get_proposal(args.proposal)
+        if proposal is None:
+            raise CliError(f"no proposal {args.proposal} on this node")
+        actor = await node.organisation()
+        if args.by is not None:
+            found = await node.actors.by_username(args.by)
+            if found is None or found.kind != "person":
+                raise CliError(f"--by: no account {args.by!r} on this node")
+            actor = found
+        changed = await change_status(
+            node,
+            proposal,
+            args.status,
+            reason=args.reason,
+            actor=actor.uri,
+            progress=_whole(args.progress, "--progress") if args.progress is not None else None,
+        )
     print(f"{changed.title}: {changed.status}; followers and the author will be told")
     return 0
 
@@ -155,7 +158,7 @@ def parse_create(args: argparse.Namespace) -> dict[str, object]:
     if args.budget is not None:
         amount = _number(args.budget, "--budget")
         if len(args.currency) != 3 or not args.currency.isalpha():
-            raise ConfigError("--currency must be a three-letter code such as EUR")
+            raise CliError("--currency must be a three-letter code such as EUR")
         budget = Budget(
             amount,
             args.currency.upper(),
@@ -191,11 +194,11 @@ def parse_threshold(text: str) -> tuple[int | None, float | None]:
     if text.endswith("%"):
         percent = _number(text[:-1], "--threshold")
         if not 0 < percent <= 100:
-            raise ConfigError("--threshold as a share must be above 0% and at most 100%")
+            raise CliError("--threshold as a share must be above 0% and at most 100%")
         return None, round(percent / 100, 6)
     count = _whole(text, "--threshold")
     if count < 1:
-        raise ConfigError("--threshold must be at least 1 support")
+        raise CliError("--threshold must be at least 1 support")
     return count, None
 
 
@@ -206,7 +209,7 @@ def parse_phases(text: str) -> tuple[Phase, ...]:
         name, _, span = part.strip().partition("=")
         start, _, end = span.partition("..")
         if not name or not start or not end:
-            raise ConfigError(f"--phases: {part.strip()!r} is not NAME=START..END")
+            raise CliError(f"--phases: {part.strip()!r} is not NAME=START..END")
         _one_of(name, PHASE_NAMES, "--phases")
         phases.append(Phase(name, _moment(start), _moment(end)))
     return tuple(phases)
@@ -232,21 +235,21 @@ def _moment(text: str) -> str:
             return text
         return f"{date.fromisoformat(text).isoformat()}T00:00:00Z"
     except ValueError as exc:
-        raise ConfigError(f"--phases: {text!r} is not a date (YYYY-MM-DD)") from exc
+        raise CliError(f"--phases: {text!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def _one_of(value: str, allowed: tuple[str, ...], option: str) -> None:
     if value not in allowed:
-        raise ConfigError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
+        raise CliError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
 
 
 def _whole(text: str, option: str) -> int:
     try:
         value = int(text)
     except ValueError as exc:
-        raise ConfigError(f"{option} must be a whole number, not {text!r}") from exc
+        raise CliError(f"{option} must be a whole number, not {text!r}") from exc
     if value < 0:
-        raise ConfigError(f"{option} cannot be negative")
+        raise CliError(f"{option} cannot be negative")
     return value
 
 
@@ -254,4 +257,4 @@ def _number(text: str, option: str) -> float:
     try:
         return float(text.replace(",", "."))
     except ValueError as exc:
-        raise ConfigError(f"{option} must be a number, not {text!r}") from exc
+        raise CliError(f"{option} must be a number, not {text!r}") from exc

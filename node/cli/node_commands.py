@@ -1,0 +1,137 @@
+"""``samenspraak init|serve|account|demo``: creating, serving and populating nodes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from aiohttp.log import access_logger
+
+from node.cli.errors import CliError
+from node.cli.opened_node import opened_node
+from node.config import KINDS, NodeConfig, load_config, validate_domain, validate_handle
+from node.demo import run_demo
+from node.runner import ensure_port_free, start_node
+from node.setup import create_account, initialise
+from node.storage.accounts import ROLES
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add ``init``, ``serve``, ``account`` and ``demo`` to the ``samenspraak`` parser."""
+    init = sub.add_parser("init", help="create a node directory")
+    init.add_argument("directory", type=Path)
+    init.add_argument("--domain", required=True, help="HOST[:PORT] the node is reached at")
+    init.add_argument("--name", required=True, help='display name, e.g. "Wijkraad Oosterpark"')
+    init.add_argument("--handle", required=True, help="the organisation's account name")
+    init.add_argument("--kind", choices=KINDS, default="collective")
+    init.add_argument("--dev", action="store_true", help="plain HTTP on loopback (development)")
+    init.add_argument(
+        "--authorized-fetch",
+        action="store_true",
+        help="require signed GETs of ActivityPub documents",
+    )
+    init.set_defaults(handler=init_node)
+
+    serve = sub.add_parser("serve", help="serve a node")
+    serve.add_argument("directory", type=Path)
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(handler=serve_node, serves_until_stopped=True)
+
+    account = sub.add_parser("account", help="manage local accounts")
+    account_sub = account.add_subparsers(dest="account_command", required=True, metavar="ACTION")
+    create = account_sub.add_parser("create", help="add a local person")
+    create.add_argument("directory", type=Path)
+    create.add_argument("name")
+    create.add_argument("--role", choices=ROLES, default="resident")
+    create.add_argument("--display-name", default=None)
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.set_defaults(handler=account_create)
+    listing = account_sub.add_parser("list", help="list local accounts")
+    listing.add_argument("directory", type=Path)
+    listing.set_defaults(handler=account_list)
+
+    demo = sub.add_parser("demo", help="build and serve the demo network on 127.0.0.1")
+    demo.add_argument("--base-port", type=int, default=8700)
+    demo.add_argument(
+        "--directory",
+        type=Path,
+        default=None,
+        help="where to keep the demo nodes (default: a fresh temporary folder)",
+    )
+    demo.set_defaults(handler=demo_network, serves_until_stopped=True)
+
+
+async def init_node(args: argparse.Namespace) -> int:
+    """``samenspraak init``: a new node directory with its organisation and an admin."""
+    domain = validate_domain(args.domain, args.dev)
+    handle = validate_handle(args.handle)
+    port = int(domain.rsplit(":", 1)[1]) if ":" in domain else 8700
+    config = NodeConfig(
+        domain=domain,
+        name=args.name.strip(),
+        handle=handle,
+        kind=args.kind,
+        dev=args.dev,
+        authorized_fetch=args.authorized_fetch,
+        port=port,
+    )
+    if not config.name:
+        raise CliError("--name must not be empty")
+    admin = await initialise(args.directory, config)
+    print(f"Created node {config.name} in {args.directory}")
+    print(f"  organisation: @{handle}@{domain}  ({config.base_url}/actors/{handle})")
+    print(f"  admin login:  {admin.actor.username}  one-time password: {admin.password}")
+    print(f"Serve it with: samenspraak serve {args.directory}")
+    return 0
+
+
+async def serve_node(args: argparse.Namespace) -> int:
+    """``samenspraak serve``: serve the node, with its workers, until stopped."""
+    config = load_config(args.directory).with_server(args.host, args.port)
+    ensure_port_free(config.host, config.port)
+    running = await start_node(args.directory, config, access_log=access_logger)
+    print(
+        f"Serving {config.name} at {config.base_url} (listening on {config.host}:{config.port})",
+        flush=True,
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await running.stop()
+    return 0
+
+
+async def account_create(args: argparse.Namespace) -> int:
+    """``samenspraak account create``: a local person, with a given or generated password."""
+    async with opened_node(args.directory) as node:
+        password = None
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+            if not password:
+                raise CliError("no password on standard input")
+        created = await create_account(
+            node.db, node.urls, args.name, args.role, password, args.display_name
+        )
+    print(f"Created {created.role} {created.actor.username} ({created.actor.uri})")
+    if created.generated:
+        print(f"  password: {created.password}")
+    return 0
+
+
+async def account_list(args: argparse.Namespace) -> int:
+    """``samenspraak account list``: one line per local account."""
+    async with opened_node(args.directory) as node:
+        for account in await node.accounts.all():
+            print(f"{account.username}\t{account.role}\t{account.actor_uri}\t{account.created_at}")
+    return 0
+
+
+async def demo_network(args: argparse.Namespace) -> int:
+    """``samenspraak demo``: the three-node demo network on 127.0.0.1, until stopped."""
+    await run_demo(args.base_port, args.directory)
+    return 0

@@ -190,9 +190,8 @@ async def _react(node: Node, actor: LocalActor, object_id: str, kind: str) -> st
 
 async def _unreact(node: Node, actor: LocalActor, object_id: str, kind: str) -> None:
     boost = kind == "Announce"
-    table = "announces" if boost else "likes"
-    reaction_id = await node.db.fetch_value(
-        f"SELECT activity_id FROM {table} WHERE actor = ? AND object = ?", (actor.uri, object_id)
+    reaction_id = await (node.reactions.announce_id if boost else node.reactions.like_id)(
+        actor.uri, object_id
     )
     if reaction_id is None:
         raise NotFound(f"{actor.username} has no {kind} of {object_id}")

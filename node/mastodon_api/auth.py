@@ -80,8 +80,7 @@ async def _caller(request: web.Request, record: AccessToken, scope: str) -> Call
     if not grants(record.scopes, scope):
         raise Forbidden(f"This action is outside the authorized scopes ({scope} is needed)")
     node = request.app[NODE]
-    row = await node.db.fetch_value("SELECT uri FROM local_actors WHERE id = ?", (record.actor_id,))
-    actor = await node.actors.by_uri(row) if row else None
+    actor = await node.actors.by_row_id(record.actor_id)
     if actor is None:
         raise NotAuthenticated("The access token belongs to an account that is gone")
     return Caller(actor, record)

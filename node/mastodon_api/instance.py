@@ -47,13 +47,12 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 
 async def _counts(request: web.Request) -> tuple[int, int, int]:
-    db = request.app[NODE].db
-    users = await db.fetch_value("SELECT COUNT(*) FROM accounts")
-    posts = await db.fetch_value(
-        "SELECT COUNT(*) FROM objects WHERE local = 1 AND deleted_at IS NULL"
+    node = request.app[NODE]
+    return (
+        await node.accounts.count(),
+        await node.objects.count_local_posts(),
+        await node.actors.count_remote_domains(),
     )
-    domains = await db.fetch_value("SELECT COUNT(DISTINCT domain) FROM remote_actors")
-    return int(users), int(posts), int(domains)
 
 
 def _streaming_url(base: str) -> str:

@@ -65,7 +65,7 @@ async def _find(request: web.Request, query: str, resolve: bool) -> tuple[list[s
             found = await _resolve_handle(node, *handle)
         return ([found] if found else []), []
     if query:
-        return await _local_accounts_matching(node, query.lstrip("@")), []
+        return await node.actors.local_uris_matching(query.lstrip("@"), SEARCH_LIMIT), []
     return [], []
 
 
@@ -103,16 +103,6 @@ async def account_search(request: web.Request) -> web.Response:
     account_uris, _ = await _find(request, (params.text("q") or "").strip(), resolve)
     entities = writer(request, caller)
     return web.json_response([await entities.account(u) for u in account_uris])
-
-
-async def _local_accounts_matching(node: Node, text: str) -> list[str]:
-    pattern = "%" + text.replace("%", "").replace("_", "") + "%"
-    rows = await node.db.fetch_all(
-        "SELECT uri FROM local_actors WHERE kind != 'instance'"
-        " AND (username LIKE ? OR display_name LIKE ?) ORDER BY id LIMIT ?",
-        (pattern, pattern, SEARCH_LIMIT),
-    )
-    return [r[0] for r in rows]
 
 
 def register(app: web.Application) -> None:

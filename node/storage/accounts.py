@@ -52,6 +52,10 @@ class AccountRepository:
         """Every account, oldest first."""
         return await self._select("", ())
 
+    async def count(self) -> int:
+        """How many local accounts there are (NodeInfo's and the instance's user count)."""
+        return int(await self._db.fetch_value("SELECT COUNT(*) FROM accounts"))
+
     async def set_password(self, actor_id: int, password_hash: str) -> None:
         """Replace an account's password."""
         await self._db.execute(

@@ -151,6 +151,21 @@ class ActorRepository:
         row = await self._db.fetch_one("SELECT * FROM local_actors WHERE uri = ?", (uri,))
         return _local(row) if row else None
 
+    async def by_row_id(self, row_id: int) -> LocalActor | None:
+        """A local actor by its row id, as tokens and sessions refer to it."""
+        row = await self._db.fetch_one("SELECT * FROM local_actors WHERE id = ?", (row_id,))
+        return _local(row) if row else None
+
+    async def local_uris_matching(self, text: str, limit: int) -> list[str]:
+        """Ids of local people and groups whose user name or display name contains ``text``."""
+        pattern = "%" + text.replace("%", "").replace("_", "") + "%"
+        rows = await self._db.fetch_all(
+            "SELECT uri FROM local_actors WHERE kind != 'instance'"
+            " AND (username LIKE ? OR display_name LIKE ?) ORDER BY id LIMIT ?",
+            (pattern, pattern, limit),
+        )
+        return [r[0] for r in rows]
+
     async def by_kind(self, kind: str) -> list[LocalActor]:
         """Every local actor of a kind, oldest first."""
         rows = await self._db.fetch_all(
@@ -229,6 +244,10 @@ class ActorRepository:
             handle = f"@{username}@{domain}" if domain else f"@{username}"
             names[uri] = f"{display_name} ({handle})" if display_name else handle
         return names
+
+    async def count_remote_domains(self) -> int:
+        """How many other servers this node has met actors of."""
+        return int(await self._db.fetch_value("SELECT COUNT(DISTINCT domain) FROM remote_actors"))
 
     async def remote_document(self, uri: str) -> dict[str, Any] | None:
         """The last fetched document of a remote actor."""

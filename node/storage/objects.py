@@ -170,6 +170,14 @@ class ObjectRepository:
         )
         return [_record(r) for r in rows]
 
+    async def count_local_posts(self) -> int:
+        """How many objects this node published and has not deleted."""
+        return int(
+            await self._db.fetch_value(
+                "SELECT COUNT(*) FROM objects WHERE local = 1 AND deleted_at IS NULL"
+            )
+        )
+
     async def latest_public(self, limit: int = 40, local_only: bool = False) -> list[ObjectRecord]:
         """Latest public objects, newest first, without those moderation keeps unlisted."""
         rows = await self._db.fetch_all(

@@ -29,6 +29,12 @@ class ReactionRepository:
         )
         return count > 0
 
+    async def like_id(self, actor: str, object_id: str) -> str | None:
+        """The id of ``actor``'s Like of an object, if there is one."""
+        return await self._db.fetch_value(
+            "SELECT activity_id FROM likes WHERE actor = ? AND object = ?", (actor, object_id)
+        )
+
     async def likes_of(self, object_id: str) -> list[str]:
         """Actors who like an object."""
         rows = await self._db.fetch_all(
@@ -51,6 +57,12 @@ class ReactionRepository:
             "DELETE FROM announces WHERE activity_id = ? AND actor = ?", (activity_id, actor)
         )
         return count > 0
+
+    async def announce_id(self, actor: str, object_id: str) -> str | None:
+        """The id of ``actor``'s Announce of an object, if there is one."""
+        return await self._db.fetch_value(
+            "SELECT activity_id FROM announces WHERE actor = ? AND object = ?", (actor, object_id)
+        )
 
     async def announces_of(self, object_id: str) -> list[str]:
         """Actors who announced an object."""

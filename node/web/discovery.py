@@ -74,10 +74,8 @@ async def nodeinfo(request: web.Request) -> web.Response:
     schema = request.match_info["schema"]
     if schema not in ("2.0", "2.1"):
         raise NotFound(f"no NodeInfo schema {schema}")
-    users = await node.db.fetch_value("SELECT COUNT(*) FROM accounts")
-    posts = await node.db.fetch_value(
-        "SELECT COUNT(*) FROM objects WHERE local = 1 AND deleted_at IS NULL"
-    )
+    users = await node.accounts.count()
+    posts = await node.objects.count_local_posts()
     software: dict[str, str] = {"name": SOFTWARE, "version": software_version()}
     if schema == "2.1":
         software["repository"] = "https://samenspraak.nl/code"

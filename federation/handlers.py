@@ -14,7 +14,15 @@ from typing import Any, Protocol
 
 from activitypub.vocabulary import Activity
 from federation.actors import ActorResolver
-from federation.ports import FollowStore, InboxLog, LocalActors, ObjectStore, ReactionStore
+from federation.fetch import ObjectFetcher
+from federation.ports import (
+    FollowStore,
+    InboxLog,
+    LocalActors,
+    Notifier,
+    ObjectStore,
+    ReactionStore,
+)
 
 ANY = "*"
 
@@ -41,7 +49,11 @@ class Announcer(Protocol):
 
 @dataclass(frozen=True)
 class InboxContext:
-    """What a handler may use: storage ports, the resolver and the outbox."""
+    """What every handler may use: storage ports, the resolver, the fetcher and the outbox.
+
+    Services only some handlers need reach them by closure instead, built once when
+    the node builds its table (see ``moderation.handlers.moderation_handlers``).
+    """
 
     own_host: str
     local: LocalActors
@@ -52,6 +64,9 @@ class InboxContext:
     resolver: ActorResolver
     outbox: Outbox
     is_local_actor: Callable[[str], Awaitable[bool]]
+    fetcher: ObjectFetcher
+    # None on a node that keeps no notifications.
+    notifier: Notifier | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
 

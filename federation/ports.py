@@ -238,8 +238,8 @@ class DeliveryQueue(Protocol):
 
 
 class Notifier(Protocol):
-    """Tells local accounts what others did to them; the node sets one in
-    ``InboxContext.extras["notifier"]``."""
+    """Tells local accounts what others did to them; the node sets one as
+    ``InboxContext.notifier``."""
 
     async def notify(
         self, kind: str, recipient: str, actor: str, object_id: str | None = None

@@ -13,7 +13,7 @@ from activitypub.vocabulary import Activity, ASObject, VocabularyError, parse_ac
 from federation.actors import foreign_endpoint, same_origin
 from federation.errors import FetchError, Forbidden, NotFound, Unprocessable
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext
-from federation.ports import Follow, Notifier
+from federation.ports import Follow
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,8 @@ async def notify(
     ctx: InboxContext, kind: str, recipient: str, actor: str, object_id: str | None = None
 ) -> None:
     """Tell a local account what happened to it, when the node keeps notifications."""
-    notifier: Notifier | None = ctx.extras.get("notifier")
-    if notifier is not None:
-        await notifier.notify(kind, recipient, actor, object_id)
+    if ctx.notifier is not None:
+        await ctx.notifier.notify(kind, recipient, actor, object_id)
 
 
 async def handle_follow(ctx: InboxContext, activity: Activity) -> None:
@@ -108,7 +107,7 @@ async def store_created_object(ctx: InboxContext, activity: Activity) -> ASObjec
     if obj is None:
         require_same_origin(activity, activity.object_id)
         try:
-            obj = await ctx.extras["fetcher"].fetch(activity.object_id)
+            obj = await ctx.fetcher.fetch(activity.object_id)
         except FetchError as exc:
             raise Unprocessable(f"the created object could not be fetched: {exc}") from exc
     require_same_origin(activity, obj.id)
@@ -203,7 +202,7 @@ async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
         known = await ctx.objects.get_object(activity.object_id)
         if known is None:
             try:
-                obj = await ctx.extras["fetcher"].fetch(activity.object_id)
+                obj = await ctx.fetcher.fetch(activity.object_id)
             except FetchError as exc:
                 raise Unprocessable(f"the announced object could not be fetched: {exc}") from exc
             await ctx.objects.save_remote_object(obj)

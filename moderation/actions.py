@@ -65,8 +65,9 @@ def undo_process_removal(activity_id: str, removal: dict[str, Any]) -> dict[str,
     }
 
 
-async def _posted_in_sender_process(ctx: InboxContext, activity: Activity, object_id: str) -> bool:
-    store: ModerationStore = ctx.extras["moderation"]
+async def _posted_in_sender_process(
+    ctx: InboxContext, store: ModerationStore, activity: Activity, object_id: str
+) -> bool:
     if await ctx.objects.get_object(object_id) is None:
         return False
     audience = await store.audience_of(object_id)
@@ -77,14 +78,15 @@ async def _posted_in_sender_process(ctx: InboxContext, activity: Activity, objec
     return True
 
 
-async def handle_process_removal(ctx: InboxContext, activity: Activity) -> None:
+async def handle_process_removal(
+    ctx: InboxContext, activity: Activity, store: ModerationStore
+) -> None:
     """A process hid an object posted in it: hide it here too, with its reason."""
     if activity.target != activity.actor:
         # Other servers use Remove for collections (Mastodon's pinned posts): no effect here.
         return
-    if not await _posted_in_sender_process(ctx, activity, activity.object_id):
+    if not await _posted_in_sender_process(ctx, store, activity, activity.object_id):
         return
-    store: ModerationStore = ctx.extras["moderation"]
     reason = activity.summary or ""
     if await store.hide_object(activity.object_id, "hide", reason, activity.actor):
         await store.add_log_entry(
@@ -92,14 +94,15 @@ async def handle_process_removal(ctx: InboxContext, activity: Activity) -> None:
         )
 
 
-async def handle_undo_process_removal(ctx: InboxContext, activity: Activity) -> None:
+async def handle_undo_process_removal(
+    ctx: InboxContext, activity: Activity, store: ModerationStore
+) -> None:
     """A process restored an object it had hidden."""
     removal = activity.object_activity
     if removal is None or removal.actor != activity.actor or removal.target != activity.actor:
         return
-    if not await _posted_in_sender_process(ctx, activity, removal.object_id):
+    if not await _posted_in_sender_process(ctx, store, activity, removal.object_id):
         return
-    store: ModerationStore = ctx.extras["moderation"]
     hidden = await store.hidden(removal.object_id)
     if hidden is None or hidden.hidden_by != activity.actor or hidden.cause != "hide":
         return

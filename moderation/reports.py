@@ -20,7 +20,7 @@ from federation.ports import LocalActors, Notifier
 from moderation.log import ROLE_AUTOMATIC
 from moderation.ports import ModerationStore, NewReport
 from moderation.sanitize import plain_text
-from moderation.spam import SpamRules, reached_report_threshold
+from moderation.spam import Limits, SpamRules, reached_report_threshold
 
 MAX_COMMENT = 1000
 REPORTS_REASON = "in afwachting van beoordeling na meldingen (pending review after reports)"
@@ -98,10 +98,10 @@ async def tell_about_moderation(
         await notifier.notify(MODERATION_NOTIFICATION, account, instance.actor_id, object_id)
 
 
-async def handle_flag(ctx: InboxContext, activity: Activity) -> None:
+async def handle_flag(
+    ctx: InboxContext, activity: Activity, store: ModerationStore, limits: Limits
+) -> None:
     """A report from another node: into the moderator queue when it concerns us."""
-    store: ModerationStore = ctx.extras["moderation"]
-    rules: SpamRules = ctx.extras["moderation_limits"].rules
     ids = ids_of(activity.raw.get("object"))
     objects = []
     accounts = []
@@ -131,9 +131,9 @@ async def handle_flag(ctx: InboxContext, activity: Activity) -> None:
         return known.attributed_to if known else None
 
     async def tell_author(author: str, object_id: str) -> None:
-        await tell_about_moderation(ctx.extras.get("notifier"), ctx.local, author, object_id)
+        await tell_about_moderation(ctx.notifier, ctx.local, author, object_id)
 
-    await take_report(store, rules, report, author_of, tell_author)
+    await take_report(store, limits.rules, report, author_of, tell_author)
 
 
 async def _concerns_this_node(

@@ -89,7 +89,7 @@ def _reason(text: str, *, required: bool = True) -> str:
 
 
 async def _tell(node: Node, account: str, object_id: str | None) -> None:
-    await tell_about_moderation(node.extras.get("notifier"), node.actors, account, object_id)
+    await tell_about_moderation(node.notifications, node.actors, account, object_id)
 
 
 async def _live_object(node: Node, uri: str) -> ObjectRecord:

@@ -17,8 +17,8 @@ from federation.handlers import Handler, HandlerKey, HandlerTable, InboxContext
 from federation.inbox import InboxPipeline
 from federation.social_handlers import CORE_HANDLERS
 from federation.transport import Transport
-from moderation.handlers import MODERATION_HANDLERS
 from moderation.handlers import REPLACED_CORE_KEYS as MODERATION_REPLACES
+from moderation.handlers import ModerationInboxServices, moderation_handlers
 from moderation.inbox_gate import InboxGate
 from moderation.policy import FederationPolicy
 from moderation.spam import ActionGuard, Limits
@@ -43,7 +43,7 @@ from schemas import CONTEXT_URL, context_document, outgoing_context
 log = logging.getLogger(__name__)
 
 
-def handler_entries() -> list[tuple[HandlerKey, Handler]]:
+def handler_entries(moderation: ModerationInboxServices) -> list[tuple[HandlerKey, Handler]]:
     """Every handler this node registers: the social core, then the participation domain."""
     # Imported here: the domain's handlers act on a whole Node, defined below.
     from node.participation.handlers import PARTICIPATION_HANDLERS, REPLACED_CORE_KEYS
@@ -51,7 +51,7 @@ def handler_entries() -> list[tuple[HandlerKey, Handler]]:
 
     replaced = REPLACED_CORE_KEYS | MODERATION_REPLACES
     core = [entry for entry in CORE_HANDLERS if entry[0] not in replaced]
-    return [*core, *PARTICIPATION_HANDLERS, *VOTING_HANDLERS, *MODERATION_HANDLERS]
+    return [*core, *PARTICIPATION_HANDLERS, *VOTING_HANDLERS, *moderation_handlers(moderation)]
 
 
 PeriodicJob = Callable[[], Awaitable[object]]
@@ -87,6 +87,7 @@ class Node:
     policy: FederationPolicy
     limits: Limits
     guard: ActionGuard
+    notifications: NotificationRepository
     extras: dict[str, Any] = field(default_factory=dict)
     # Who may support and vote; the voting domain installs the real policies.
     eligibility: EligibilityCheck = open_eligibility
@@ -172,12 +173,8 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         recipients=recipients,
         worker=worker,
     )
-    extras: dict[str, Any] = {
-        "fetcher": fetcher,
-        "notifier": NotificationRepository(db),
-        "moderation": moderation,
-        "moderation_limits": limits,
-    }
+    notifications = NotificationRepository(db)
+    extras: dict[str, Any] = {}
     context = InboxContext(
         own_host=urls.host,
         local=actors,
@@ -188,6 +185,8 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         resolver=resolver,
         outbox=outbox,
         is_local_actor=actors.is_local,
+        fetcher=fetcher,
+        notifier=notifications,
         extras=extras,
     )
     loader = LocalDocumentLoader({CONTEXT_URL: context_document()})
@@ -195,7 +194,7 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
     canonical_context = outgoing_context()
     gate = InboxGate(policy, limits, moderation)
     inbox = InboxPipeline(
-        table=HandlerTable(handler_entries()),
+        table=HandlerTable(handler_entries(ModerationInboxServices(moderation, limits))),
         context=context,
         lookup_key=resolver.lookup_key,
         normalise=lambda document: normalise(document, canonical_context, loader),
@@ -228,6 +227,7 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         policy=policy,
         limits=limits,
         guard=ActionGuard(limits, moderation, moderation, utc_now),
+        notifications=notifications,
         extras=extras,
     )
     # Domain handlers in node/ reach the whole node through the inbox context.

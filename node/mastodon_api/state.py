@@ -38,7 +38,7 @@ class ClientApi:
             account_ids=AccountIdRepository(node.db),
             idempotency=IdempotencyRepository(node.db),
             markers=MarkerRepository(node.db),
-            notifications=NotificationRepository(node.db),
+            notifications=node.notifications,
             timelines=TimelineRepository(node.db),
             limiter=RateLimiter(CLIENT_API_RATES),
         )

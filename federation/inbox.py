@@ -2,8 +2,9 @@
 
 Order matters: cheap refusals first (size, JSON, keywords, policy), then the
 signature (which may fetch a key), then normalising, idempotency and the
-handler. Every refusal is a FederationError; the node's error boundary turns
-it into a status, a message and a log line.
+handler. Every refusal is a protocol refusal from federation/errors.py (or a
+domain refusal from a handler); the node's error boundary turns it into a
+status, a message and a log line.
 """
 
 from __future__ import annotations
@@ -15,34 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from activitypub.jsonld import JsonLdError, refuse_unsafe_keywords
-from activitypub.signatures import KeyLookup, Verdict, verdict_for_actor, verify_request
+from activitypub.signatures import KeyLookup, verdict_for_actor, verify_request
 from activitypub.vocabulary import Activity, VocabularyError, id_of, parse_activity
 from federation.actors import host_of, same_origin
-from federation.errors import (
-    BadRequest,
-    FederationError,
-    Forbidden,
-    NotAuthenticated,
-    PayloadTooLarge,
-)
+from federation.errors import BodyTooLarge, MalformedDocument, NotAllowed, SignatureRefused
 from federation.handlers import HandlerTable, InboxContext
 
 log = logging.getLogger(__name__)
 
 MAX_INBOX_BODY = 1024 * 1024
-
-# Every signature failure is a 401: Fedify 2.x and Mastodon 4.7 fall back to
-# another signature scheme only after a 401.
-VERDICT_STATUS: Mapping[Verdict, int] = {
-    Verdict.UNSIGNED: 401,
-    Verdict.MALFORMED: 401,
-    Verdict.MISSING_HEADERS: 401,
-    Verdict.BAD_DIGEST: 401,
-    Verdict.STALE_DATE: 401,
-    Verdict.UNKNOWN_KEY: 401,
-    Verdict.KEY_MISMATCH: 401,
-    Verdict.BAD_SIGNATURE: 401,
-}
 
 HostPolicy = Callable[[str], Awaitable[None]]
 ActorPolicy = Callable[[str], Awaitable[None]]
@@ -71,17 +53,17 @@ class InboxResult:
 def parse_body(body: bytes) -> dict[str, Any]:
     """Decode a JSON object, or refuse with 400."""
     if len(body) > MAX_INBOX_BODY:
-        raise PayloadTooLarge(f"body of {len(body)} bytes is over the {MAX_INBOX_BODY} limit")
+        raise BodyTooLarge(f"body of {len(body)} bytes is over the {MAX_INBOX_BODY} limit")
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"body is not valid JSON: {exc}") from exc
+        raise MalformedDocument(f"body is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict):
-        raise BadRequest("body must be a JSON object")
+        raise MalformedDocument("body must be a JSON object")
     try:
         refuse_unsafe_keywords(doc)
     except JsonLdError as exc:
-        raise BadRequest(str(exc)) from exc
+        raise MalformedDocument(str(exc)) from exc
     return doc
 
 
@@ -106,11 +88,11 @@ class InboxPipeline:
         self._actor_policy = actor_policy
 
     async def receive(self, request: InboxRequest) -> InboxResult:
-        """Run one POST through the pipeline; raise FederationError to refuse it."""
+        """Run one POST through the pipeline; raise a refusal to refuse it."""
         doc = parse_body(request.body)
         claimed_actor = id_of(doc.get("actor"))
         if not claimed_actor:
-            raise BadRequest("activity has no actor")
+            raise MalformedDocument("activity has no actor")
         if self._host_policy is not None:
             await self._host_policy(host_of(claimed_actor))
         if self._actor_policy is not None:
@@ -125,17 +107,17 @@ class InboxPipeline:
         if verification.ok:
             verification = verdict_for_actor(verification, claimed_actor)
         if not verification.ok:
-            raise NotAuthenticated(
+            raise SignatureRefused(
                 f"signature refused ({verification.verdict.value}): {verification.detail}",
-                VERDICT_STATUS[verification.verdict],
+                verification.verdict.value,
             )
         try:
             activity = parse_activity(self._normalise(doc))
         except (JsonLdError, VocabularyError) as exc:
-            raise BadRequest(f"not a readable activity: {exc}") from exc
+            raise MalformedDocument(f"not a readable activity: {exc}") from exc
         if not same_origin(activity.id, activity.actor):
             # The inbox log is keyed by activity id: a foreign id could shadow the real one.
-            raise Forbidden(f"activity {activity.id} is filed on another host than its actor")
+            raise NotAllowed(f"activity {activity.id} is filed on another host than its actor")
         if not await self._ctx.inbox_log.record(activity.id, activity.actor, activity.type):
             return InboxResult(activity, handled=False, duplicate=True)
         handler = self._table.handler_for(activity)
@@ -155,7 +137,3 @@ class InboxPipeline:
             raise
         return InboxResult(activity, handled=True, duplicate=False)
 
-
-def refusal_log_line(exc: FederationError, request: InboxRequest) -> str:
-    """One line for the log about a refused inbox POST."""
-    return f"inbox refused {request.target}: {exc.status} {exc.message}"

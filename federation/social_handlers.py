@@ -11,7 +11,7 @@ from typing import Any
 
 from activitypub.vocabulary import Activity, ASObject, VocabularyError, parse_actor
 from federation.actors import foreign_endpoint, same_origin
-from federation.errors import FetchError, Forbidden, NotFound, Unprocessable
+from federation.errors import FetchError, NotAllowed, NotFound, Refused
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext
 from federation.ports import Follow
 
@@ -23,13 +23,13 @@ ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
 def require_same_origin(activity: Activity, object_id: str) -> None:
     """An actor may only create, update or delete objects on its own host."""
     if not same_origin(activity.actor, object_id):
-        raise Forbidden(f"{activity.actor} may not act on {object_id}: it lives on another host")
+        raise NotAllowed(f"{activity.actor} may not act on {object_id}: it lives on another host")
 
 
 def require_author(activity: Activity, obj: ASObject) -> None:
     """The object's author must be the activity's actor."""
     if obj.attributed_to is not None and obj.attributed_to != activity.actor:
-        raise Forbidden(f"{obj.id} is attributed to {obj.attributed_to}, not to {activity.actor}")
+        raise NotAllowed(f"{obj.id} is attributed to {obj.attributed_to}, not to {activity.actor}")
 
 
 async def notify(
@@ -67,7 +67,7 @@ async def _follow_answered(ctx: InboxContext, activity: Activity) -> Follow | No
     if follow is None:
         return None
     if follow.followed != activity.actor:
-        raise Forbidden("only the followed actor can answer a follow")
+        raise NotAllowed("only the followed actor can answer a follow")
     return follow
 
 
@@ -94,7 +94,7 @@ async def handle_undo_follow(ctx: InboxContext, activity: Activity) -> None:
     if follow is None:
         return
     if follow.follower != activity.actor:
-        raise Forbidden("only the follower can undo a follow")
+        raise NotAllowed("only the follower can undo a follow")
     await ctx.follows.remove_follow(follow.follower, follow.followed)
 
 
@@ -109,7 +109,7 @@ async def store_created_object(ctx: InboxContext, activity: Activity) -> ASObjec
         try:
             obj = await ctx.fetcher.fetch(activity.object_id)
         except FetchError as exc:
-            raise Unprocessable(f"the created object could not be fetched: {exc}") from exc
+            raise Refused(f"the created object could not be fetched: {exc}") from exc
     require_same_origin(activity, obj.id)
     require_author(activity, obj)
     await ctx.objects.save_remote_object(obj)
@@ -132,30 +132,30 @@ async def handle_update_object(ctx: InboxContext, activity: Activity) -> None:
     """An edit of a remote post by its author."""
     obj = activity.object
     if obj is None:
-        raise Unprocessable("Update must embed the updated object")
+        raise Refused("Update must embed the updated object")
     require_same_origin(activity, obj.id)
     require_author(activity, obj)
     known = await ctx.objects.get_object(obj.id)
     if known is None or known.deleted:
         return
     if known.attributed_to and known.attributed_to != activity.actor:
-        raise Forbidden(f"{activity.actor} is not the author of {obj.id}")
+        raise NotAllowed(f"{activity.actor} is not the author of {obj.id}")
     await ctx.objects.save_remote_object(obj)
 
 
 async def handle_update_actor(ctx: InboxContext, activity: Activity) -> None:
     """A remote actor changed its profile or its key."""
     if activity.object_id != activity.actor or activity.object is None:
-        raise Forbidden("an actor can only update itself")
+        raise NotAllowed("an actor can only update itself")
     try:
         actor = parse_actor(activity.object.raw)
     except VocabularyError as exc:
-        raise Unprocessable(f"not a usable actor: {exc}") from exc
+        raise Refused(f"not a usable actor: {exc}") from exc
     if actor.key_owner is not None and actor.key_owner != actor.id:
-        raise Forbidden("the key must be owned by the actor")
+        raise NotAllowed("the key must be owned by the actor")
     endpoint = foreign_endpoint(actor)
     if endpoint is not None:
-        raise Forbidden(f"{actor.id} may not name {endpoint}: it lives on another host")
+        raise NotAllowed(f"{actor.id} may not name {endpoint}: it lives on another host")
     await ctx.resolver.refresh_from_document(actor)
 
 
@@ -172,7 +172,7 @@ async def handle_delete(ctx: InboxContext, activity: Activity) -> None:
     if known is None:
         return
     if known.attributed_to and known.attributed_to != activity.actor:
-        raise Forbidden(f"{activity.actor} is not the author of {activity.object_id}")
+        raise NotAllowed(f"{activity.actor} is not the author of {activity.object_id}")
     await ctx.objects.tombstone(activity.object_id)
 
 
@@ -190,7 +190,7 @@ async def handle_undo_like(ctx: InboxContext, activity: Activity) -> None:
     """An undone like; Mastodon embeds the Like, others send only its id."""
     inner = activity.object_activity
     if inner is not None and inner.actor != activity.actor:
-        raise Forbidden("only the liker can undo a like")
+        raise NotAllowed("only the liker can undo a like")
     target = inner.object_id if inner is not None else activity.object_id
     await ctx.reactions.remove_like(activity.actor, target)
 
@@ -204,7 +204,7 @@ async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
             try:
                 obj = await ctx.fetcher.fetch(activity.object_id)
             except FetchError as exc:
-                raise Unprocessable(f"the announced object could not be fetched: {exc}") from exc
+                raise Refused(f"the announced object could not be fetched: {exc}") from exc
             await ctx.objects.save_remote_object(obj)
     else:
         require_same_origin(activity, obj.id)

@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from activitypub.vocabulary import PUBLIC, Activity
-from federation.errors import Forbidden
+from federation.errors import NotAllowed
 from federation.handlers import InboxContext
 from moderation.log import ROLE_PROCESS_MODERATORS
 from moderation.ports import ModerationStore
@@ -72,7 +72,7 @@ async def _posted_in_sender_process(
         return False
     audience = await store.audience_of(object_id)
     if audience != activity.actor:
-        raise Forbidden(
+        raise NotAllowed(
             f"{activity.actor} may not hide {object_id}: only the process it was posted in may"
         )
     return True

@@ -6,7 +6,7 @@ almost nothing and never uses up another node's allowance.
 
 from __future__ import annotations
 
-from federation.errors import Forbidden
+from federation.errors import NotAllowed
 from moderation.policy import FederationPolicy
 from moderation.ports import SanctionStore
 from moderation.spam import Limits
@@ -28,4 +28,4 @@ class InboxGate:
     async def check_actor(self, actor: str) -> None:
         """Activities of a suspended account are refused with 403."""
         if await self._sanctions.sanction(actor) == "suspended":
-            raise Forbidden(f"{actor} is suspended on this node")
+            raise NotAllowed(f"{actor} is suspended on this node")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from federation.errors import Forbidden
+from federation.errors import NotAllowed
 from moderation.ports import DomainRule, FederationRuleStore
 
 MODES = ("open", "blocklist", "allowlist")
@@ -84,7 +84,7 @@ class FederationPolicy:
         """Refuse a POST from a host this node does not federate with (403)."""
         verdict = await self.verdict(host)
         if not verdict.accepted:
-            raise Forbidden(verdict.reason)
+            raise NotAllowed(verdict.reason)
 
     async def may_deliver(self, host: str) -> bool:
         """Whether anything may be sent to a host."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from activitypub.vocabulary import Activity, ids_of
 from federation.actors import host_of, same_origin
-from federation.errors import Unprocessable
+from federation.errors import Refused
 from federation.handlers import InboxContext
 from federation.ports import LocalActors, Notifier
 from moderation.log import ROLE_AUTOMATIC
@@ -113,9 +113,9 @@ async def handle_flag(
             accounts.append(uri)
     target = accounts[0] if accounts else (objects[0].attributed_to if objects else None)
     if target is None:
-        raise Unprocessable("a Flag must name the reported account")
+        raise Refused("a Flag must name the reported account")
     if not await _concerns_this_node(ctx, store, target, [o.uri for o in objects]):
-        raise Unprocessable("this report concerns no account or content on this node")
+        raise Refused("this report concerns no account or content on this node")
     content = activity.raw.get("content")
     report = NewReport(
         uri=activity.id if same_origin(activity.id, activity.actor) else None,

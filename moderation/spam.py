@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from federation.errors import Forbidden, TooManyRequests
+from federation.errors import NotAllowed, RateLimited
 from moderation.ports import AccountFactsSource, SanctionStore
 from moderation.rate_limit import DEFAULT_RATES, Rate, RateLimiter
 
@@ -92,7 +92,7 @@ class Limits:
         )
         decision = self._limiter.hit(key, subject)
         if not decision.allowed:
-            raise TooManyRequests(
+            raise RateLimited(
                 f"too many {action} actions; try again in {decision.retry_after_header} seconds",
                 decision.retry_after,
             )
@@ -116,7 +116,7 @@ class ActionGuard:
     async def check(self, account: str, action: str) -> None:
         """Refuse (403 or 429) or let the action go ahead, spending one of the allowance."""
         if await self._sanctions.sanction(account) == "suspended":
-            raise Forbidden("this account is suspended by the moderators of this node")
+            raise NotAllowed("this account is suspended by the moderators of this node")
         facts = await self._facts.account_facts(account)
         new = facts is not None and is_new_account(
             facts.created_at, facts.verified, self._now(), self._limits.rules.new_account_age

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from federation.actors import host_of
-from federation.errors import FederationError, FetchError, Forbidden, NotFound, Unprocessable
+from federation.errors import Conflict, FetchError, NotAllowed, NotFound, Refused
 from moderation.actions import SUSPENSION_REASON, process_removal, undo_process_removal
 from moderation.log import (
     ROLE_ADMIN,
@@ -37,12 +37,6 @@ from node.storage.objects import ObjectRecord
 
 MAX_REASON = 500
 STAFF_ROLES = {"admin": ROLE_ADMIN, "moderator": ROLE_NODE_MODERATORS}
-
-
-class Conflict(FederationError):
-    """The action does not fit the current state (already hidden, not hidden)."""
-
-    status = 409
 
 
 @dataclass(frozen=True)
@@ -71,20 +65,20 @@ async def acting_as(node: Node, account: LocalActor, object_uri: str | None = No
         process = await node.moderation.audience_of(object_uri)
         if process and await node.moderation.is_process_moderator(process, account.uri):
             return Acting(ROLE_PROCESS_MODERATORS, account.uri, process)
-    raise Forbidden(f"{account.username} is not a moderator here")
+    raise NotAllowed(f"{account.username} is not a moderator here")
 
 
 async def appoint_process_moderator(node: Node, process: LocalActor, account: LocalActor) -> None:
     """Let a local account moderate what is posted in a local process."""
     if process.kind != "process":
-        raise Unprocessable(f"{process.username} is not a process")
+        raise Refused(f"{process.username} is not a process")
     await node.moderation.add_process_moderator(process.uri, account.uri)
 
 
 def _reason(text: str, *, required: bool = True) -> str:
     reason = plain_text(text, MAX_REASON)
     if required and not reason:
-        raise Unprocessable("give a reason: it is shown publicly in the moderation log")
+        raise Refused("give a reason: it is shown publicly in the moderation log")
     return reason
 
 
@@ -127,12 +121,12 @@ async def file_report(
     """
     await node.guard.check(reporter.uri, "report")
     if target_account == reporter.uri:
-        raise Unprocessable("you cannot report yourself")
+        raise Refused("you cannot report yourself")
     audiences: list[str] = []
     for uri in object_ids:
         record = await _live_object(node, uri)
         if record.attributed_to != target_account:
-            raise Unprocessable(f"{uri} was not written by {target_account}")
+            raise Refused(f"{uri} was not written by {target_account}")
         if record.audience:
             audiences.append(record.audience)
     if not await node.actors.is_local(target_account):
@@ -178,9 +172,9 @@ async def file_report(
 async def close_report(node: Node, acting: Acting, report_id: int, state: str) -> None:
     """Mark a report resolved or dismissed."""
     if acting.process is not None:
-        raise Forbidden("only node moderators handle the report queue")
+        raise NotAllowed("only node moderators handle the report queue")
     if state not in ("resolved", "dismissed"):
-        raise Unprocessable("a report is closed as resolved or dismissed")
+        raise Refused("a report is closed as resolved or dismissed")
     if not await node.moderation.set_report_state(report_id, state):
         raise NotFound(f"no report {report_id}")
 
@@ -211,7 +205,7 @@ async def remove(node: Node, acting: Acting, object_uri: str, reason: str) -> Lo
 
 def _require_scope(acting: Acting, record: ObjectRecord) -> None:
     if acting.process is not None and record.audience != acting.process:
-        raise Forbidden("process moderators act only on what was posted in their process")
+        raise NotAllowed("process moderators act only on what was posted in their process")
 
 
 async def _hide(node: Node, acting: Acting, object_uri: str, reason: str, cause: str) -> LogEntry:
@@ -291,14 +285,14 @@ async def restore(node: Node, acting: Acting, object_uri: str) -> LogEntry:
 
 def _require_node_staff(acting: Acting) -> None:
     if acting.process is not None:
-        raise Forbidden("only node moderators act on accounts")
+        raise NotAllowed("only node moderators act on accounts")
 
 
 async def _account_subject(node: Node, account: str) -> bool:
     """Whether the account is local; a remote one must be known or fetchable."""
     if await node.actors.is_local(account):
         if await node.accounts.by_actor_uri(account) is None:
-            raise Unprocessable(f"{account} is not a person's account")
+            raise Refused(f"{account} is not a person's account")
         return True
     await _known_remote_account(node, account)
     return False
@@ -315,7 +309,7 @@ async def warn(node: Node, acting: Acting, account: str, reason: str) -> LogEntr
     """Warn a local account: it is told, and the log shows the warning."""
     _require_node_staff(acting)
     if not await _account_subject(node, account):
-        raise Unprocessable("only accounts of this node can be warned")
+        raise Refused("only accounts of this node can be warned")
     why = _reason(reason)
     entry = await node.moderation.add_log_entry("warn", "account", account, why, acting.role)
     await _tell(node, account, None)
@@ -366,9 +360,9 @@ async def unsuspend(node: Node, acting: Acting, account: str, reason: str = "") 
 def _domain(node: Node, domain: str) -> str:
     domain = domain.strip().lower()
     if not DOMAIN_PATTERN.match(domain) or "." not in domain:
-        raise Unprocessable(f"{domain!r} is not a domain (host name with an optional :port)")
+        raise Refused(f"{domain!r} is not a domain (host name with an optional :port)")
     if domain == node.urls.host:
-        raise Unprocessable("a node cannot block or allow itself")
+        raise Refused("a node cannot block or allow itself")
     return domain
 
 
@@ -385,7 +379,7 @@ async def set_mode(node: Node, acting: Acting, mode: str, reason: str = "") -> L
     """Switch between open, blocklist and allowlist federation; effective at once."""
     _require_node_staff(acting)
     if mode not in MODES:
-        raise Unprocessable(f"mode must be one of {', '.join(MODES)}")
+        raise Refused(f"mode must be one of {', '.join(MODES)}")
     async with node.db.transaction():
         await node.moderation.set_federation_mode(mode)
         entry = await node.moderation.add_log_entry(
@@ -403,7 +397,7 @@ async def block_domain(
     _require_node_staff(acting)
     domain = _domain(node, domain)
     if severity not in BLOCK_SEVERITIES:
-        raise Unprocessable(f"severity must be one of {', '.join(BLOCK_SEVERITIES)}")
+        raise Refused(f"severity must be one of {', '.join(BLOCK_SEVERITIES)}")
     why = _reason(reason)
     removed = cancelled = 0
     async with node.db.transaction():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from activitypub.vocabulary import PUBLIC
-from federation.errors import NotFound, Unprocessable
+from federation.errors import NotFound, Refused
 from federation.ports import Follow
 from moderation.sanitize import sanitize_html
 from node.clock import iso_now
@@ -111,7 +111,7 @@ async def follow(node: Node, follower: LocalActor, target: str) -> str:
     activity_id = node.outbox.new_activity_id()
     if await node.actors.is_local(target):
         if target == follower.uri:
-            raise Unprocessable("an actor cannot follow itself")
+            raise Refused("an actor cannot follow itself")
         await node.follows.save_follow(Follow(follower.uri, target, activity_id, "accepted"))
         return activity_id
     await node.resolver.get(target)

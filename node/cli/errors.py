@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from federation.errors import FederationError
+from federation.errors import Refusal
 from node.config import ConfigError
 from node.participation.addresses import RegisterImportError
 
@@ -25,10 +25,8 @@ def run_within_error_boundary(command: Callable[[], int]) -> int:
     """
     try:
         return command()
-    except (CliError, ConfigError, RegisterImportError) as exc:
+    except (CliError, ConfigError, RegisterImportError, Refusal) as exc:
         reason = str(exc)
-    except FederationError as exc:
-        reason = exc.message
     except KeyboardInterrupt:
         return 0
     print(f"samenspraak: error: {reason}", file=sys.stderr)

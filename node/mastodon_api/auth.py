@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from federation.errors import Forbidden, NotAuthenticated
+from federation.errors import NotAllowed, NotAuthenticated
 from node.mastodon_api.state import CLIENT_API
 from node.storage.actors import LocalActor
 from node.storage.oauth import AccessToken
@@ -78,7 +78,7 @@ async def require_caller(request: web.Request, scope: str) -> Caller:
 
 async def _caller(request: web.Request, record: AccessToken, scope: str) -> Caller:
     if not grants(record.scopes, scope):
-        raise Forbidden(f"This action is outside the authorized scopes ({scope} is needed)")
+        raise NotAllowed(f"This action is outside the authorized scopes ({scope} is needed)")
     node = request.app[NODE]
     actor = await node.actors.by_row_id(record.actor_id)
     if actor is None:

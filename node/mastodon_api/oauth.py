@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
-from federation.errors import NotAuthenticated, TooManyRequests, Unprocessable
+from federation.errors import NotAuthenticated, RateLimited, Refused
 from node.mastodon_api.auth import TOP_SCOPES, bearer_token, grants, is_known_scope, token_of
 from node.mastodon_api.params import Params
 from node.mastodon_api.state import CLIENT_API
@@ -67,17 +67,17 @@ async def create_app(request: web.Request) -> web.Response:
     params = await Params.of(request)
     name = (params.text("client_name") or "").strip()
     if not name:
-        raise Unprocessable("Validation failed: Application name can't be blank")
+        raise Refused("Validation failed: Application name can't be blank")
     redirect_uris = _redirect_uris(params)
     if not redirect_uris:
-        raise Unprocessable("Validation failed: Redirect URI must be given")
+        raise Refused("Validation failed: Redirect URI must be given")
     for uri in redirect_uris:
         if uri != OOB and not urlsplit(uri).scheme:
-            raise Unprocessable(f"Validation failed: Redirect URI {uri!r} must be an absolute URI")
+            raise Refused(f"Validation failed: Redirect URI {uri!r} must be an absolute URI")
     scopes = _scopes(" ".join(params.texts("scopes")))
     unknown = [s for s in scopes if not is_known_scope(s)]
     if unknown:
-        raise Unprocessable(f"Validation failed: unknown scopes {' '.join(unknown)}")
+        raise Refused(f"Validation failed: unknown scopes {' '.join(unknown)}")
     app = await request.app[CLIENT_API].oauth.create_app(
         name, params.text("website"), redirect_uris, scopes
     )
@@ -159,7 +159,7 @@ async def authorize(request: web.Request) -> web.Response:
     username = (params.text("username") or "").strip().lstrip("@").split("@")[0]
     decision = api.limiter.hit("login", f"address:{request.remote}")
     if not decision.allowed:
-        raise TooManyRequests("Too many login attempts; wait a little", decision.retry_after)
+        raise RateLimited("Too many login attempts; wait a little", decision.retry_after)
     account = await node.accounts.by_username(username) if username else None
     password = params.text("password") or ""
     valid = account is not None and await asyncio.to_thread(

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.errors import BadRequest, Unprocessable
+from federation.errors import MalformedDocument, Refused
 
 TRUE_WORDS = frozenset({"1", "true", "t", "on", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "f", "off", "no", ""})
@@ -62,9 +62,9 @@ class Params:
                 try:
                     body = json.loads(await request.read() or b"{}")
                 except ValueError as exc:
-                    raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+                    raise MalformedDocument(f"the body is not valid JSON: {exc}") from exc
                 if not isinstance(body, dict):
-                    raise BadRequest("the JSON body must be an object")
+                    raise MalformedDocument("the JSON body must be an object")
                 values.update(body)
             elif request.content_type in (
                 "application/x-www-form-urlencoded",
@@ -95,7 +95,7 @@ class Params:
             return True
         if word in FALSE_WORDS:
             return False
-        raise Unprocessable(f"{name} must be true or false, not {value!r}")
+        raise Refused(f"{name} must be true or false, not {value!r}")
 
     def integer(self, name: str, default: int | None = None) -> int | None:
         """A whole number; anything else is refused with 422."""
@@ -105,7 +105,7 @@ class Params:
         try:
             return int(str(value))
         except ValueError as exc:
-            raise Unprocessable(f"{name} must be a whole number, not {value!r}") from exc
+            raise Refused(f"{name} must be a whole number, not {value!r}") from exc
 
     def texts(self, name: str) -> list[str]:
         """A list parameter (``name[]=a&name[]=b``, a JSON array, or a single value)."""

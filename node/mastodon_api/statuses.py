@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from federation.errors import FetchError, NotFound, Unprocessable
+from federation.errors import FetchError, NotFound, Refused
 from federation.webfinger import actor_id_for_handle
 from moderation.sanitize import text_to_html
 from node import social_actions
@@ -103,17 +103,17 @@ async def create(request: web.Request) -> web.Response:
             return web.json_response(await writer(request, caller).status(record))
     text = (params.text("status") or "").strip()
     if params.section("poll") is not None:
-        raise Unprocessable(
+        raise Refused(
             "Validation failed: polls are opened by processes when a proposal goes to the"
             " vote; a post cannot carry one"
         )
     if not text:
-        raise Unprocessable("Validation failed: Text can't be blank")
+        raise Refused("Validation failed: Text can't be blank")
     if len(text) > MAX_CHARACTERS:
-        raise Unprocessable(f"Validation failed: Text is over {MAX_CHARACTERS} characters")
+        raise Refused(f"Validation failed: Text is over {MAX_CHARACTERS} characters")
     visibility = params.text("visibility") or "public"
     if visibility not in ("public", "unlisted", "private"):
-        raise Unprocessable(
+        raise Refused(
             f"Validation failed: visibility {visibility!r} is not supported here;"
             " use public, unlisted or private"
         )
@@ -230,7 +230,7 @@ async def reblog(request: web.Request) -> web.Response:
     node = request.app[NODE]
     record = await visible_record(request, caller)
     if not record.public:
-        raise Unprocessable("Followers-only posts cannot be boosted")
+        raise Refused("Followers-only posts cannot be boosted")
     if caller.actor.uri not in await node.reactions.announces_of(record.uri):
         await social_actions.announce(node, caller.actor, record.uri)
         if record.attributed_to:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import schemas
-from federation.errors import NotFound, Unprocessable
+from federation.errors import NotFound, Refused
 from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
 from node.participation.models import Budget, Process
@@ -178,7 +178,7 @@ async def _local_budget_process(node: Node, process_uri: str) -> tuple[Process, 
     if process is None or not process.local:
         raise NotFound(f"no process {process_uri} on this node")
     if process.budget is None:
-        raise Unprocessable(f"{process.title} has no budget to divide")
+        raise Refused(f"{process.title} has no budget to divide")
     return process, process.budget
 
 
@@ -186,22 +186,22 @@ async def open_budget_ballot(node: Node, process_uri: str, end_time: str) -> lis
     """Open the budget ballot of a local process in its voting phase; return what is on it."""
     process, budget = await _local_budget_process(node, process_uri)
     if process.current_phase != "voting":
-        raise Unprocessable(
+        raise Refused(
             f"{process.title} is in its {process.current_phase} phase; the ballot opens only in"
             " the voting phase"
         )
     store = BallotStore(node.db)
     if await store.budget_round(process.uri) is not None:
-        raise Unprocessable(f"the budget ballot of {process.title} has already been opened")
+        raise Refused(f"the budget ballot of {process.title} has already been opened")
     if parse_moment(end_time) <= utc_now():
-        raise Unprocessable(f"the ballot must end in the future, not at {end_time}")
+        raise Refused(f"the ballot must end in the future, not at {end_time}")
     proposals = [
         p
         for p in await node.participation.proposals_of(process.uri)
         if p.cost is not None and p.status not in OFF_BALLOT_STATUSES
     ]
     if not proposals:
-        raise Unprocessable(f"{process.title} has no proposals with a cost to put on a ballot")
+        raise Refused(f"{process.title} has no proposals with a cost to put on a ballot")
     entries = [
         BallotEntry(p.uri, p.cost.amount, i) for i, p in enumerate(proposals) if p.cost is not None
     ]
@@ -216,7 +216,7 @@ async def open_budget_ballot(node: Node, process_uri: str, end_time: str) -> lis
 async def record_ballot(
     node: Node, process_uri: str, voter: str, picks: Sequence[str], ballot_id: str
 ) -> None:
-    """Store a ballot for a local process, or refuse it (Unprocessable) storing nothing."""
+    """Store a ballot for a local process, or refuse it (Refused) storing nothing."""
     process, budget = await _local_budget_process(node, process_uri)
     store = BallotStore(node.db)
     budget_round = await store.budget_round(process.uri)
@@ -235,7 +235,7 @@ async def record_ballot(
     if reason is None:
         reason = await node.eligibility(process, voter)
     if reason is not None:
-        raise Unprocessable(f"ballot refused: {reason}")
+        raise Refused(f"ballot refused: {reason}")
     await store.put_ballot(process.uri, voter, ballot_id, picks)
 
 
@@ -316,9 +316,9 @@ async def close_budget(node: Node, process_uri: str) -> dict[str, Any]:
     store = BallotStore(node.db)
     budget_round = await store.budget_round(process.uri)
     if budget_round is None:
-        raise Unprocessable(f"the budget ballot of {process.title} has not been opened")
+        raise Refused(f"the budget ballot of {process.title} has not been opened")
     if budget_round.closed_at is not None:
-        raise Unprocessable(f"the budget ballot closed at {budget_round.closed_at}")
+        raise Refused(f"the budget ballot closed at {budget_round.closed_at}")
     closed_at = iso_now()
     async with node.db.transaction():
         await store.close(process.uri, closed_at)

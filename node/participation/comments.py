@@ -11,7 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import ASObject
-from federation.errors import NotFound, Unprocessable
+from federation.errors import NotFound, Refused
 from moderation.sanitize import text_to_html
 from node.participation.announce import announce_to_followers
 from node.participation.models import STANCES, Proposal
@@ -55,9 +55,9 @@ async def post_comment(
     ``heading`` opens the reply in bold, for what Mastodon readers must see first.
     """
     if stance is not None and stance not in STANCES:
-        raise Unprocessable(f"stance must be one of {', '.join(STANCES)}")
+        raise Refused(f"stance must be one of {', '.join(STANCES)}")
     if not text.strip():
-        raise Unprocessable("a comment needs a text")
+        raise Refused("a comment needs a text")
     proposal = await thread_proposal(node, in_reply_to)
     if proposal is None:
         raise NotFound(f"{in_reply_to} is not a proposal or a comment on one")

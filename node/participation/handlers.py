@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import schemas
 from activitypub.vocabulary import Activity, ASObject, as_list, parse_object
 from federation import social_handlers
-from federation.errors import Forbidden, Unprocessable
+from federation.errors import Invalid, NotAllowed, Refused
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext
 from moderation.sanitize import plain_text
 from node.participation.announce import announce_to_followers
@@ -96,7 +96,7 @@ async def handle_create_note(ctx: InboxContext, activity: Activity) -> None:
         if process.local:
             _check_accepts_proposals(process)
             if document["proposalStatus"] != INITIAL_STATUS:
-                raise Unprocessable(
+                raise Refused(
                     f"invalid proposal: /proposalStatus of a new proposal must be {INITIAL_STATUS}"
                 )
     elif process.local and process.current_phase == "proposing":
@@ -111,7 +111,7 @@ async def handle_create_note(ctx: InboxContext, activity: Activity) -> None:
 
 def _check_accepts_proposals(process: Process) -> None:
     if process.current_phase != "proposing":
-        raise Unprocessable(
+        raise Refused(
             f"{process.title} does not take proposals now (phase: {process.current_phase})"
         )
 
@@ -218,8 +218,8 @@ def validate_quietly(kind: str, document: dict[str, Any]) -> bool:
     """Whether a document already stored also holds as a ``kind``; a failure is logged."""
     try:
         validate(kind, document)
-    except Unprocessable as exc:
-        log.info("%s kept as an ordinary post: %s", document.get("id"), exc.message)
+    except Invalid as exc:
+        log.info("%s kept as an ordinary post: %s", document.get("id"), exc.reason)
         return False
     return True
 
@@ -283,7 +283,7 @@ async def handle_reject_like(ctx: InboxContext, activity: Activity) -> None:
     if proposal is None:
         return
     if activity.actor != proposal.process_uri:
-        raise Forbidden(f"only {proposal.process_uri} can refuse supports of {proposal.uri}")
+        raise NotAllowed(f"only {proposal.process_uri} can refuse supports of {proposal.uri}")
     log.info("support of %s by %s refused: %s", proposal.uri, inner.actor, activity.summary)
     await forget_support(node, inner.actor, proposal.uri)
 

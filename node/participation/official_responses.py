@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import ASObject
 from federation.actors import same_origin
-from federation.errors import Forbidden, NotFound
+from federation.errors import NotAllowed, NotFound
 from node.clock import iso_now
 from node.participation.comments import post_comment, thread_proposal
 from node.participation.models import OfficialResponse, Process, Proposal
@@ -39,10 +39,10 @@ async def respond_officially(
 ) -> dict[str, Any]:
     """A municipal moderator answers a proposal in the name of the municipality."""
     if node.config.kind != "municipality":
-        raise Forbidden("only a municipality's node can give official responses")
+        raise NotAllowed("only a municipality's node can give official responses")
     found = await node.accounts.by_actor_uri(account.uri)
     if found is None or found.role not in ANSWERING_ROLES:
-        raise Forbidden("only a moderator or administrator can answer officially")
+        raise NotAllowed("only a moderator or administrator can answer officially")
     proposal = await node.participation.get_proposal(proposal_uri)
     if proposal is None:
         raise NotFound(f"no proposal {proposal_uri} here")

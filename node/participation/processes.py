@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import schemas
 from activitypub.vocabulary import PUBLIC, as_list, id_of
-from federation.errors import FetchError, NotFound, Unprocessable
+from federation.errors import FetchError, NotFound, Refused
 from node.documents import actor_document
 from node.participation.models import (
     ARCHETYPES,
@@ -83,52 +83,52 @@ def process_properties(process: Process, page: str) -> dict[str, Any]:
 def check_process(process: Process) -> None:
     """Refuse a process whose fields contradict each other (what JSON Schema cannot see)."""
     if process.archetype not in ARCHETYPES:
-        raise Unprocessable(f"archetype must be one of {', '.join(ARCHETYPES)}")
+        raise Refused(f"archetype must be one of {', '.join(ARCHETYPES)}")
     if process.eligibility not in ELIGIBILITIES:
-        raise Unprocessable(f"eligibility must be one of {', '.join(ELIGIBILITIES)}")
+        raise Refused(f"eligibility must be one of {', '.join(ELIGIBILITIES)}")
     if not process.phases:
-        raise Unprocessable("a process needs at least one phase")
+        raise Refused("a process needs at least one phase")
     names = [p.name for p in process.phases]
     if len(set(names)) != len(names):
-        raise Unprocessable("each phase may be listed only once")
+        raise Refused("each phase may be listed only once")
     for phase in process.phases:
         if phase.name not in PHASE_NAMES:
-            raise Unprocessable(f"unknown phase {phase.name!r}; use {', '.join(PHASE_NAMES)}")
+            raise Refused(f"unknown phase {phase.name!r}; use {', '.join(PHASE_NAMES)}")
         if _moment(phase.end) <= _moment(phase.start):
-            raise Unprocessable(f"phase {phase.name} must end after it starts")
+            raise Refused(f"phase {phase.name} must end after it starts")
     if process.current_phase != "closed" and process.current_phase not in names:
-        raise Unprocessable(
+        raise Refused(
             f"the current phase {process.current_phase!r} is not one of the phases: "
             + ", ".join(names)
         )
     if (process.threshold_count is None) == (process.threshold_share is None):
-        raise Unprocessable("give the support threshold as a count or as a share, not both")
+        raise Refused("give the support threshold as a count or as a share, not both")
     if process.threshold_count is not None and process.threshold_count < 1:
-        raise Unprocessable("the support threshold must be at least 1")
+        raise Refused("the support threshold must be at least 1")
     if process.threshold_share is not None:
         if not 0 < process.threshold_share <= 1:
-            raise Unprocessable("a share threshold must be above 0% and at most 100%")
+            raise Refused("a share threshold must be above 0% and at most 100%")
         if process.electorate_size < 1:
-            raise Unprocessable("a share threshold needs the size of the electorate")
+            raise Refused("a share threshold needs the size of the electorate")
     if process.electorate_size < 0:
-        raise Unprocessable("the electorate cannot be negative")
+        raise Refused("the electorate cannot be negative")
     budget = process.budget
     if budget is not None:
         if budget.amount <= 0:
-            raise Unprocessable("the budget must be more than 0")
+            raise Refused("the budget must be more than 0")
         if not 0 <= budget.min_picks <= budget.max_picks or budget.max_picks < 1:
-            raise Unprocessable("picks must satisfy 0 ≤ min-picks ≤ max-picks and max-picks ≥ 1")
+            raise Refused("picks must satisfy 0 ≤ min-picks ≤ max-picks and max-picks ≥ 1")
     if len(set(process.voting_options)) != len(process.voting_options) or (
         len(process.voting_options) < 2
     ):
-        raise Unprocessable("a vote needs at least two different options")
+        raise Refused("a vote needs at least two different options")
 
 
 def _moment(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise Unprocessable(f"{value!r} is not a timestamp") from exc
+        raise Refused(f"{value!r} is not a timestamp") from exc
 
 
 async def create_process(
@@ -185,7 +185,7 @@ async def _store(node: Node, process: Process) -> dict[str, Any]:
     document = actor_document(actor, node.urls)
     problems = schemas.validate("process", document)
     if problems:
-        raise Unprocessable(f"invalid process at {problems[0].path}: {problems[0].message}")
+        raise Refused(f"invalid process at {problems[0].path}: {problems[0].message}")
     return document
 
 
@@ -200,11 +200,11 @@ async def local_process(node: Node, slug: str) -> Process:
 async def set_phase(node: Node, process: Process, phase: str) -> Process:
     """Move a local process to another phase and tell its followers (Update of the Group)."""
     if phase not in PHASE_NAMES:
-        raise Unprocessable(f"unknown phase {phase!r}; use {', '.join(PHASE_NAMES)}")
+        raise Refused(f"unknown phase {phase!r}; use {', '.join(PHASE_NAMES)}")
     if not process.local:
-        raise Unprocessable("only the node hosting a process can change its phase")
+        raise Refused("only the node hosting a process can change its phase")
     if process.current_phase == "closed":
-        raise Unprocessable(f"process {process.slug} is closed")
+        raise Refused(f"process {process.slug} is closed")
     changed = replace(process, current_phase=phase)
     check_process(changed)
     async with node.db.transaction():

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, id_of
 from federation.actors import host_of
-from federation.errors import InvalidDocument, Unprocessable
+from federation.errors import Invalid, Refused
 from moderation.sanitize import html_to_text, plain_text, sanitize_html, text_to_html
 from node.clock import iso_now
 from node.participation.announce import announce_to_followers
@@ -32,10 +32,10 @@ SUBMITTED_REASON = "Ingediend door de indiener."
 STATUS_PARAGRAPH = re.compile(r'<p class="proposal-status">.*?</p>\s*$', re.DOTALL)
 
 
-def invalid(kind: str, problems: list[schemas.SchemaProblem]) -> InvalidDocument:
+def invalid(kind: str, problems: list[schemas.SchemaProblem]) -> Invalid:
     """The 422 for a document that fails its schema, naming each failing place."""
     details = "; ".join(f"{p.path or '/'}: {p.message}" for p in problems)
-    return InvalidDocument(
+    return Invalid(
         f"invalid {kind}: {details}",
         [{"path": p.path, "message": p.message, "schema_path": p.schema_path} for p in problems],
     )
@@ -98,16 +98,16 @@ async def create_proposal(
     """Submit a proposal from a local person to a process on this node or another one."""
     await node.guard.check(author.uri, "post")
     if process.current_phase != "proposing":
-        raise Unprocessable(
+        raise Refused(
             f"{process.title} does not take proposals now (phase: {process.current_phase})"
         )
     title = plain_text(title, MAX_TITLE)
     if not title:
-        raise Unprocessable("a proposal needs a title")
+        raise Refused("a proposal needs a title")
     if not text.strip():
-        raise Unprocessable("a proposal needs a text")
+        raise Refused("a proposal needs a text")
     if cost is not None and cost < 0:
-        raise Unprocessable("the cost cannot be negative")
+        raise Refused("the cost cannot be negative")
     now = iso_now()
     uri = node.urls.new_object()
     followers = node.urls.followers(author.username)
@@ -206,9 +206,9 @@ def check_proposal_rules(obj: ASObject) -> None:
     the audience."""
     text = html_to_text(obj.content or "")
     if obj.name and not text.lstrip().startswith(obj.name.strip()):
-        raise Unprocessable("invalid proposal: /content must start with the title in /name")
+        raise Refused("invalid proposal: /content must start with the title in /name")
     if obj.audience not in obj.mentions:
-        raise Unprocessable("invalid proposal: /tag must mention the process named in /audience")
+        raise Refused("invalid proposal: /tag must mention the process named in /audience")
 
 
 def adopt_mastodon_post(obj: ASObject, process: Process) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from activitypub.vocabulary import Activity
-from federation.errors import NotFound, Unprocessable
+from federation.errors import NotFound, Refused
 from node.participation.models import Process, Proposal
 from node.participation.status import THRESHOLD_STATUS
 from node.participation.trail import change_status, process_of
@@ -80,7 +80,7 @@ async def receive_support(node: Node, process: Process, proposal: Proposal, like
             },
             [like.actor],
         )
-        raise Unprocessable(f"support not counted: {refusal}")
+        raise Refused(f"support not counted: {refusal}")
     await _count(node, process, proposal, like.id, like.actor)
 
 
@@ -92,14 +92,14 @@ async def support(node: Node, supporter: LocalActor, proposal_uri: str) -> str:
         raise NotFound(f"no proposal {proposal_uri} here")
     process = await process_of(node, proposal)
     if await node.participation.support_activity(proposal.uri, supporter.uri) is not None:
-        raise Unprocessable("you already support this proposal")
+        raise Refused("you already support this proposal")
     activity_id = node.outbox.new_activity_id()
     recipients = list(dict.fromkeys([proposal.author, process.uri]))
     like = {"id": activity_id, "type": "Like", "object": proposal.uri, "to": recipients}
     if process.local:
         refusal = await support_refusal(node, process, proposal, supporter.uri)
         if refusal is not None:
-            raise Unprocessable(f"support not counted: {refusal}")
+            raise Refused(f"support not counted: {refusal}")
         await node.outbox.send(supporter.uri, like, recipients)
         await _count(node, process, proposal, activity_id, supporter.uri)
     else:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import PUBLIC, ASObject, parse_object
-from federation.errors import Forbidden, NotFound, Unprocessable
+from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import iso_now
 from node.participation.models import Process, Proposal, StatusChange
 from node.participation.proposals import change_document, statused_content, validate
@@ -56,16 +56,16 @@ async def change_status(
     """Take one step in a proposal's lifecycle on the process's node, and federate it."""
     process = await node.participation.get_process(proposal.process_uri)
     if process is None or not process.local:
-        raise Unprocessable("only the node hosting the process can change a proposal's status")
+        raise Refused("only the node hosting the process can change a proposal's status")
     reason = reason.strip()
     if not reason:
-        raise Unprocessable("a status change needs a reason")
+        raise Refused("a status change needs a reason")
     try:
         PROPOSAL_LIFECYCLE.check(
             proposal.status, status, by_author=actor == proposal.author, progress=progress
         )
     except IllegalTransition as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     now = iso_now()
     change = StatusChange(proposal.uri, status, proposal.status, reason, actor, progress, now)
     answered = bool(await node.participation.official_responses(proposal.uri))
@@ -143,18 +143,18 @@ async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
         await _receive_withdrawal(node, proposal, sender, document)
         return
     if sender != proposal.process_uri:
-        raise Forbidden(f"only {proposal.process_uri} decides the status of {proposal.uri}")
+        raise NotAllowed(f"only {proposal.process_uri} decides the status of {proposal.uri}")
     validate("status_change", document)
     step = document["statusChange"]
     if step["status"] != document["proposalStatus"]:
-        raise Unprocessable(
+        raise Refused(
             "invalid status_change: /statusChange/status must equal /proposalStatus"
         )
     previous = step.get("previousStatus") or proposal.status
     if previous != proposal.status and step["status"] == proposal.status:
         return
     if not PROPOSAL_LIFECYCLE.allows(previous, step["status"]):
-        raise Unprocessable(
+        raise Refused(
             f"invalid status_change: a proposal that is {previous} cannot become {step['status']}"
         )
     change = status_change_from_wire(proposal.uri, step)
@@ -189,7 +189,7 @@ async def _receive_withdrawal(
     """The author asks our process to withdraw their proposal; nobody else may change it."""
     step = document.get("statusChange")
     if sender != proposal.author or not isinstance(step, dict) or step.get("status") != "withdrawn":
-        raise Forbidden("this node decides the status of its own processes")
+        raise NotAllowed("this node decides the status of its own processes")
     validate("status_change", document)
     await change_status(node, proposal, "withdrawn", reason=step["reason"], actor=sender)
 
@@ -207,9 +207,9 @@ async def withdraw(node: Node, author: LocalActor, proposal_uri: str, reason: st
     try:
         PROPOSAL_LIFECYCLE.check(proposal.status, "withdrawn", by_author=True, progress=None)
     except IllegalTransition as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     if not reason.strip():
-        raise Unprocessable("a status change needs a reason")
+        raise Refused("a status change needs a reason")
     now = iso_now()
     change = StatusChange(
         proposal.uri, "withdrawn", proposal.status, reason.strip(), author.uri, None, now

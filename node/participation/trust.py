@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from federation.errors import Unprocessable
+from federation.errors import Refused
 from node.clock import iso_now
 from node.storage.database import Database
 
@@ -20,7 +20,7 @@ def normalise_host(text: str) -> str:
     host = urlsplit(text).netloc if "://" in text else text.split("/", 1)[0]
     host = host.lower()
     if not host or any(c.isspace() for c in host) or "@" in host:
-        raise Unprocessable(f"{text!r} is not a host name such as wijert.example or 127.0.0.1:8702")
+        raise Refused(f"{text!r} is not a host name such as wijert.example or 127.0.0.1:8702")
     return host
 
 

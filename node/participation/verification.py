@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from federation.errors import Forbidden, NotFound, Unprocessable
+from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import iso_now
 from node.participation.addresses import (
     Address,
@@ -178,16 +178,16 @@ async def _registered_address(node: Node, postcode: str, number: str) -> Address
         code = normalise_postcode(postcode)
         house = parse_house_number(number)
     except AddressError as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     address = await AddressRegister(node.db).find(code, house)
     if address is None:
-        raise Unprocessable(f"{address_key(code, house)} is not in the address register")
+        raise Refused(f"{address_key(code, house)} is not in the address register")
     return address
 
 
 async def _check_address_bound(node: Node, key: str, actor_uri: str) -> None:
     if await ResidentRegistry(node.db).accounts_at(key, actor_uri) >= MAX_ACCOUNTS_PER_ADDRESS:
-        raise Unprocessable(
+        raise Refused(
             f"the address {key} has already verified {MAX_ACCOUNTS_PER_ADDRESS} accounts,"
             " the most one address may verify"
         )
@@ -240,9 +240,9 @@ async def verify_by_letter_code(node: Node, username: str, code: str) -> Residen
     code_hash = hash_letter_code(code)
     issued = await registry.letter_code(code_hash)
     if issued is None:
-        raise Unprocessable("this letter code is unknown; check it against the letter")
+        raise Refused("this letter code is unknown; check it against the letter")
     if issued["redeemed_at"] is not None:
-        raise Unprocessable("this letter code has already been used")
+        raise Refused("this letter code has already been used")
     await _check_address_bound(node, issued["address_key"], person.uri)
     residency = Residency(
         person.uri,
@@ -255,7 +255,7 @@ async def verify_by_letter_code(node: Node, username: str, code: str) -> Residen
     )
     async with node.db.transaction():
         if not await registry.redeem_letter_code(code_hash, person.uri):
-            raise Unprocessable("this letter code has already been used")
+            raise Refused("this letter code has already been used")
         return await _record(node, person, residency)
 
 
@@ -270,12 +270,12 @@ async def verify_in_person(
     person = await _person(node, username)
     account = await node.accounts.by_username(moderator)
     if account is None or account.role not in MODERATOR_ROLES:
-        raise Forbidden(f"{moderator!r} is not a moderator of this node")
+        raise NotAllowed(f"{moderator!r} is not a moderator of this node")
     try:
         code = normalise_postcode(postcode)
         key = address_key(code, parse_house_number(number)) if number else None
     except AddressError as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     if key is not None:
         await _check_address_bound(node, key, person.uri)
     area = code[:4]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, as_list, parse_object
-from federation.errors import FetchError, NotFound, Unprocessable
+from federation.errors import FetchError, NotFound, Refused
 from moderation.sanitize import html_to_text
 from node.clock import iso, iso_now, utc_now
 from node.participation.models import Process, Proposal
@@ -77,13 +77,13 @@ class Question:
 
 
 def parse_moment(value: str) -> datetime:
-    """An RFC 3339 timestamp; raise Unprocessable when it is not one."""
+    """An RFC 3339 timestamp; raise Refused when it is not one."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise Unprocessable(f"{value!r} is not a timestamp such as 2026-12-01T18:00:00Z") from exc
+        raise Refused(f"{value!r} is not a timestamp such as 2026-12-01T18:00:00Z") from exc
     if moment.tzinfo is None:
-        raise Unprocessable(f"{value!r} needs a time zone, such as Z or +01:00")
+        raise Refused(f"{value!r} needs a time zone, such as Z or +01:00")
     return moment
 
 
@@ -368,17 +368,17 @@ async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
         raise NotFound(f"no proposal {proposal_uri} here")
     process = await node.participation.get_process(proposal.process_uri)
     if process is None or not process.local:
-        raise Unprocessable("only the node hosting a process can open a vote in it")
+        raise Refused("only the node hosting a process can open a vote in it")
     if process.current_phase != "voting":
-        raise Unprocessable(
+        raise Refused(
             f"{process.title} is in its {process.current_phase} phase; a vote opens only in"
             " the voting phase"
         )
     store = VotingStore(node.db)
     if await store.question_for(proposal.uri) is not None:
-        raise Unprocessable(f"voting on {proposal.title!r} has already been opened")
+        raise Refused(f"voting on {proposal.title!r} has already been opened")
     if parse_moment(end_time) <= utc_now():
-        raise Unprocessable(f"the vote must end in the future, not at {end_time}")
+        raise Refused(f"the vote must end in the future, not at {end_time}")
     question = Question(
         uri=node.urls.new_object(),
         process_uri=process.uri,
@@ -456,7 +456,7 @@ async def publish_tallies(node: Node, question: Question) -> dict[str, Any]:
 async def record_vote(
     node: Node, question_uri: str, voter: str, option: str | None, vote_id: str
 ) -> VoteTally:
-    """Count one vote on a local question, or refuse it (Unprocessable) storing nothing."""
+    """Count one vote on a local question, or refuse it (Refused) storing nothing."""
     store = VotingStore(node.db)
     question = await store.question(question_uri)
     if question is None:
@@ -473,7 +473,7 @@ async def record_vote(
     if reason is None:
         reason = await node.eligibility(process, voter)
     if reason is not None:
-        raise Unprocessable(f"vote refused: {reason}")
+        raise Refused(f"vote refused: {reason}")
     assert option is not None
     # Only this database is awaited here, and every statement is a write by key or the
     # indexed count of the tally, so it runs without a hand-off to aiosqlite's thread
@@ -522,7 +522,7 @@ async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
     if question is None:
         raise NotFound(f"no question {question_uri} on this node")
     if "closed" not in WINDOW_STEPS[question.state]:
-        raise Unprocessable(f"voting on this question closed at {question.closed_at}")
+        raise Refused(f"voting on this question closed at {question.closed_at}")
     closed_at = iso_now()
     async with node.db.transaction():
         await store.close(question.uri, closed_at)
@@ -558,7 +558,7 @@ async def _remote_question(node: Node, question_uri: str) -> ASObject:
     except FetchError as exc:
         raise NotFound(f"the question {question_uri} could not be fetched: {exc}") from exc
     if found.type != "Question" or found.attributed_to is None:
-        raise Unprocessable(f"{question_uri} is not a poll of a process")
+        raise Refused(f"{question_uri} is not a poll of a process")
     return found
 
 

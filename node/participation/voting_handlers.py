@@ -15,7 +15,7 @@ import schemas
 from activitypub.jsonld import normalise
 from activitypub.vocabulary import ASObject, as_list, id_of
 from federation.actors import same_origin
-from federation.errors import Forbidden, Unprocessable
+from federation.errors import NotAllowed, Refused
 from federation.handlers import Handler, HandlerKey, InboxContext
 from federation.social_handlers import require_author, require_same_origin
 from node.participation.ballots import record_ballot
@@ -37,11 +37,11 @@ def _node(ctx: InboxContext) -> Node:
 def _embedded(activity: Activity, what: str) -> ASObject:
     obj = activity.object
     if obj is None:
-        raise Unprocessable(f"a {what} must be embedded in its Create")
+        raise Refused(f"a {what} must be embedded in its Create")
     require_same_origin(activity, obj.id)
     require_author(activity, obj)
     if obj.attributed_to is None:
-        raise Unprocessable(f"a {what} must name its voter in attributedTo")
+        raise Refused(f"a {what} must name its voter in attributedTo")
     return obj
 
 
@@ -67,7 +67,7 @@ async def refuse(node: Node, process_uri: str, obj: ASObject, voter: str, reason
         },
         [voter],
     )
-    raise Unprocessable(reason)
+    raise Refused(reason)
 
 
 async def receive_vote(ctx: InboxContext, activity: Activity) -> None:
@@ -76,14 +76,14 @@ async def receive_vote(ctx: InboxContext, activity: Activity) -> None:
     vote = _embedded(activity, "vote")
     question = await VotingStore(node.db).question(vote.in_reply_to or "")
     if question is None:
-        raise Unprocessable(f"{vote.in_reply_to} is not a question this node hosts")
+        raise Refused(f"{vote.in_reply_to} is not a question this node hosts")
     problem = _schema_problem("vote", vote)
     if problem is not None:
         await refuse(node, question.process_uri, vote, activity.actor, f"vote refused: {problem}")
     try:
         await record_vote(node, question.uri, activity.actor, vote.name, vote.id)
-    except Unprocessable as exc:
-        await refuse(node, question.process_uri, vote, activity.actor, exc.message)
+    except Refused as exc:
+        await refuse(node, question.process_uri, vote, activity.actor, exc.reason)
 
 
 async def handle_budget_ballot(ctx: InboxContext, activity: Activity) -> None:
@@ -92,15 +92,15 @@ async def handle_budget_ballot(ctx: InboxContext, activity: Activity) -> None:
     ballot = _embedded(activity, "budget ballot")
     process_uri = id_of(ballot.raw.get("process"))
     if not process_uri or not await ctx.is_local_actor(process_uri):
-        raise Unprocessable(f"{process_uri} is not a process this node hosts")
+        raise Refused(f"{process_uri} is not a process this node hosts")
     problem = _schema_problem("budget_ballot", ballot)
     if problem is not None:
         await refuse(node, process_uri, ballot, activity.actor, f"ballot refused: {problem}")
     picks = [p for p in (id_of(v) for v in as_list(ballot.raw.get("picks"))) if p]
     try:
         await record_ballot(node, process_uri, activity.actor, picks, ballot.id)
-    except Unprocessable as exc:
-        await refuse(node, process_uri, ballot, activity.actor, exc.message)
+    except Refused as exc:
+        await refuse(node, process_uri, ballot, activity.actor, exc.reason)
 
 
 async def handle_refused_vote(ctx: InboxContext, activity: Activity) -> None:
@@ -111,7 +111,7 @@ async def handle_refused_vote(ctx: InboxContext, activity: Activity) -> None:
     if target is None:
         return
     if not same_origin(activity.actor, target):
-        raise Forbidden(f"{activity.actor} cannot refuse a vote sent to {target}")
+        raise NotAllowed(f"{activity.actor} cannot refuse a vote sent to {target}")
     await sent.refused(activity.object_id, activity.summary or "refused without a reason")
 
 

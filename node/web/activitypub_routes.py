@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from activitypub.signatures import verify_request
-from federation.errors import FederationError, NotAuthenticated, NotFound, PayloadTooLarge
-from federation.inbox import MAX_INBOX_BODY, InboxRequest, refusal_log_line
+from federation.errors import BodyTooLarge, NotFound, SignatureRefused
+from federation.inbox import MAX_INBOX_BODY, InboxRequest
 from federation.transport import read_capped
 from node.documents import PAGE_SIZE, actor_document, collection_page, ordered_collection
 from node.node import Node
@@ -19,8 +18,6 @@ from node.urls import INSTANCE_USERNAME
 from node.web.app import NODE
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import render_actor_page, render_object_page
-
-log = logging.getLogger(__name__)
 
 
 async def require_signed_fetch(request: web.Request, node: Node) -> None:
@@ -35,7 +32,9 @@ async def require_signed_fetch(request: web.Request, node: Node) -> None:
         lookup_key=node.resolver.lookup_key,
     )
     if not result.ok:
-        raise NotAuthenticated(f"this node requires signed fetches ({result.verdict.value})")
+        raise SignatureRefused(
+            f"this node requires signed fetches ({result.verdict.value})", result.verdict.value
+        )
 
 
 async def _local_actor(request: web.Request) -> LocalActor:
@@ -176,7 +175,7 @@ async def inbox_handler(request: web.Request) -> web.Response:
     if "username" in request.match_info:
         await _local_actor(request)
     if request.content_length is not None and request.content_length > MAX_INBOX_BODY:
-        raise PayloadTooLarge(f"body over the {MAX_INBOX_BODY} byte limit")
+        raise BodyTooLarge(f"body over the {MAX_INBOX_BODY} byte limit")
     body = await read_capped(request.content, MAX_INBOX_BODY)
     inbox_request = InboxRequest(
         method=request.method,
@@ -184,11 +183,7 @@ async def inbox_handler(request: web.Request) -> web.Response:
         headers=request.headers,
         body=body,
     )
-    try:
-        result = await node.inbox.receive(inbox_request)
-    except FederationError as exc:
-        log.warning(refusal_log_line(exc, inbox_request))
-        raise
+    result = await node.inbox.receive(inbox_request)
     message = "duplicate, already processed" if result.duplicate else "accepted"
     return web.json_response({"status": message}, status=202)
 

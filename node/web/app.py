@@ -1,22 +1,20 @@
-"""The node's aiohttp application: keys, the error boundary, routes and workers."""
+"""The node's aiohttp application: keys, middlewares, routes and workers.
+
+Refusals become responses in one place, ``node/web/refusals.py``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import jinja2
 from aiohttp import web
 
-from federation.errors import FederationError, InvalidDocument, TooManyRequests
 from federation.inbox import MAX_INBOX_BODY
 from node.node import Node
 from node.storage.web_sessions import WebSession
 from node.web.i18n import remember_language
-
-log = logging.getLogger(__name__)
 
 NODE = web.AppKey("node", Node)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
@@ -26,22 +24,6 @@ WEB_SESSION = web.RequestKey("web_session", WebSession)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
-
-
-@web.middleware
-async def error_boundary(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The one place where refusals become responses and log lines."""
-    try:
-        return await handler(request)
-    except FederationError as exc:
-        log.warning("%s %s refused: %d %s", request.method, request.path, exc.status, exc.message)
-        body: dict[str, object] = {"error": exc.message}
-        if isinstance(exc, InvalidDocument):
-            body["problems"] = exc.problems
-        response = web.json_response(body, status=exc.status)
-        if isinstance(exc, TooManyRequests):
-            response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
-        return response
 
 
 @web.middleware
@@ -75,6 +57,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         sessions,
         voting_pages,
     )
+    from node.web.refusals import error_boundary
 
     app = web.Application(
         middlewares=[cors, error_boundary, remember_language],

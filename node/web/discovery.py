@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from federation.errors import BadRequest, NotFound
+from federation.errors import MalformedDocument, NotFound
 from node.documents import webfinger
 from node.web.app import NODE
 
@@ -28,7 +28,7 @@ async def webfinger_handler(request: web.Request) -> web.Response:
     node = request.app[NODE]
     resource = unquote(request.query.get("resource", "")).strip()
     if not resource:
-        raise BadRequest("the resource parameter is required")
+        raise MalformedDocument("the resource parameter is required")
     username: str | None = None
     if resource.startswith("acct:"):
         name, _, host = resource[5:].lstrip("@").rpartition("@")

@@ -93,6 +93,15 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "en": "This page is for the moderators and administrators of this node only.",
         },
         "refusal.back": {"nl": "Terug naar de voorpagina", "en": "Back to the front page"},
+        "refusal.previous": {
+            "nl": "Terug naar de vorige pagina",
+            "en": "Back to the previous page",
+        },
+        "refusal.processes": {"nl": "Alle processen", "en": "All processes"},
+        "refusal.not_found": {"nl": "Niet gevonden", "en": "Not found"},
+        "refusal.not_allowed": {"nl": "Geen toegang", "en": "Not allowed"},
+        "refusal.not_authenticated": {"nl": "Log eerst in", "en": "Please log in first"},
+        "refusal.rate_limited": {"nl": "Even geduld", "en": "Please wait a moment"},
         "form.required": {"nl": "Vul dit veld in.", "en": "Please fill in this field."},
         "form.amount": {
             "nl": "Vul een bedrag in cijfers in, bijvoorbeeld 2500.",

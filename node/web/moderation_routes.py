@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.errors import FederationError, Unprocessable
+from federation.errors import NotFound, Refusal, Refused
 from moderation.log import public_entry
 from node import moderator_actions
 from node.moderator_actions import STAFF_ROLES, Acting, acting_as, describe
@@ -18,6 +18,7 @@ from node.web.app import NODE
 from node.web.form_state import FormState
 from node.web.pages import render
 from node.web.participation_pages import names_of
+from node.web.refusals import http_status, page_reason
 from node.web.sessions import posted_form, require_account
 
 LOG_LENGTH = 200
@@ -137,23 +138,23 @@ async def act_on_report(request: web.Request) -> web.StreamResponse:
     report_id = int(request.match_info["report"])
     report = await node.moderation.report(report_id)
     if report is None:
-        raise web.HTTPNotFound(text="no such report")
+        raise NotFound("There is no such report.")
     try:
         action = ACTIONS.get(state.value("action"))
         if action is None:
-            raise Unprocessable(f"choose one of: {', '.join(ACTIONS)}")
+            raise Refused(f"choose one of: {', '.join(ACTIONS)}")
         subject = report.target_account
         if state.value("action") in POST_ACTIONS:
             subject = state.value("object")
             if subject not in report.object_ids:
-                raise Unprocessable("that post is not part of this report")
+                raise Refused("that post is not part of this report")
         actor = await node.actors.by_uri(account.actor_uri)
         assert actor is not None, "every account has its actor"
         acting = await acting_as(node, actor)
         await action(node, acting, report_id, subject, state.value("reason"))
-    except FederationError as exc:
-        state.refusal = exc.message
-        return await _render_queue(request, account.username, state, exc.status)
+    except Refusal as exc:
+        state.refusal = page_reason(request, exc)
+        return await _render_queue(request, account.username, state, http_status(exc))
     raise web.HTTPSeeOther(f"{QUEUE}?done={state.value('action')}")
 
 

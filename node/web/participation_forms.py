@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from federation.errors import FederationError, NotFound
+from federation.errors import NotFound, Refusal
 from node.moderator_actions import file_report
 from node.participation.comments import comments_of, post_comment
 from node.participation.official_responses import ANSWERING_ROLES, respond_officially
@@ -30,6 +30,7 @@ from node.web.participation_pages import (
     render_process_page,
     render_proposal_page,
 )
+from node.web.refusals import http_status, page_reason
 from node.web.sessions import FormData, posted_form
 
 PROPOSAL_FIELDS = ("title", "text", "cost", "area")
@@ -77,9 +78,9 @@ async def propose(request: web.Request) -> web.StreamResponse:
             cost=cost,
             area=state.value("area") or None,
         )
-    except FederationError as exc:
-        state.refusal = exc.message
-        return await render_process_page(request, process, state, exc.status)
+    except Refusal as exc:
+        state.refusal = page_reason(request, exc)
+        return await render_process_page(request, process, state, http_status(exc))
     record = await node.objects.record(proposal.uri)
     assert record is not None
     raise web.HTTPSeeOther(f"/proposals/{record.row_id}")
@@ -105,9 +106,9 @@ async def _on_proposal(
         return await render_proposal_page(request, state, 422)
     try:
         await action(await _actor(request, account), proposal.uri, state)
-    except FederationError as exc:
-        state.refusal = exc.message
-        return await render_proposal_page(request, state, exc.status)
+    except Refusal as exc:
+        state.refusal = page_reason(request, exc)
+        return await render_proposal_page(request, state, http_status(exc))
     raise web.HTTPSeeOther(f"/proposals/{record.row_id}{query}#{anchor}")
 
 

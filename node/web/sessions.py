@@ -18,13 +18,14 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from federation.errors import TooManyRequests
+from federation.errors import NotAllowed, RateLimited
 from node.config import NodeConfig
 from node.passwords import check_password
 from node.storage.accounts import Account
 from node.storage.web_sessions import WebSession, WebSessionRepository
 from node.web.app import NODE, WEB_SESSION
 from node.web.pages import page_translator, render
+from node.web.refusals import refusal_page
 
 # Two weeks: a resident who takes part now and then need not log in every visit,
 # and a forgotten session on a library computer does not live for months.
@@ -79,11 +80,6 @@ async def current_account(request: web.Request) -> Account | None:
     return account
 
 
-def refusal_page(request: web.Request, status: int, message: str) -> web.Response:
-    """A page that says in plain words why something could not be done."""
-    return render(request, "refusal.html", status=status, message=message)
-
-
 async def require_account(request: web.Request, roles: Collection[str] | None = None) -> Account:
     """The logged-in account; a visitor is sent to log in first (and back here after),
     an account without one of ``roles`` is refused with 403."""
@@ -97,7 +93,7 @@ async def require_account(request: web.Request, roles: Collection[str] | None = 
 
 
 def _forbidden(request: web.Request, key: str) -> web.HTTPForbidden:
-    page = refusal_page(request, 403, page_translator(request)(key))
+    page = refusal_page(request, NotAllowed(page_translator(request)(key)))
     return web.HTTPForbidden(text=page.text, content_type="text/html")
 
 
@@ -166,7 +162,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = str(form.get("username", "")).strip().lstrip("@").split("@")[0]
     try:
         node.limits.hit("login", f"address:{request.remote}")
-    except TooManyRequests as exc:
+    except RateLimited as exc:
         seconds = max(1, round(exc.retry_after))
         page = _login_page(request, 429, t("login.too_many", seconds=seconds), username)
         page.headers["Retry-After"] = str(seconds)

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.errors import NotFound, Unprocessable
+from federation.errors import NotFound, Refusal
 from node.node import Node
 from node.participation.ballots import BallotStore, budget_allocations, cast_ballot, money
 from node.participation.ballots import recount_url as budget_recount_url
@@ -37,6 +37,7 @@ from node.participation.voting import recount_url as question_recount_url
 from node.storage.accounts import Account
 from node.web.app import NODE
 from node.web.pages import page_translator, render
+from node.web.refusals import http_status, page_reason
 from node.web.sessions import posted_form, require_account
 
 
@@ -214,8 +215,10 @@ async def vote_submit(request: web.Request) -> web.Response:
     assert actor is not None
     try:
         await cast_vote(node, actor, str(form.get("question", "")), str(form.get("option", "")))
-    except (Unprocessable, NotFound) as exc:
-        return await _render_vote_page(request, node, process, account, exc.message, 422)
+    except Refusal as exc:
+        return await _render_vote_page(
+            request, node, process, account, page_reason(request, exc), http_status(exc)
+        )
     message = page_translator(request)("vote.counted")
     return await _render_vote_page(request, node, process, account, message)
 
@@ -230,8 +233,10 @@ async def ballot_submit(request: web.Request) -> web.Response:
     picks = [str(p) for p in form.getall("pick", [])]
     try:
         await cast_ballot(node, actor, process.uri, picks)
-    except (Unprocessable, NotFound) as exc:
-        return await _render_vote_page(request, node, process, account, exc.message, 422)
+    except Refusal as exc:
+        return await _render_vote_page(
+            request, node, process, account, page_reason(request, exc), http_status(exc)
+        )
     message = page_translator(request)("ballot.counted")
     return await _render_vote_page(request, node, process, account, message)
 
@@ -263,8 +268,10 @@ async def verification_submit(request: web.Request) -> web.Response:
     account, form = await posted_form(request)
     try:
         await verify_by_letter_code(node, account.username, str(form.get("code", "")))
-    except (Unprocessable, NotFound) as exc:
-        return await _render_verification(request, node, account, exc.message, 422)
+    except Refusal as exc:
+        return await _render_verification(
+            request, node, account, page_reason(request, exc), http_status(exc)
+        )
     message = page_translator(request)("verify.done")
     return await _render_verification(request, node, account, message)
 
@@ -313,8 +320,10 @@ async def votes_submit(request: web.Request) -> web.Response:
     question = str(form.get("question", ""))
     try:
         await cast_vote(node, actor, question, str(form.get("option", "")))
-    except (Unprocessable, NotFound) as exc:
-        return await _render_votes(request, node, account, exc.message, 422)
+    except Refusal as exc:
+        return await _render_votes(
+            request, node, account, page_reason(request, exc), http_status(exc)
+        )
     local = await VotingStore(node.db).question(question) is not None
     message = page_translator(request)("vote.counted" if local else "vote.sent")
     return await _render_votes(request, node, account, message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from federation.errors import Unprocessable
+from federation.errors import Refused
 from node.participation.ballots import (
     BallotStore,
     cast_ballot,
@@ -62,9 +62,9 @@ async def test_budget_overspend_too_many_and_too_few_picks_are_refused_with_reas
         ([f"{wijert.base_url}/objects/elders"], "is not a proposal on this ballot"),
     ]
     for picks, reason in refusals:
-        with pytest.raises(Unprocessable) as refused:
+        with pytest.raises(Refused) as refused:
             await cast_ballot(wijert.node, bram, process.uri, picks)
-        assert refused.value.message.startswith("ballot refused: ") and reason in str(refused.value)
+        assert refused.value.reason.startswith("ballot refused: ") and reason in str(refused.value)
         sent = await cast_ballot(oosterpark.node, anna, process.uri, picks)
         await exchange(wijert, oosterpark)
         error = await delivery_error(oosterpark, f"{sent}/activity")

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 
-from federation.errors import TooManyRequests
+from federation.errors import RateLimited
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode
 from tests.integration.oauth_browser import logged_in_client, resident
@@ -74,7 +74,7 @@ async def test_posting_beyond_the_rate_limit_answers_429_with_retry_after(
     anna = await logged_in_client(oosterpark, "anna")
     actor = await oosterpark.node.actors.by_username("anna")
     assert actor is not None
-    with pytest.raises(TooManyRequests):
+    with pytest.raises(RateLimited):
         while True:
             await oosterpark.node.guard.check(actor.uri, "post")
 

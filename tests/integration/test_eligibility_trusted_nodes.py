@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from federation.errors import Unprocessable
+from federation.errors import Refused
 from node.participation.models import Process, Proposal
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
@@ -233,7 +233,7 @@ async def test_verified_local_process_takes_only_this_nodes_verified_residents(
     await exchange(wijert, oosterpark)
 
     await cast_vote(wijert.node, bram, question.uri, "voor")
-    with pytest.raises(Unprocessable, match="is not verified as a resident by this node"):
+    with pytest.raises(Refused, match="is not verified as a resident by this node"):
         await cast_vote(wijert.node, sanne, question.uri, "voor")
     remote = await cast_vote(oosterpark.node, anna, question.uri, "tegen")
     await exchange(wijert, oosterpark)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from federation.errors import Forbidden, Unprocessable
+from federation.errors import NotAllowed, Refused
 from node.participation.verification import (
     MAX_ACCOUNTS_PER_ADDRESS,
     ResidentRegistry,
@@ -62,9 +62,9 @@ async def test_one_address_verifies_a_bounded_number_of_accounts(start: StartNod
         await person(wijert, f"huisgenoot{number}")
         await verify_by_address(wijert.node, f"huisgenoot{number}", "9722 AB", "4")
     extra = await person(wijert, "nog_een")
-    with pytest.raises(Unprocessable, match="has already verified 4 accounts"):
+    with pytest.raises(Refused, match="has already verified 4 accounts"):
         await verify_by_address(wijert.node, "nog_een", "9722AB", "4")
-    with pytest.raises(Unprocessable, match="9722AB 5 is not in the address register"):
+    with pytest.raises(Refused, match="9722AB 5 is not in the address register"):
         await verify_by_address(wijert.node, "nog_een", "9722AB", "5")
     assert await ResidentRegistry(wijert.node.db).get(extra.uri) is None
 
@@ -75,7 +75,7 @@ async def test_in_person_verification_needs_a_moderator(start: StartNode) -> Non
     await person(oosterpark, "joost")
     await person(oosterpark, "buurman")
     await person(oosterpark, "femke", role="moderator")
-    with pytest.raises(Forbidden, match="'buurman' is not a moderator"):
+    with pytest.raises(NotAllowed, match="'buurman' is not a moderator"):
         await verify_in_person(oosterpark.node, "joost", "buurman", "9713XT")
     residency = await verify_in_person(oosterpark.node, "joost", "femke", "9713 xt", "12")
     assert (residency.postcode_area, residency.area_name) == ("9713", "Oosterparkwijk")

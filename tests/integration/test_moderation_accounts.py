@@ -6,11 +6,10 @@ import asyncio
 
 import pytest
 
-from federation.errors import NotFound
+from federation.errors import Conflict, NotFound
 from node import social_actions
 from node.moderator_actions import (
     OPERATOR,
-    Conflict,
     hide,
     remove,
     restore,
@@ -18,6 +17,7 @@ from node.moderator_actions import (
     unsuspend,
     warn,
 )
+from node.web.refusals import http_status
 from tests.integration.conftest import StartNode, StartPeer
 from tests.integration.oauth_browser import logged_in_client, resident
 from tests.integration.participation_helpers import person
@@ -85,7 +85,7 @@ async def test_warning_a_resident_tells_them_and_is_logged_and_a_second_hide_con
     await hide(wijk.node, OPERATOR, post["id"], "Op verzoek van de schrijver")
     with pytest.raises(Conflict) as again:
         await hide(wijk.node, OPERATOR, post["id"], "Nog eens")
-    assert again.value.status == 409
+    assert http_status(again.value) == 409
 
 
 async def test_a_deleted_remote_account_takes_its_posts_with_it(

@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from federation.errors import Forbidden
+from federation.errors import NotAllowed
 from node import social_actions
 from node.moderator_actions import acting_as, appoint_process_moderator, hide, restore
 from node.participation.comments import post_comment
@@ -108,9 +108,9 @@ async def test_a_process_moderator_cannot_hide_outside_the_process_and_a_residen
     elsewhere = await social_actions.post_note(
         gemeente.node, await person(gemeente, "piet"), "<p>Los bericht</p>"
     )
-    with pytest.raises(Forbidden, match="not a moderator"):
+    with pytest.raises(NotAllowed, match="not a moderator"):
         await acting_as(gemeente.node, moderator, elsewhere["id"])
-    with pytest.raises(Forbidden, match="not a moderator"):
+    with pytest.raises(NotAllowed, match="not a moderator"):
         await acting_as(gemeente.node, await person(gemeente, "resident"), elsewhere["id"])
     assert await gemeente.node.moderation.log_entries() == []
 

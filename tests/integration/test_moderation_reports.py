@@ -7,7 +7,7 @@ import json
 import aiohttp
 import pytest
 
-from federation.errors import Unprocessable
+from federation.errors import Refused
 from node import social_actions
 from node.moderator_actions import file_report
 from node.participation.comments import post_comment
@@ -123,7 +123,7 @@ async def test_a_report_about_someone_elses_post_is_refused_and_stores_nothing(
     ria = await person(wijk, "ria")
     sem = await person(wijk, "sem")
     post = await social_actions.post_note(wijk.node, ria, "<p>Buurtfeest zaterdag!</p>")
-    with pytest.raises(Unprocessable, match="not written by"):
+    with pytest.raises(Refused, match="not written by"):
         await file_report(wijk.node, sem, sem.uri.replace("sem", "tess"), [post["id"]], "")
     assert await wijk.node.moderation.open_reports() == []
 

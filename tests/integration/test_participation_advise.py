@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from federation.errors import Forbidden
+from federation.errors import NotAllowed
 from node.participation import processes
 from node.participation.official_responses import respond_officially
 from node.participation.proposals import create_proposal
@@ -72,6 +72,6 @@ async def test_a_resident_account_cannot_answer_officially(start: StartNode) -> 
     proposal = await create_proposal(
         gemeente.node, fatima, consultation, "Meer bomen", "Meer bomen in de binnenstad."
     )
-    with pytest.raises(Forbidden, match="moderator or administrator"):
+    with pytest.raises(NotAllowed, match="moderator or administrator"):
         await respond_officially(gemeente.node, fatima, proposal.uri, "Ja hoor.")
     assert await gemeente.node.participation.official_responses(proposal.uri) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from federation.errors import Unprocessable
+from federation.errors import Refused
 from node.participation import processes
 from node.participation.proposals import create_proposal
 from tests.integration.conftest import StartNode, StartPeer, deliver
@@ -173,7 +173,7 @@ async def test_local_proposal_outside_the_proposing_phase_is_refused(start: Star
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
     closed = await processes.set_phase(gemeente.node, process, "closed")
     fatima = await person(gemeente, "fatima")
-    with pytest.raises(Unprocessable, match="phase: closed"):
+    with pytest.raises(Refused, match="phase: closed"):
         await create_proposal(gemeente.node, fatima, closed, "Te laat", "Nog een idee.")
     assert await gemeente.node.participation.proposals_of(process.uri) == []
 

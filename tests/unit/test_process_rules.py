@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from federation.errors import Unprocessable
+from federation.errors import Refused
 from node.cli.errors import CliError
 from node.cli.process_commands import default_phases, parse_phases, parse_threshold
 from node.participation.models import DEFAULT_VOTING_OPTIONS, Budget, Phase, Process
@@ -56,7 +56,7 @@ def test_a_share_threshold_rounds_up_to_whole_supports() -> None:
 def test_contradicting_fields_are_refused_with_the_reason(
     changes: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(Unprocessable, match=message):
+    with pytest.raises(Refused, match=message):
         check_process(replace(PROCESS, **changes))
 
 

@@ -1,0 +1,154 @@
+"""The web application's one error boundary, and how pages and peers see a refusal.
+
+Every refusal (``federation/errors.py``) raised while answering a request
+reaches ``error_boundary``, which decides the surface the request belongs to
+and maps the refusal once:
+
+- the client API (``CLIENT_API_PREFIXES``): Mastodon's ``{"error": ...}``,
+  mapped in ``node/mastodon_api/errors.py``;
+- a page asked for by a browser (it accepts HTML): an HTML page in the
+  visitor's language with the reason and a way on (``refusal_page``);
+- everything else (the inbox, ActivityPub documents, discovery): a status and
+  short JSON (``refusal_json``).
+
+Forms that show a refusal beside what the resident typed catch the refusal
+themselves and use ``http_status`` and ``page_reason`` from here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from federation.errors import (
+    BodyTooLarge,
+    Conflict,
+    Invalid,
+    MalformedDocument,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    RateLimited,
+    Refusal,
+    Refused,
+    mapped,
+)
+from node.mastodon_api.errors import mastodon_refusal
+from node.web.app import NODE
+from node.web.i18n import CATALOGUE
+from node.web.negotiation import wants_activity_json
+from node.web.pages import page_translator, render
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# The client API answers in Mastodon's shape whatever the client accepts.
+CLIENT_API_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke")
+
+# The status of each kind of refusal, for peers and for pages alike. Every signature
+# failure is a 401: Fedify 2.x and Mastodon 4.7 fall back to another scheme only after a 401.
+HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
+    {
+        MalformedDocument: 400,
+        NotAuthenticated: 401,
+        NotAllowed: 403,
+        NotFound: 404,
+        Conflict: 409,
+        BodyTooLarge: 413,
+        Refused: 422,
+        Invalid: 422,
+        RateLimited: 429,
+    }
+)
+
+# A page's heading says what kind of refusal it is; the reason says which.
+PAGE_HEADING: Mapping[type[Refusal], str] = MappingProxyType(
+    {
+        NotFound: "refusal.not_found",
+        NotAllowed: "refusal.not_allowed",
+        NotAuthenticated: "refusal.not_authenticated",
+        RateLimited: "refusal.rate_limited",
+    }
+)
+
+
+def http_status(exc: Refusal) -> int:
+    """The HTTP status a refusal is answered with on the ActivityPub side and on pages."""
+    return mapped(HTTP_STATUS, exc, 400)
+
+
+def _retry_after(exc: Refusal, response: web.StreamResponse) -> None:
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.whole_seconds)
+
+
+def refusal_json(exc: Refusal) -> web.Response:
+    """A status and short JSON for a peer: the reason, and the detail a server can act on."""
+    body: dict[str, object] = {"error": exc.reason}
+    if exc.detail:
+        body["detail"] = exc.detail
+    if isinstance(exc, Invalid) and exc.problems:
+        body["problems"] = exc.problems
+    response = web.json_response(body, status=http_status(exc))
+    _retry_after(exc, response)
+    return response
+
+
+def page_reason(request: web.Request, exc: Refusal) -> str:
+    """The reason in the visitor's language where the catalogue has it, else as written."""
+    key = f"reason.{exc.code}"
+    if exc.code and key in CATALOGUE:
+        return page_translator(request)(key, **exc.values)
+    return exc.reason
+
+
+def _same_site_referer(request: web.Request) -> str | None:
+    """The page the visitor came from, when it is a page of this node."""
+    referer = request.headers.get("Referer", "")
+    base = urlsplit(request.app[NODE].urls.base)
+    parts = urlsplit(referer)
+    if parts.scheme == base.scheme and parts.netloc == base.netloc and parts.path != request.path:
+        return referer
+    return None
+
+
+def refusal_page(request: web.Request, exc: Refusal) -> web.Response:
+    """An HTML page in the visitor's language: what kind of refusal, why, and a way on."""
+    response = render(
+        request,
+        "refusal.html",
+        status=http_status(exc),
+        heading=mapped(PAGE_HEADING, exc, "refusal.title"),
+        message=page_reason(request, exc),
+        back=_same_site_referer(request),
+        login=isinstance(exc, NotAuthenticated),
+    )
+    _retry_after(exc, response)
+    return response
+
+
+def wants_page(request: web.Request) -> bool:
+    """Whether a browser asked: it accepts HTML and did not ask for ActivityStreams."""
+    return "text/html" in request.headers.get("Accept", "") and not wants_activity_json(request)
+
+
+@web.middleware
+async def error_boundary(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The one place where refusals become responses and log lines."""
+    try:
+        return await handler(request)
+    except Refusal as exc:
+        log.warning(
+            "%s %s refused: %s %s", request.method, request.path, type(exc).__name__, exc
+        )
+        if request.path.startswith(CLIENT_API_PREFIXES):
+            return mastodon_refusal(exc)
+        if wants_page(request):
+            return refusal_page(request, exc)
+        return refusal_json(exc)
+

@@ -143,12 +143,9 @@ async def error_boundary(request: web.Request, handler: Handler) -> web.StreamRe
     try:
         return await handler(request)
     except Refusal as exc:
-        log.warning(
-            "%s %s refused: %s %s", request.method, request.path, type(exc).__name__, exc
-        )
+        log.warning("%s %s refused: %s %s", request.method, request.path, type(exc).__name__, exc)
         if request.path.startswith(CLIENT_API_PREFIXES):
             return mastodon_refusal(exc)
         if wants_page(request):
             return refusal_page(request, exc)
         return refusal_json(exc)
-

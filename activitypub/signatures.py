@@ -470,7 +470,7 @@ def _rfc9421_candidate(
         )
     algorithm = params.get("alg", RFC9421_ALGORITHM)
     if algorithm != RFC9421_ALGORITHM:
-        raise _Refusal(Verdict.BAD_SIGNATURE, f"Unsupported algorithm {algorithm}", key_id)
+        raise _Refusal(Verdict.BAD_SIGNATURE, f"Unsupported algorithm {algorithm!r}", key_id)
     created = _sf_timestamp(params, "created", key_id)
     expires = _sf_timestamp(params, "expires", key_id)
 
@@ -678,7 +678,7 @@ class _StructuredFieldParser:
 
     def _inner_list(self) -> list[tuple[_BareItem, _Parameters]]:
         self._expect("(")
-        items = []
+        items: list[tuple[_BareItem, _Parameters]] = []
         while True:
             self._skip(" ")
             if self._peek() == ")":

@@ -193,7 +193,11 @@ async def local_process(node: Node, slug: str) -> Process:
     """A process this node hosts, or NotFound."""
     process = await node.participation.local_process_by_slug(slug)
     if process is None:
-        raise NotFound(f"there is no process {slug!r} on this node")
+        raise NotFound(
+            f"there is no process {slug!r} on this node",
+            code="process_unknown",
+            values={"slug": slug},
+        )
     return process
 
 

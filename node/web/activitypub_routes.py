@@ -41,7 +41,7 @@ async def _local_actor(request: web.Request) -> LocalActor:
     node = request.app[NODE]
     actor = await node.actors.by_username(request.match_info["username"])
     if actor is None:
-        raise NotFound(f"no actor {request.match_info['username']} here")
+        raise NotFound(f"no actor {request.match_info['username']} here", code="account_unknown")
     return actor
 
 
@@ -131,7 +131,7 @@ async def object_handler(request: web.Request) -> web.StreamResponse:
     uri = f"{node.urls.base}/objects/{request.match_info['object_id']}"
     record = await node.objects.record(uri)
     if record is None or not record.local:
-        raise NotFound("no such object here")
+        raise NotFound("no such object here", code="post_unknown")
     if not wants_activity_json(request):
         proposal = await node.participation.get_proposal(record.uri)
         if proposal is not None and record.deleted_at is None:
@@ -141,7 +141,7 @@ async def object_handler(request: web.Request) -> web.StreamResponse:
     from node.documents import with_context
 
     if not record.public and record.deleted_at is None:
-        raise NotFound("no such object here")
+        raise NotFound("no such object here", code="post_unknown")
     return activity_response(
         with_context(record.document), status=410 if record.deleted_at else 200
     )

@@ -102,6 +102,30 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "refusal.not_allowed": {"nl": "Geen toegang", "en": "Not allowed"},
         "refusal.not_authenticated": {"nl": "Log eerst in", "en": "Please log in first"},
         "refusal.rate_limited": {"nl": "Even geduld", "en": "Please wait a moment"},
+        "reason.process_unknown": {
+            "nl": "Er is geen proces met de naam '{slug}' op deze node.",
+            "en": "There is no process called '{slug}' on this node.",
+        },
+        "reason.proposal_unknown": {
+            "nl": "Dit voorstel bestaat niet (meer).",
+            "en": "This proposal does not exist (any more).",
+        },
+        "reason.account_unknown": {
+            "nl": "Dit account bestaat niet op deze node.",
+            "en": "This account does not exist on this node.",
+        },
+        "reason.post_unknown": {
+            "nl": "Dit bericht bestaat niet op deze node.",
+            "en": "This post does not exist on this node.",
+        },
+        "reason.vote_unknown": {
+            "nl": "Deze stemming bestaat niet op deze node.",
+            "en": "This vote does not exist on this node.",
+        },
+        "reason.report_unknown": {
+            "nl": "Deze melding bestaat niet.",
+            "en": "This report does not exist.",
+        },
         "form.required": {"nl": "Vul dit veld in.", "en": "Please fill in this field."},
         "form.amount": {
             "nl": "Vul een bedrag in cijfers in, bijvoorbeeld 2500.",

@@ -138,7 +138,7 @@ async def act_on_report(request: web.Request) -> web.StreamResponse:
     report_id = int(request.match_info["report"])
     report = await node.moderation.report(report_id)
     if report is None:
-        raise NotFound("There is no such report.")
+        raise NotFound("There is no such report.", code="report_unknown")
     try:
         action = ACTIONS.get(state.value("action"))
         if action is None:

@@ -113,7 +113,7 @@ async def profile_alias(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     actor = await node.actors.by_username(request.match_info["username"])
     if actor is None:
-        raise NotFound("no such account here")
+        raise NotFound("no such account here", code="account_unknown")
     return await render_actor_page(request, actor)
 
 

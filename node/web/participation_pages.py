@@ -163,11 +163,11 @@ async def proposal_of_page(request: web.Request) -> tuple[ObjectRecord, Proposal
     try:
         row_id = int(request.match_info["row_id"])
     except ValueError as exc:
-        raise NotFound("no such proposal") from exc
+        raise NotFound("no such proposal", code="proposal_unknown") from exc
     record = await node.objects.record_by_row_id(row_id)
     proposal = await node.participation.get_proposal(record.uri) if record else None
     if record is None or proposal is None or record.deleted_at is not None:
-        raise NotFound("no such proposal")
+        raise NotFound("no such proposal", code="proposal_unknown")
     return record, proposal
 
 

@@ -55,7 +55,7 @@ def _csv(rows: list[list[Any]]) -> web.Response:
 async def _question(node: Node, object_id: str) -> Question:
     question = await VotingStore(node.db).question(f"{node.urls.base}/objects/{object_id}")
     if question is None:
-        raise NotFound("no vote with that id on this node")
+        raise NotFound("no vote with that id on this node", code="vote_unknown")
     return question
 
 

@@ -27,9 +27,9 @@ from federation.handlers import ANY, Handler, HandlerKey, InboxContext
 from moderation.sanitize import plain_text
 from node.participation.announce import announce_to_followers
 from node.participation.comments import stance_of, thread_proposal
-from node.participation.models import Process, StatusChange
+from node.participation.models import PHASE_LIFECYCLE, Process, StatusChange
 from node.participation.official_responses import official_target, record_official_response
-from node.participation.processes import known_process
+from node.participation.processes import known_process, process_from_document
 from node.participation.proposals import (
     MAX_TITLE,
     SUBMITTED_REASON,
@@ -240,6 +240,18 @@ async def handle_update_note(ctx: InboxContext, activity: Activity) -> None:
         )
 
 
+async def handle_update_group(ctx: InboxContext, activity: Activity) -> None:
+    """A Group changed; a process of another node may only move its phase forward, as
+    its own node allows, so a move back is refused and the process stays as we know it."""
+    if activity.object is not None and activity.object_id == activity.actor:
+        known = await known_process(_node(ctx), activity.actor)
+        changed = process_from_document(activity.object.raw)
+        if known is not None and not known.local and changed is not None:
+            if changed.current_phase != known.current_phase:
+                PHASE_LIFECYCLE.require_move(known.current_phase, changed.current_phase)
+    await social_handlers.handle_update_actor(ctx, activity)
+
+
 async def handle_like(ctx: InboxContext, activity: Activity) -> None:
     """A like; of a proposal in one of our processes it is a support."""
     node = _node(ctx)
@@ -289,12 +301,15 @@ async def handle_reject_like(ctx: InboxContext, activity: Activity) -> None:
 
 
 # Keys the domain takes over from the core; each handler falls back to the core's.
-REPLACED_CORE_KEYS = frozenset({("Like", ANY), ("Undo", "Like"), ("Undo", ANY)})
+REPLACED_CORE_KEYS = frozenset(
+    {("Like", ANY), ("Undo", "Like"), ("Undo", ANY), ("Update", "Group")}
+)
 
 PARTICIPATION_HANDLERS: list[tuple[HandlerKey, Handler]] = [
     (("Create", "Note"), handle_create_note),
     (("Announce", "Note"), handle_announce_note),
     (("Update", "Note"), handle_update_note),
+    (("Update", "Group"), handle_update_group),
     (("Like", ANY), handle_like),
     (("Undo", "Like"), handle_undo_like),
     (("Undo", ANY), handle_undo_by_id),

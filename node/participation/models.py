@@ -10,8 +10,24 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from federation.lifecycle import StateGraph
+
 ARCHETYPES = ("advise", "initiate", "decide")
-PHASE_NAMES = ("proposing", "supporting", "voting", "closed")
+# A process declares which of these phases it has, with dates; whichever it has, it
+# moves only forward through them (skipping is allowed), and closing is final.
+PHASE_LIFECYCLE = StateGraph(
+    "proposing",
+    {
+        "proposing": frozenset({"supporting", "voting", "closed"}),
+        "supporting": frozenset({"voting", "closed"}),
+        "voting": frozenset({"closed"}),
+        "closed": frozenset(),
+    },
+    noun="phase",
+    refusal="a process in its {current} phase cannot move to {new}: phases only move forward"
+    " and closing is final (possible now: {allowed})",
+)
+PHASE_NAMES = PHASE_LIFECYCLE.states
 ELIGIBILITIES = ("open", "trusted-nodes", "verified-local")
 STANCES = ("for", "against", "neutral")
 DEFAULT_VOTING_OPTIONS = ("voor", "tegen", "onthouding")

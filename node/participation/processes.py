@@ -21,6 +21,7 @@ from node.participation.models import (
     ARCHETYPES,
     DEFAULT_VOTING_OPTIONS,
     ELIGIBILITIES,
+    PHASE_LIFECYCLE,
     PHASE_NAMES,
     Budget,
     Phase,
@@ -202,13 +203,11 @@ async def local_process(node: Node, slug: str) -> Process:
 
 
 async def set_phase(node: Node, process: Process, phase: str) -> Process:
-    """Move a local process to another phase and tell its followers (Update of the Group)."""
-    if phase not in PHASE_NAMES:
-        raise Refused(f"unknown phase {phase!r}; use {', '.join(PHASE_NAMES)}")
+    """Move a local process to a later phase and tell its followers (Update of the Group);
+    IllegalMove when PHASE_LIFECYCLE does not allow it."""
     if not process.local:
         raise Refused("only the node hosting a process can change its phase")
-    if process.current_phase == "closed":
-        raise Refused(f"process {process.slug} is closed")
+    PHASE_LIFECYCLE.require_move(process.current_phase, phase)
     changed = replace(process, current_phase=phase)
     check_process(changed)
     async with node.db.transaction():

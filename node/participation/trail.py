@@ -17,7 +17,7 @@ from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import iso_now
 from node.participation.models import Process, Proposal, StatusChange
 from node.participation.proposals import change_document, statused_content, validate
-from node.participation.status import PROPOSAL_LIFECYCLE, IllegalTransition
+from node.participation.status import PROPOSAL_LIFECYCLE, require_status_change
 from node.storage.actors import LocalActor
 from node.storage.notifications import NotificationRepository
 
@@ -60,12 +60,9 @@ async def change_status(
     reason = reason.strip()
     if not reason:
         raise Refused("a status change needs a reason")
-    try:
-        PROPOSAL_LIFECYCLE.check(
-            proposal.status, status, by_author=actor == proposal.author, progress=progress
-        )
-    except IllegalTransition as exc:
-        raise Refused(str(exc)) from exc
+    require_status_change(
+        proposal.status, status, by_author=actor == proposal.author, progress=progress
+    )
     now = iso_now()
     change = StatusChange(proposal.uri, status, proposal.status, reason, actor, progress, now)
     answered = bool(await node.participation.official_responses(proposal.uri))
@@ -204,10 +201,7 @@ async def withdraw(node: Node, author: LocalActor, proposal_uri: str, reason: st
     if process.local:
         await change_status(node, proposal, "withdrawn", reason=reason, actor=author.uri)
         return
-    try:
-        PROPOSAL_LIFECYCLE.check(proposal.status, "withdrawn", by_author=True, progress=None)
-    except IllegalTransition as exc:
-        raise Refused(str(exc)) from exc
+    require_status_change(proposal.status, "withdrawn", by_author=True, progress=None)
     if not reason.strip():
         raise Refused("a status change needs a reason")
     now = iso_now()

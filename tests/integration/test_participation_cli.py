@@ -98,6 +98,20 @@ def test_process_create_phase_and_close(node_dir: Path, capsys: pytest.CaptureFi
     assert "wijkbudget\tdecide\tclosed" in capsys.readouterr().out
 
 
+def test_moving_a_process_back_from_voting_to_proposing_is_refused_in_one_line(
+    node_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert create(node_dir, "--threshold", "5") == 0
+    assert main(["process", "phase", str(node_dir), "wijkbudget", "voting"]) == 0
+    capsys.readouterr()
+    assert main(["process", "phase", str(node_dir), "wijkbudget", "proposing"]) == 2
+    assert capsys.readouterr().err == (
+        "samenspraak: error: a process in its voting phase cannot move to proposing: phases"
+        " only move forward and closing is final (possible now: closed)\n"
+    )
+    assert asyncio.run(_read(node_dir)).current_phase == "voting"
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from activitypub.vocabulary import PUBLIC
 from node import social_actions
+from node.documents import actor_document
 from node.participation import processes
 from node.participation.comments import post_comment
 from node.participation.proposals import create_proposal
 from node.participation.supports import support
 from node.participation.trail import change_status, withdraw
 from tests.integration.conftest import StartNode, StartPeer, deliver
-from tests.integration.participation_helpers import open_process, person
+from tests.integration.participation_helpers import PROPOSING_AND_VOTING, open_process, person
+from tests.integration.voting_scenarios import delivery_error
 
 
 async def test_neighbourhood_residents_take_part_in_a_municipal_initiate_process(
@@ -145,6 +148,43 @@ async def test_phase_change_reaches_followers_of_the_process(start: StartNode) -
     await deliver(gemeente, oosterpark)
     remote = await processes.known_process(oosterpark.node, agenda.uri)
     assert remote is not None and remote.current_phase == "closed"
+
+
+async def test_an_update_moving_a_remote_process_back_a_phase_is_refused_and_changes_nothing(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    agenda = await open_process(gemeente, "klimaat", "initiate", 2, PROPOSING_AND_VOTING)
+    await social_actions.follow(oosterpark.node, await oosterpark.node.organisation(), agenda.uri)
+    await deliver(gemeente, oosterpark)
+    agenda = await processes.set_phase(gemeente.node, agenda, "voting")
+    await deliver(gemeente, oosterpark)
+    known = await oosterpark.node.actors.remote_document(agenda.uri)
+    assert known is not None and known["currentPhase"] == "voting"
+
+    # The process's own node refuses the move, so the Update is forged on its outbox.
+    actor = await gemeente.node.actors.by_uri(agenda.uri)
+    assert actor is not None
+    backwards = {
+        k: v for k, v in actor_document(actor, gemeente.node.urls).items() if k != "@context"
+    }
+    backwards["currentPhase"] = "proposing"
+    update_id = gemeente.node.outbox.new_activity_id()
+    followers = gemeente.node.urls.followers(agenda.slug)
+    await gemeente.node.outbox.send(
+        agenda.uri,
+        {"id": update_id, "type": "Update", "object": backwards, "to": [PUBLIC], "cc": [followers]},
+        [followers],
+    )
+    await deliver(gemeente, oosterpark)
+
+    error = await delivery_error(gemeente, update_id)
+    assert error is not None and error.startswith("422")
+    assert "a process in its voting phase cannot move to proposing" in error
+    assert await oosterpark.node.actors.remote_document(agenda.uri) == known
+    remote = await processes.known_process(oosterpark.node, agenda.uri)
+    assert remote is not None and remote.current_phase == "voting"
 
 
 async def test_status_change_from_anyone_but_the_process_is_refused_and_changes_nothing(

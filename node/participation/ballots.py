@@ -23,7 +23,7 @@ from node.documents import actor_document
 from node.participation.models import Budget, Process
 from node.participation.processes import send_process_update, set_phase
 from node.participation.tally import Allocation, BallotEntry, allocate_budget, cents, count_picks
-from node.participation.voting import SentVotes, parse_moment
+from node.participation.voting import VOTING_WINDOW, SentVotes, parse_moment
 from node.storage.actors import LocalActor
 from node.storage.database import Database, Row
 
@@ -42,6 +42,11 @@ class BudgetRound:
     opened_at: str
     end_time: str
     closed_at: str | None
+
+    @property
+    def state(self) -> str:
+        """``open`` or ``closed`` (a state of VOTING_WINDOW)."""
+        return "closed" if self.closed_at else "open"
 
     def refusal(self) -> str | None:
         """Why no ballot can be taken now, or None while the ballot is open."""
@@ -317,8 +322,7 @@ async def close_budget(node: Node, process_uri: str) -> dict[str, Any]:
     budget_round = await store.budget_round(process.uri)
     if budget_round is None:
         raise Refused(f"the budget ballot of {process.title} has not been opened")
-    if budget_round.closed_at is not None:
-        raise Refused(f"the budget ballot closed at {budget_round.closed_at}")
+    VOTING_WINDOW.require_move(budget_round.state, "closed")
     closed_at = iso_now()
     async with node.db.transaction():
         await store.close(process.uri, closed_at)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, as_list, parse_object
 from federation.errors import FetchError, NotFound, Refused
+from federation.lifecycle import StateGraph
 from moderation.sanitize import html_to_text
 from node.clock import iso, iso_now, utc_now
 from node.participation.models import Process, Proposal
@@ -35,19 +36,19 @@ if TYPE_CHECKING:
     from node.node import Node
 
 
-def _window_steps(steps: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
-    unknown = {t for targets in steps.values() for t in targets} - set(steps)
-    if unknown:
-        raise ValueError(f"the voting window steps into undeclared states: {sorted(unknown)}")
-    return steps
-
-
-# The voting window of a question: declared states and the steps between them.
 # How long changed tallies wait before their Update goes out; votes in the
 # meantime ride along in the same Update.
 TALLY_UPDATE_DELAY = 60.0
 
-WINDOW_STEPS = _window_steps({"open": frozenset({"closed"}), "closed": frozenset()})
+# The window of a vote on a question, and of a budget ballot (node/participation/ballots.py):
+# closing publishes the result, so a closed window never opens again.
+VOTING_WINDOW = StateGraph(
+    "open",
+    {"open": frozenset({"closed"}), "closed": frozenset()},
+    noun="voting window state",
+    refusal="voting is {current} already and cannot become {new} again: its result is"
+    " published and final",
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Question:
 
     @property
     def state(self) -> str:
-        """``open`` or ``closed`` (a key of WINDOW_STEPS)."""
+        """``open`` or ``closed`` (a state of VOTING_WINDOW)."""
         return "closed" if self.closed_at else "open"
 
     def refusal(self, now: datetime) -> str | None:
@@ -521,8 +522,7 @@ async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
     question = await store.question(question_uri)
     if question is None:
         raise NotFound(f"no question {question_uri} on this node")
-    if "closed" not in WINDOW_STEPS[question.state]:
-        raise Refused(f"voting on this question closed at {question.closed_at}")
+    VOTING_WINDOW.require_move(question.state, "closed")
     closed_at = iso_now()
     async with node.db.transaction():
         await store.close(question.uri, closed_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from federation.errors import Refused
+from federation.lifecycle import IllegalMove
 from node.participation.ballots import (
     BallotStore,
     cast_ballot,
@@ -109,6 +110,8 @@ async def test_a_later_ballot_replaces_the_earlier_one_and_the_result_is_signed_
 
     document = await close_budget(wijert.node, process.uri)
     await exchange(wijert, oosterpark)
+    with pytest.raises(IllegalMove, match="voting is closed already"):
+        await close_budget(wijert.node, process.uri)
     result = document["budgetResult"]
     assert result["votersCount"] == 3
     by_proposal = {a["proposal"]: a for a in result["allocations"]}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from federation.lifecycle import IllegalMove
 from node.participation.processes import set_phase
 from node.participation.voting import cast_vote, close_vote, current_tally, open_vote
 from node.web.negotiation import ACTIVITY_JSON
@@ -96,6 +99,8 @@ async def test_vote_after_close_is_rejected_and_not_counted(start: StartNode) ->
     result = await close_vote(gemeente.node, question.uri)
     await exchange(gemeente, wijert)
     assert result["closed"] and result["voteResult"]["tallies"][0] == {"option": "voor", "count": 1}
+    with pytest.raises(IllegalMove, match=r"voting is closed already .* published and final"):
+        await close_vote(gemeente.node, question.uri)
 
     late = await cast_vote(wijert.node, bram, question.uri, "tegen")
     await exchange(gemeente, wijert)

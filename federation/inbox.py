@@ -21,6 +21,7 @@ from activitypub.vocabulary import Activity, VocabularyError, id_of, parse_activ
 from federation.actors import host_of, same_origin
 from federation.errors import BodyTooLarge, MalformedDocument, NotAllowed, SignatureRefused
 from federation.handlers import HandlerTable, InboxContext
+from federation.ports import SYSTEM_TIME, Now
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class InboxPipeline:
         normalise: Normaliser,
         host_policy: HostPolicy | None = None,
         actor_policy: ActorPolicy | None = None,
+        now: Now = SYSTEM_TIME,
     ) -> None:
         self._table = table
         self._ctx = context
@@ -86,6 +88,7 @@ class InboxPipeline:
         self._normalise = normalise
         self._host_policy = host_policy
         self._actor_policy = actor_policy
+        self._now = now
 
     async def receive(self, request: InboxRequest) -> InboxResult:
         """Run one POST through the pipeline; raise a refusal to refuse it."""
@@ -103,6 +106,7 @@ class InboxPipeline:
             headers=request.headers,
             body=request.body,
             lookup_key=self._lookup_key,
+            now=self._now(),
         )
         if verification.ok:
             verification = verdict_for_actor(verification, claimed_actor)

@@ -6,11 +6,17 @@ nothing in ``federation/`` knows about SQL or about participation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol
 
 from activitypub.vocabulary import ActorDocument, ASObject
+
+# Where federation reads the time; node/ hands in its own clock (node/clock.py) instead.
+Now = Callable[[], datetime]
+SYSTEM_TIME: Now = partial(datetime.now, UTC)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from yarl import URL
 
 from activitypub.signatures import sign_request
 from federation.errors import FetchError
-from federation.ports import LocalSigner
+from federation.ports import SYSTEM_TIME, LocalSigner, Now
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,11 @@ class Transport:
         allow_private: bool,
         timeout: float = 10.0,
         max_connections_per_host: int = 4,
+        now: Now = SYSTEM_TIME,
     ) -> None:
         self.allow_private = allow_private
+        # The node's clock dates every signature, so its peers check them on the same time.
+        self._now = now
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 5.0))
         self._per_host = max_connections_per_host
         self._session: aiohttp.ClientSession | None = None
@@ -150,6 +153,7 @@ class Transport:
                 body=None,
                 key_id=signer.key_id,
                 private_key_pem=signer.private_key_pem,
+                now=self._now(),
             )
         try:
             async with self.session.get(
@@ -184,6 +188,7 @@ class Transport:
             key_id=signer.key_id,
             private_key_pem=signer.private_key_pem,
             content_type=ACTIVITY_JSON,
+            now=self._now(),
         )
         try:
             # encoded=True: send the URL exactly as it was signed.

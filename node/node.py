@@ -22,7 +22,7 @@ from moderation.handlers import ModerationInboxServices, moderation_handlers
 from moderation.inbox_gate import InboxGate
 from moderation.policy import FederationPolicy
 from moderation.spam import ActionGuard, Limits
-from node.clock import utc_now
+from node.clock import DEFAULT_CLOCK, Clock
 from node.config import DATABASE_FILE, NodeConfig, load_config, moderation_rules
 from node.outbox import NodeOutbox
 from node.participation.models import EligibilityCheck, open_eligibility
@@ -88,6 +88,8 @@ class Node:
     limits: Limits
     guard: ActionGuard
     notifications: NotificationRepository
+    # Every reading of the time; tests and the shifted CI pass move it (node/clock.py).
+    clock: Clock = DEFAULT_CLOCK
     extras: dict[str, Any] = field(default_factory=dict)
     # Who may support and vote; the voting domain installs the real policies.
     eligibility: EligibilityCheck = open_eligibility
@@ -134,8 +136,10 @@ class Node:
         await self.db.close()
 
 
-async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
-    """Open an initialised node directory and wire its parts together."""
+async def open_node(
+    data_dir: Path, config: NodeConfig | None = None, clock: Clock = DEFAULT_CLOCK
+) -> Node:
+    """Open an initialised node directory and wire its parts together, on ``clock``."""
     config = config or load_config(data_dir)
     limits = Limits(moderation_rules(data_dir))
     db = await Database.open(data_dir / DATABASE_FILE)
@@ -147,7 +151,7 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
     inbox_log = InboxLogRepository(db)
     outbox_store = OutboxRepository(db)
     deliveries = DeliveryRepository(db)
-    transport = Transport(allow_private=config.dev)
+    transport = Transport(allow_private=config.dev, now=clock.now)
     resolver = ActorResolver(actors, actors, transport)
     fetcher = ObjectFetcher(actors, transport)
     moderation = ModerationRepository(db)
@@ -200,6 +204,7 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         normalise=lambda document: normalise(document, canonical_context, loader),
         host_policy=gate.check_host,
         actor_policy=gate.check_actor,
+        now=clock.now,
     )
     node = Node(
         config=config,
@@ -226,8 +231,9 @@ async def open_node(data_dir: Path, config: NodeConfig | None = None) -> Node:
         moderation=moderation,
         policy=policy,
         limits=limits,
-        guard=ActionGuard(limits, moderation, moderation, utc_now),
+        guard=ActionGuard(limits, moderation, moderation, clock.now),
         notifications=notifications,
+        clock=clock,
         extras=extras,
     )
     # Domain handlers in node/ reach the whole node through the inbox context.

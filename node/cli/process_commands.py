@@ -9,11 +9,12 @@ when the node serves.
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from node.cli.errors import CliError
 from node.cli.opened_node import opened_node
+from node.clock import utc_now
 from node.participation.models import (
     ARCHETYPES,
     DEFAULT_VOTING_OPTIONS,
@@ -171,7 +172,7 @@ def parse_create(args: argparse.Namespace) -> dict[str, object]:
     phases = (
         parse_phases(args.phases)
         if args.phases is not None
-        else default_phases(args.archetype, datetime.now(UTC).date())
+        else default_phases(args.archetype, utc_now().date())
     )
     return {
         "slug": args.slug,

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import time
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
 from federation.errors import NotAuthenticated, RateLimited, Refused
+from node.clock import epoch_now
 from node.mastodon_api.auth import TOP_SCOPES, bearer_token, grants, is_known_scope, token_of
 from node.mastodon_api.params import Params
 from node.mastodon_api.state import CLIENT_API
@@ -240,7 +240,7 @@ def _token_response(token_value: str, scopes: tuple[str, ...]) -> web.Response:
             "access_token": token_value,
             "token_type": "Bearer",
             "scope": " ".join(scopes),
-            "created_at": int(time.time()),
+            "created_at": int(epoch_now()),
         },
         headers={"Cache-Control": "no-store"},
     )

@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from node import social_actions
+from node.clock import utc_now
 from node.participation.comments import post_comment
-from node.participation.models import Budget, Phase, Place, Process, Proposal
+from node.participation.models import Budget, Place, Process, Proposal, phases_around
 from node.participation.official_responses import respond_officially
 from node.participation.processes import create_process, known_process
 from node.participation.proposals import create_proposal
@@ -26,16 +27,10 @@ if TYPE_CHECKING:
 
 Settle = Callable[[], Awaitable[None]]
 
-CONSULTATION_PHASES = (
-    Phase("proposing", "2026-11-01T00:00:00+01:00", "2027-01-31T00:00:00+01:00"),
-    Phase("supporting", "2027-01-31T00:00:00+01:00", "2027-02-28T00:00:00+01:00"),
-)
-AGENDA_PHASES = (Phase("proposing", "2026-09-01T00:00:00+02:00", "2027-06-30T00:00:00+02:00"),)
-BUDGET_PHASES = (
-    Phase("proposing", "2026-11-01T00:00:00+01:00", "2026-12-20T00:00:00+01:00"),
-    Phase("supporting", "2026-12-20T00:00:00+01:00", "2027-01-20T00:00:00+01:00"),
-    Phase("voting", "2027-01-20T00:00:00+01:00", "2027-02-10T00:00:00+01:00"),
-)
+# In days from the moment the demo starts: every process is in its first phase today.
+CONSULTATION_PHASES = (("proposing", -34, 57), ("supporting", 57, 85))
+AGENDA_PHASES = (("proposing", -95, 207),)
+BUDGET_PHASES = (("proposing", -34, 15), ("supporting", 15, 46), ("voting", 46, 67))
 
 
 async def _person(running: RunningNode, username: str) -> LocalActor:
@@ -61,7 +56,7 @@ async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Proces
         archetype="advise",
         threshold_count=3,
         electorate_size=240000,
-        phases=CONSULTATION_PHASES,
+        phases=phases_around(utc_now(), *CONSULTATION_PHASES),
     )
     agenda = await create_process(
         nodes["oosterpark"].node,
@@ -72,7 +67,7 @@ async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Proces
         archetype="initiate",
         threshold_count=3,
         electorate_size=11800,
-        phases=AGENDA_PHASES,
+        phases=phases_around(utc_now(), *AGENDA_PHASES),
     )
     budget = await create_process(
         nodes["wijert"].node,
@@ -85,7 +80,7 @@ async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Proces
         threshold_count=5,
         electorate_size=6200,
         budget=Budget(50000, "EUR", 1, 3),
-        phases=BUDGET_PHASES,
+        phases=phases_around(utc_now(), *BUDGET_PHASES),
     )
     return {"gemeente": consultation, "oosterpark": agenda, "wijert": budget}
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from federation.lifecycle import StateGraph
+from node.clock import iso
 
 ARCHETYPES = ("advise", "initiate", "decide")
 # A process declares which of these phases it has, with dates; whichever it has, it
@@ -40,6 +42,15 @@ class Phase:
     name: str
     start: str
     end: str
+
+
+def phases_around(now: datetime, *spans: tuple[str, float, float]) -> tuple[Phase, ...]:
+    """Phases from (name, first day, last day) counted in days from ``now`` (negative:
+    before it), so that the demo and the tests hold no date that expires."""
+    return tuple(
+        Phase(name, iso(now + timedelta(days=start)), iso(now + timedelta(days=end)))
+        for name, start, end in spans
+    )
 
 
 @dataclass(frozen=True)

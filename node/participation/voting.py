@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,7 +24,7 @@ from activitypub.vocabulary import PUBLIC, ASObject, as_list, parse_object
 from federation.errors import FetchError, NotFound, Refused
 from federation.lifecycle import StateGraph
 from moderation.sanitize import html_to_text
-from node.clock import iso, iso_now, utc_now
+from node.clock import epoch_now, iso, iso_now, utc_now
 from node.participation.models import Process, Proposal
 from node.participation.tally import VoteTally, count_votes, tally_counts
 from node.storage.actors import LocalActor
@@ -481,7 +480,7 @@ async def record_vote(
     # per statement (which cost more than the statements).
     async with node.db.transaction(inline=True):
         await store.put_vote(question.uri, voter, option, vote_id)
-        await store.mark_tallies_changed(question.uri, time.time())
+        await store.mark_tallies_changed(question.uri, epoch_now())
         tally = await current_tally(node, question)
         # Mastodon re-fetches an open poll while it is shown: serve current tallies.
         await node.objects.save_local_object(
@@ -499,7 +498,7 @@ async def publish_due_tallies(node: Node, now: float | None = None) -> int:
     a vote's cost flat. The Question served at its id is always current.
     """
     store = VotingStore(node.db)
-    moment = time.time() if now is None else now
+    moment = epoch_now() if now is None else now
     sent = 0
     for question_uri in await store.tallies_due(moment - TALLY_UPDATE_DELAY):
         question = await store.question(question_uri)

@@ -14,9 +14,10 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from node import social_actions
+from node.clock import utc_now
 from node.participation.addresses import AddressRegister, parse_register
 from node.participation.ballots import cast_ballot, open_budget_ballot
-from node.participation.models import Phase
+from node.participation.models import phases_around
 from node.participation.processes import create_process, local_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.trust import TrustList
@@ -79,16 +80,15 @@ async def seed_voting(nodes: dict[str, RunningNode], settle: Settle) -> None:
     await seed_city_poll(nodes, settle)
 
 
-CITY_POLL_PHASES = (
-    Phase("proposing", "2026-11-01T00:00:00+01:00", "2026-11-20T00:00:00+01:00"),
-    Phase("voting", "2026-11-20T00:00:00+01:00", "2027-01-15T00:00:00+01:00"),
-)
+# In days from the moment the demo starts: the poll has just reached its voting phase.
+CITY_POLL_PHASES = (("proposing", -34, -15), ("voting", -15, 41))
 
 
 async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
     """A municipal advisory poll open to verified residents of the trusted neighbourhoods,
     who vote from their own nodes: the vote travels as a Mastodon poll vote would."""
     gemeente, oosterpark, wijert = nodes["gemeente"], nodes["oosterpark"], nodes["wijert"]
+    phases = phases_around(utc_now(), *CITY_POLL_PHASES)
     poll = await create_process(
         gemeente.node,
         slug="stadspeiling",
@@ -99,7 +99,7 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
         eligibility="trusted-nodes",
         threshold_count=100,
         electorate_size=240000,
-        phases=CITY_POLL_PHASES,
+        phases=phases,
     )
     for running in (oosterpark, wijert):
         await social_actions.follow(running.node, await running.node.organisation(), poll.uri)
@@ -116,7 +116,7 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
         area="Binnenstad",
     )
     poll = await set_phase(gemeente.node, poll, "voting")
-    question = await open_vote(gemeente.node, proposal.uri, CITY_POLL_PHASES[-1].end)
+    question = await open_vote(gemeente.node, proposal.uri, phases[-1].end)
     await settle()
     anna = await oosterpark.node.actors.by_username("anna")
     assert anna is not None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from node.clock import iso_now
+from node.clock import epoch_now, iso_now
 from node.storage.database import Database
 
 # Mastodon keeps idempotency keys for an hour: a retried post within it is the same post.
@@ -46,19 +45,19 @@ class IdempotencyRepository:
         return await self._db.fetch_value(
             "SELECT object_uri FROM idempotency_keys WHERE actor_id = ? AND key = ?"
             " AND created_at > ?",
-            (actor_id, key, time.time() - IDEMPOTENCY_WINDOW),
+            (actor_id, key, epoch_now() - IDEMPOTENCY_WINDOW),
         )
 
     async def remember(self, actor_id: int, key: str, object_uri: str) -> None:
         """Tie a key to the object it created; keys past the window are dropped."""
         await self._db.execute(
             "DELETE FROM idempotency_keys WHERE created_at < ?",
-            (time.time() - IDEMPOTENCY_WINDOW,),
+            (epoch_now() - IDEMPOTENCY_WINDOW,),
         )
         await self._db.execute(
             "INSERT OR REPLACE INTO idempotency_keys (actor_id, key, object_uri, created_at)"
             " VALUES (?, ?, ?, ?)",
-            (actor_id, key, object_uri, time.time()),
+            (actor_id, key, object_uri, epoch_now()),
         )
 
 

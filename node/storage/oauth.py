@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 
-from node.clock import iso_now
+from node.clock import epoch_now, iso_now
 from node.storage.database import Database, Row
 
 CODE_LIFETIME = 600.0
@@ -114,7 +113,7 @@ class OAuthRepository:
         """A fresh authorization code, valid for ten minutes and once."""
         code = secrets.token_urlsafe(32)
         # Codes nobody redeemed are useless once expired: drop them as new ones come.
-        await self._db.execute("DELETE FROM oauth_codes WHERE expires_at < ?", (time.time(),))
+        await self._db.execute("DELETE FROM oauth_codes WHERE expires_at < ?", (epoch_now(),))
         await self._db.execute(
             "INSERT INTO oauth_codes (code_hash, app_id, actor_id, redirect_uri, scopes,"
             " code_challenge, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -125,7 +124,7 @@ class OAuthRepository:
                 redirect_uri,
                 " ".join(scopes),
                 code_challenge,
-                time.time() + CODE_LIFETIME,
+                epoch_now() + CODE_LIFETIME,
             ),
         )
         return code
@@ -142,7 +141,7 @@ class OAuthRepository:
             await self._db.execute(
                 "DELETE FROM oauth_codes WHERE code_hash = ?", (row["code_hash"],)
             )
-        if row["expires_at"] < time.time():
+        if row["expires_at"] < epoch_now():
             return None
         return AuthorizationCode(
             app_id=row["app_id"],

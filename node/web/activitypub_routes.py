@@ -30,6 +30,7 @@ async def require_signed_fetch(request: web.Request, node: Node) -> None:
         headers=request.headers,
         body=None,
         lookup_key=node.resolver.lookup_key,
+        now=node.clock.now(),
     )
     if not result.ok:
         raise SignatureRefused(

@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import Page, expect
 
+from node.clock import utc_now
 from node.participation import processes
-from node.participation.models import Phase
+from node.participation.models import phases_around
 from node.participation.proposals import create_proposal
 from node.participation.voting import current_tally, open_vote
 from node.runner import RunningNode
@@ -25,8 +26,7 @@ NewPage = Callable[[], Awaitable[Page]]
 SCREENSHOTS = "/tmp"
 PROPOSING_THEN_SUPPORTING = (
     *PROPOSING,
-    Phase("supporting", "2026-12-15T00:00:00Z", "2027-01-15T00:00:00Z"),
-    Phase("voting", "2027-01-15T00:00:00Z", "2027-02-15T00:00:00Z"),
+    *phases_around(utc_now(), ("supporting", 10, 41), ("voting", 41, 72)),
 )
 
 # Every form control a resident fills in has a label; the page says its language

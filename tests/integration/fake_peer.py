@@ -25,7 +25,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -36,6 +36,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from activitypub.keys import generate_key_pair
+
+# The peer keeps time on the nodes' clock, as servers with synchronised clocks do, also
+# when CI moves that clock ahead (node/clock.py).
+from node.clock import utc_now
 from node.runner import free_port
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -407,7 +411,7 @@ class FakeMastodon:
         updated = note | {"content": content, "contentMap": {"nl": content}, "updated": edited}
         return {
             "@context": STATUS_CONTEXT,
-            "id": f"{note['id']}#updates/{int(datetime.now(UTC).timestamp())}",
+            "id": f"{note['id']}#updates/{int(utc_now().timestamp())}",
             "type": "Update",
             "actor": note["attributedTo"],
             "published": edited,
@@ -484,7 +488,7 @@ class FakeMastodon:
         digest = f"sha-256=:{_sha256(body if digest_of is None else digest_of)}:"
         params = (
             '("@method" "@target-uri" "content-digest")'
-            f';created={int(datetime.now(UTC).timestamp())};keyid="{account.key_id}"'
+            f';created={int(utc_now().timestamp())};keyid="{account.key_id}"'
         )
         base = (
             f'"@method": POST\n"@target-uri": {url}\n"content-digest": {digest}\n'
@@ -631,7 +635,7 @@ class FakeMastodon:
         if method == "POST" and "digest" not in signed:
             raise SignatureRefused("Mastodon requires the Digest header to be signed")
         sent = email.utils.parsedate_to_datetime(headers["date"])
-        if abs(datetime.now(UTC) - sent) > DATE_WINDOW:
+        if abs(utc_now() - sent) > DATE_WINDOW:
             raise SignatureRefused("Signed request date outside acceptable time window")
         if method == "POST":
             if headers.get("digest") != f"SHA-256={_sha256(body)}":
@@ -727,11 +731,11 @@ def _verifies(public_pem: str, signature: bytes, message: bytes) -> bool:
 
 
 def _http_date(moment: datetime | None) -> str:
-    return email.utils.format_datetime(moment or datetime.now(UTC), usegmt=True)
+    return email.utils.format_datetime(moment or utc_now(), usegmt=True)
 
 
 def _now_iso(later_by: timedelta = timedelta(0)) -> str:
-    return (datetime.now(UTC) + later_by).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (utc_now() + later_by).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _actor_of(activity: dict[str, Any]) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from federation.errors import Refused
+from node.clock import iso, utc_now
 from node.participation.models import Process, Proposal
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
@@ -164,7 +165,7 @@ class ForgingServer(FakeMastodon):
             "area": {"type": "Area", "postcodeArea": "9722", "name": "De Wijert"},
             "attestedBy": self.attested_by or f"{self.base_url}/users/admin",
             "method": "address-register",
-            "verifiedAt": "2026-11-01T10:00:00Z",
+            "verifiedAt": iso(utc_now()),
         }
         return document
 

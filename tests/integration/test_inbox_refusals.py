@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from federation.inbox import MAX_INBOX_BODY
 from federation.ports import LocalSigner
 from federation.transport import RefusedAddress, Transport, check_destination
+from node.clock import utc_now
 from node.config import NodeConfig
 from node.node import open_node
 from node.runner import RunningNode
@@ -81,8 +82,8 @@ async def test_a_correctly_signed_post_is_accepted_so_the_refusals_below_mean_so
 SPOILED_SIGNATURES: dict[str, Callable[[FakeMastodon], dict[str, Any]]] = {
     "bad_signature": lambda mastodon: {"private_pem": mastodon.add_account("eve").private_pem},
     "bad_digest": lambda mastodon: {"digest_of": b'{"type": "Delete"}'},
-    "stale_date": lambda mastodon: {"date": datetime.now(UTC) - timedelta(hours=2)},
-    "future_date": lambda mastodon: {"date": datetime.now(UTC) + timedelta(hours=2)},
+    "stale_date": lambda mastodon: {"date": utc_now() - timedelta(hours=2)},
+    "future_date": lambda mastodon: {"date": utc_now() + timedelta(hours=2)},
     "unknown_key": lambda mastodon: {"key_id": f"{mastodon.base_url}/users/ghost#main-key"},
     "missing_headers": lambda mastodon: {"unsigned": ("Digest",)},
 }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from node.cli import main
+from node.clock import utc_now
 from node.config import load_config
 from node.node import open_node
 from node.participation.proposals import create_proposal
@@ -34,6 +36,15 @@ def node_dir(tmp_path: Path) -> Path:
         == 0
     )
     return directory
+
+
+def phases_from_today(*days: int) -> str:
+    """A ``--phases`` argument: proposing, supporting, voting between these days from today
+    on the node's clock."""
+    today = utc_now().date()
+    bounds = [today + timedelta(days=d) for d in days]
+    names = ("proposing", "supporting", "voting")
+    return ",".join(f"{n}={a}..{b}" for n, a, b in zip(names, bounds, bounds[1:], strict=False))
 
 
 def create(node_dir: Path, *extra: str) -> int:
@@ -78,8 +89,7 @@ def test_process_create_phase_and_close(node_dir: Path, capsys: pytest.CaptureFi
             "--max-picks",
             "3",
             "--phases",
-            "proposing=2026-11-01..2026-12-15,supporting=2026-12-15..2027-01-15,"
-            "voting=2027-01-15..2027-02-01",
+            phases_from_today(0, 45, 75, 92),
         )
         == 0
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from activitypub.vocabulary import PUBLIC
 from node import social_actions
+from node.clock import iso, utc_now
 from node.documents import actor_document
 from node.participation import processes
 from node.participation.comments import post_comment
@@ -213,7 +214,7 @@ async def test_status_change_from_anyone_but_the_process_is_refused_and_changes_
         "previousStatus": "submitted",
         "reason": "Zomaar.",
         "actor": joris.uri,
-        "published": "2026-11-26T08:00:00Z",
+        "published": iso(utc_now()),
     }
     update = {
         "@context": ["https://www.w3.org/ns/activitystreams", "https://samenspraak.nl/ns/v1"],

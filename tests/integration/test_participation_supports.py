@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from federation.errors import Refused
+from node.clock import iso, utc_now
 from node.participation import processes
 from node.participation.proposals import create_proposal
 from tests.integration.conftest import StartNode, StartPeer, deliver
@@ -135,7 +136,7 @@ async def test_mastodon_post_mentioning_a_proposing_process_becomes_a_proposal_a
     edited = {
         **note,
         "name": "Waterpleinen en wadi's in Paddepoel",
-        "updated": "2027-01-01T00:00:00Z",
+        "updated": iso(utc_now()),
     }
     update = {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -200,7 +201,7 @@ async def test_a_remote_proposal_claiming_its_own_history_starts_at_submitted(
                 "status": "accepted",
                 "reason": "Door de raad aangenomen.",
                 "actor": process.uri,
-                "published": "2026-11-20T10:00:00Z",
+                "published": iso(utc_now()),
             }
         ],
     }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
+from node.clock import epoch_now
 from node.participation.voting import (
     TALLY_UPDATE_DELAY,
     cast_vote,
@@ -36,10 +36,10 @@ async def test_votes_within_the_delay_go_out_as_one_update_with_all_of_them(
     # The Question at its id is current at once; the Update waits for the delay.
     record = await gemeente.node.objects.record(question.uri)
     assert record is not None and record.document["votersCount"] == 3
-    assert await publish_due_tallies(gemeente.node, now=time.time()) == 0
+    assert await publish_due_tallies(gemeente.node, now=epoch_now()) == 0
     assert await _question_updates(gemeente, question.uri) == []
 
-    later = time.time() + TALLY_UPDATE_DELAY
+    later = epoch_now() + TALLY_UPDATE_DELAY
     assert await publish_due_tallies(gemeente.node, now=later) == 1
     [update] = await _question_updates(gemeente, question.uri)
     totals = {o["name"]: o["replies"]["totalItems"] for o in update["oneOf"]}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
 from node import social_actions
-from node.clock import iso, utc_now
+from node.clock import epoch_now, iso, utc_now
 from node.participation.addresses import AddressRegister, parse_register
-from node.participation.models import Budget, Phase, Process, Proposal
+from node.participation.models import Budget, Phase, Process, Proposal, phases_around
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.verification import verify_by_address
@@ -29,11 +28,8 @@ REGISTER_CSV = (
 
 def phases() -> tuple[Phase, ...]:
     """Proposing, supporting and voting phases around now."""
-    now = utc_now()
-    return (
-        Phase("proposing", iso(now - timedelta(days=30)), iso(now - timedelta(days=20))),
-        Phase("supporting", iso(now - timedelta(days=20)), iso(now - timedelta(days=10))),
-        Phase("voting", iso(now - timedelta(days=10)), iso(now + timedelta(days=10))),
+    return phases_around(
+        utc_now(), ("proposing", -30, -20), ("supporting", -20, -10), ("voting", -10, 10)
     )
 
 
@@ -102,7 +98,7 @@ async def delivery_error(running: RunningNode, activity_id: str) -> str | None:
 async def send_tally_updates(*nodes: RunningNode) -> None:
     """Queue the batched tally Updates now, as if their delay had passed."""
     for running in nodes:
-        await publish_due_tallies(running.node, now=time.time() + TALLY_UPDATE_DELAY)
+        await publish_due_tallies(running.node, now=epoch_now() + TALLY_UPDATE_DELAY)
 
 
 async def exchange(*nodes: RunningNode, rounds: int = 10) -> None:

@@ -75,6 +75,10 @@ class StateGraph:
                 )
             )
 
+    def sources(self, new: str) -> tuple[str, ...]:
+        """The states from which one move reaches ``new``."""
+        return tuple(s for s in self.states if new in self.moves[s])
+
     def is_final(self, state: str) -> bool:
         """Whether nothing can follow ``state``."""
         return not self.moves[state]

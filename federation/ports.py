@@ -13,6 +13,7 @@ from functools import partial
 from typing import Protocol
 
 from activitypub.vocabulary import ActorDocument, ASObject
+from federation.lifecycle import StateGraph
 
 # Where federation reads the time; node/ hands in its own clock (node/clock.py) instead.
 Now = Callable[[], datetime]
@@ -83,6 +84,21 @@ class DeliveryJob:
     attempts: int
     body: bytes
     created_at: float
+
+
+# A delivery job stays pending, also between retries, until it is delivered, given up
+# (failed) or cancelled because its host was blocked. A paused host holds its jobs pending.
+DELIVERY_LIFECYCLE = StateGraph(
+    "pending",
+    {
+        "pending": frozenset({"pending", "delivered", "failed", "cancelled"}),
+        "delivered": frozenset(),
+        "failed": frozenset(),
+        "cancelled": frozenset(),
+    },
+    noun="delivery state",
+    refusal="a delivery that is {current} cannot become {new} (allowed: {allowed})",
+)
 
 
 class LocalActors(Protocol):

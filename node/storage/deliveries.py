@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from federation.actors import host_of
-from federation.ports import DeliveryJob
+from federation.ports import DELIVERY_LIFECYCLE, DeliveryJob
 from node.storage.database import Database
+
+
+def _may_become(state: str) -> str:
+    """SQL matching the jobs DELIVERY_LIFECYCLE lets move to ``state``, so no statement moves
+    a job the lifecycle does not allow to move (a delivered job is never retried)."""
+    return "state IN (" + ", ".join(f"'{s}'" for s in DELIVERY_LIFECYCLE.sources(state)) + ")"
 
 
 class DeliveryRepository:
@@ -58,7 +64,7 @@ class DeliveryRepository:
         async with self._db.transaction():
             await self._db.executemany(
                 "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
-                " last_error = NULL WHERE id = ?",
+                f" last_error = NULL WHERE id = ? AND {_may_become('delivered')}",
                 [(job.id,) for job in jobs],
             )
             await self._db.executemany(
@@ -71,7 +77,7 @@ class DeliveryRepository:
         """Count a failed attempt and schedule the next."""
         await self._db.execute(
             "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-            " WHERE id = ?",
+            f" WHERE id = ? AND {_may_become('pending')}",
             (next_attempt_at, error[:500], job.id),
         )
 
@@ -79,7 +85,7 @@ class DeliveryRepository:
         """A final failure."""
         await self._db.execute(
             "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?"
-            " WHERE id = ?",
+            f" WHERE id = ? AND {_may_become('failed')}",
             (error[:500], job.id),
         )
 
@@ -108,7 +114,8 @@ class DeliveryRepository:
     async def cancel_for_host(self, host: str) -> int:
         """Cancel what is queued for a host."""
         return await self._db.execute_rowcount(
-            "UPDATE deliveries SET state = 'cancelled' WHERE host = ? AND state = 'pending'",
+            "UPDATE deliveries SET state = 'cancelled'"
+            f" WHERE host = ? AND {_may_become('cancelled')}",
             (host,),
         )
 

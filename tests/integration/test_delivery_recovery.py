@@ -10,6 +10,7 @@ import json
 import time
 
 from federation.delivery import PAUSE_AFTER_FAILURES
+from federation.ports import DeliveryJob
 from node import social_actions
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, StartPeer, deliver
@@ -161,3 +162,26 @@ async def test_the_same_like_delivered_twice_counts_once(
 
     assert [a.status for a in answers] == [202, 202]
     assert await wijk.node.reactions.likes_of(post["id"]) == [alice.uri]
+
+
+async def test_a_delivered_job_is_final_and_a_late_failure_does_not_move_it(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    await all_follow(gemeente, wijk)
+    await social_actions.post_note(
+        gemeente.node, await gemeente.node.organisation(), "<p>Inloopavond dinsdag.</p>"
+    )
+    await deliver(gemeente, wijk)
+    delivered = await gemeente.node.deliveries.counts()
+    row = await gemeente.node.db.fetch_one(
+        "SELECT id, activity, inbox, host, signer, attempts, created_at FROM deliveries"
+        " WHERE state = 'delivered' ORDER BY id DESC LIMIT 1"
+    )
+    job = DeliveryJob(**dict(row), body=b"")
+
+    await gemeente.node.deliveries.give_up(job, "a late 500")
+    await gemeente.node.deliveries.retry_later(job, "a late timeout", time.time() + LATER)
+
+    assert await gemeente.node.deliveries.counts() == delivered

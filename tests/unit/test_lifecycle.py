@@ -64,3 +64,5 @@ def test_final_states_and_allowed_moves_are_read_from_the_graph() -> None:
     assert [s for s in graph.states if graph.is_final(s)] == ["delivered", "given_up"]
     assert graph.allows("queued", "delivered")
     assert not graph.allows("delivered", "queued")
+    assert graph.sources("retrying") == ("queued", "retrying")
+    assert graph.sources("queued") == ()

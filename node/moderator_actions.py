@@ -89,7 +89,7 @@ async def _tell(node: Node, account: str, object_id: str | None) -> None:
 async def _live_object(node: Node, uri: str) -> ObjectRecord:
     record = await node.objects.record(uri)
     if record is None or record.deleted_at is not None:
-        raise NotFound(f"no post {uri} on this node")
+        raise NotFound("there is no post on this node", detail=uri, code="post_unknown")
     return record
 
 
@@ -176,7 +176,7 @@ async def close_report(node: Node, acting: Acting, report_id: int, state: str) -
     if state not in ("resolved", "dismissed"):
         raise Refused("a report is closed as resolved or dismissed")
     if not await node.moderation.set_report_state(report_id, state):
-        raise NotFound(f"no report {report_id}")
+        raise NotFound(f"there is no report {report_id}", code="report_unknown")
 
 
 # Objects
@@ -302,7 +302,7 @@ async def _known_remote_account(node: Node, account: str) -> None:
     try:
         await node.resolver.get(account)
     except FetchError as exc:
-        raise NotFound(f"no account {account} could be found: {exc}") from exc
+        raise NotFound(f"no account {account} could be found", detail=str(exc)) from exc
 
 
 async def warn(node: Node, acting: Acting, account: str, reason: str) -> LogEntry:

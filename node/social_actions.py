@@ -36,7 +36,11 @@ async def post_note(
     if in_reply_to is not None:
         replied = await node.objects.get_object(in_reply_to)
         if replied is None or replied.deleted:
-            raise NotFound(f"cannot reply to {in_reply_to}: unknown or deleted")
+            raise NotFound(
+                "the post you reply to is unknown or deleted",
+                detail=in_reply_to,
+                code="post_unknown",
+            )
         reply_author = replied.attributed_to
         if reply_author and reply_author not in recipients:
             recipients.append(reply_author)
@@ -85,7 +89,7 @@ async def delete_note(node: Node, author: LocalActor, uri: str) -> None:
     """Delete a local object and tell everyone who received it."""
     record = await node.objects.record(uri)
     if record is None or not record.local or record.attributed_to != author.uri:
-        raise NotFound(f"{uri} is not a post of {author.username}")
+        raise NotFound(f"this is not a post of {author.username}", detail=uri)
     recipients = [node.urls.followers(author.username), *record.document.get("cc", [])]
 
     async def store() -> None:
@@ -132,7 +136,7 @@ async def unfollow(node: Node, follower: LocalActor, target: str) -> None:
     """Stop following a remote actor."""
     existing = await node.follows.follow_between(follower.uri, target)
     if existing is None:
-        raise NotFound(f"{follower.username} does not follow {target}")
+        raise NotFound(f"{follower.username} does not follow this account", detail=target)
 
     async def store() -> None:
         await node.follows.remove_follow(follower.uri, target)
@@ -170,7 +174,7 @@ async def _react(node: Node, actor: LocalActor, object_id: str, kind: str) -> st
     await node.guard.check(actor.uri, "post" if boost else "support")
     record = await node.objects.record(object_id)
     if record is None or record.deleted_at is not None:
-        raise NotFound(f"no post {object_id} here")
+        raise NotFound("there is no post here", detail=object_id, code="post_unknown")
     recipients = _reaction_audience(node, actor, record, boost)
     activity_id = node.outbox.new_activity_id()
     add = node.reactions.add_announce if boost else node.reactions.add_like
@@ -194,7 +198,7 @@ async def _unreact(node: Node, actor: LocalActor, object_id: str, kind: str) -> 
         actor.uri, object_id
     )
     if reaction_id is None:
-        raise NotFound(f"{actor.username} has no {kind} of {object_id}")
+        raise NotFound(f"{actor.username} has no {kind} of this post", detail=object_id)
     recipients = _reaction_audience(node, actor, await node.objects.record(object_id), boost)
 
     async def store() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation.errors import Refused
+from federation.errors import Invalid
 from node.mastodon_api.auth import require_caller
 from node.mastodon_api.params import Params
 from node.mastodon_api.serializers import api_time
@@ -72,7 +72,7 @@ async def save_markers(request: web.Request) -> web.Response:
             await repository.save(caller.actor.id, timeline, last_read)
             saved.append(timeline)
     if not saved:
-        raise Refused("Validation failed: give home[last_read_id] or notifications[...]")
+        raise Invalid("Validation failed: give home[last_read_id] or notifications[...]")
     found = await repository.markers(caller.actor.id, saved)
     return web.json_response(_marker_entities(found))
 

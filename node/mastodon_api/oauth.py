@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
-from federation.errors import NotAuthenticated, RateLimited, Refused
+from federation.errors import Invalid, NotAuthenticated, RateLimited
 from node.clock import epoch_now
 from node.mastodon_api.auth import TOP_SCOPES, bearer_token, grants, is_known_scope, token_of
 from node.mastodon_api.params import Params
@@ -67,17 +67,17 @@ async def create_app(request: web.Request) -> web.Response:
     params = await Params.of(request)
     name = (params.text("client_name") or "").strip()
     if not name:
-        raise Refused("Validation failed: Application name can't be blank")
+        raise Invalid("Validation failed: Application name can't be blank")
     redirect_uris = _redirect_uris(params)
     if not redirect_uris:
-        raise Refused("Validation failed: Redirect URI must be given")
+        raise Invalid("Validation failed: Redirect URI must be given")
     for uri in redirect_uris:
         if uri != OOB and not urlsplit(uri).scheme:
-            raise Refused(f"Validation failed: Redirect URI {uri!r} must be an absolute URI")
+            raise Invalid(f"Validation failed: Redirect URI {uri!r} must be an absolute URI")
     scopes = _scopes(" ".join(params.texts("scopes")))
     unknown = [s for s in scopes if not is_known_scope(s)]
     if unknown:
-        raise Refused(f"Validation failed: unknown scopes {' '.join(unknown)}")
+        raise Invalid(f"Validation failed: unknown scopes {' '.join(unknown)}")
     app = await request.app[CLIENT_API].oauth.create_app(
         name, params.text("website"), redirect_uris, scopes
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.errors import MalformedDocument, Refused
+from federation.errors import Invalid, MalformedDocument
 
 TRUE_WORDS = frozenset({"1", "true", "t", "on", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "f", "off", "no", ""})
@@ -95,7 +95,7 @@ class Params:
             return True
         if word in FALSE_WORDS:
             return False
-        raise Refused(f"{name} must be true or false, not {value!r}")
+        raise Invalid(f"{name} must be true or false, not {value!r}")
 
     def integer(self, name: str, default: int | None = None) -> int | None:
         """A whole number; anything else is refused with 422."""
@@ -105,7 +105,7 @@ class Params:
         try:
             return int(str(value))
         except ValueError as exc:
-            raise Refused(f"{name} must be a whole number, not {value!r}") from exc
+            raise Invalid(f"{name} must be a whole number, not {value!r}") from exc
 
     def texts(self, name: str) -> list[str]:
         """A list parameter (``name[]=a&name[]=b``, a JSON array, or a single value)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation.errors import NotFound, Refused
+from federation.errors import Invalid, NotFound
 from node.mastodon_api.auth import optional_caller, require_caller
 from node.mastodon_api.common import visible_record, writer
 from node.mastodon_api.params import Params
@@ -32,7 +32,7 @@ async def vote(request: web.Request) -> web.Response:
     options = (await entities.poll(record))["options"]
     choices = (await Params.of(request)).texts("choices")
     if len(choices) != 1 or not choices[0].isdigit() or int(choices[0]) >= len(options):
-        raise Refused(
+        raise Invalid(
             f"Validation failed: choose exactly one option, numbered 0 to {len(options) - 1}"
         )
     await cast_vote(request.app[NODE], caller.actor, record.uri, options[int(choices[0])]["title"])

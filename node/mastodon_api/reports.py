@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.errors import NotFound, Refused
+from federation.errors import Invalid, NotFound
 from node.mastodon_api.auth import require_caller
 from node.mastodon_api.common import visible_record, writer
 from node.mastodon_api.params import Params
@@ -24,10 +24,10 @@ def _category(params: Params) -> str:
     rule_ids = params.texts("rule_ids")
     category = params.text("category") or ("violation" if rule_ids else "other")
     if category not in CATEGORIES:
-        raise Refused(f"Validation failed: Category must be one of {', '.join(CATEGORIES)}")
+        raise Invalid(f"Validation failed: Category must be one of {', '.join(CATEGORIES)}")
     if rule_ids and category == "violation":
         # This node has no instance rules (GET /api/v1/instance/rules is empty).
-        raise Refused("Validation failed: Rule ids do not exist on this server")
+        raise Invalid("Validation failed: Rule ids do not exist on this server")
     return category
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from federation.errors import FetchError, NotFound, Refused
+from federation.errors import FetchError, Invalid, NotFound, Refused
 from federation.webfinger import actor_id_for_handle
 from moderation.sanitize import text_to_html
 from node import social_actions
@@ -103,17 +103,17 @@ async def create(request: web.Request) -> web.Response:
             return web.json_response(await writer(request, caller).status(record))
     text = (params.text("status") or "").strip()
     if params.section("poll") is not None:
-        raise Refused(
+        raise Invalid(
             "Validation failed: polls are opened by processes when a proposal goes to the"
             " vote; a post cannot carry one"
         )
     if not text:
-        raise Refused("Validation failed: Text can't be blank")
+        raise Invalid("Validation failed: Text can't be blank")
     if len(text) > MAX_CHARACTERS:
-        raise Refused(f"Validation failed: Text is over {MAX_CHARACTERS} characters")
+        raise Invalid(f"Validation failed: Text is over {MAX_CHARACTERS} characters")
     visibility = params.text("visibility") or "public"
     if visibility not in ("public", "unlisted", "private"):
-        raise Refused(
+        raise Invalid(
             f"Validation failed: visibility {visibility!r} is not supported here;"
             " use public, unlisted or private"
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import schemas
-from federation.errors import NotFound, Refused
+from federation.errors import Conflict, NotFound, Refused
 from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
 from node.participation.models import Budget, Process
@@ -181,7 +181,7 @@ class BallotStore:
 async def _local_budget_process(node: Node, process_uri: str) -> tuple[Process, Budget]:
     process = await node.participation.get_process(process_uri)
     if process is None or not process.local:
-        raise NotFound(f"no process {process_uri} on this node")
+        raise NotFound("there is no such process on this node", detail=process_uri)
     if process.budget is None:
         raise Refused(f"{process.title} has no budget to divide")
     return process, process.budget
@@ -197,7 +197,7 @@ async def open_budget_ballot(node: Node, process_uri: str, end_time: str) -> lis
         )
     store = BallotStore(node.db)
     if await store.budget_round(process.uri) is not None:
-        raise Refused(f"the budget ballot of {process.title} has already been opened")
+        raise Conflict(f"the budget ballot of {process.title} has already been opened")
     if parse_moment(end_time) <= utc_now():
         raise Refused(f"the ballot must end in the future, not at {end_time}")
     proposals = [

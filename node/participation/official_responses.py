@@ -45,7 +45,9 @@ async def respond_officially(
         raise NotAllowed("only a moderator or administrator can answer officially")
     proposal = await node.participation.get_proposal(proposal_uri)
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_uri} here")
+        raise NotFound(
+            "there is no such proposal on this node", detail=proposal_uri, code="proposal_unknown"
+        )
     organisation = await node.organisation()
     async with node.db.transaction():
         document = await post_comment(

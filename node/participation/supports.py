@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from activitypub.vocabulary import Activity
-from federation.errors import NotFound, Refused
+from federation.errors import Conflict, NotFound, Refused
 from node.participation.models import Process, Proposal
 from node.participation.status import THRESHOLD_STATUS
 from node.participation.trail import change_status, process_of
@@ -89,10 +89,12 @@ async def support(node: Node, supporter: LocalActor, proposal_uri: str) -> str:
     await node.guard.check(supporter.uri, "support")
     proposal = await node.participation.get_proposal(proposal_uri)
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_uri} here")
+        raise NotFound(
+            "there is no such proposal on this node", detail=proposal_uri, code="proposal_unknown"
+        )
     process = await process_of(node, proposal)
     if await node.participation.support_activity(proposal.uri, supporter.uri) is not None:
-        raise Refused("you already support this proposal")
+        raise Conflict("you already support this proposal")
     activity_id = node.outbox.new_activity_id()
     recipients = list(dict.fromkeys([proposal.author, process.uri]))
     like = {"id": activity_id, "type": "Like", "object": proposal.uri, "to": recipients}

@@ -29,7 +29,9 @@ async def proposal_document(node: Node, proposal: Proposal) -> dict[str, Any]:
     """The stored document of a proposal with its current status, count and trail."""
     record = await node.objects.record(proposal.uri)
     if record is None or record.deleted_at is not None:
-        raise NotFound(f"proposal {proposal.uri} is gone")
+        raise NotFound(
+            "this proposal no longer exists", detail=proposal.uri, code="proposal_unknown"
+        )
     document = {k: v for k, v in record.document.items() if k != "@context"}
     trail = await node.participation.status_trail(proposal.uri)
     document["proposalStatus"] = proposal.status
@@ -144,9 +146,7 @@ async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
     validate("status_change", document)
     step = document["statusChange"]
     if step["status"] != document["proposalStatus"]:
-        raise Refused(
-            "invalid status_change: /statusChange/status must equal /proposalStatus"
-        )
+        raise Refused("invalid status_change: /statusChange/status must equal /proposalStatus")
     previous = step.get("previousStatus") or proposal.status
     if previous != proposal.status and step["status"] == proposal.status:
         return
@@ -196,7 +196,7 @@ async def withdraw(node: Node, author: LocalActor, proposal_uri: str, reason: st
     process's node, which confirms with its own status change."""
     proposal = await node.participation.get_proposal(proposal_uri)
     if proposal is None or proposal.author != author.uri:
-        raise NotFound(f"{proposal_uri} is not a proposal of {author.username}")
+        raise NotFound(f"this is not a proposal of {author.username}", detail=proposal_uri)
     process = await process_of(node, proposal)
     if process.local:
         await change_status(node, proposal, "withdrawn", reason=reason, actor=author.uri)
@@ -228,5 +228,5 @@ async def process_of(node: Node, proposal: Proposal) -> Process:
     """The process a proposal belongs to."""
     process = await node.participation.get_process(proposal.process_uri)
     if process is None:
-        raise NotFound(f"the process of {proposal.uri} is unknown here")
+        raise NotFound("the process of this proposal is unknown here", detail=proposal.uri)
     return process

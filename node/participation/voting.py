@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, as_list, parse_object
-from federation.errors import FetchError, NotFound, Refused
+from federation.errors import Conflict, FetchError, NotFound, Refused
 from federation.lifecycle import StateGraph
 from moderation.sanitize import html_to_text
 from node.clock import epoch_now, iso, iso_now, utc_now
@@ -357,7 +357,9 @@ async def _parts(node: Node, question: Question) -> tuple[Proposal, Process]:
     proposal = await node.participation.get_proposal(question.proposal_uri)
     process = await node.participation.get_process(question.process_uri)
     if proposal is None or process is None:
-        raise NotFound(f"the proposal or process of {question.uri} is gone")
+        raise NotFound(
+            "the proposal or process this vote is about no longer exists", detail=question.uri
+        )
     return proposal, process
 
 
@@ -365,7 +367,9 @@ async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
     """Put a local proposal to the vote: its process publishes a Question to its followers."""
     proposal = await node.participation.get_proposal(proposal_uri)
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_uri} here")
+        raise NotFound(
+            "there is no such proposal on this node", detail=proposal_uri, code="proposal_unknown"
+        )
     process = await node.participation.get_process(proposal.process_uri)
     if process is None or not process.local:
         raise Refused("only the node hosting a process can open a vote in it")
@@ -376,7 +380,7 @@ async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
         )
     store = VotingStore(node.db)
     if await store.question_for(proposal.uri) is not None:
-        raise Refused(f"voting on {proposal.title!r} has already been opened")
+        raise Conflict(f"voting on {proposal.title!r} has already been opened")
     if parse_moment(end_time) <= utc_now():
         raise Refused(f"the vote must end in the future, not at {end_time}")
     question = Question(
@@ -460,7 +464,9 @@ async def record_vote(
     store = VotingStore(node.db)
     question = await store.question(question_uri)
     if question is None:
-        raise NotFound(f"no question {question_uri} on this node")
+        raise NotFound(
+            "there is no such vote on this node", detail=question_uri, code="vote_unknown"
+        )
     proposal, process = await _parts(node, question)
     reason = question.refusal(utc_now())
     if reason is None and process.current_phase != "voting":
@@ -520,7 +526,9 @@ async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
     store = VotingStore(node.db)
     question = await store.question(question_uri)
     if question is None:
-        raise NotFound(f"no question {question_uri} on this node")
+        raise NotFound(
+            "there is no such vote on this node", detail=question_uri, code="vote_unknown"
+        )
     VOTING_WINDOW.require_move(question.state, "closed")
     closed_at = iso_now()
     async with node.db.transaction():
@@ -555,7 +563,10 @@ async def _remote_question(node: Node, question_uri: str) -> ASObject:
     try:
         found = await node.fetcher.fetch(question_uri)
     except FetchError as exc:
-        raise NotFound(f"the question {question_uri} could not be fetched: {exc}") from exc
+        raise NotFound(
+            "the vote could not be found on the node that holds it",
+            detail=f"{question_uri}: {exc}",
+        ) from exc
     if found.type != "Question" or found.attributed_to is None:
         raise Refused(f"{question_uri} is not a poll of a process")
     return found

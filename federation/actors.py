@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Sequence
 from urllib.parse import urldefrag, urlsplit
 
 from activitypub.signatures import PublicKey
 from activitypub.vocabulary import ActorDocument, VocabularyError, parse_actor
 from federation.errors import FetchError
-from federation.ports import ActorCache, LocalActors, RemoteActor
+from federation.ports import SYSTEM_TIME, ActorCache, LocalActors, Now, RemoteActor
 from federation.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -48,16 +47,19 @@ def foreign_endpoint(actor: ActorDocument) -> str | None:
 class ActorResolver:
     """Fetches remote actors (signed by the instance actor) and caches them."""
 
-    def __init__(self, cache: ActorCache, local: LocalActors, transport: Transport) -> None:
+    def __init__(
+        self, cache: ActorCache, local: LocalActors, transport: Transport, now: Now = SYSTEM_TIME
+    ) -> None:
         self._cache = cache
         self._local = local
         self._transport = transport
+        self._now = now
 
     async def get(self, uri: str, refresh: bool = False) -> RemoteActor:
         """A remote actor, from the cache unless stale or ``refresh``; raise FetchError."""
         if not refresh:
             cached = await self._cache.remote_actor(uri)
-            if cached is not None and time.time() - cached.fetched_at < ACTOR_MAX_AGE:
+            if cached is not None and self._now().timestamp() - cached.fetched_at < ACTOR_MAX_AGE:
                 return cached
         return await self._fetch(uri)
 
@@ -67,7 +69,7 @@ class ActorResolver:
         Fan-out to a thousand followers asks the cache once instead of a thousand times;
         the caller resolves the ones left out with ``get``.
         """
-        now = time.time()
+        now = self._now().timestamp()
         return {
             uri: actor
             for uri, actor in (await self._cache.remote_actors(uris)).items()
@@ -87,11 +89,11 @@ class ActorResolver:
         endpoint = foreign_endpoint(actor)
         if endpoint is not None:
             raise FetchError(f"{uri} names {endpoint} on another host")
-        return await self._cache.save_remote_actor(actor, time.time())
+        return await self._cache.save_remote_actor(actor, self._now().timestamp())
 
     async def refresh_from_document(self, actor: ActorDocument) -> RemoteActor:
         """Store an actor document the actor itself sent (an Update with a new key)."""
-        return await self._cache.save_remote_actor(actor, time.time())
+        return await self._cache.save_remote_actor(actor, self._now().timestamp())
 
     async def lookup_key(self, key_id: str, refresh: bool) -> PublicKey | None:
         """Key lookup for signature verification: cached first, fetched on refresh or miss."""

@@ -152,7 +152,7 @@ async def open_node(
     outbox_store = OutboxRepository(db)
     deliveries = DeliveryRepository(db)
     transport = Transport(allow_private=config.dev, now=clock.now)
-    resolver = ActorResolver(actors, actors, transport)
+    resolver = ActorResolver(actors, actors, transport, now=clock.now)
     fetcher = ObjectFetcher(actors, transport)
     moderation = ModerationRepository(db)
     policy = FederationPolicy(moderation, urls.host)

@@ -9,7 +9,6 @@ believed, and neither is one from a node this node does not trust.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from activitypub.jsonld import JsonLdError
 from federation.actors import ActorResolver, host_of, same_origin
 from federation.errors import FetchError
 from federation.ports import RemoteActor
+from node.clock import epoch_now
 from node.participation.models import Process
 from node.participation.trust import TrustList
 from node.participation.verification import ResidentRegistry
@@ -130,7 +130,7 @@ class EligibilityPolicy:
         fetching the actor again when the copy is older or has none (it may have been
         verified since)."""
         cached = await self._cached_actor(actor_uri)
-        if cached is not None and time.time() - cached.fetched_at < ATTESTATION_MAX_AGE:
+        if cached is not None and epoch_now() - cached.fetched_at < ATTESTATION_MAX_AGE:
             try:
                 return await self._attestation(actor_uri, refresh=False)
             except UnbelievedClaim:

@@ -126,7 +126,10 @@ async def file_report(
     for uri in object_ids:
         record = await _live_object(node, uri)
         if record.attributed_to != target_account:
-            raise Refused(f"{uri} was not written by {target_account}")
+            raise Refused(
+                "a reported post was not written by the reported account",
+                detail=f"{uri} is by {record.attributed_to}, not {target_account}",
+            )
         if record.audience:
             audiences.append(record.audience)
     if not await node.actors.is_local(target_account):
@@ -213,7 +216,7 @@ async def _hide(node: Node, acting: Acting, object_uri: str, reason: str, cause:
     _require_scope(acting, record)
     why = _reason(reason)
     if await node.moderation.hidden(object_uri) is not None:
-        raise Conflict(f"{object_uri} is hidden already")
+        raise Conflict("this post is hidden already", detail=object_uri)
     process = await _local_process(node, record)
     hidden_by = process.uri if process else (acting.account or acting.role)
     entries: list[LogEntry] = []
@@ -250,9 +253,9 @@ async def restore(node: Node, acting: Acting, object_uri: str) -> LogEntry:
     _require_scope(acting, record)
     hidden = await node.moderation.hidden(object_uri)
     if hidden is None:
-        raise Conflict(f"{object_uri} is not hidden")
+        raise Conflict("this post is not hidden", detail=object_uri)
     if hidden.cause == "remove":
-        raise Conflict(f"{object_uri} was removed for good and cannot be restored")
+        raise Conflict("this post was removed for good and cannot be restored", detail=object_uri)
     if hidden.cause == "suspension":
         raise Conflict("this post is hidden because its author is suspended: lift the suspension")
     process = await _local_process(node, record)

@@ -568,7 +568,7 @@ async def _remote_question(node: Node, question_uri: str) -> ASObject:
             detail=f"{question_uri}: {exc}",
         ) from exc
     if found.type != "Question" or found.attributed_to is None:
-        raise Refused(f"{question_uri} is not a poll of a process")
+        raise Refused("this poll does not belong to a process", detail=question_uri)
     return found
 
 

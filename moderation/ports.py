@@ -44,6 +44,19 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Reporters:
+    """Who reported an object, counted as the report threshold counts them.
+
+    Every local account counts on its own: this node vouches for its accounts. A
+    remote server counts once however many actors it sends reports from, because
+    any server can mint actors.
+    """
+
+    local_accounts: int
+    remote_servers: int
+
+
+@dataclass(frozen=True)
 class HiddenObject:
     """Why an object is hidden, and by whom (a local account, a process, a rule)."""
 
@@ -91,8 +104,8 @@ class ReportStore(Protocol):
         """Resolve or dismiss a report; False when there is no such report."""
         ...
 
-    async def distinct_reporters(self, object_uri: str) -> int:
-        """How many different accounts reported an object."""
+    async def distinct_reporters(self, object_uri: str) -> Reporters:
+        """How many different local accounts and remote servers reported an object."""
         ...
 
 

@@ -3,7 +3,9 @@
 A report about remote content travels as Mastodon sends it: a ``Flag`` by the
 reporting node's instance actor (the reporter stays hidden), ``content`` the
 comment, ``object`` the account followed by the reported posts. Content that
-``report_threshold`` distinct accounts reported is hidden pending review.
+``report_threshold`` distinct reporters reported is hidden pending review: each
+local account counts, a remote server counts once however many actors it sends
+Flags from (``moderation.spam.reached_report_threshold``).
 """
 
 from __future__ import annotations

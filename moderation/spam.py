@@ -4,8 +4,10 @@
   (``moderation.rate_limit``); a refusal is a 429 with ``Retry-After``.
 - New accounts that are not verified get a smaller allowance until they are
   older than ``new_account_age``.
-- Content reported by ``report_threshold`` distinct accounts is hidden pending
-  review, and its author is told.
+- Content reported by ``report_threshold`` distinct reporters is hidden pending
+  review, and its author is told. A local account counts as one reporter, a
+  remote server as one however many of its actors report, and one remote
+  server's reports alone never hide anything before a moderator looks.
 - Suspended accounts cannot act at all.
 """
 
@@ -19,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from federation.errors import NotAllowed, RateLimited
-from moderation.ports import AccountFactsSource, SanctionStore
+from moderation.ports import AccountFactsSource, Reporters, SanctionStore
 from moderation.rate_limit import DEFAULT_RATES, Rate, RateLimiter
 
 # A new, unverified account can take part in a lively consultation on its first
@@ -59,9 +61,15 @@ def is_new_account(created_at: str, verified: bool, now: datetime, min_age: time
     return now - datetime.fromisoformat(created_at) < min_age
 
 
-def reached_report_threshold(distinct_reporters: int, rules: SpamRules) -> bool:
-    """Whether reported content is hidden pending review."""
-    return distinct_reporters >= rules.report_threshold
+def reached_report_threshold(reporters: Reporters, rules: SpamRules) -> bool:
+    """Whether reported content is hidden pending review.
+
+    Any server can mint actors, so a remote server counts once, and reports from a
+    single remote server never reach the threshold on their own (even a threshold of 1).
+    """
+    if reporters.local_accounts == 0 and reporters.remote_servers < 2:
+        return False
+    return reporters.local_accounts + reporters.remote_servers >= rules.report_threshold
 
 
 class Limits:

@@ -13,6 +13,7 @@ from moderation.ports import (
     HiddenObject,
     NewReport,
     Report,
+    Reporters,
 )
 from node.clock import iso_now
 from node.storage.database import Database, Row
@@ -124,15 +125,19 @@ class ModerationRepository:
         )
         return changed > 0
 
-    async def distinct_reporters(self, object_uri: str) -> int:
-        """Different reporters of an object."""
-        return int(
-            await self._db.fetch_value(
-                "SELECT COUNT(DISTINCT r.reporter) FROM reports r"
-                " JOIN report_objects o ON o.report_id = r.id WHERE o.object_uri = ?",
-                (object_uri,),
-            )
+    async def distinct_reporters(self, object_uri: str) -> Reporters:
+        """Different local reporters and different reporting servers of an object.
+
+        A local report has no ``origin_host``; a Flag carries its sender's host.
+        """
+        row = await self._db.fetch_one(
+            "SELECT COUNT(DISTINCT CASE WHEN r.origin_host IS NULL THEN r.reporter END),"
+            " COUNT(DISTINCT r.origin_host) FROM reports r"
+            " JOIN report_objects o ON o.report_id = r.id WHERE o.object_uri = ?",
+            (object_uri,),
         )
+        assert row is not None
+        return Reporters(local_accounts=int(row[0]), remote_servers=int(row[1]))
 
     async def hide_object(self, uri: str, cause: str, reason: str, hidden_by: str) -> bool:
         """Hide an object; the reason is what pages show instead of it."""

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import aiohttp
 import pytest
 
 from federation.errors import Refused
+from moderation.spam import SpamRules
 from node import social_actions
 from node.moderator_actions import file_report
 from node.participation.comments import post_comment
 from node.participation.proposals import create_proposal
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, StartPeer, deliver
+from tests.integration.fake_peer import PeerAccount
 from tests.integration.participation_helpers import open_process, person
 from tests.integration.web_login import logged_in, web_browser
 
@@ -178,3 +181,68 @@ async def test_reporting_a_mastodon_account_sends_a_signed_flag_it_accepts(
     flag = received.activity
     assert flag["actor"] == instance.uri and flag["object"] == [spammer.uri]
     assert flag["content"] == "Stuurt iedereen reclame" and "ria" not in json.dumps(flag)
+
+
+def _flag(reporter: PeerAccount, account: str, post: str) -> dict[str, Any]:
+    """A Flag as Mastodon sends one, from ``reporter`` with an id on its own server."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{reporter.uri}/flags/{post.rsplit('/', 1)[-1]}",
+        "type": "Flag",
+        "actor": reporter.uri,
+        "content": "Reclame",
+        "object": [account, post],
+    }
+
+
+async def test_three_actors_on_one_server_count_as_one_reporter_and_hide_nothing(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    mastodon = await start_peer()
+    ria = await person(wijk, "ria")
+    post = await social_actions.post_note(wijk.node, ria, "<p>Buurtfeest zaterdag!</p>")
+
+    for name in ("sock1", "sock2", "sock3"):
+        sock = mastodon.add_account(name)
+        flag = _flag(sock, ria.uri, post["id"])
+        answer = await mastodon.post(sock, wijk.node.urls.shared_inbox(), flag)
+        assert answer.status == 202, answer.body
+
+    assert len(await wijk.node.moderation.open_reports()) == 3
+    record = await wijk.node.objects.record(post["id"])
+    assert record is not None and record.hidden_reason is None
+    assert await wijk.node.moderation.log_entries() == []
+
+    # A second server and a local account make three distinct reporters: now it hides.
+    other = await start_peer()
+    elsewhere = other.add_account("buur")
+    answer = await other.post(
+        elsewhere, wijk.node.urls.shared_inbox(), _flag(elsewhere, ria.uri, post["id"])
+    )
+    assert answer.status == 202, answer.body
+    assert (await wijk.node.objects.record(post["id"])).hidden_reason is None
+    await file_report(wijk.node, await person(wijk, "sem"), ria.uri, [post["id"]], "Reclame")
+    record = await wijk.node.objects.record(post["id"])
+    assert record is not None and "pending review" in (record.hidden_reason or "")
+
+
+async def test_one_remote_server_never_hides_on_its_own_even_at_a_threshold_of_one(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    wijk.node.limits.configure(SpamRules(report_threshold=1))
+    mastodon = await start_peer()
+    ria = await person(wijk, "ria")
+    post = await social_actions.post_note(wijk.node, ria, "<p>Koop mijn fiets!</p>")
+    sock = mastodon.add_account("sock")
+
+    answer = await mastodon.post(
+        sock, wijk.node.urls.shared_inbox(), _flag(sock, ria.uri, post["id"])
+    )
+
+    assert answer.status == 202, answer.body
+    assert len(await wijk.node.moderation.open_reports()) == 1
+    assert (await wijk.node.objects.record(post["id"])).hidden_reason is None
+    await file_report(wijk.node, await person(wijk, "sem"), ria.uri, [post["id"]], "Reclame")
+    assert "pending review" in ((await wijk.node.objects.record(post["id"])).hidden_reason or "")

@@ -111,11 +111,19 @@ async def posted_form(
 
 
 def _safe_next(target: str) -> str:
-    """Only a path on this node: a login link must not send anyone to another site."""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    """Only a path on this node (else ``/``): a login link must not send anyone elsewhere.
+
+    Browsers read a backslash as a slash and drop tabs and line breaks inside a URL,
+    so ``/\\evil.example`` or ``/<TAB>/evil.example`` would leave for another site just
+    as ``//evil.example`` does; a path with a backslash or a control character or space
+    is refused whole rather than cleaned.
+    """
+    if not target.startswith("/") or target.startswith("//"):
         return "/"
-    return target
+    if any(char == "\\" or char <= " " or char == "\x7f" for char in target):
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
 
 
 def _login_page(

@@ -3,11 +3,18 @@ and the forms on the proposal page refusing with a reason and storing nothing.""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote, unquote
+
+import pytest
+
 from node.participation.comments import comments_of
 from node.participation.proposals import create_proposal
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import open_process, person
 from tests.integration.web_login import logged_in, web_browser
+
+_NEXT_FIELD = re.compile(r'<input type="hidden" name="next" value="([^"]*)">')
 
 
 async def test_a_wrong_password_is_refused_on_the_form_and_opens_no_session(
@@ -62,6 +69,52 @@ async def test_login_goes_back_to_the_page_asked_for_but_never_to_another_site(
                 "/login", {"username": "anouk", "password": "wachtwoord-123", "next": elsewhere}
             )
             assert away.location == "/", elsewhere
+
+
+# Each leads a browser to another origin when used as a Location (WHATWG URL parsing reads
+# a backslash as a slash and drops tabs and line breaks).
+OTHER_SITES = (
+    "https://example.com/",
+    "//example.com/",
+    "javascript:alert(1)",
+    "/\\evil.example/",
+    "\\\\evil.example",
+    "/\\\\evil.example",
+    "\\/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    " //evil.example",
+    "https:evil.example",
+)
+# The same, as they arrive in a link's query string (percent-encoded, once or twice).
+ENCODED_OTHER_SITES = ("%2F%5Cevil.example%2F", "%2F%2Fevil.example", "%252F%255Cevil.example")
+
+
+@pytest.mark.parametrize(
+    "query", [quote(site, safe="") for site in OTHER_SITES] + list(ENCODED_OTHER_SITES)
+)
+async def test_a_login_link_pointing_at_another_site_logs_in_and_stays_on_this_node(
+    query: str, start: StartNode
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    await person(wijk, "anouk")
+    async with web_browser(wijk) as browser:
+        form = await browser.get(f"/login?next={query}")
+        carried = _NEXT_FIELD.search(form.text)
+        assert carried is not None and carried[1] == "/", carried
+        async with browser.http.post(
+            f"{wijk.base_url}/login?next={query}",
+            data={
+                "csrf": browser.csrf,
+                "username": "anouk",
+                "password": "wachtwoord-123",
+                "next": unquote(query),
+            },
+            allow_redirects=False,
+        ) as answer:
+            assert answer.status == 303
+            assert answer.headers["Location"] == "/"
+    assert await wijk.node.db.fetch_value("SELECT count(*) FROM web_sessions") == 1
 
 
 async def test_too_many_login_attempts_are_refused_with_429_and_retry_after(

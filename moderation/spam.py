@@ -36,8 +36,14 @@ NEW_ACCOUNT_RATES: Mapping[str, Rate] = MappingProxyType(
     }
 )
 NEW_PREFIX = "new:"
-# Ten password attempts per five minutes from one address stop guessing, not typos.
-NODE_RATES: Mapping[str, Rate] = MappingProxyType({**DEFAULT_RATES, "login": Rate(10, 300)})
+# Ten password attempts at one account name per five minutes from one address stop
+# guessing, not typos; thirty from one address over all names stop one address from
+# trying a common password on every account.
+NODE_RATES: Mapping[str, Rate] = MappingProxyType(
+    {**DEFAULT_RATES, "login": Rate(10, 300), "login_address": Rate(30, 300)}
+)
+# Account names are keys of buckets: bounded, so a guesser cannot fill memory with long ones.
+MAX_LOGIN_NAME = 64
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,26 @@ class Limits:
                 f"too many {action} actions; try again in {decision.retry_after_header} seconds",
                 decision.retry_after,
             )
+
+    def hit_login(self, address: str, username: str) -> None:
+        """Spend one password attempt, or refuse with 429, for every login surface alike.
+
+        Attempts count per client address and account name together, so guesses at one
+        account from one address never lock that account out at any other address (a
+        resident behind the same proxy, say); ``login_address`` bounds one address's
+        attempts over all names.
+        """
+        name = username.strip().lower()[:MAX_LOGIN_NAME]
+        for action, subject in (
+            ("login", f"address:{address} account:{name}"),
+            ("login_address", f"address:{address}"),
+        ):
+            decision = self._limiter.hit(action, subject)
+            if not decision.allowed:
+                raise RateLimited(
+                    f"Too many login attempts; try again in {decision.retry_after_header} seconds",
+                    decision.retry_after,
+                )
 
 
 class ActionGuard:

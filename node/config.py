@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -35,6 +36,9 @@ class NodeConfig:
     host: str = "127.0.0.1"
     port: int = 8700
     language: str = "nl"
+    # Addresses or networks of reverse proxies whose X-Forwarded-For is believed;
+    # none by default, so nobody else can choose the address a request counts under.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:
@@ -88,6 +92,7 @@ def load_config(data_dir: Path) -> NodeConfig:
             language=str(node.get("language", "nl")),
             host=str(server.get("host", "127.0.0.1")),
             port=int(server.get("port", 8700)),
+            trusted_proxies=_trusted_proxies(server.get("trusted_proxies", []), path),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
@@ -96,6 +101,20 @@ def load_config(data_dir: Path) -> NodeConfig:
     validate_handle(config.handle)
     validate_domain(config.domain, config.dev)
     return config
+
+
+def _trusted_proxies(entries: object, path: Path) -> tuple[str, ...]:
+    """``[server] trusted_proxies``: a list of IP addresses or networks, checked here."""
+    if not isinstance(entries, list):
+        raise ConfigError(f'{path}: trusted_proxies is a list, like ["127.0.0.1"]')
+    for entry in entries:
+        try:
+            ipaddress.ip_network(str(entry), strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{path}: trusted_proxies: {entry!r} is not an IP address or network"
+            ) from exc
+    return tuple(str(entry) for entry in entries)
 
 
 def moderation_rules(data_dir: Path) -> SpamRules:
@@ -125,7 +144,9 @@ def write_config(data_dir: Path, config: NodeConfig) -> Path:
         f"authorized_fetch = {'true' if config.authorized_fetch else 'false'}\n"
         "\n[server]\n"
         f"host = {_toml_str(config.host)}\n"
-        f"port = {config.port}\n",
+        f"port = {config.port}\n"
+        '# reverse proxies whose X-Forwarded-For names the client, e.g. ["127.0.0.1"]\n'
+        f"trusted_proxies = [{', '.join(_toml_str(p) for p in config.trusted_proxies)}]\n",
         encoding="utf-8",
     )
     return path

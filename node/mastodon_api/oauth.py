@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
-from federation.errors import Invalid, NotAuthenticated, RateLimited
+from federation.errors import Invalid, NotAuthenticated
 from node.clock import epoch_now
 from node.mastodon_api.auth import TOP_SCOPES, bearer_token, grants, is_known_scope, token_of
 from node.mastodon_api.params import Params
@@ -23,6 +23,7 @@ from node.mastodon_api.state import CLIENT_API
 from node.passwords import check_password, constant_time_equal
 from node.storage.oauth import OAuthApp
 from node.web.app import NODE
+from node.web.client_address import client_address
 from node.web.pages import render
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -157,9 +158,8 @@ async def authorize(request: web.Request) -> web.Response:
     if app is None or problem is not None:
         return _login_page(request, app, values, problem, 400)
     username = (params.text("username") or "").strip().lstrip("@").split("@")[0]
-    decision = api.limiter.hit("login", f"address:{request.remote}")
-    if not decision.allowed:
-        raise RateLimited("Too many login attempts; wait a little", decision.retry_after)
+    # One allowance with the login page: two surfaces must not double the guesses.
+    node.limits.hit_login(client_address(request), username)
     account = await node.accounts.by_username(username) if username else None
     password = params.text("password") or ""
     valid = account is not None and await asyncio.to_thread(

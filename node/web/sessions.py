@@ -24,6 +24,7 @@ from node.passwords import check_password
 from node.storage.accounts import Account
 from node.storage.web_sessions import WebSession, WebSessionRepository
 from node.web.app import NODE, WEB_SESSION
+from node.web.client_address import client_address
 from node.web.pages import page_translator, render
 from node.web.refusals import refusal_page
 
@@ -169,7 +170,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         raise _forbidden(request, "refusal.expired")
     username = str(form.get("username", "")).strip().lstrip("@").split("@")[0]
     try:
-        node.limits.hit("login", f"address:{request.remote}")
+        node.limits.hit_login(client_address(request), username)
     except RateLimited as exc:
         seconds = max(1, round(exc.retry_after))
         page = _login_page(request, 429, t("login.too_many", seconds=seconds), username)

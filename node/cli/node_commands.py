@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 
 from aiohttp.log import access_logger
 
+from node.cli.directory_lock import held_directory
 from node.cli.errors import CliError
 from node.cli.opened_node import opened_node
 from node.config import KINDS, NodeConfig, load_config, validate_domain, validate_handle
@@ -93,16 +95,21 @@ async def init_node(args: argparse.Namespace) -> int:
 async def serve_node(args: argparse.Namespace) -> int:
     """``samenspraak serve``: serve the node, with its workers, until stopped."""
     config = load_config(args.directory).with_server(args.host, args.port)
-    ensure_port_free(config.host, config.port)
-    running = await start_node(args.directory, config, access_log=access_logger)
-    print(
-        f"Serving {config.name} at {config.base_url} (listening on {config.host}:{config.port})",
-        flush=True,
-    )
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await running.stop()
+    with held_directory(args.directory):
+        ensure_port_free(config.host, config.port)
+        try:
+            running = await start_node(args.directory, config, access_log=access_logger)
+        except sqlite3.Error as exc:
+            raise CliError(f"cannot serve {args.directory}: its database: {exc}") from exc
+        print(
+            f"Serving {config.name} at {config.base_url} "
+            f"(listening on {config.host}:{config.port})",
+            flush=True,
+        )
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await running.stop()
     return 0
 
 

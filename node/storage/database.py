@@ -65,13 +65,22 @@ class Database:
     async def open(cls, path: Path) -> Database:
         """Open (creating if needed) and migrate the database at ``path``."""
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        db = cls(conn, path, _open_inline(path))
-        await db.migrate()
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            # SQLite opens a file it may not write read-only without a word, and the
+            # first write would fail much later; writing the header now fails at once.
+            [(version,)] = await conn.execute_fetchall("PRAGMA user_version")
+            await conn.execute(f"PRAGMA user_version = {int(version)}")
+            db = cls(conn, path, _open_inline(path))
+            await db.migrate()
+        except BaseException:
+            # The connection's thread would keep the process alive after the error.
+            await conn.close()
+            raise
         return db
 
     async def close(self) -> None:

@@ -9,12 +9,12 @@ status, a message and a log line.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from activitypub.bounded_json import loads_bounded
 from activitypub.jsonld import JsonLdError, refuse_unsafe_keywords
 from activitypub.signatures import KeyLookup, verdict_for_actor, verify_request
 from activitypub.vocabulary import Activity, VocabularyError, id_of, parse_activity
@@ -56,7 +56,7 @@ def parse_body(body: bytes) -> dict[str, Any]:
     if len(body) > MAX_INBOX_BODY:
         raise BodyTooLarge(f"body of {len(body)} bytes is over the {MAX_INBOX_BODY} limit")
     try:
-        doc = json.loads(body)
+        doc = loads_bounded(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedDocument(f"body is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict):

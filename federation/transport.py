@@ -9,7 +9,6 @@ pointed at the node's own network after the check.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import socket
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
+from activitypub.bounded_json import loads_bounded
 from activitypub.signatures import sign_request
 from federation.errors import FetchError
 from federation.ports import SYSTEM_TIME, LocalSigner, Now
@@ -168,7 +168,7 @@ class Transport:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise FetchError(f"GET {url} failed: {exc or type(exc).__name__}") from exc
         try:
-            doc = json.loads(body)
+            doc = loads_bounded(body)
         except ValueError as exc:
             raise FetchError(f"GET {url} did not return JSON") from exc
         if not isinstance(doc, dict):

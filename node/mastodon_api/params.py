@@ -7,7 +7,6 @@ apps rely on that: every endpoint reads its parameters through ``Params``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from activitypub.bounded_json import loads_bounded
 from federation.errors import Invalid, MalformedDocument
 
 TRUE_WORDS = frozenset({"1", "true", "t", "on", "yes"})
@@ -60,7 +60,7 @@ class Params:
         if request.can_read_body:
             if request.content_type == "application/json":
                 try:
-                    body = json.loads(await request.read() or b"{}")
+                    body = loads_bounded(await request.read() or b"{}")
                 except ValueError as exc:
                     raise MalformedDocument(f"the body is not valid JSON: {exc}") from exc
                 if not isinstance(body, dict):

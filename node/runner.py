@@ -13,6 +13,7 @@ from aiohttp import web
 from node.config import ConfigError, NodeConfig
 from node.node import Node, open_node
 from node.setup import CreatedAccount, initialise
+from node.web.access_log import RedactingAccessLogger
 from node.web.app import NODE, create_app
 
 
@@ -81,14 +82,15 @@ async def start_node(
     """Initialise ``data_dir`` when it is new, then serve the node on its port.
 
     Requests are logged to ``access_log`` (as ``samenspraak serve`` logs them to
-    aiohttp's access logger), or not at all by default.
+    aiohttp's access logger), or not at all by default, with credentials in URLs
+    blanked out (``node.web.access_log``).
     """
     admin = None
     if not (data_dir / "samenspraak.toml").exists():
         admin = await initialise(data_dir, config)
     node = await open_node(data_dir, config)
     app = create_app(node, run_workers=run_workers)
-    runner = web.AppRunner(app, access_log=access_log)
+    runner = web.AppRunner(app, access_log=access_log, access_log_class=RedactingAccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
     await site.start()

@@ -7,6 +7,7 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from moderation.spam import SpamRules, spam_rules_from_settings
 
@@ -75,10 +76,7 @@ def load_config(data_dir: Path) -> NodeConfig:
     path = data_dir / CONFIG_FILE
     if not path.is_file():
         raise ConfigError(f"{data_dir} is not a node directory (no {CONFIG_FILE}); run init first")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+    raw = _read_toml(path)
     node = raw.get("node", {})
     server = raw.get("server", {})
     try:
@@ -103,6 +101,18 @@ def load_config(data_dir: Path) -> NodeConfig:
     return config
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at ``path``; text that is not UTF-8 or not TOML is a ConfigError."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
 def _trusted_proxies(entries: object, path: Path) -> tuple[str, ...]:
     """``[server] trusted_proxies``: a list of IP addresses or networks, checked here."""
     if not isinstance(entries, list):
@@ -120,7 +130,7 @@ def _trusted_proxies(entries: object, path: Path) -> tuple[str, ...]:
 def moderation_rules(data_dir: Path) -> SpamRules:
     """The spam rules and rate limits from the ``[moderation]`` table; defaults without one."""
     path = data_dir / CONFIG_FILE
-    raw = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    raw = _read_toml(path) if path.is_file() else {}
     try:
         return spam_rules_from_settings(raw.get("moderation", {}))
     except ValueError as exc:

@@ -13,6 +13,7 @@ import asyncio
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,13 +111,14 @@ def parse_house_number(text: str) -> HouseNumber:
 def parse_register(text: str) -> list[Address]:
     """Read a register extract; raise RegisterImportError naming every bad line."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
-    header = next(reader, None)
+    rows = _csv_rows(reader)
+    header = next(rows, None)
     if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
         raise RegisterImportError([f"line 1: the header must be {';'.join(COLUMNS)}"])
     problems: list[str] = []
     addresses: list[Address] = []
     seen: dict[str, int] = {}
-    for row in reader:
+    for row in rows:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -149,9 +151,20 @@ def parse_register(text: str) -> list[Address]:
     return addresses
 
 
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The rows of a register extract; a line the csv module cannot read (a field over
+    its size limit, say) refuses the import naming that line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        line = getattr(reader, "line_num", 0)
+        raise RegisterImportError([f"line {line}: {exc}"]) from exc
+
+
 def _house_from_columns(number: str, letter: str, addition: str) -> HouseNumber:
-    if not number.isdigit() or int(number) == 0:
-        raise AddressError(f"huisnummer {number!r} is not a positive whole number")
+    # Dutch house numbers run from 1 to 99999 (the BAG's limit), as in HOUSE_NUMBER_PATTERN.
+    if not re.fullmatch(r"\d{1,5}", number, re.ASCII) or int(number) == 0:
+        raise AddressError(f"huisnummer {number!r} is not a whole number from 1 to 99999")
     if letter and not (len(letter) == 1 and letter.isalpha()):
         raise AddressError(f"huisletter {letter!r} must be a single letter")
     if addition and not addition.isalnum():

@@ -100,6 +100,11 @@ class RateLimited(Refusal):
         return max(1, round(self.retry_after))
 
 
+class Unavailable(RateLimited):
+    """The node cannot do this right now (its database is locked or full); nothing was
+    done, and the same request may be sent again after ``retry_after`` seconds."""
+
+
 class SignatureRefused(NotAuthenticated):
     """An inbox POST or signed fetch without a valid HTTP signature; ``verdict`` says why."""
 

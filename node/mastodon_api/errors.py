@@ -25,6 +25,7 @@ from federation.errors import (
     RateLimited,
     Refusal,
     Refused,
+    Unavailable,
     mapped,
 )
 
@@ -39,6 +40,7 @@ MASTODON_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         Conflict: 422,
         Invalid: 422,
         RateLimited: 429,
+        Unavailable: 503,
     }
 )
 

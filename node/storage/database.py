@@ -31,6 +31,8 @@ from typing import Any
 
 import aiosqlite
 
+from federation.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 Row = aiosqlite.Row
@@ -280,6 +282,12 @@ class Database:
                 yield
 
 
+# Locked by another process, or the disk full: conditions that pass.
+_TRY_LATER = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL})
+# Seconds a peer or app is asked to wait; Mastodon retries deliveries on its own schedule.
+RETRY_WHEN_UNAVAILABLE = 30
+
+
 def _open_inline(path: Path) -> sqlite3.Connection:
     # check_same_thread=False: the connection is used only by the loop's thread,
     # which need not be the thread that opened the database.
@@ -290,6 +298,19 @@ def _open_inline(path: Path) -> sqlite3.Connection:
     inline.execute("PRAGMA busy_timeout=0")
     inline.execute("PRAGMA wal_autocheckpoint=0")
     return inline
+
+
+def unavailable(exc: sqlite3.OperationalError) -> Unavailable | None:
+    """The refusal for a database that is locked by another process or full, or None
+    for any other error: both pass, and what failed was rolled back, so a peer or an
+    app retries rather than being told of a fault."""
+    if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _TRY_LATER:
+        return None
+    return Unavailable(
+        "the node cannot write right now; nothing was changed, try again shortly",
+        RETRY_WHEN_UNAVAILABLE,
+        detail=str(exc),
+    )
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

@@ -18,6 +18,7 @@ themselves and use ``http_status`` and ``page_reason`` from here.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -35,9 +36,11 @@ from federation.errors import (
     RateLimited,
     Refusal,
     Refused,
+    Unavailable,
     mapped,
 )
 from node.mastodon_api.errors import mastodon_refusal
+from node.storage.database import unavailable
 from node.web.app import NODE
 from node.web.i18n import CATALOGUE
 from node.web.negotiation import wants_activity_json
@@ -63,6 +66,7 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
         Refused: 422,
         Invalid: 422,
         RateLimited: 429,
+        Unavailable: 503,
     }
 )
 
@@ -73,6 +77,7 @@ PAGE_HEADING: Mapping[type[Refusal], str] = MappingProxyType(
         NotAllowed: "refusal.not_allowed",
         NotAuthenticated: "refusal.not_authenticated",
         RateLimited: "refusal.rate_limited",
+        Unavailable: "refusal.title",
     }
 )
 
@@ -143,9 +148,18 @@ async def error_boundary(request: web.Request, handler: Handler) -> web.StreamRe
     try:
         return await handler(request)
     except Refusal as exc:
-        log.warning("%s %s refused: %s %s", request.method, request.path, type(exc).__name__, exc)
-        if request.path.startswith(CLIENT_API_PREFIXES):
-            return mastodon_refusal(exc)
-        if wants_page(request):
-            return refusal_page(request, exc)
-        return refusal_json(exc)
+        refusal = exc
+    except sqlite3.OperationalError as exc:
+        # A locked or full database passes: refused for now, not a fault (issue 15).
+        busy = unavailable(exc)
+        if busy is None:
+            raise
+        refusal = busy
+    log.warning(
+        "%s %s refused: %s %s", request.method, request.path, type(refusal).__name__, refusal
+    )
+    if request.path.startswith(CLIENT_API_PREFIXES):
+        return mastodon_refusal(refusal)
+    if wants_page(request):
+        return refusal_page(request, refusal)
+    return refusal_json(refusal)

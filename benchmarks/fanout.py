@@ -10,9 +10,9 @@ have a personal inbox and no shared inbox, so every follower costs one signed PO
 
 Before timing, every follower is resolved once (the node fetches and caches the
 1,000 actor documents). One round is timed from ``social_actions.post_note`` (which stores
-the note and calls ``NodeOutbox.send``: recipients expanded from the followers
-collection, 1,000 jobs written in one transaction) until ``DeliveryWorker.run_once()``
-returns with every job delivered. The receiving servers verify every signature in
+the note and its fan-out job through ``NodeOutbox.send``) until ``DeliveryWorker.run_once()``
+returns with every job delivered (its fan-out step expands the followers collection and
+writes the 1,000 jobs in one transaction first). The receiving servers verify every signature in
 full (digest recomputed from the body, date window, RSA-SHA256 against the node's
 key, which they were given at start) and answer 202 only when it verifies.
 

@@ -1,9 +1,12 @@
 """Outgoing delivery: who receives an activity, and the worker that sends the queue.
 
-Fan-out first expands recipients (followers collections, actors) into inboxes
-and merges shared inboxes; the caller writes one job per inbox in the same
-transaction as the object. The worker sends due jobs with a per-host
-concurrency limit, so a dead peer only ever occupies its own slots.
+The sender writes the activity and one fan-out job (its addressing) in its own
+transaction, with no network. The worker's fan-out step, outside any
+transaction, expands recipients (followers collections, actors, fetched when
+not cached) into inboxes, merging shared inboxes, then writes one delivery per
+inbox and finishes the fan-out job in one transaction. Its delivery step sends
+due jobs with a per-host concurrency limit, so a dead peer only ever occupies
+its own slots.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ from dataclasses import dataclass
 from activitypub.vocabulary import PUBLIC_ALIASES
 from federation.actors import ActorResolver, host_of
 from federation.errors import FetchError
-from federation.ports import DeliveryJob, DeliveryQueue, FollowStore, LocalActors, LocalSigner
+from federation.ports import (
+    DeliveryJob,
+    DeliveryQueue,
+    FanoutJob,
+    FollowStore,
+    LocalActors,
+    LocalSigner,
+    RemoteActor,
+)
 from federation.transport import PostOutcome, Transport
 
 log = logging.getLogger(__name__)
@@ -105,17 +116,20 @@ class Recipients:
             else:
                 log.info("not delivering to %s: its node is blocked", actor)
         cached = await self._resolver.fresh_cached(candidates)
-        inboxes: dict[str, None] = {}
-        for actor in candidates:
-            remote = cached.get(actor)
-            if remote is None:
-                try:
-                    remote = await self._resolver.get(actor)
-                except FetchError as exc:
-                    log.warning("not delivering to %s: %s", actor, exc)
-                    continue
-            inboxes[remote.delivery_inbox] = None
-        return list(inboxes)
+        # Actors not cached are fetched side by side: two slow peers cost one timeout.
+        fetched = await asyncio.gather(
+            *(self._fetch(actor) for actor in candidates if actor not in cached)
+        )
+        resolved = cached | {remote.uri: remote for remote in fetched if remote is not None}
+        inboxes = [resolved[a].delivery_inbox for a in candidates if a in resolved]
+        return list(dict.fromkeys(inboxes))
+
+    async def _fetch(self, actor: str) -> RemoteActor | None:
+        try:
+            return await self._resolver.get(actor)
+        except FetchError as exc:
+            log.warning("not delivering to %s: %s", actor, exc)
+            return None
 
     async def personal_inbox(self, actor: str) -> str | None:
         """An actor's own inbox (Mastodon poll votes must go there, not to a shared inbox)."""
@@ -160,13 +174,17 @@ class _PassSigners:
 class DeliveryReport:
     """What one pass of the worker did."""
 
+    fanned_out: int = 0
     delivered: int = 0
     retried: int = 0
     given_up: int = 0
 
 
 class DeliveryWorker:
-    """Sends due jobs from the queue. ``run_once`` is one pass; tests call it directly."""
+    """Fans out sent activities and sends due jobs from the queue.
+
+    ``run_once`` is one pass of both; tests call it directly.
+    """
 
     def __init__(
         self,
@@ -174,12 +192,14 @@ class DeliveryWorker:
         queue: DeliveryQueue,
         local: LocalActors,
         transport: Transport,
+        recipients: Recipients,
         per_host: int = 4,
         batch: int = 200,
     ) -> None:
         self._queue = queue
         self._local = local
         self._transport = transport
+        self._recipients = recipients
         self._per_host = per_host
         self._batch = batch
         self._wake = asyncio.Event()
@@ -189,8 +209,10 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run_once(self, now: float | None = None) -> DeliveryReport:
-        """Send every job that is due now, hosts in parallel, each host limited."""
+        """Fan out what was sent, then send every job that is due now, hosts in
+        parallel, each host limited."""
         report = DeliveryReport()
+        await self.fan_out(report)
         signers = _PassSigners(self._local)
         while True:
             jobs = await self._queue.due(now or time.time(), self._batch)
@@ -205,8 +227,37 @@ class DeliveryWorker:
             if len(jobs) < self._batch:
                 return report
 
+    async def fan_out(self, report: DeliveryReport | None = None) -> int:
+        """Resolve every waiting fan-out job into deliveries; return how many jobs.
+
+        Recipients are resolved side by side (fetching actors as needed, with no
+        transaction open); the jobs are written in the order they were sent, so
+        one inbox's deliveries keep that order.
+        """
+        done = 0
+        while True:
+            jobs = await self._queue.pending_fanouts(self._batch)
+            resolving = [asyncio.create_task(self._inboxes_for(job)) for job in jobs]
+            try:
+                for job, inboxes in zip(jobs, resolving, strict=True):
+                    await self._queue.fanned_out(job, await inboxes)
+            finally:
+                for task in resolving:
+                    task.cancel()
+            done += len(jobs)
+            if report is not None:
+                report.fanned_out += len(jobs)
+            if len(jobs) < self._batch:
+                return done
+
+    async def _inboxes_for(self, job: FanoutJob) -> list[str]:
+        if not job.personal_inboxes:
+            return await self._recipients.inboxes(job.recipients)
+        found = [await self._recipients.personal_inbox(r) for r in job.recipients]
+        return [inbox for inbox in found if inbox]
+
     async def run_forever(self, idle: float = 5.0) -> None:
-        """Loop: send what is due, then sleep until woken or ``idle`` seconds pass."""
+        """Loop: fan out and send what is due, then sleep until woken or ``idle`` seconds pass."""
         while True:
             self._wake.clear()
             await self.run_once()

@@ -5,6 +5,11 @@ signature (which may fetch a key), then normalising, idempotency and the
 handler. Every refusal is a protocol refusal from federation/errors.py (or a
 domain refusal from a handler); the node's error boundary turns it into a
 status, a message and a log line.
+
+The handler runs in one deferred write transaction with the inbox-log entry
+(``InboxLog.record_with_effects``): a handler may fetch what it needs before
+its first write, never after it, and a crash or an error at any point leaves
+neither effects nor a log entry, so the sender's retry does the whole work.
 """
 
 from __future__ import annotations
@@ -122,7 +127,7 @@ class InboxPipeline:
         if not same_origin(activity.id, activity.actor):
             # The inbox log is keyed by activity id: a foreign id could shadow the real one.
             raise NotAllowed(f"activity {activity.id} is filed on another host than its actor")
-        if not await self._ctx.inbox_log.record(activity.id, activity.actor, activity.type):
+        if await self._ctx.inbox_log.seen(activity.id):
             return InboxResult(activity, handled=False, duplicate=True)
         handler = self._table.handler_for(activity)
         if handler is None:
@@ -132,12 +137,15 @@ class InboxPipeline:
                 activity.object_type or "an IRI",
                 activity.actor,
             )
-            return InboxResult(activity, handled=False, duplicate=False)
-        try:
-            await handler(self._ctx, activity)
-        except BaseException:
-            # A refused or failed activity may be sent again, corrected or later.
-            await self._ctx.inbox_log.forget(activity.id)
-            raise
-        return InboxResult(activity, handled=True, duplicate=False)
 
+        async def effects() -> None:
+            if handler is not None:
+                await handler(self._ctx, activity)
+
+        # The effects and the log entry commit together: a refused, failed or
+        # interrupted activity leaves nothing, and its retry is handled afresh.
+        if not await self._ctx.inbox_log.record_with_effects(
+            activity.id, activity.actor, activity.type, effects
+        ):
+            return InboxResult(activity, handled=False, duplicate=True)
+        return InboxResult(activity, handled=handler is not None, duplicate=False)

@@ -6,7 +6,7 @@ nothing in ``federation/`` knows about SQL or about participation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -101,6 +101,19 @@ DELIVERY_LIFECYCLE = StateGraph(
 )
 
 
+@dataclass(frozen=True)
+class FanoutJob:
+    """An activity's addressing, waiting to be resolved into one delivery per inbox."""
+
+    id: int
+    activity: str
+    signer: str
+    recipients: tuple[str, ...]
+    # Each recipient's own inbox instead of shared ones (Mastodon poll votes).
+    personal_inboxes: bool
+    created_at: float
+
+
 class LocalActors(Protocol):
     """The actors this node hosts."""
 
@@ -140,12 +153,19 @@ class InboxLog(Protocol):
         """Whether this activity was processed before."""
         ...
 
-    async def record(self, activity_id: str, actor: str, activity_type: str) -> bool:
-        """Remember an activity; False when it was recorded already."""
-        ...
+    async def record_with_effects(
+        self,
+        activity_id: str,
+        actor: str,
+        activity_type: str,
+        effects: Callable[[], Awaitable[None]],
+    ) -> bool:
+        """Run ``effects`` and remember the activity, committed together or not at all.
 
-    async def forget(self, activity_id: str) -> None:
-        """Drop a record again, when handling the activity failed."""
+        False (and nothing kept) when the activity was recorded already, by a
+        concurrent delivery of the same id. ``effects`` may use the network only
+        before its first write; an exception rolls everything back.
+        """
         ...
 
 
@@ -224,10 +244,13 @@ class ReactionStore(Protocol):
 class DeliveryQueue(Protocol):
     """The persistent queue of outgoing POSTs."""
 
-    async def enqueue(
-        self, activity_id: str, body: bytes, inboxes: list[str], signer: str, now: float
-    ) -> int:
-        """Queue one job per inbox; return how many were queued."""
+    async def pending_fanouts(self, limit: int) -> list[FanoutJob]:
+        """Fan-out jobs not done yet, oldest first."""
+        ...
+
+    async def fanned_out(self, job: FanoutJob, inboxes: Sequence[str]) -> None:
+        """Queue one delivery per inbox and finish the fan-out job, in one transaction;
+        doing it twice queues nothing twice."""
         ...
 
     async def due(self, now: float, limit: int) -> list[DeliveryJob]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +37,15 @@ USER_AGENT = "Samenspraak/0.1 (+https://samenspraak.nl)"
 
 class RefusedAddress(FetchError):
     """A destination outside the public internet while not in development mode."""
+
+
+class NetworkInsideTransaction(RuntimeError):
+    """A request was made while the calling task holds the database's write lock.
+
+    A programming error, never a peer's fault: the request could hold every other
+    writer (inbox POSTs included) for as long as the peer takes. Fetch first, then
+    write; send from the delivery worker.
+    """
 
 
 def is_public_address(address: str) -> bool:
@@ -100,13 +110,17 @@ class Transport:
         self,
         *,
         allow_private: bool,
+        write_transaction_open: Callable[[], bool],
         timeout: float = 10.0,
         max_connections_per_host: int = 4,
         now: Now = SYSTEM_TIME,
     ) -> None:
+        """``write_transaction_open`` tells whether the calling task holds a write
+        transaction; every request refuses to start while it does."""
         self.allow_private = allow_private
         # The node's clock dates every signature, so its peers check them on the same time.
         self._now = now
+        self._write_transaction_open = write_transaction_open
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 5.0))
         self._per_host = max_connections_per_host
         self._session: aiohttp.ClientSession | None = None
@@ -144,6 +158,7 @@ class Transport:
         The response must be 200 with an ActivityStreams or JSON content type,
         at most MAX_RESPONSE_BYTES, and a JSON object.
         """
+        self._refuse_inside_transaction("GET", url)
         check_destination(url, self.allow_private)
         headers = {"Accept": ACCEPT}
         if signer is not None:
@@ -175,8 +190,15 @@ class Transport:
             raise FetchError(f"GET {url} did not return a JSON object")
         return doc
 
+    def _refuse_inside_transaction(self, method: str, url: str) -> None:
+        if self._write_transaction_open():
+            raise NetworkInsideTransaction(
+                f"{method} {url} while a write transaction is open in this task"
+            )
+
     async def post_activity(self, inbox: str, body: bytes, signer: LocalSigner) -> PostOutcome:
         """POST a signed activity to an inbox and report the outcome (never raises on HTTP)."""
+        self._refuse_inside_transaction("POST", inbox)
         try:
             check_destination(inbox, self.allow_private)
         except RefusedAddress as exc:

@@ -151,7 +151,10 @@ async def open_node(
     inbox_log = InboxLogRepository(db)
     outbox_store = OutboxRepository(db)
     deliveries = DeliveryRepository(db)
-    transport = Transport(allow_private=config.dev, now=clock.now)
+    # Always on: a request made while holding the write lock is a programming error.
+    transport = Transport(
+        allow_private=config.dev, write_transaction_open=db.in_write_transaction, now=clock.now
+    )
     resolver = ActorResolver(actors, actors, transport, now=clock.now)
     fetcher = ObjectFetcher(actors, transport)
     moderation = ModerationRepository(db)
@@ -168,15 +171,10 @@ async def open_node(
         followers_collection=followers_owner,
         host_allowed=policy.may_deliver,
     )
-    worker = DeliveryWorker(queue=deliveries, local=actors, transport=transport)
-    outbox = NodeOutbox(
-        db=db,
-        urls=urls,
-        outbox=outbox_store,
-        queue=deliveries,
-        recipients=recipients,
-        worker=worker,
+    worker = DeliveryWorker(
+        queue=deliveries, local=actors, transport=transport, recipients=recipients
     )
+    outbox = NodeOutbox(db=db, urls=urls, outbox=outbox_store, queue=deliveries, worker=worker)
     notifications = NotificationRepository(db)
     extras: dict[str, Any] = {}
     context = InboxContext(

@@ -1,4 +1,4 @@
-"""Sending from local actors: store the activity and its deliveries in one transaction."""
+"""Sending from local actors: store the activity and its fan-out job in one transaction."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from activitypub.vocabulary import PUBLIC_ALIASES, as_list, id_of, ids_of
-from federation.delivery import DeliveryWorker, Recipients
+from federation.delivery import DeliveryWorker
 from node.clock import iso_now
 from node.documents import with_context
 from node.storage.database import Database
@@ -29,14 +29,12 @@ class NodeOutbox:
         urls: Urls,
         outbox: OutboxRepository,
         queue: DeliveryRepository,
-        recipients: Recipients,
         worker: DeliveryWorker,
     ) -> None:
         self._db = db
         self._urls = urls
         self._outbox = outbox
         self._queue = queue
-        self._recipients = recipients
         self._worker = worker
 
     def new_activity_id(self) -> str:
@@ -51,40 +49,62 @@ class NodeOutbox:
         *,
         local_write: LocalWrite | None = None,
         personal_inboxes: bool = False,
+        outlives_rollback: bool = False,
     ) -> dict[str, Any]:
-        """Store ``activity`` from ``actor_id`` and queue one delivery per remote inbox.
+        """Store ``activity`` from ``actor_id`` and queue its fan-out to ``recipients``.
 
-        ``local_write`` runs inside the same transaction, so the object and its
-        deliveries are saved together or not at all. ``personal_inboxes`` sends
-        to each recipient's own inbox, as Mastodon requires for poll votes.
+        Only rows are written, no network: the delivery worker resolves the
+        recipients to inboxes later, so this may run inside the caller's
+        transaction. ``local_write`` runs inside the same transaction, so the
+        object and its deliveries are saved together or not at all.
+        ``personal_inboxes`` sends to each recipient's own inbox, as Mastodon
+        requires for poll votes. ``outlives_rollback`` stores it after the current
+        transaction ends, whether that commits or rolls back: for the Reject that
+        answers a refused activity.
         """
         document = with_context({"published": iso_now(), **activity, "actor": actor_id})
-        if personal_inboxes:
-            inboxes = [
-                i for i in [await self._recipients.personal_inbox(r) for r in recipients] if i
-            ]
-        else:
-            inboxes = await self._recipients.inboxes(recipients)
+        if not outlives_rollback:
+            await self._store(document, recipients, local_write, personal_inboxes)
+            return document
+
+        async def store_afterwards() -> None:
+            await self._store(document, recipients, local_write, personal_inboxes)
+
+        await self._db.after_transaction(store_afterwards)
+        return document
+
+    async def _store(
+        self,
+        document: dict[str, Any],
+        recipients: list[str],
+        local_write: LocalWrite | None,
+        personal_inboxes: bool,
+    ) -> None:
         body = json.dumps(document, ensure_ascii=False)
         public = any(a in PUBLIC_ALIASES for a in _addressees(document))
+        addressed = [r for r in dict.fromkeys(recipients) if r not in PUBLIC_ALIASES]
         async with self._db.transaction():
             if local_write is not None:
                 await local_write()
             await self._outbox.add(
                 document["id"],
-                actor_id,
+                document["actor"],
                 str(document["type"]),
                 id_of(document.get("object")),
                 public,
                 body,
                 document["published"],
             )
-            await self._queue.enqueue(
-                document["id"], body.encode("utf-8"), inboxes, actor_id, time.time()
-            )
-        if inboxes:
-            self._worker.wake()
-        return document
+            if addressed:
+                await self._queue.add_fanout(
+                    document["id"],
+                    document["actor"],
+                    addressed,
+                    personal_inboxes=personal_inboxes,
+                    now=time.time(),
+                )
+                # A worker woken before the commit would find nothing yet.
+                self._db.after_commit(self._worker.wake)
 
 
 def _addressees(document: dict[str, Any]) -> list[str]:

@@ -79,6 +79,7 @@ async def receive_support(node: Node, process: Process, proposal: Proposal, like
                 "to": [like.actor],
             },
             [like.actor],
+            outlives_rollback=True,
         )
         raise Refused(f"support not counted: {refusal}")
     await _count(node, process, proposal, like.id, like.actor)

@@ -66,6 +66,7 @@ async def refuse(node: Node, process_uri: str, obj: ASObject, voter: str, reason
             "to": [voter],
         },
         [voter],
+        outlives_rollback=True,
     )
     raise Refused(reason)
 

@@ -15,6 +15,13 @@ it never checkpoints the WAL itself (that would sync the file on the loop's
 thread); ``write_row`` asks aiosqlite's thread for a checkpoint now and then.
 A short transaction that awaits nothing but this database can run on that
 connection as well (``transaction(inline=True)``).
+
+``deferred_transaction()`` wraps an inbox handler: its reads (and fetches) go
+through as outside a transaction until its first write, which begins the
+transaction, inline when it can; the inbox-log entry joins it at the end. The
+node's transport refuses any request while ``in_write_transaction()``.
+A transaction belongs to the task that began it and to the tasks that task
+starts inside it.
 """
 
 from __future__ import annotations
@@ -23,8 +30,9 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,6 +50,22 @@ Row = aiosqlite.Row
 _CHECKPOINT_EVERY = 250
 
 
+@dataclass
+class _Transaction:
+    """One task's write transaction, shared with the tasks it starts.
+
+    A deferred scope creates it closed; the first write opens it (BEGIN IMMEDIATE).
+    """
+
+    deferred: bool
+    open: bool = False
+    inline: bool = False
+    # Set when its scope ended: a task started inside that outlived it writes alone.
+    finished: bool = False
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    after_end: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
 class Database:
     """An open node database. Create it with ``Database.open``."""
 
@@ -52,14 +76,10 @@ class Database:
         self._inline = inline
         self._inline_writes = 0
         self._write_lock = asyncio.Lock()
-        # Which task holds the open transaction: nested use in that task joins
-        # it, any other task waits for the lock.
-        self._in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
-            f"in_transaction_{id(self)}", default=False
-        )
-        # Whether that task's transaction runs on the inline connection.
-        self._inline_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
-            f"inline_transaction_{id(self)}", default=False
+        # The current task's transaction: nested use in that task joins it, any
+        # other task waits for the lock.
+        self._transaction: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
+            f"transaction_{id(self)}", default=None
         )
         self.path = path
 
@@ -113,6 +133,34 @@ class Database:
             applied.append(version)
         return applied
 
+    def in_write_transaction(self) -> bool:
+        """Whether the current task has a write transaction open (and holds the write lock)."""
+        return self._open_transaction() is not None
+
+    async def after_transaction(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once the current transaction ends, committed or rolled back,
+        outside it (now when none is open).
+
+        For what must happen whatever becomes of the writes around it: the Reject
+        that answers a refused activity, whose own effects roll back.
+        """
+        current = self._current()
+        if current is None:
+            await action()
+        else:
+            current.after_end.append(action)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the current transaction commits (now when none is open).
+
+        A rolled-back transaction drops its callbacks: what they announce never happened.
+        """
+        current = self._current()
+        if current is None:
+            callback()
+        else:
+            current.after_commit.append(callback)
+
     @asynccontextmanager
     async def transaction(self, *, inline: bool = False) -> AsyncIterator[None]:
         """Run the enclosed writes as one transaction; nested use joins the outer one.
@@ -122,87 +170,177 @@ class Database:
         without a hand-off to aiosqlite's thread per statement, unless another process
         holds the write lock (then it runs as an ordinary transaction).
         """
-        if self._in_transaction.get():
+        current = self._current()
+        if current is not None:
+            await self._open_deferred(current)
             yield
             return
-        if inline:
-            async with self._inline_transaction_or_none() as began:
-                if began:
-                    yield
-                    return
-        async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            token = self._in_transaction.set(True)
-            try:
-                yield
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
-            finally:
-                self._in_transaction.reset(token)
+        async with self._scope(_Transaction(deferred=False)) as txn:
+            await self._begin(txn, inline=inline)
+            yield
 
     @asynccontextmanager
-    async def _inline_transaction_or_none(self) -> AsyncIterator[bool]:
-        async with self._write_lock:
+    async def deferred_transaction(self) -> AsyncIterator[None]:
+        """One transaction for the enclosed code, begun only by its first write.
+
+        Reads before the first write go through as outside a transaction (and the
+        code may use the network then); the first write takes the write lock and
+        begins the transaction, inline when it can, so from then on the code must
+        await nothing but this database. Everything commits at the end, or rolls
+        back on an exception. Used around an inbox handler, whose effects and inbox
+        log entry commit together. Nested in a transaction, it joins that one.
+        """
+        if self._current() is not None:
+            yield
+            return
+        async with self._scope(_Transaction(deferred=True)):
+            yield
+
+    @asynccontextmanager
+    async def _scope(self, txn: _Transaction) -> AsyncIterator[_Transaction]:
+        token = self._transaction.set(txn)
+        try:
+            yield txn
+        except BaseException:
             try:
-                self._inline.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc):
-                    raise
-                began = False
-            else:
-                began = True
-            if not began:
-                yield False
-                return
-            tokens = (self._in_transaction.set(True), self._inline_transaction.set(True))
-            try:
-                yield True
-            except BaseException:
-                # Some errors (a full disk) have rolled the transaction back already.
-                if self._inline.in_transaction:
-                    self._inline.execute("ROLLBACK")
-                raise
-            else:
-                self._inline.execute("COMMIT")
+                await self._end(txn, commit=False)
             finally:
-                self._inline_transaction.reset(tokens[1])
-                self._in_transaction.reset(tokens[0])
+                self._close_scope(txn, token)
+            await self._run_after_end(txn)
+            raise
+        try:
+            await self._end(txn, commit=True)
+        finally:
+            self._close_scope(txn, token)
+        for callback in txn.after_commit:
+            callback()
+        await self._run_after_end(txn)
+
+    def _close_scope(
+        self, txn: _Transaction, token: contextvars.Token[_Transaction | None]
+    ) -> None:
+        txn.finished = True
+        self._transaction.reset(token)
+
+    async def _run_after_end(self, txn: _Transaction) -> None:
+        for action in txn.after_end:
+            await action()
+
+    def _current(self) -> _Transaction | None:
+        txn = self._transaction.get()
+        return None if txn is None or txn.finished else txn
+
+    def _open_transaction(self) -> _Transaction | None:
+        txn = self._current()
+        return txn if txn is not None and txn.open else None
+
+    def _on_inline(self) -> bool:
+        txn = self._open_transaction()
+        return txn is not None and txn.inline
+
+    async def _open_deferred(self, txn: _Transaction) -> None:
+        if not txn.open:
+            # A handler's writes are a few rows by key: the inline connection fits them.
+            await self._begin(txn, inline=True)
+
+    async def _begin(self, txn: _Transaction, *, inline: bool) -> None:
+        """Take the write lock and BEGIN IMMEDIATE, inline when asked and no other
+        process holds SQLite's write lock."""
+        await self._write_lock.acquire()
+        try:
+            if inline and self._begin_inline():
+                txn.inline = True
+            else:
+                await self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._write_lock.release()
+            raise
+        txn.open = True
+
+    def _begin_inline(self) -> bool:
+        try:
+            self._inline.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            return False
+        return True
+
+    async def _end(self, txn: _Transaction, *, commit: bool) -> None:
+        """COMMIT or ROLLBACK an open transaction and release the write lock."""
+        if not txn.open:
+            if not commit:
+                txn.after_commit.clear()
+            return
+        try:
+            if commit:
+                try:
+                    await self._run_on(txn, "COMMIT")
+                except BaseException:
+                    commit = False
+                    raise
+        finally:
+            try:
+                # Some errors (a full disk) have rolled the transaction back already.
+                connection = self._inline if txn.inline else self._conn
+                if not commit and connection.in_transaction:
+                    await self._run_on(txn, "ROLLBACK")
+            finally:
+                txn.open = False
+                if not commit:
+                    txn.after_commit.clear()
+                self._write_lock.release()
+        if txn.inline:
             self._inline_writes += 1
-        if self._inline_writes % _CHECKPOINT_EVERY == 0:
-            await self._checkpoint()
+            if self._inline_writes % _CHECKPOINT_EVERY == 0:
+                await self._checkpoint()
+
+    async def _run_on(self, txn: _Transaction, statement: str) -> None:
+        if txn.inline:
+            self._inline.execute(statement)
+        else:
+            await self._conn.execute(statement)
+
+    async def _joined(self) -> _Transaction | None:
+        """The open transaction a write joins; a deferred scope's first write opens it."""
+        txn = self._current()
+        if txn is None:
+            return None
+        await self._open_deferred(txn)
+        return txn
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write; return the last row id. Outside a transaction it commits alone."""
-        if self._inline_transaction.get():
+        txn = await self._joined()
+        if txn is not None and txn.inline:
             return self._inline.execute(sql, params).lastrowid or 0
-        async with self._write_guard():
+        async with self._write_guard(txn):
             cursor = await self._conn.execute(sql, params)
             return cursor.lastrowid or 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write; return how many rows it changed."""
-        if self._inline_transaction.get():
+        txn = await self._joined()
+        if txn is not None and txn.inline:
             return self._inline.execute(sql, params).rowcount
-        async with self._write_guard():
+        async with self._write_guard(txn):
             cursor = await self._conn.execute(sql, params)
             return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for many rows."""
-        if self._inline_transaction.get():
+        txn = await self._joined()
+        if txn is not None and txn.inline:
             self._inline.executemany(sql, rows)
             return
-        async with self._write_guard():
+        async with self._write_guard(txn):
             await self._conn.executemany(sql, rows)
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of a query, or None."""
         # One trip to the database thread instead of three (execute, fetchone, close):
         # these lookups run once per inbox POST and per delivery.
-        if self._inline_transaction.get():
+        if self._on_inline():
             return next(iter(self._inline.execute(sql, params).fetchall()), None)
         rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
@@ -217,7 +355,7 @@ class Database:
         """
         # Another task's inline transaction is open on that connection: read what is
         # committed, through aiosqlite's.
-        if self._in_transaction.get() or self._inline.in_transaction:
+        if self.in_write_transaction() or self._inline.in_transaction:
             return await self.fetch_one(sql, params)
         try:
             # fetchall, not fetchone: an unfinished statement would keep its read snapshot open.
@@ -235,7 +373,7 @@ class Database:
         process holds the write lock: then they wait for it on aiosqlite's thread
         as ``execute`` does. Inside a transaction they join it.
         """
-        if self._in_transaction.get():
+        if self._current() is not None:
             return await self.execute_rowcount(sql, params)
         async with self._write_lock:
             try:
@@ -264,7 +402,7 @@ class Database:
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""
-        if self._inline_transaction.get():
+        if self._on_inline():
             return self._inline.execute(sql, params).fetchall()
         return list(await self._conn.execute_fetchall(sql, params))
 
@@ -274,8 +412,8 @@ class Database:
         return row[0] if row is not None else None
 
     @asynccontextmanager
-    async def _write_guard(self) -> AsyncIterator[None]:
-        if self._in_transaction.get():
+    async def _write_guard(self, joined: _Transaction | None) -> AsyncIterator[None]:
+        if joined is not None:
             yield
         else:
             async with self._write_lock:

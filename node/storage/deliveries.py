@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from federation.actors import host_of
-from federation.ports import DELIVERY_LIFECYCLE, DeliveryJob
+from federation.ports import DELIVERY_LIFECYCLE, DeliveryJob, FanoutJob
 from node.storage.database import Database
 
 
@@ -21,16 +22,55 @@ class DeliveryRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def enqueue(
-        self, activity_id: str, body: bytes, inboxes: list[str], signer: str, now: float
-    ) -> int:
-        """One pending job per inbox; the body lives once, in the outbox row."""
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO deliveries (activity, inbox, host, signer, state,"
-            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            [(activity_id, inbox, host_of(inbox), signer, now, now) for inbox in inboxes],
+    async def add_fanout(
+        self,
+        activity_id: str,
+        signer: str,
+        recipients: Sequence[str],
+        *,
+        personal_inboxes: bool,
+        now: float,
+    ) -> None:
+        """Queue an activity's addressing for the worker to resolve into deliveries."""
+        await self._db.execute(
+            "INSERT INTO fanouts (activity, signer, recipients, personal_inboxes, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (activity_id, signer, json.dumps(list(recipients)), int(personal_inboxes), now),
         )
-        return len(inboxes)
+
+    async def pending_fanouts(self, limit: int) -> list[FanoutJob]:
+        """Fan-out jobs not done yet, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT id, activity, signer, recipients, personal_inboxes, created_at"
+            " FROM fanouts ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [
+            FanoutJob(
+                id=r["id"],
+                activity=r["activity"],
+                signer=r["signer"],
+                recipients=tuple(json.loads(r["recipients"])),
+                personal_inboxes=bool(r["personal_inboxes"]),
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    async def fanned_out(self, job: FanoutJob, inboxes: Sequence[str]) -> None:
+        """One pending delivery per inbox, and the fan-out job done, in one transaction.
+
+        The deliveries are due from when the activity was sent, in inbox order;
+        a fan-out done twice (a crash before this commit) queues nothing twice.
+        """
+        sent = job.created_at
+        async with self._db.transaction():
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO deliveries (activity, inbox, host, signer, state,"
+                " next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                [(job.activity, i, host_of(i), job.signer, sent, sent) for i in inboxes],
+            )
+            await self._db.execute("DELETE FROM fanouts WHERE id = ?", (job.id,))
 
     async def due(self, now: float, limit: int) -> list[DeliveryJob]:
         """Pending jobs that are due, leaving out paused hosts."""
@@ -123,3 +163,7 @@ class DeliveryRepository:
         """Jobs per state, for the status page and the tests."""
         rows = await self._db.fetch_all("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
         return {r[0]: r[1] for r in rows}
+
+    async def fanouts_waiting(self) -> int:
+        """How many sent activities still wait for their recipients to be resolved."""
+        return int(await self._db.fetch_value("SELECT COUNT(*) FROM fanouts"))

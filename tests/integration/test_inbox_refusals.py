@@ -365,7 +365,7 @@ async def test_a_node_outside_dev_mode_fetches_only_public_addresses(tmp_path: P
 async def test_a_name_resolving_to_loopback_is_refused_before_connecting(
     mastodon: FakeMastodon, alice: PeerAccount
 ) -> None:
-    transport = Transport(allow_private=False)
+    transport = Transport(allow_private=False, write_transaction_open=lambda: False)
     await transport.start()
     signer = LocalSigner(alice.uri, alice.key_id, alice.private_pem)
     try:

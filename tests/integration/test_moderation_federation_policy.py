@@ -79,6 +79,7 @@ async def test_blocking_a_domain_drops_its_followers_cancels_queued_jobs_and_sen
     await deliver(gemeente, oosterpark, wijert)
     blocked_host = oosterpark.node.urls.host
     await social_actions.post_note(gemeente.node, municipality, "<p>Raadsvergadering dinsdag.</p>")
+    await gemeente.node.worker.fan_out()
     assert await _jobs_to(gemeente, blocked_host) == {"delivered": 1, "pending": 1}
 
     outcome = await block_domain(

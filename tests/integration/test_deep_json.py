@@ -97,7 +97,7 @@ async def test_a_peer_serving_a_deep_key_document_fails_the_fetch_and_the_post_i
     wijk: RunningNode, start_peer: StartPeer, deep_actor_host: tuple[str, PeerAccount]
 ) -> None:
     uri, diep = deep_actor_host
-    transport = Transport(allow_private=True)
+    transport = Transport(allow_private=True, write_transaction_open=lambda: False)
     await transport.start()
     try:
         with pytest.raises(FetchError, match="did not return JSON"):

@@ -31,10 +31,11 @@ import contextvars
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import aiosqlite
@@ -64,6 +65,25 @@ class _Transaction:
     finished: bool = False
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     after_end: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+class _Scope:
+    """Makes a transaction the current task's for a block, and ends it after the block."""
+
+    def __init__(self, db: Database, txn: _Transaction) -> None:
+        self._db = db
+        self._txn = txn
+        self._token: contextvars.Token[_Transaction | None] | None = None
+
+    async def __aenter__(self) -> _Transaction:
+        self._token = self._db._transaction.set(self._txn)
+        return self._txn
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._token is not None
+        await self._db._finish_scope(self._txn, self._token, failed=kind is not None)
 
 
 class Database:
@@ -175,12 +195,12 @@ class Database:
             await self._open_deferred(current)
             yield
             return
-        async with self._scope(_Transaction(deferred=False)) as txn:
+        txn = _Transaction(deferred=False)
+        async with _Scope(self, txn):
             await self._begin(txn, inline=inline)
             yield
 
-    @asynccontextmanager
-    async def deferred_transaction(self) -> AsyncIterator[None]:
+    def deferred_transaction(self) -> AbstractAsyncContextManager[object]:
         """One transaction for the enclosed code, begun only by its first write.
 
         Reads before the first write go through as outside a transaction (and the
@@ -191,38 +211,27 @@ class Database:
         log entry commit together. Nested in a transaction, it joins that one.
         """
         if self._current() is not None:
-            yield
-            return
-        async with self._scope(_Transaction(deferred=True)):
-            yield
+            return nullcontext()
+        # A plain object, not a generator: this wraps every inbox POST.
+        return _Scope(self, _Transaction(deferred=True))
 
-    @asynccontextmanager
-    async def _scope(self, txn: _Transaction) -> AsyncIterator[_Transaction]:
-        token = self._transaction.set(txn)
-        try:
-            yield txn
-        except BaseException:
-            try:
-                await self._end(txn, commit=False)
-            finally:
-                self._close_scope(txn, token)
-            await self._run_after_end(txn)
-            raise
-        try:
-            await self._end(txn, commit=True)
-        finally:
-            self._close_scope(txn, token)
-        for callback in txn.after_commit:
-            callback()
-        await self._run_after_end(txn)
-
-    def _close_scope(
-        self, txn: _Transaction, token: contextvars.Token[_Transaction | None]
+    async def _finish_scope(
+        self,
+        txn: _Transaction,
+        token: contextvars.Token[_Transaction | None],
+        *,
+        failed: bool,
     ) -> None:
-        txn.finished = True
-        self._transaction.reset(token)
-
-    async def _run_after_end(self, txn: _Transaction) -> None:
+        """End a scope's transaction (rolled back when ``failed``), leave the scope, then
+        run what waits for its end."""
+        try:
+            await self._end(txn, commit=not failed)
+        finally:
+            txn.finished = True
+            self._transaction.reset(token)
+        if not failed:
+            for callback in txn.after_commit:
+                callback()
         for action in txn.after_end:
             await action()
 

@@ -18,7 +18,9 @@ from html.parser import HTMLParser
 from typing import Any
 
 import bleach
-from bleach.html5lib_shim import Filter
+
+# bleach re-exports its vendored html5lib Filter here; the bleach stubs do not list it.
+from bleach.html5lib_shim import Filter  # type: ignore[attr-defined]
 
 # Mastodon's MASTODON_STRICT element list (app/lib/sanitize_config.rb), minus its
 # headings: those become <p><strong> (see _HEADINGS) so a remote post cannot add

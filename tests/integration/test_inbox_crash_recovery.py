@@ -117,7 +117,12 @@ async def test_a_node_killed_between_a_proposals_effects_redoes_all_of_them_on_t
         # The sender's kept-alive connections would hold up the graceful shutdown.
         await wijk.node.transport.close()
         restarted.send_signal(signal.SIGINT)
-        await asyncio.to_thread(restarted.wait, 30)
+        try:
+            await asyncio.to_thread(restarted.wait, 10)
+        except subprocess.TimeoutExpired:
+            # What the test reads is committed already; a slow graceful stop is not its subject.
+            restarted.kill()
+            restarted.wait()
         if restarted.stdout is not None:
             restarted.stdout.close()
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,12 +21,14 @@ from activitypub.vocabulary import PUBLIC_ALIASES
 from federation.actors import ActorResolver, host_of
 from federation.errors import FetchError
 from federation.ports import (
+    SYSTEM_TIME,
     DeliveryJob,
     DeliveryQueue,
     FanoutJob,
     FollowStore,
     LocalActors,
     LocalSigner,
+    Now,
     RemoteActor,
 )
 from federation.transport import PostOutcome, Transport
@@ -195,9 +196,12 @@ class DeliveryWorker:
         recipients: Recipients,
         per_host: int = 4,
         batch: int = 200,
+        now: Now = SYSTEM_TIME,
     ) -> None:
         self._queue = queue
         self._local = local
+        # The node's clock: the outbox dates fan-out jobs on it too (node/outbox.py).
+        self._now = now
         self._transport = transport
         self._recipients = recipients
         self._per_host = per_host
@@ -215,7 +219,7 @@ class DeliveryWorker:
         await self.fan_out(report)
         signers = _PassSigners(self._local)
         while True:
-            jobs = await self._queue.due(now or time.time(), self._batch)
+            jobs = await self._queue.due(now or self._now().timestamp(), self._batch)
             if not jobs:
                 return report
             by_host: dict[str, list[DeliveryJob]] = {}
@@ -281,7 +285,7 @@ class DeliveryWorker:
                 if failed_host:
                     # The host failed during this pass: do not hammer it with the rest.
                     await self._queue.retry_later(
-                        job, "host unreachable in this pass", time.time() + FIRST_RETRY
+                        job, "host unreachable in this pass", self._now().timestamp() + FIRST_RETRY
                     )
                     report.retried += 1
                     return
@@ -318,7 +322,7 @@ class DeliveryWorker:
             report.given_up += 1
             return True
         outcome = await self._transport.post_activity(job.inbox, job.body, signer)
-        now = time.time()
+        now = self._now().timestamp()
         if 200 <= outcome.status < 300:
             delivered.append(job)
             report.delivered += 1

@@ -172,7 +172,7 @@ async def open_node(
         host_allowed=policy.may_deliver,
     )
     worker = DeliveryWorker(
-        queue=deliveries, local=actors, transport=transport, recipients=recipients
+        queue=deliveries, local=actors, transport=transport, recipients=recipients, now=clock.now
     )
     outbox = NodeOutbox(db=db, urls=urls, outbox=outbox_store, queue=deliveries, worker=worker)
     notifications = NotificationRepository(db)

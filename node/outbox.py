@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from activitypub.vocabulary import PUBLIC_ALIASES, as_list, id_of, ids_of
 from federation.delivery import DeliveryWorker
-from node.clock import iso_now
+from node.clock import epoch_now, iso_now
 from node.documents import with_context
 from node.storage.database import Database
 from node.storage.deliveries import DeliveryRepository
@@ -101,7 +100,7 @@ class NodeOutbox:
                     document["actor"],
                     addressed,
                     personal_inboxes=personal_inboxes,
-                    now=time.time(),
+                    now=epoch_now(),
                 )
                 # A worker woken before the commit would find nothing yet.
                 self._db.after_commit(self._worker.wake)

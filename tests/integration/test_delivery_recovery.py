@@ -12,6 +12,7 @@ import time
 from federation.delivery import PAUSE_AFTER_FAILURES
 from federation.ports import DeliveryJob
 from node import social_actions
+from node.clock import epoch_now
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, StartPeer, deliver
 
@@ -59,7 +60,7 @@ async def test_a_stopped_receiver_gets_the_post_after_both_nodes_restart(
     wijk = await restart(start, wijk)
     assert not await has_post(wijk, post["id"])
 
-    report = await gemeente.node.worker.run_once(now=time.time() + LATER)
+    report = await gemeente.node.worker.run_once(now=epoch_now() + LATER)
 
     assert report.delivered == 1
     assert await has_post(wijk, post["id"])
@@ -96,21 +97,21 @@ async def test_a_host_that_keeps_failing_is_paused_and_resumed_when_it_answers(
     first = await social_actions.post_note(gemeente.node, org, "<p>Eerste bericht.</p>")
 
     for _ in range(PAUSE_AFTER_FAILURES):
-        report = await gemeente.node.worker.run_once(now=time.time() + 10 * LATER)
+        report = await gemeente.node.worker.run_once(now=epoch_now() + 10 * LATER)
         assert report.retried == 1
     host = await gemeente.node.db.fetch_one(
         "SELECT consecutive_failures, paused_until FROM delivery_hosts WHERE host = ?",
         (wijk_host,),
     )
     assert host["consecutive_failures"] == PAUSE_AFTER_FAILURES
-    assert host["paused_until"] > time.time()
+    assert host["paused_until"] > epoch_now()
 
     second = await social_actions.post_note(gemeente.node, org, "<p>Tweede bericht.</p>")
     report = await gemeente.node.worker.run_once()
     assert (report.delivered, report.retried, report.given_up) == (0, 0, 0), "host is paused"
 
     wijk = await restart(start, wijk)
-    report = await gemeente.node.worker.run_once(now=time.time() + 10 * LATER)
+    report = await gemeente.node.worker.run_once(now=epoch_now() + 10 * LATER)
 
     assert report.delivered == 2
     assert await has_post(wijk, first["id"]) and await has_post(wijk, second["id"])
@@ -182,6 +183,6 @@ async def test_a_delivered_job_is_final_and_a_late_failure_does_not_move_it(
     job = DeliveryJob(**dict(row), body=b"")
 
     await gemeente.node.deliveries.give_up(job, "a late 500")
-    await gemeente.node.deliveries.retry_later(job, "a late timeout", time.time() + LATER)
+    await gemeente.node.deliveries.retry_later(job, "a late timeout", epoch_now() + LATER)
 
     assert await gemeente.node.deliveries.counts() == delivered

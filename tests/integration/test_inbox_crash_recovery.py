@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiohttp
 
+from node.clock import epoch_now
 from node.config import DATABASE_FILE
 from node.participation.processes import known_process
 from node.participation.proposals import create_proposal
@@ -111,7 +112,7 @@ async def test_a_node_killed_between_a_proposals_effects_redoes_all_of_them_on_t
     restarted = launch("node.cli", "serve", str(data_dir))
     try:
         await wait_until_serving(restarted, base_url)
-        report = await wijk.node.worker.run_once(now=time.time() + LATER)
+        report = await wijk.node.worker.run_once(now=epoch_now() + LATER)
         assert report.delivered == 1
     finally:
         # The sender's kept-alive connections would hold up the graceful shutdown.

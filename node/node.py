@@ -24,6 +24,7 @@ from moderation.policy import FederationPolicy
 from moderation.spam import ActionGuard, Limits
 from node.clock import DEFAULT_CLOCK, Clock
 from node.config import DATABASE_FILE, NodeConfig, load_config, moderation_rules
+from node.moderator_services import ModeratorServices
 from node.outbox import NodeOutbox
 from node.participation.models import EligibilityCheck, open_eligibility
 from node.participation.store import ParticipationStore
@@ -83,11 +84,12 @@ class Node:
     inbox: InboxPipeline
     loader: LocalDocumentLoader
     participation: ParticipationStore
-    moderation: ModerationRepository
+    moderation_store: ModerationRepository
     policy: FederationPolicy
     limits: Limits
     guard: ActionGuard
     notifications: NotificationRepository
+    moderator_services: ModeratorServices
     # Every reading of the time; tests and the shifted CI pass move it (node/clock.py).
     clock: Clock = DEFAULT_CLOCK
     extras: dict[str, Any] = field(default_factory=dict)
@@ -157,8 +159,8 @@ async def open_node(
     )
     resolver = ActorResolver(actors, actors, transport, now=clock.now)
     fetcher = ObjectFetcher(actors, transport)
-    moderation = ModerationRepository(db)
-    policy = FederationPolicy(moderation, urls.host)
+    moderation_store = ModerationRepository(db)
+    policy = FederationPolicy(moderation_store, urls.host)
 
     async def followers_owner(collection: str) -> str | None:
         username = urls.username_of_followers(collection)
@@ -176,6 +178,8 @@ async def open_node(
     )
     outbox = NodeOutbox(db=db, urls=urls, outbox=outbox_store, queue=deliveries, worker=worker)
     notifications = NotificationRepository(db)
+    accounts = AccountRepository(db)
+    guard = ActionGuard(limits, moderation_store, moderation_store, clock.now)
     extras: dict[str, Any] = {}
     context = InboxContext(
         own_host=urls.host,
@@ -194,9 +198,9 @@ async def open_node(
     loader = LocalDocumentLoader({CONTEXT_URL: context_document()})
     # Built once: building it copies the whole Samenspraak context, on every inbox POST.
     canonical_context = outgoing_context()
-    gate = InboxGate(policy, limits, moderation)
+    gate = InboxGate(policy, limits, moderation_store)
     inbox = InboxPipeline(
-        table=HandlerTable(handler_entries(ModerationInboxServices(moderation, limits))),
+        table=HandlerTable(handler_entries(ModerationInboxServices(moderation_store, limits))),
         context=context,
         lookup_key=resolver.lookup_key,
         normalise=lambda document: normalise(document, canonical_context, loader),
@@ -210,7 +214,7 @@ async def open_node(
         db=db,
         urls=urls,
         actors=actors,
-        accounts=AccountRepository(db),
+        accounts=accounts,
         follows=follows,
         objects=objects,
         reactions=reactions,
@@ -226,11 +230,27 @@ async def open_node(
         inbox=inbox,
         loader=loader,
         participation=ParticipationStore(db),
-        moderation=moderation,
+        moderation_store=moderation_store,
         policy=policy,
         limits=limits,
-        guard=ActionGuard(limits, moderation, moderation, clock.now),
+        guard=guard,
         notifications=notifications,
+        moderator_services=ModeratorServices(
+            db=db,
+            urls=urls,
+            accounts=accounts,
+            actors=actors,
+            objects=objects,
+            follows=follows,
+            deliveries=deliveries,
+            resolver=resolver,
+            outbox=outbox,
+            moderation_store=moderation_store,
+            notifier=notifications,
+            guard=guard,
+            limits=limits,
+            policy=policy,
+        ),
         clock=clock,
         extras=extras,
     )

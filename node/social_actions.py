@@ -6,7 +6,7 @@ every local action is stored and federated the same way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from activitypub.vocabulary import PUBLIC
 from federation.errors import NotFound, Refused
@@ -14,8 +14,10 @@ from federation.ports import Follow
 from moderation.sanitize import sanitize_html
 from node.clock import iso_now
 from node.node import Node
+from node.outbox import NodeOutbox
 from node.storage.actors import LocalActor
-from node.storage.objects import ObjectRecord
+from node.storage.objects import ObjectRecord, ObjectRepository
+from node.urls import Urls
 
 
 async def post_note(
@@ -85,20 +87,34 @@ async def create_object(
     return obj
 
 
-async def delete_note(node: Node, author: LocalActor, uri: str) -> None:
+class PostDeletion(Protocol):
+    """What deleting a post uses: a ``Node`` has it, and so has
+    ``node.moderator_services.ModeratorServices``."""
+
+    @property
+    def objects(self) -> ObjectRepository: ...
+
+    @property
+    def urls(self) -> Urls: ...
+
+    @property
+    def outbox(self) -> NodeOutbox: ...
+
+
+async def delete_note(stores: PostDeletion, author: LocalActor, uri: str) -> None:
     """Delete a local object and tell everyone who received it."""
-    record = await node.objects.record(uri)
+    record = await stores.objects.record(uri)
     if record is None or not record.local or record.attributed_to != author.uri:
         raise NotFound(f"this is not a post of {author.username}", detail=uri)
-    recipients = [node.urls.followers(author.username), *record.document.get("cc", [])]
+    recipients = [stores.urls.followers(author.username), *record.document.get("cc", [])]
 
     async def store() -> None:
-        await node.objects.tombstone(uri)
+        await stores.objects.tombstone(uri)
 
-    await node.outbox.send(
+    await stores.outbox.send(
         author.uri,
         {
-            "id": node.outbox.new_activity_id(),
+            "id": stores.outbox.new_activity_id(),
             "type": "Delete",
             "object": {"id": uri, "type": "Tombstone"},
             "to": [PUBLIC],

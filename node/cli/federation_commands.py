@@ -48,8 +48,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 async def federation_list(args: argparse.Namespace) -> int:
     """``samenspraak federation list``: the mode, then one line per node with a rule."""
     async with opened_node(args.directory) as node:
-        print(f"mode: {await node.moderation.federation_mode()}")
-        for rule in await node.moderation.domain_rules():
+        print(f"mode: {await node.moderation_store.federation_mode()}")
+        for rule in await node.moderation_store.domain_rules():
             print(f"{rule.domain}\t{rule.rule}\t{rule.reason}")
     return 0
 
@@ -57,7 +57,9 @@ async def federation_list(args: argparse.Namespace) -> int:
 async def federation_allow(args: argparse.Namespace) -> int:
     """``samenspraak federation allow``: approve a node."""
     async with opened_node(args.directory) as node:
-        await moderator_actions.allow_domain(node, OPERATOR, args.domain, args.reason)
+        await moderator_actions.allow_domain(
+            node.moderator_services, OPERATOR, args.domain, args.reason
+        )
     print(f"Approved {args.domain}")
     return 0
 
@@ -66,7 +68,7 @@ async def federation_block(args: argparse.Namespace) -> int:
     """``samenspraak federation block``: silence or suspend a node; its follows end."""
     async with opened_node(args.directory) as node:
         outcome = await moderator_actions.block_domain(
-            node, OPERATOR, args.domain, args.severity, args.reason
+            node.moderator_services, OPERATOR, args.domain, args.severity, args.reason
         )
     print(
         f"Blocked {args.domain} ({args.severity}): {outcome.follows_removed} follows "
@@ -78,7 +80,9 @@ async def federation_block(args: argparse.Namespace) -> int:
 async def federation_unblock(args: argparse.Namespace) -> int:
     """``samenspraak federation unblock``: drop the rule for a node."""
     async with opened_node(args.directory) as node:
-        await moderator_actions.unblock_domain(node, OPERATOR, args.domain, args.reason)
+        await moderator_actions.unblock_domain(
+            node.moderator_services, OPERATOR, args.domain, args.reason
+        )
     print(f"Dropped the rule for {args.domain}")
     return 0
 
@@ -86,6 +90,6 @@ async def federation_unblock(args: argparse.Namespace) -> int:
 async def federation_mode(args: argparse.Namespace) -> int:
     """``samenspraak federation mode``: open, blocklist or allowlist."""
     async with opened_node(args.directory) as node:
-        await moderator_actions.set_mode(node, OPERATOR, args.mode, args.reason)
+        await moderator_actions.set_mode(node.moderator_services, OPERATOR, args.mode, args.reason)
     print(f"Federation mode is now {args.mode}")
     return 0

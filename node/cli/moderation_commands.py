@@ -58,7 +58,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 async def moderation_queue(args: argparse.Namespace) -> int:
     """``samenspraak moderation queue``: the open reports with what they point at."""
     async with opened_node(args.directory) as node:
-        reports = await node.moderation.open_reports()
+        reports = await node.moderation_store.open_reports()
     for report in reports:
         print(f"#{report.id}\t{report.created_at}\t{report.target_account}")
         for uri in report.object_ids:
@@ -73,7 +73,7 @@ async def moderation_resolve(args: argparse.Namespace) -> int:
     """``samenspraak moderation resolve``: close a report, acted on or dismissed."""
     state = "dismissed" if args.dismiss else "resolved"
     async with opened_node(args.directory) as node:
-        await moderator_actions.close_report(node, OPERATOR, args.report, state)
+        await moderator_actions.close_report(node.moderator_services, OPERATOR, args.report, state)
     print(f"Report #{args.report} {state}")
     return 0
 
@@ -81,7 +81,7 @@ async def moderation_resolve(args: argparse.Namespace) -> int:
 async def moderation_hide(args: argparse.Namespace) -> int:
     """``samenspraak moderation hide``: show a public reason instead of a post."""
     async with opened_node(args.directory) as node:
-        await moderator_actions.hide(node, OPERATOR, args.object, args.reason)
+        await moderator_actions.hide(node.moderator_services, OPERATOR, args.object, args.reason)
     print(f"Hidden: {args.object}")
     return 0
 
@@ -89,7 +89,7 @@ async def moderation_hide(args: argparse.Namespace) -> int:
 async def moderation_remove(args: argparse.Namespace) -> int:
     """``samenspraak moderation remove``: remove a post for good."""
     async with opened_node(args.directory) as node:
-        await moderator_actions.remove(node, OPERATOR, args.object, args.reason)
+        await moderator_actions.remove(node.moderator_services, OPERATOR, args.object, args.reason)
     print(f"Removed: {args.object}")
     return 0
 
@@ -97,7 +97,7 @@ async def moderation_remove(args: argparse.Namespace) -> int:
 async def moderation_restore(args: argparse.Namespace) -> int:
     """``samenspraak moderation restore``: show a hidden post again."""
     async with opened_node(args.directory) as node:
-        await moderator_actions.restore(node, OPERATOR, args.object)
+        await moderator_actions.restore(node.moderator_services, OPERATOR, args.object)
     print(f"Restored: {args.object}")
     return 0
 
@@ -115,7 +115,7 @@ async def moderation_suspend(args: argparse.Namespace) -> int:
     """``samenspraak moderation suspend``: suspend a local or remote account."""
     async with opened_node(args.directory) as node:
         account = await _account_id(node, args.account)
-        await moderator_actions.suspend(node, OPERATOR, account, args.reason)
+        await moderator_actions.suspend(node.moderator_services, OPERATOR, account, args.reason)
     print(f"Suspended {account}")
     return 0
 
@@ -124,6 +124,6 @@ async def moderation_unsuspend(args: argparse.Namespace) -> int:
     """``samenspraak moderation unsuspend``: lift a suspension or limit."""
     async with opened_node(args.directory) as node:
         account = await _account_id(node, args.account)
-        await moderator_actions.unsuspend(node, OPERATOR, account, args.reason)
+        await moderator_actions.unsuspend(node.moderator_services, OPERATOR, account, args.reason)
     print(f"Lifted the sanction on {account}")
     return 0

@@ -50,7 +50,7 @@ async def create(request: web.Request) -> web.Response:
         for s in params.texts("status_ids")
     ]
     filed = await file_report(
-        node,
+        node.moderator_services,
         caller.actor,
         target,
         [s.uri for s in statuses],

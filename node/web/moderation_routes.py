@@ -13,6 +13,7 @@ from federation.errors import NotFound, Refusal, Refused
 from moderation.log import public_entry
 from node import moderator_actions
 from node.moderator_actions import STAFF_ROLES, Acting, acting_as, describe
+from node.moderator_services import ModeratorServices
 from node.node import Node
 from node.web.app import NODE
 from node.web.form_state import FormState
@@ -31,19 +32,19 @@ async def moderation_log_page(request: web.Request) -> web.Response:
     return render(
         request,
         "moderation_log.html",
-        entries=await node.moderation.log_entries(LOG_LENGTH),
-        mode=await node.moderation.federation_mode(),
+        entries=await node.moderation_store.log_entries(LOG_LENGTH),
+        mode=await node.moderation_store.federation_mode(),
     )
 
 
 async def moderation_log_json(request: web.Request) -> web.Response:
     """The moderation log as JSON, for other nodes and for open data."""
     node = request.app[NODE]
-    entries = await node.moderation.log_entries(LOG_LENGTH)
+    entries = await node.moderation_store.log_entries(LOG_LENGTH)
     return web.json_response(
         {
             "node": node.urls.base,
-            "federation_mode": await node.moderation.federation_mode(),
+            "federation_mode": await node.moderation_store.federation_mode(),
             "entries": [public_entry(e) for e in entries],
         },
         headers={"Access-Control-Allow-Origin": "*"},
@@ -63,7 +64,7 @@ async def _render_queue(
     request: web.Request, moderator: str, form: FormState, status: int = 200, done: str = ""
 ) -> web.Response:
     node = request.app[NODE]
-    reports = [describe(r) for r in await node.moderation.open_reports()]
+    reports = [describe(r) for r in await node.moderation_store.open_reports()]
     for report in reports:
         report["local"] = await node.actors.is_local(report["account"])
         report["posts"] = [await _post_state(node, uri) for uri in report["objects"]]
@@ -90,28 +91,32 @@ async def _post_state(node: Node, uri: str) -> dict[str, Any]:
     }
 
 
-# (node, acting, report number, subject (a post or the account), reason)
-Action = Callable[[Node, Acting, int, str, str], Awaitable[None]]
-Decision = Callable[[Node, Acting, str, str], Awaitable[object]]
+# (services, acting, report number, subject (a post or the account), reason)
+Action = Callable[[ModeratorServices, Acting, int, str, str], Awaitable[None]]
+Decision = Callable[[ModeratorServices, Acting, str, str], Awaitable[object]]
 
 
 def _resolving(act: Decision) -> Action:
     """A decision about the reported post or account, after which the report is resolved."""
 
-    async def run(node: Node, acting: Acting, report_id: int, subject: str, reason: str) -> None:
-        await act(node, acting, subject, reason)
-        await moderator_actions.close_report(node, acting, report_id, "resolved")
+    async def run(
+        services: ModeratorServices, acting: Acting, report_id: int, subject: str, reason: str
+    ) -> None:
+        await act(services, acting, subject, reason)
+        await moderator_actions.close_report(services, acting, report_id, "resolved")
 
     return run
 
 
-async def _restore(node: Node, acting: Acting, _: int, uri: str, __: str) -> None:
+async def _restore(services: ModeratorServices, acting: Acting, _: int, uri: str, __: str) -> None:
     # The report stays open: restoring (say, what a rule hid pending review) is not its end.
-    await moderator_actions.restore(node, acting, uri)
+    await moderator_actions.restore(services, acting, uri)
 
 
-async def _dismiss(node: Node, acting: Acting, report_id: int, _: str, __: str) -> None:
-    await moderator_actions.close_report(node, acting, report_id, "dismissed")
+async def _dismiss(
+    services: ModeratorServices, acting: Acting, report_id: int, _: str, __: str
+) -> None:
+    await moderator_actions.close_report(services, acting, report_id, "dismissed")
 
 
 ACTIONS: dict[str, Action] = {
@@ -136,7 +141,7 @@ async def act_on_report(request: web.Request) -> web.StreamResponse:
         {name: str(form.get(name, "")).strip() for name in ("action", "object", "reason")},
     )
     report_id = int(request.match_info["report"])
-    report = await node.moderation.report(report_id)
+    report = await node.moderation_store.report(report_id)
     if report is None:
         raise NotFound("There is no such report.", code="report_unknown")
     try:
@@ -150,8 +155,8 @@ async def act_on_report(request: web.Request) -> web.StreamResponse:
                 raise Refused("that post is not part of this report")
         actor = await node.actors.by_uri(account.actor_uri)
         assert actor is not None, "every account has its actor"
-        acting = await acting_as(node, actor)
-        await action(node, acting, report_id, subject, state.value("reason"))
+        acting = await acting_as(node.moderator_services, actor)
+        await action(node.moderator_services, acting, report_id, subject, state.value("reason"))
     except Refusal as exc:
         state.refusal = page_reason(request, exc)
         return await _render_queue(request, account.username, state, http_status(exc))

@@ -169,7 +169,7 @@ async def report_submit(request: web.Request) -> web.StreamResponse:
         if record is None or record.attributed_to is None:
             raise NotFound("that post is not on this page")
         return await file_report(
-            node, actor, record.attributed_to, [reported], state.value("comment")
+            node.moderator_services, actor, record.attributed_to, [reported], state.value("comment")
         )
 
     state = FormState("report", {"object": "", "comment": ""})

@@ -32,9 +32,9 @@ async def test_a_resident_reports_a_remote_comment_from_an_app_and_the_flag_reac
     assert report["comment"] == "Scheldpartij" and report["category"] == "other"
     assert [str(s) for s in report["status_ids"]] == [str(status["id"])]
     assert report["target_account"]["acct"] == status["account"]["acct"]
-    [own] = await gemeente.node.moderation.open_reports()
+    [own] = await gemeente.node.moderation_store.open_reports()
     assert str(own.id) == str(report["id"]) and own.object_ids == (comment,)
-    [received] = await oosterpark.node.moderation.open_reports()
+    [received] = await oosterpark.node.moderation_store.open_reports()
     assert received.target_account == author and received.object_ids == (comment,)
     assert received.comment == "Scheldpartij"
 
@@ -53,8 +53,8 @@ async def test_a_report_without_forward_stays_on_the_residents_own_node(
     await deliver(gemeente, oosterpark)
 
     assert report["forwarded"] is False
-    assert len(await gemeente.node.moderation.open_reports()) == 1
-    assert await oosterpark.node.moderation.open_reports() == []
+    assert len(await gemeente.node.moderation_store.open_reports()) == 1
+    assert await oosterpark.node.moderation_store.open_reports() == []
 
 
 async def test_reports_about_unknown_accounts_or_posts_of_someone_else_are_refused(
@@ -84,4 +84,4 @@ async def test_reports_about_unknown_accounts_or_posts_of_someone_else_are_refus
     with pytest.raises(MastodonAPIError) as rules:
         await asyncio.to_thread(sem.report, ria["id"], [], category="violation", rule_ids=[1])
     assert rules.value.args[1] == 422
-    assert await wijk.node.moderation.open_reports() == []
+    assert await wijk.node.moderation_store.open_reports() == []

@@ -36,7 +36,7 @@ async def test_a_suspended_remote_account_is_refused_at_the_inbox_and_its_posts_
     assert (await mastodon.post(troll, inbox, mastodon.follow(troll, ria.uri))).status == 202
     assert await wijk.node.follows.followers_of(ria.uri) == [troll.uri]
 
-    await suspend(wijk.node, OPERATOR, troll.uri, "Intimidatie van bewoners")
+    await suspend(wijk.node.moderator_services, OPERATOR, troll.uri, "Intimidatie van bewoners")
 
     record = await wijk.node.objects.record(note["id"])
     assert record is not None and "suspended" in (record.hidden_reason or "")
@@ -44,7 +44,7 @@ async def test_a_suspended_remote_account_is_refused_at_the_inbox_and_its_posts_
     assert refused.status == 403 and "suspended" in refused.body["error"]
     assert await wijk.node.follows.followers_of(ria.uri) == []
 
-    await unsuspend(wijk.node, OPERATOR, troll.uri, "Excuses aangeboden")
+    await unsuspend(wijk.node.moderator_services, OPERATOR, troll.uri, "Excuses aangeboden")
     assert (await wijk.node.objects.record(note["id"])).hidden_reason is None
     assert (await mastodon.post(troll, inbox, mastodon.follow(troll, ria.uri))).status == 202
 
@@ -56,7 +56,9 @@ async def test_a_removed_local_post_is_deleted_everywhere_and_cannot_be_restored
     ria = await person(wijk, "ria")
     post = await social_actions.post_note(wijk.node, ria, "<p>Adres en telefoon van de buurman</p>")
 
-    entry = await remove(wijk.node, OPERATOR, post["id"], "Persoonsgegevens van een ander")
+    entry = await remove(
+        wijk.node.moderator_services, OPERATOR, post["id"], "Persoonsgegevens van een ander"
+    )
 
     record = await wijk.node.objects.record(post["id"])
     assert record is not None and record.deleted_at is not None and record.content is None
@@ -66,7 +68,7 @@ async def test_a_removed_local_post_is_deleted_everywhere_and_cannot_be_restored
     assert sent == 1
     assert entry.action == "remove" and entry.reason == "Persoonsgegevens van een ander"
     with pytest.raises(NotFound, match="no post"):
-        await restore(wijk.node, OPERATOR, post["id"])
+        await restore(wijk.node.moderator_services, OPERATOR, post["id"])
 
 
 async def test_warning_a_resident_tells_them_and_is_logged_and_a_second_hide_conflicts(
@@ -74,7 +76,7 @@ async def test_warning_a_resident_tells_them_and_is_logged_and_a_second_hide_con
 ) -> None:
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     ria = await person(wijk, "ria")
-    entry = await warn(wijk.node, OPERATOR, ria.uri, "Let op je toon")
+    entry = await warn(wijk.node.moderator_services, OPERATOR, ria.uri, "Let op je toon")
     assert entry.action == "warn" and entry.subject == ria.uri
     told = await wijk.node.db.fetch_value(
         "SELECT type FROM notifications WHERE recipient = ?", (ria.uri,)
@@ -82,9 +84,9 @@ async def test_warning_a_resident_tells_them_and_is_logged_and_a_second_hide_con
     assert told == "moderation_warning"
 
     post = await social_actions.post_note(wijk.node, ria, "<p>Hm.</p>")
-    await hide(wijk.node, OPERATOR, post["id"], "Op verzoek van de schrijver")
+    await hide(wijk.node.moderator_services, OPERATOR, post["id"], "Op verzoek van de schrijver")
     with pytest.raises(Conflict) as again:
-        await hide(wijk.node, OPERATOR, post["id"], "Nog eens")
+        await hide(wijk.node.moderator_services, OPERATOR, post["id"], "Nog eens")
     assert http_status(again.value) == 409
 
 
@@ -133,7 +135,7 @@ async def test_mastodons_remove_from_its_pinned_posts_is_accepted_without_effect
     }
     assert (await mastodon.post(author, inbox, unpin)).status == 202
     assert (await wijk.node.objects.record(note["id"])).hidden_reason is None
-    assert await wijk.node.moderation.log_entries() == []
+    assert await wijk.node.moderation_store.log_entries() == []
 
 
 async def test_a_hidden_post_shows_the_moderators_reason_in_mastodon_apps(
@@ -143,7 +145,7 @@ async def test_a_hidden_post_shows_the_moderators_reason_in_mastodon_apps(
     await resident(wijk, "anna")
     anna = await logged_in_client(wijk, "anna")
     status = await asyncio.to_thread(anna.status_post, "Iets wat niet mag")
-    await hide(wijk.node, OPERATOR, status["uri"], "Reclame")
+    await hide(wijk.node.moderator_services, OPERATOR, status["uri"], "Reclame")
 
     seen = await asyncio.to_thread(anna.status, status["id"])
     assert "verborgen door de moderatoren: Reclame" in seen["content"]

@@ -43,14 +43,16 @@ async def test_allowlist_refuses_an_unknown_node_with_403_and_accepts_an_approve
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
-    await set_mode(gemeente.node, OPERATOR, "allowlist", "alleen bekende wijken")
+    await set_mode(gemeente.node.moderator_services, OPERATOR, "allowlist", "alleen bekende wijken")
 
     refused = await _follow_post(oosterpark, gemeente)
     assert refused.status == 403
     assert "not on this node's list of approved nodes" in refused.error
     assert await gemeente.node.follows.followers_of((await gemeente.node.organisation()).uri) == []
 
-    await allow_domain(gemeente.node, OPERATOR, oosterpark.node.urls.host, "wijkraad")
+    await allow_domain(
+        gemeente.node.moderator_services, OPERATOR, oosterpark.node.urls.host, "wijkraad"
+    )
     accepted = await _follow_post(oosterpark, gemeente)
     assert accepted.status == 202
     organisation = await oosterpark.node.organisation()
@@ -83,7 +85,11 @@ async def test_blocking_a_domain_drops_its_followers_cancels_queued_jobs_and_sen
     assert await _jobs_to(gemeente, blocked_host) == {"delivered": 1, "pending": 1}
 
     outcome = await block_domain(
-        gemeente.node, OPERATOR, blocked_host, "suspend", "Spamgolf vanaf dit knooppunt"
+        gemeente.node.moderator_services,
+        OPERATOR,
+        blocked_host,
+        "suspend",
+        "Spamgolf vanaf dit knooppunt",
     )
 
     assert outcome.follows_removed == 1 and outcome.deliveries_cancelled == 1
@@ -96,11 +102,11 @@ async def test_blocking_a_domain_drops_its_followers_cancels_queued_jobs_and_sen
 
     refused = await _follow_post(oosterpark, gemeente)
     assert refused.status == 403 and "blocked by this node" in refused.error
-    block, mode = await gemeente.node.moderation.log_entries()
+    block, mode = await gemeente.node.moderation_store.log_entries()
     assert block.action == "block" and block.subject == blocked_host
     assert block.reason == "suspend: Spamgolf vanaf dit knooppunt"
     assert mode.action == "mode" and mode.subject == "blocklist"
-    assert await gemeente.node.moderation.federation_mode() == "blocklist"
+    assert await gemeente.node.moderation_store.federation_mode() == "blocklist"
 
 
 async def test_a_silenced_node_is_still_heard_but_left_out_of_the_public_listing(
@@ -115,7 +121,9 @@ async def test_a_silenced_node_is_still_heard_but_left_out_of_the_public_listing
     await deliver(gemeente, oosterpark)
     assert "Snoeiwerk" in await _home(gemeente)
 
-    await block_domain(gemeente.node, OPERATOR, oosterpark.node.urls.host, "silence", "Te luid")
+    await block_domain(
+        gemeente.node.moderator_services, OPERATOR, oosterpark.node.urls.host, "silence", "Te luid"
+    )
     late = await social_actions.post_note(oosterpark.node, wijkraad, "<p>Nog meer snoeiwerk.</p>")
     await deliver(gemeente, oosterpark)
 

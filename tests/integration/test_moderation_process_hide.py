@@ -58,9 +58,9 @@ async def test_process_moderators_hide_federates_to_every_follower_and_restore_u
     process_actor = await gemeente.node.actors.by_uri(process.uri)
     assert process_actor is not None
     moderator = await person(gemeente, "mod_klimaat")
-    await appoint_process_moderator(gemeente.node, process_actor, moderator)
-    acting = await acting_as(gemeente.node, moderator, comment)
-    await hide(gemeente.node, acting, comment, REASON)
+    await appoint_process_moderator(gemeente.node.moderator_services, process_actor, moderator)
+    acting = await acting_as(gemeente.node.moderator_services, moderator, comment)
+    await hide(gemeente.node.moderator_services, acting, comment, REASON)
     await deliver(*nodes)
 
     for running in nodes:
@@ -75,7 +75,7 @@ async def test_process_moderators_hide_federates_to_every_follower_and_restore_u
     assert f"verborgen door de moderatoren: {REASON}" in proposal_page
     assert RUDE not in proposal_page
 
-    await restore(gemeente.node, acting, comment)
+    await restore(gemeente.node.moderator_services, acting, comment)
     await deliver(*nodes)
     for running in nodes:
         assert await _hidden_reason(running, comment) is None
@@ -92,7 +92,7 @@ async def test_process_moderators_hide_federates_to_every_follower_and_restore_u
     assert "mod_klimaat" not in str(log)
     log_page = await _page(gemeente, "/moderation")
     assert REASON in log_page and "mod_klimaat" not in log_page
-    wijert_log = await wijert.node.moderation.log_entries()
+    wijert_log = await wijert.node.moderation_store.log_entries()
     assert [e.action for e in wijert_log] == ["restore", "hide"]
 
 
@@ -104,15 +104,17 @@ async def test_a_process_moderator_cannot_hide_outside_the_process_and_a_residen
     process_actor = await gemeente.node.actors.by_uri(process.uri)
     assert process_actor is not None
     moderator = await person(gemeente, "mod_klimaat")
-    await appoint_process_moderator(gemeente.node, process_actor, moderator)
+    await appoint_process_moderator(gemeente.node.moderator_services, process_actor, moderator)
     elsewhere = await social_actions.post_note(
         gemeente.node, await person(gemeente, "piet"), "<p>Los bericht</p>"
     )
     with pytest.raises(NotAllowed, match="not a moderator"):
-        await acting_as(gemeente.node, moderator, elsewhere["id"])
+        await acting_as(gemeente.node.moderator_services, moderator, elsewhere["id"])
     with pytest.raises(NotAllowed, match="not a moderator"):
-        await acting_as(gemeente.node, await person(gemeente, "resident"), elsewhere["id"])
-    assert await gemeente.node.moderation.log_entries() == []
+        await acting_as(
+            gemeente.node.moderator_services, await person(gemeente, "resident"), elsewhere["id"]
+        )
+    assert await gemeente.node.moderation_store.log_entries() == []
 
 
 async def test_a_remove_from_an_actor_that_is_not_the_objects_process_is_refused(

@@ -61,12 +61,12 @@ async def test_reports_are_limited_per_account_at_the_configured_number(start: S
     wijk.node.limits.configure(small_rates(report=Rate(2, 3600)))
     ria, sem = await person(wijk, "ria", "moderator"), await person(wijk, "sem")
     for text in ("een", "twee"):
-        await file_report(wijk.node, ria, sem.uri, [], text)
+        await file_report(wijk.node.moderator_services, ria, sem.uri, [], text)
     with pytest.raises(RateLimited) as refused:
-        await file_report(wijk.node, ria, sem.uri, [], "drie")
+        await file_report(wijk.node.moderator_services, ria, sem.uri, [], "drie")
     assert refused.value.retry_after > 0
-    assert len(await wijk.node.moderation.open_reports()) == 2
-    await file_report(wijk.node, sem, ria.uri, [], "een ander mag nog wel")
+    assert len(await wijk.node.moderation_store.open_reports()) == 2
+    await file_report(wijk.node.moderator_services, sem, ria.uri, [], "een ander mag nog wel")
 
 
 async def test_new_unverified_accounts_post_less_until_they_are_older(start: StartNode) -> None:
@@ -93,7 +93,7 @@ async def test_a_suspended_account_cannot_post_and_its_content_is_hidden(start: 
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     troll = await person(wijk, "trol")
     post = await social_actions.post_note(wijk.node, troll, "<p>Onzin</p>")
-    await suspend(wijk.node, OPERATOR, troll.uri, "Herhaaldelijk schelden")
+    await suspend(wijk.node.moderator_services, OPERATOR, troll.uri, "Herhaaldelijk schelden")
     with pytest.raises(NotAllowed, match="suspended"):
         await social_actions.post_note(wijk.node, troll, "<p>Meer onzin</p>")
     record = await wijk.node.objects.record(post["id"])

@@ -51,12 +51,14 @@ async def test_report_of_a_remote_comment_reaches_both_moderator_queues_as_a_fla
     gemeente, oosterpark, comment, author = await _comment_from_b_in_process_on_a(start)
     henk = await person(gemeente, "henk")
 
-    filed = await file_report(gemeente.node, henk, author, [comment], "Scheldpartij in de wijk")
+    filed = await file_report(
+        gemeente.node.moderator_services, henk, author, [comment], "Scheldpartij in de wijk"
+    )
     await deliver(gemeente, oosterpark)
 
-    [own] = await gemeente.node.moderation.open_reports()
+    [own] = await gemeente.node.moderation_store.open_reports()
     assert own.reporter == henk.uri and own.object_ids == (comment,)
-    [received] = await oosterpark.node.moderation.open_reports()
+    [received] = await oosterpark.node.moderation_store.open_reports()
     instance = await gemeente.node.instance_actor()
     assert received.reporter == instance.uri
     assert received.target_account == author and received.object_ids == (comment,)
@@ -73,7 +75,9 @@ async def test_report_of_a_remote_comment_reaches_both_moderator_queues_as_a_fla
 
 async def test_moderator_queue_page_needs_a_moderator_login(start: StartNode) -> None:
     gemeente, oosterpark, comment, author = await _comment_from_b_in_process_on_a(start)
-    await file_report(gemeente.node, await person(gemeente, "henk"), author, [comment], "Grof")
+    await file_report(
+        gemeente.node.moderator_services, await person(gemeente, "henk"), author, [comment], "Grof"
+    )
     await deliver(gemeente, oosterpark)
     queue = "/moderation/queue"
     async with web_browser(oosterpark) as browser:
@@ -101,10 +105,14 @@ async def test_content_reported_by_three_people_is_hidden_pending_review_and_the
     reporters = [await person(wijk, name) for name in ("ria", "sem", "tess")]
 
     for reporter in reporters[:2]:
-        await file_report(wijk.node, reporter, spammer.uri, [post["id"]], "Reclame")
+        await file_report(
+            wijk.node.moderator_services, reporter, spammer.uri, [post["id"]], "Reclame"
+        )
     assert (await wijk.node.objects.record(post["id"])).hidden_reason is None
 
-    await file_report(wijk.node, reporters[2], spammer.uri, [post["id"]], "Reclame")
+    await file_report(
+        wijk.node.moderator_services, reporters[2], spammer.uri, [post["id"]], "Reclame"
+    )
     record = await wijk.node.objects.record(post["id"])
     assert record is not None and "pending review" in (record.hidden_reason or "")
     told = await wijk.node.db.fetch_all(
@@ -115,7 +123,7 @@ async def test_content_reported_by_three_people_is_hidden_pending_review_and_the
         async with http.get(f"{wijk.base_url}/") as home:
             html = await home.text()
     assert "verborgen door de moderatoren" in html and "horloges" not in html
-    [entry] = await wijk.node.moderation.log_entries()
+    [entry] = await wijk.node.moderation_store.log_entries()
     assert entry.action == "hide" and entry.role == "automatic rule"
 
 
@@ -127,8 +135,10 @@ async def test_a_report_about_someone_elses_post_is_refused_and_stores_nothing(
     sem = await person(wijk, "sem")
     post = await social_actions.post_note(wijk.node, ria, "<p>Buurtfeest zaterdag!</p>")
     with pytest.raises(Refused, match="not written by"):
-        await file_report(wijk.node, sem, sem.uri.replace("sem", "tess"), [post["id"]], "")
-    assert await wijk.node.moderation.open_reports() == []
+        await file_report(
+            wijk.node.moderator_services, sem, sem.uri.replace("sem", "tess"), [post["id"]], ""
+        )
+    assert await wijk.node.moderation_store.open_reports() == []
 
 
 async def test_a_flag_from_mastodon_about_a_local_post_lands_in_the_queue(
@@ -148,7 +158,7 @@ async def test_a_flag_from_mastodon_about_a_local_post_lands_in_the_queue(
     }
     answer = await mastodon.post(mastodon.instance_actor, wijk.node.urls.shared_inbox(), flag)
     assert answer.status == 202
-    [report] = await wijk.node.moderation.open_reports()
+    [report] = await wijk.node.moderation_store.open_reports()
     assert report.reporter == mastodon.instance_actor.uri and report.uri == flag["id"]
     assert report.target_account == ria.uri and report.object_ids == (post["id"],)
     assert report.comment == "Dit is reclame" and report.origin_host == mastodon.host
@@ -160,7 +170,7 @@ async def test_a_flag_from_mastodon_about_a_local_post_lands_in_the_queue(
     }
     refused = await mastodon.post(mastodon.instance_actor, wijk.node.urls.shared_inbox(), elsewhere)
     assert refused.status == 422 and "concerns no account" in refused.body["error"]
-    assert len(await wijk.node.moderation.open_reports()) == 1
+    assert len(await wijk.node.moderation_store.open_reports()) == 1
 
 
 async def test_reporting_a_mastodon_account_sends_a_signed_flag_it_accepts(
@@ -171,7 +181,7 @@ async def test_reporting_a_mastodon_account_sends_a_signed_flag_it_accepts(
     spammer = mastodon.add_account("spammer")
     ria = await person(wijk, "ria")
 
-    await file_report(wijk.node, ria, spammer.uri, [], "Stuurt iedereen reclame")
+    await file_report(wijk.node.moderator_services, ria, spammer.uri, [], "Stuurt iedereen reclame")
     await deliver(wijk)
 
     [received] = [r for r in mastodon.inbox if r.activity.get("type") == "Flag"]

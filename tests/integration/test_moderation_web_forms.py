@@ -44,9 +44,9 @@ async def test_a_resident_reports_a_comment_from_the_proposal_page_and_both_queu
     await deliver(gemeente, oosterpark)
 
     assert "Uw melding is bij de moderatoren" in confirmed.text
-    [own] = await gemeente.node.moderation.open_reports()
+    [own] = await gemeente.node.moderation_store.open_reports()
     assert own.object_ids == (comment,) and own.comment == "Scheldpartij"
-    [received] = await oosterpark.node.moderation.open_reports()
+    [received] = await oosterpark.node.moderation_store.open_reports()
     assert received.target_account == author and received.object_ids == (comment,)
 
 
@@ -64,7 +64,7 @@ async def test_reporting_ones_own_proposal_is_refused_on_the_page_and_stores_not
     assert shown.text.count("<summary>Meld dit</summary>") == 1, "her own proposal: no form"
     assert refused.status == 422
     assert 'id="report-refusal"' in refused.text and "you cannot report yourself" in refused.text
-    assert await gemeente.node.moderation.open_reports() == []
+    assert await gemeente.node.moderation_store.open_reports() == []
 
 
 async def test_a_moderator_hides_a_reported_comment_with_a_public_reason_from_the_queue(
@@ -75,7 +75,7 @@ async def test_a_moderator_hides_a_reported_comment_with_a_public_reason_from_th
     page = await _page_of(gemeente, comment)
     async with logged_in(gemeente, "henk") as browser:
         await _report(browser, page, comment, "Scheldpartij")
-        [report] = await gemeente.node.moderation.open_reports()
+        [report] = await gemeente.node.moderation_store.open_reports()
         action = f"/moderation/queue/{report.id}"
         meddling = await browser.post(action, {"action": "hide", "object": comment})
         assert meddling.status == 403
@@ -114,7 +114,7 @@ async def test_a_moderator_suspends_a_reported_remote_account_or_closes_a_report
         await person(gemeente, name)
         async with logged_in(gemeente, name) as browser:
             await _report(browser, page, comment, f"Melding van {name}")
-    first, second = await gemeente.node.moderation.open_reports()
+    first, second = await gemeente.node.moderation_store.open_reports()
 
     async with logged_in(gemeente, *await _as_admin(gemeente)) as moderator:
         queue = await moderator.get("/moderation/queue")
@@ -127,7 +127,7 @@ async def test_a_moderator_suspends_a_reported_remote_account_or_closes_a_report
     assert "Account beperken" in queue.text, "a remote account can be limited too"
     assert dismissed.location == "/moderation/queue?done=dismiss"
     assert suspended.location == "/moderation/queue?done=suspend"
-    assert await gemeente.node.moderation.open_reports() == []
-    assert await gemeente.node.moderation.sanction(author) == "suspended"
+    assert await gemeente.node.moderation_store.open_reports() == []
+    assert await gemeente.node.moderation_store.sanction(author) == "suspended"
     assert "geschorst" in log.text and "Blijft schelden" in log.text
     await deliver(gemeente, oosterpark)

@@ -66,7 +66,7 @@ class InboxContext:
     is_local_actor: Callable[[str], Awaitable[bool]]
     fetcher: ObjectFetcher
     # None on a node that keeps no notifications.
-    notifier: Notifier | None = None
+    notifier: Notifier | None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
 

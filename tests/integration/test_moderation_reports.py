@@ -219,10 +219,10 @@ async def test_three_actors_on_one_server_count_as_one_reporter_and_hide_nothing
         answer = await mastodon.post(sock, wijk.node.urls.shared_inbox(), flag)
         assert answer.status == 202, answer.body
 
-    assert len(await wijk.node.moderation.open_reports()) == 3
+    assert len(await wijk.node.moderation_store.open_reports()) == 3
     record = await wijk.node.objects.record(post["id"])
     assert record is not None and record.hidden_reason is None
-    assert await wijk.node.moderation.log_entries() == []
+    assert await wijk.node.moderation_store.log_entries() == []
 
     # A second server and a local account make three distinct reporters: now it hides.
     other = await start_peer()
@@ -252,7 +252,7 @@ async def test_one_remote_server_never_hides_on_its_own_even_at_a_threshold_of_o
     )
 
     assert answer.status == 202, answer.body
-    assert len(await wijk.node.moderation.open_reports()) == 1
+    assert len(await wijk.node.moderation_store.open_reports()) == 1
     assert (await wijk.node.objects.record(post["id"])).hidden_reason is None
     await file_report(wijk.node, await person(wijk, "sem"), ria.uri, [post["id"]], "Reclame")
     assert "pending review" in ((await wijk.node.objects.record(post["id"])).hidden_reason or "")

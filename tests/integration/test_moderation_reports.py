@@ -232,7 +232,9 @@ async def test_three_actors_on_one_server_count_as_one_reporter_and_hide_nothing
     )
     assert answer.status == 202, answer.body
     assert (await wijk.node.objects.record(post["id"])).hidden_reason is None
-    await file_report(wijk.node, await person(wijk, "sem"), ria.uri, [post["id"]], "Reclame")
+    await file_report(
+        wijk.node.moderator_services, await person(wijk, "sem"), ria.uri, [post["id"]], "Reclame"
+    )
     record = await wijk.node.objects.record(post["id"])
     assert record is not None and "pending review" in (record.hidden_reason or "")
 
@@ -254,5 +256,7 @@ async def test_one_remote_server_never_hides_on_its_own_even_at_a_threshold_of_o
     assert answer.status == 202, answer.body
     assert len(await wijk.node.moderation_store.open_reports()) == 1
     assert (await wijk.node.objects.record(post["id"])).hidden_reason is None
-    await file_report(wijk.node, await person(wijk, "sem"), ria.uri, [post["id"]], "Reclame")
+    await file_report(
+        wijk.node.moderator_services, await person(wijk, "sem"), ria.uri, [post["id"]], "Reclame"
+    )
     assert "pending review" in ((await wijk.node.objects.record(post["id"])).hidden_reason or "")

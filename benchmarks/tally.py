@@ -32,7 +32,8 @@ from votes_ingest import open_question
 
 from node.clock import iso_now
 from node.node import Node
-from node.participation.voting import Question, current_tally
+from node.participation.models import Question
+from node.participation.voting import current_tally
 from node.runner import dev_config, free_port, start_node
 
 TARGET_RATIO = 2.0

@@ -57,10 +57,10 @@ from activitypub.signatures import sign_request
 from node.clock import iso, utc_now
 from node.config import CONFIG_FILE
 from node.node import Node
-from node.participation.models import Phase
+from node.participation.models import Phase, Question
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
-from node.participation.voting import Question, open_vote
+from node.participation.voting import open_vote
 from node.runner import dev_config, free_port, start_node
 from node.setup import initialise
 

@@ -27,7 +27,6 @@ from node.config import DATABASE_FILE, NodeConfig, load_config, moderation_rules
 from node.moderator_services import ModeratorServices
 from node.outbox import NodeOutbox
 from node.participation.models import EligibilityCheck, open_eligibility
-from node.participation.store import ParticipationStore
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
@@ -37,6 +36,7 @@ from node.storage.inbox_log import InboxLogRepository
 from node.storage.moderation_store import ModerationRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
+from node.storage.participation import ParticipationStore
 from node.storage.reactions import ReactionRepository
 from node.urls import INSTANCE_USERNAME, Urls
 from schemas import CONTEXT_URL, context_document, outgoing_context

@@ -10,16 +10,16 @@ from pathlib import Path
 from node.cli.errors import CliError
 from node.cli.opened_node import opened_node
 from node.participation.addresses import import_register
-from node.participation.trust import TrustList
+from node.participation.models import Residency
 from node.participation.verification import (
     MAX_ACCOUNTS_PER_ADDRESS,
-    Residency,
     issue_letter_code,
     revoke,
     verify_by_address,
     verify_by_letter_code,
     verify_in_person,
 )
+from node.storage.trust import TrustList
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

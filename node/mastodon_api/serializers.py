@@ -26,10 +26,10 @@ from moderation.sanitize import html_to_text, plain_text, sanitize_html, text_to
 from node.clock import utc_now
 from node.mastodon_api.state import ClientApi
 from node.node import Node
-from node.participation.voting import VotingStore
 from node.storage.actors import LocalActor
 from node.storage.notifications import Notification
 from node.storage.objects import ObjectRecord
+from node.storage.votes import VotingStore
 
 AVATAR_PATH = "/media/avatar.png"
 HEADER_PATH = "/media/header.png"

@@ -14,10 +14,11 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from node.storage.database import Database, Row
+from node.participation.models import Address, HouseNumber
+from node.storage.addresses import AddressRegister
+from node.storage.database import Database
 
 COLUMNS = (
     "postcode",
@@ -52,44 +53,6 @@ class RegisterImportError(ValueError):
             f"{len(problems)} bad row(s), nothing imported:\n  " + "\n  ".join(shown) + suffix
         )
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class HouseNumber:
-    """A house number with its letter and addition, as Dutch addresses have them."""
-
-    number: int
-    letter: str = ""
-    addition: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.number}{self.letter}" + (f"-{self.addition}" if self.addition else "")
-
-
-@dataclass(frozen=True)
-class Address:
-    """One home in the register."""
-
-    postcode: str
-    house: HouseNumber
-    street: str
-    city: str
-    wijk: str
-
-    @property
-    def key(self) -> str:
-        """The home as one string, e.g. ``9713XT 12a-1``: what verification counts per."""
-        return address_key(self.postcode, self.house)
-
-    @property
-    def postcode_area(self) -> str:
-        """The four digits of the postcode: the only part an attestation publishes."""
-        return self.postcode[:4]
-
-
-def address_key(postcode: str, house: HouseNumber) -> str:
-    """A normalised postcode and house number as one string."""
-    return f"{postcode} {house}"
 
 
 def normalise_postcode(text: str) -> str:
@@ -170,66 +133,6 @@ def _house_from_columns(number: str, letter: str, addition: str) -> HouseNumber:
     if addition and not addition.isalnum():
         raise AddressError(f"huisnummertoevoeging {addition!r} must be letters or digits")
     return HouseNumber(int(number), letter.lower(), addition.upper())
-
-
-def _address(row: Row) -> Address:
-    return Address(
-        postcode=row["postcode"],
-        house=HouseNumber(row["house_number"], row["house_letter"], row["addition"]),
-        street=row["street"],
-        city=row["city"],
-        wijk=row["wijk"],
-    )
-
-
-class AddressRegister:
-    """The register over SQLite."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def replace_all(self, addresses: list[Address]) -> int:
-        """Replace the whole register with a new extract, in one transaction."""
-        async with self._db.transaction():
-            await self._db.execute("DELETE FROM addresses")
-            await self._db.executemany(
-                "INSERT INTO addresses (postcode, house_number, house_letter, addition, street,"
-                " city, wijk) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        a.postcode,
-                        a.house.number,
-                        a.house.letter,
-                        a.house.addition,
-                        a.street,
-                        a.city,
-                        a.wijk,
-                    )
-                    for a in addresses
-                ],
-            )
-        return len(addresses)
-
-    async def find(self, postcode: str, house: HouseNumber) -> Address | None:
-        """The home at a normalised postcode and house number, if the register has it."""
-        row = await self._db.fetch_one(
-            "SELECT * FROM addresses WHERE postcode = ? AND house_number = ?"
-            " AND house_letter = ? AND addition = ?",
-            (postcode, house.number, house.letter, house.addition),
-        )
-        return _address(row) if row else None
-
-    async def area_name(self, postcode_area: str) -> str | None:
-        """The wijk of a four-digit postcode area, when the register knows it."""
-        return await self._db.fetch_value(
-            "SELECT wijk FROM addresses WHERE substr(postcode, 1, 4) = ?"
-            " GROUP BY wijk ORDER BY count(*) DESC LIMIT 1",
-            (postcode_area,),
-        )
-
-    async def count(self) -> int:
-        """How many homes the register holds."""
-        return await self._db.fetch_value("SELECT count(*) FROM addresses")
 
 
 async def import_register(db: Database, path: Path) -> int:

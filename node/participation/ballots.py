@@ -13,48 +13,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import schemas
 from federation.errors import Conflict, NotFound, Refused
 from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
-from node.participation.models import Budget, Process
+from node.participation.models import Budget, BudgetRound, Process, parse_moment
 from node.participation.processes import send_process_update, set_phase
 from node.participation.tally import Allocation, BallotEntry, allocate_budget, cents, count_picks
-from node.participation.voting import VOTING_WINDOW, SentVotes, parse_moment
+from node.participation.voting import VOTING_WINDOW
 from node.storage.actors import LocalActor
-from node.storage.database import Database, Row
+from node.storage.ballots import BallotStore
+from node.storage.votes import SentVotes
 
 if TYPE_CHECKING:
     from node.node import Node
 
 # Proposals in these states are no longer in the running for money.
 OFF_BALLOT_STATUSES = frozenset({"withdrawn", "rejected"})
-
-
-@dataclass(frozen=True)
-class BudgetRound:
-    """The ballot window of a budget process."""
-
-    process_uri: str
-    opened_at: str
-    end_time: str
-    closed_at: str | None
-
-    @property
-    def state(self) -> str:
-        """``open`` or ``closed`` (a state of VOTING_WINDOW)."""
-        return "closed" if self.closed_at else "open"
-
-    def refusal(self) -> str | None:
-        """Why no ballot can be taken now, or None while the ballot is open."""
-        if self.closed_at is not None:
-            return f"the budget ballot closed at {self.closed_at}"
-        if utc_now() >= parse_moment(self.end_time):
-            return f"the budget ballot ended at {self.end_time}"
-        return None
 
 
 def money(amount: float, currency: str) -> str:
@@ -83,99 +61,6 @@ def ballot_problem(
             f" {money(budget.amount, budget.currency)}"
         )
     return None
-
-
-def _round(row: Row) -> BudgetRound:
-    return BudgetRound(row["process_uri"], row["opened_at"], row["end_time"], row["closed_at"])
-
-
-class BallotStore:
-    """Budget rounds, the proposals on them and the ballots cast, over SQLite."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def open_round(
-        self, budget_round: BudgetRound, entries: list[BallotEntry], currency: str
-    ) -> None:
-        """Record an opened ballot and the proposals on it."""
-        async with self._db.transaction():
-            await self._db.execute(
-                "INSERT INTO budget_rounds (process_uri, opened_at, end_time) VALUES (?, ?, ?)",
-                (budget_round.process_uri, budget_round.opened_at, budget_round.end_time),
-            )
-            await self._db.executemany(
-                "INSERT INTO ballot_items (process_uri, proposal_uri, cost, currency, position)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [
-                    (budget_round.process_uri, e.proposal, e.cost, currency, e.position)
-                    for e in entries
-                ],
-            )
-
-    async def budget_round(self, process_uri: str) -> BudgetRound | None:
-        """The ballot of a process, if opened."""
-        row = await self._db.fetch_one(
-            "SELECT * FROM budget_rounds WHERE process_uri = ?", (process_uri,)
-        )
-        return _round(row) if row else None
-
-    async def entries(self, process_uri: str) -> list[BallotEntry]:
-        """The proposals on a ballot, in ballot order."""
-        rows = await self._db.fetch_all(
-            "SELECT proposal_uri, cost, position FROM ballot_items WHERE process_uri = ?"
-            " ORDER BY position",
-            (process_uri,),
-        )
-        return [BallotEntry(r["proposal_uri"], r["cost"], r["position"]) for r in rows]
-
-    async def put_ballot(
-        self, process_uri: str, voter: str, ballot_id: str, picks: Sequence[str]
-    ) -> None:
-        """Store a voter's ballot, replacing an earlier one."""
-        async with self._db.transaction():
-            await self._db.execute(
-                "DELETE FROM ballots WHERE process_uri = ? AND voter = ?", (process_uri, voter)
-            )
-            await self._db.execute(
-                "INSERT INTO ballots (process_uri, voter, ballot_id, cast_at) VALUES (?, ?, ?, ?)",
-                (process_uri, voter, ballot_id, iso_now()),
-            )
-            await self._db.executemany(
-                "INSERT INTO ballot_picks (process_uri, voter, proposal_uri) VALUES (?, ?, ?)",
-                [(process_uri, voter, p) for p in picks],
-            )
-
-    async def all_picks(self, process_uri: str) -> list[list[str]]:
-        """The picks of every ballot, without who cast them."""
-        rows = await self._db.fetch_all(
-            "SELECT b.voter, p.proposal_uri FROM ballots b LEFT JOIN ballot_picks p"
-            " ON p.process_uri = b.process_uri AND p.voter = b.voter WHERE b.process_uri = ?"
-            " ORDER BY b.voter",
-            (process_uri,),
-        )
-        ballots: dict[str, list[str]] = {}
-        for r in rows:
-            picks = ballots.setdefault(r["voter"], [])
-            if r["proposal_uri"] is not None:
-                picks.append(r["proposal_uri"])
-        return list(ballots.values())
-
-    async def picks_of(self, process_uri: str, voter: str) -> list[str]:
-        """One voter's current picks, to show them their own ballot."""
-        rows = await self._db.fetch_all(
-            "SELECT proposal_uri FROM ballot_picks WHERE process_uri = ? AND voter = ?",
-            (process_uri, voter),
-        )
-        return [r["proposal_uri"] for r in rows]
-
-    async def close(self, process_uri: str, at: str) -> bool:
-        """Close an open ballot; False when it was closed already."""
-        count = await self._db.execute_rowcount(
-            "UPDATE budget_rounds SET closed_at = ? WHERE process_uri = ? AND closed_at IS NULL",
-            (at, process_uri),
-        )
-        return count == 1
 
 
 async def _local_budget_process(node: Node, process_uri: str) -> tuple[Process, Budget]:

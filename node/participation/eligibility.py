@@ -20,8 +20,8 @@ from federation.errors import FetchError
 from federation.ports import RemoteActor
 from node.clock import epoch_now
 from node.participation.models import Process
-from node.participation.trust import TrustList
-from node.participation.verification import ResidentRegistry
+from node.storage.residents import ResidentRegistry
+from node.storage.trust import TrustList
 
 Normaliser = Callable[[dict[str, Any]], dict[str, Any]]
 RemoteDocument = Callable[[str], Awaitable[dict[str, Any] | None]]

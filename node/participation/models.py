@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from federation.errors import Refused
 from federation.lifecycle import StateGraph
-from node.clock import iso
+from node.clock import iso, utc_now
 
 ARCHETYPES = ("advise", "initiate", "decide")
 # A process declares which of these phases it has, with dates; whichever it has, it
@@ -163,3 +164,114 @@ async def open_eligibility(process: Process, actor_uri: str) -> str | None:
     if process.eligibility == "open":
         return None
     return f"this process is only open to {process.eligibility} participants"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A vote on one proposal, hosted by the proposal's process."""
+
+    uri: str
+    process_uri: str
+    proposal_uri: str
+    options: tuple[str, ...]
+    opened_at: str
+    end_time: str
+    closed_at: str | None
+
+    @property
+    def state(self) -> str:
+        """``open`` or ``closed`` (a state of VOTING_WINDOW)."""
+        return "closed" if self.closed_at else "open"
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why a vote cannot be taken now, or None while the window is open."""
+        if self.closed_at is not None:
+            return f"voting on this question closed at {self.closed_at}"
+        if now >= parse_moment(self.end_time):
+            return f"voting on this question ended at {self.end_time}"
+        return None
+
+
+def parse_moment(value: str) -> datetime:
+    """An RFC 3339 timestamp; raise Refused when it is not one."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Refused(f"{value!r} is not a timestamp such as 2026-12-01T18:00:00Z") from exc
+    if moment.tzinfo is None:
+        raise Refused(f"{value!r} needs a time zone, such as Z or +01:00")
+    return moment
+
+
+@dataclass(frozen=True)
+class BudgetRound:
+    """The ballot window of a budget process."""
+
+    process_uri: str
+    opened_at: str
+    end_time: str
+    closed_at: str | None
+
+    @property
+    def state(self) -> str:
+        """``open`` or ``closed`` (a state of VOTING_WINDOW)."""
+        return "closed" if self.closed_at else "open"
+
+    def refusal(self) -> str | None:
+        """Why no ballot can be taken now, or None while the ballot is open."""
+        if self.closed_at is not None:
+            return f"the budget ballot closed at {self.closed_at}"
+        if utc_now() >= parse_moment(self.end_time):
+            return f"the budget ballot ended at {self.end_time}"
+        return None
+
+
+@dataclass(frozen=True)
+class Residency:
+    """This node's record that a local account lives in a postcode area."""
+
+    actor_uri: str
+    postcode_area: str
+    area_name: str | None
+    method: str
+    address_key: str | None
+    verified_by: str | None
+    verified_at: str
+
+
+@dataclass(frozen=True)
+class HouseNumber:
+    """A house number with its letter and addition, as Dutch addresses have them."""
+
+    number: int
+    letter: str = ""
+    addition: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.number}{self.letter}" + (f"-{self.addition}" if self.addition else "")
+
+
+@dataclass(frozen=True)
+class Address:
+    """One home in the register."""
+
+    postcode: str
+    house: HouseNumber
+    street: str
+    city: str
+    wijk: str
+
+    @property
+    def key(self) -> str:
+        """The home as one string, e.g. ``9713XT 12a-1``: what verification counts per."""
+        return address_key(self.postcode, self.house)
+
+    @property
+    def postcode_area(self) -> str:
+        """The four digits of the postcode: the only part an attestation publishes."""
+        return self.postcode[:4]
+
+
+def address_key(postcode: str, house: HouseNumber) -> str:
+    """A normalised postcode and house number as one string."""
+    return f"{postcode} {house}"

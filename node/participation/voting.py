@@ -16,7 +16,6 @@ import html
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import schemas
@@ -25,11 +24,11 @@ from federation.errors import Conflict, FetchError, NotFound, Refused
 from federation.lifecycle import StateGraph
 from moderation.sanitize import html_to_text
 from node.clock import epoch_now, iso, iso_now, utc_now
-from node.participation.models import Process, Proposal
+from node.participation.models import Process, Proposal, Question, parse_moment
 from node.participation.tally import VoteTally, count_votes, tally_counts
 from node.storage.actors import LocalActor
-from node.storage.database import Database, Row
 from node.storage.notifications import NotificationRepository
+from node.storage.votes import SentVotes, VotingStore
 
 if TYPE_CHECKING:
     from node.node import Node
@@ -48,202 +47,6 @@ VOTING_WINDOW = StateGraph(
     refusal="voting is {current} already and cannot become {new} again: its result is"
     " published and final",
 )
-
-
-@dataclass(frozen=True)
-class Question:
-    """A vote on one proposal, hosted by the proposal's process."""
-
-    uri: str
-    process_uri: str
-    proposal_uri: str
-    options: tuple[str, ...]
-    opened_at: str
-    end_time: str
-    closed_at: str | None
-
-    @property
-    def state(self) -> str:
-        """``open`` or ``closed`` (a state of VOTING_WINDOW)."""
-        return "closed" if self.closed_at else "open"
-
-    def refusal(self, now: datetime) -> str | None:
-        """Why a vote cannot be taken now, or None while the window is open."""
-        if self.closed_at is not None:
-            return f"voting on this question closed at {self.closed_at}"
-        if now >= parse_moment(self.end_time):
-            return f"voting on this question ended at {self.end_time}"
-        return None
-
-
-def parse_moment(value: str) -> datetime:
-    """An RFC 3339 timestamp; raise Refused when it is not one."""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise Refused(f"{value!r} is not a timestamp such as 2026-12-01T18:00:00Z") from exc
-    if moment.tzinfo is None:
-        raise Refused(f"{value!r} needs a time zone, such as Z or +01:00")
-    return moment
-
-
-def _question(row: Row) -> Question:
-    return Question(
-        uri=row["uri"],
-        process_uri=row["process_uri"],
-        proposal_uri=row["proposal_uri"],
-        options=tuple(json.loads(row["options"])),
-        opened_at=row["opened_at"],
-        end_time=row["end_time"],
-        closed_at=row["closed_at"],
-    )
-
-
-class VotingStore:
-    """Questions and their votes, over SQLite."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def add_question(self, question: Question) -> None:
-        """Record a newly opened question."""
-        await self._db.execute(
-            "INSERT INTO questions (uri, process_uri, proposal_uri, options, opened_at, end_time)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                question.uri,
-                question.process_uri,
-                question.proposal_uri,
-                json.dumps(list(question.options)),
-                question.opened_at,
-                question.end_time,
-            ),
-        )
-
-    async def mark_tallies_changed(self, question_uri: str, now: float) -> None:
-        """Note that a question's tallies changed; the first change since the last Update
-        sets the clock."""
-        await self._db.execute(
-            "INSERT OR IGNORE INTO pending_tally_updates (question_uri, since) VALUES (?, ?)",
-            (question_uri, now),
-        )
-
-    async def tallies_due(self, changed_before: float) -> list[str]:
-        """Questions whose tallies changed before a moment and have not been sent since."""
-        rows = await self._db.fetch_all(
-            "SELECT question_uri FROM pending_tally_updates WHERE since <= ? ORDER BY since",
-            (changed_before,),
-        )
-        return [r[0] for r in rows]
-
-    async def tallies_published(self, question_uri: str) -> None:
-        """The current tallies of a question went out."""
-        await self._db.execute(
-            "DELETE FROM pending_tally_updates WHERE question_uri = ?", (question_uri,)
-        )
-
-    async def question(self, uri: str) -> Question | None:
-        """A question this node hosts, by id."""
-        row = await self._db.lookup("SELECT * FROM questions WHERE uri = ?", (uri,))
-        return _question(row) if row else None
-
-    async def question_for(self, proposal_uri: str) -> Question | None:
-        """The question a proposal is put to, if voting on it was opened."""
-        row = await self._db.fetch_one(
-            "SELECT * FROM questions WHERE proposal_uri = ?", (proposal_uri,)
-        )
-        return _question(row) if row else None
-
-    async def questions_of(self, process_uri: str) -> list[Question]:
-        """Every question of a process, oldest first."""
-        rows = await self._db.fetch_all(
-            "SELECT * FROM questions WHERE process_uri = ? ORDER BY opened_at, uri",
-            (process_uri,),
-        )
-        return [_question(r) for r in rows]
-
-    async def unclosed(self) -> list[Question]:
-        """Every question not closed yet, including those past their end time."""
-        rows = await self._db.fetch_all("SELECT * FROM questions WHERE closed_at IS NULL")
-        return [_question(r) for r in rows]
-
-    async def put_vote(self, question_uri: str, voter: str, option: str, vote_id: str) -> None:
-        """Store a voter's vote, replacing an earlier one."""
-        await self._db.execute(
-            "INSERT INTO votes (question_uri, voter, option, vote_id, cast_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question_uri, voter) DO UPDATE SET"
-            " option = excluded.option, vote_id = excluded.vote_id, cast_at = excluded.cast_at",
-            (question_uri, voter, option, vote_id, iso_now()),
-        )
-
-    async def option_counts(self, question_uri: str) -> dict[str, int]:
-        """How many voters chose each option (one vote per voter), without who chose it."""
-        # Kept up to date by triggers on the votes table (migration 0009): a read of a
-        # few rows, however many people voted.
-        rows = await self._db.fetch_all(
-            "SELECT option, voters FROM vote_counts WHERE question_uri = ? AND voters > 0",
-            (question_uri,),
-        )
-        return {r["option"]: r["voters"] for r in rows}
-
-    async def voters(self, question_uri: str) -> list[str]:
-        """Who voted (never what): the tallies go back to them."""
-        rows = await self._db.fetch_all(
-            "SELECT voter FROM votes WHERE question_uri = ? ORDER BY voter", (question_uri,)
-        )
-        return [r["voter"] for r in rows]
-
-    async def vote_of(self, question_uri: str, voter: str) -> str | None:
-        """The option one voter chose, for showing the voter their own vote."""
-        return await self._db.fetch_value(
-            "SELECT option FROM votes WHERE question_uri = ? AND voter = ?",
-            (question_uri, voter),
-        )
-
-    async def close(self, question_uri: str, at: str) -> bool:
-        """Close an open question; False when it was closed already."""
-        count = await self._db.execute_rowcount(
-            "UPDATE questions SET closed_at = ? WHERE uri = ? AND closed_at IS NULL",
-            (at, question_uri),
-        )
-        return count == 1
-
-
-class SentVotes:
-    """On the voter's side: votes and ballots sent to other nodes, and their refusals."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def sent(self, object_id: str, voter: str, target: str, choice: str) -> None:
-        """Remember a vote or ballot sent to a remote process."""
-        await self._db.execute(
-            "INSERT INTO sent_votes (activity_object, voter, target, choice, state, sent_at)"
-            " VALUES (?, ?, ?, ?, 'sent', ?)",
-            (object_id, voter, target, choice, iso_now()),
-        )
-
-    async def refused(self, object_id: str, reason: str) -> bool:
-        """Mark a sent vote refused by the process; False when it is not ours."""
-        count = await self._db.execute_rowcount(
-            "UPDATE sent_votes SET state = 'refused', reason = ? WHERE activity_object = ?",
-            (reason, object_id),
-        )
-        return count == 1
-
-    async def target_of(self, object_id: str) -> str | None:
-        """The question or process a sent vote went to."""
-        return await self._db.fetch_value(
-            "SELECT target FROM sent_votes WHERE activity_object = ?", (object_id,)
-        )
-
-    async def latest(self, voter: str, target: str) -> Row | None:
-        """The last vote or ballot a local account sent to a question or process."""
-        return await self._db.fetch_one(
-            "SELECT * FROM sent_votes WHERE voter = ? AND target = ?"
-            " ORDER BY sent_at DESC, rowid DESC LIMIT 1",
-            (voter, target),
-        )
 
 
 @dataclass(frozen=True)

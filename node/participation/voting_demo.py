@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 from node import social_actions
 from node.clock import utc_now
-from node.participation.addresses import AddressRegister, parse_register
+from node.participation.addresses import parse_register
 from node.participation.ballots import cast_ballot, open_budget_ballot
 from node.participation.models import phases_around
 from node.participation.processes import create_process, local_process, set_phase
 from node.participation.proposals import create_proposal
-from node.participation.trust import TrustList
 from node.participation.verification import (
     issue_letter_code,
     verify_by_address,
@@ -28,6 +27,8 @@ from node.participation.verification import (
     verify_in_person,
 )
 from node.participation.voting import cast_vote, open_vote
+from node.storage.addresses import AddressRegister
+from node.storage.trust import TrustList
 
 if TYPE_CHECKING:
     from node.runner import RunningNode

@@ -20,9 +20,10 @@ from federation.handlers import Handler, HandlerKey, InboxContext
 from federation.social_handlers import require_author, require_same_origin
 from node.participation.ballots import record_ballot
 from node.participation.eligibility import EligibilityPolicy
-from node.participation.trust import TrustList
-from node.participation.verification import ResidentRegistry
-from node.participation.voting import SentVotes, VotingStore, publish_due_tallies, record_vote
+from node.participation.voting import publish_due_tallies, record_vote
+from node.storage.residents import ResidentRegistry
+from node.storage.trust import TrustList
+from node.storage.votes import SentVotes, VotingStore
 from schemas import outgoing_context
 
 if TYPE_CHECKING:

@@ -16,25 +16,17 @@ from aiohttp import web
 
 from federation.errors import NotFound, Refusal
 from node.node import Node
-from node.participation.ballots import BallotStore, budget_allocations, cast_ballot, money
+from node.participation.ballots import budget_allocations, cast_ballot, money
 from node.participation.ballots import recount_url as budget_recount_url
-from node.participation.models import Process
+from node.participation.models import Process, Question
 from node.participation.processes import local_process
-from node.participation.verification import (
-    MAX_ACCOUNTS_PER_ADDRESS,
-    ResidentRegistry,
-    verify_by_letter_code,
-)
-from node.participation.voting import (
-    Question,
-    SentVotes,
-    VotingStore,
-    cast_vote,
-    current_tally,
-    known_questions,
-)
+from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS, verify_by_letter_code
+from node.participation.voting import cast_vote, current_tally, known_questions
 from node.participation.voting import recount_url as question_recount_url
 from node.storage.accounts import Account
+from node.storage.ballots import BallotStore
+from node.storage.residents import ResidentRegistry
+from node.storage.votes import SentVotes, VotingStore
 from node.web.app import NODE
 from node.web.pages import page_translator, render
 from node.web.refusals import http_status, page_reason

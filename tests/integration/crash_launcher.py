@@ -16,8 +16,8 @@ from pathlib import Path
 
 from node.config import load_config
 from node.participation.models import Proposal
-from node.participation.store import ParticipationStore
 from node.runner import start_node
+from node.storage.participation import ParticipationStore
 
 
 async def _die_instead_of_saving(store: ParticipationStore, proposal: Proposal) -> None:

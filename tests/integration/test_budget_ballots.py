@@ -7,14 +7,10 @@ import pytest
 
 from federation.errors import Refused
 from federation.lifecycle import IllegalMove
-from node.participation.ballots import (
-    BallotStore,
-    cast_ballot,
-    close_budget,
-    open_budget_ballot,
-)
+from node.participation.ballots import cast_ballot, close_budget, open_budget_ballot
 from node.participation.models import Budget
-from node.participation.trust import TrustList
+from node.storage.ballots import BallotStore
+from node.storage.trust import TrustList
 from node.web.negotiation import ACTIVITY_JSON
 from tests.integration.conftest import StartNode
 from tests.integration.voting_scenarios import (

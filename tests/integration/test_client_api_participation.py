@@ -10,8 +10,9 @@ from mastodon import MastodonAPIError
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.trail import change_status
-from node.participation.voting import VotingStore, close_vote, open_vote
+from node.participation.voting import close_vote, open_vote
 from node.runner import RunningNode
+from node.storage.votes import VotingStore
 from tests.integration.conftest import StartNode
 from tests.integration.oauth_browser import logged_in_client, resident
 from tests.integration.voting_scenarios import in_a_week, phases, process_with_proposals

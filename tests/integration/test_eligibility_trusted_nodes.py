@@ -13,10 +13,10 @@ from node.participation.models import Process, Proposal
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.supports import support
-from node.participation.trust import TrustList
-from node.participation.verification import ResidentRegistry
 from node.participation.voting import cast_vote, current_tally, open_vote
 from node.runner import RunningNode
+from node.storage.residents import ResidentRegistry
+from node.storage.trust import TrustList
 from schemas import outgoing_context
 from tests.integration.conftest import StartNode
 from tests.integration.fake_peer import FakeMastodon, PeerAccount

@@ -9,11 +9,11 @@ import pytest
 from federation.errors import NotAllowed, Refused
 from node.participation.verification import (
     MAX_ACCOUNTS_PER_ADDRESS,
-    ResidentRegistry,
     issue_letter_code,
     verify_by_address,
     verify_in_person,
 )
+from node.storage.residents import ResidentRegistry
 from node.web.negotiation import ACTIVITY_JSON
 from tests.integration.conftest import StartNode
 from tests.integration.voting_scenarios import import_register, person

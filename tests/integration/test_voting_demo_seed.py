@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from node.demo import DEMO_NODES, seed_social, settle
-from node.participation.ballots import BallotStore
 from node.participation.demo_seed import seed_participation
-from node.participation.verification import ResidentRegistry
-from node.participation.voting import VotingStore, current_tally
+from node.participation.voting import current_tally
 from node.participation.voting_demo import seed_voting
+from node.storage.ballots import BallotStore
+from node.storage.residents import ResidentRegistry
+from node.storage.votes import VotingStore
 from tests.integration.conftest import StartNode
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from node import social_actions
 from node.clock import epoch_now, iso, utc_now
-from node.participation.addresses import AddressRegister, parse_register
+from node.participation.addresses import parse_register
 from node.participation.models import Budget, Phase, Process, Proposal, phases_around
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
@@ -15,6 +15,7 @@ from node.participation.verification import verify_by_address
 from node.participation.voting import TALLY_UPDATE_DELAY, publish_due_tallies
 from node.runner import RunningNode
 from node.storage.actors import LocalActor
+from node.storage.addresses import AddressRegister
 from tests.integration.participation_helpers import person
 
 REGISTER_CSV = (

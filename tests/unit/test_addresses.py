@@ -6,12 +6,12 @@ import pytest
 
 from node.participation.addresses import (
     AddressError,
-    HouseNumber,
     RegisterImportError,
     normalise_postcode,
     parse_house_number,
     parse_register,
 )
+from node.participation.models import HouseNumber
 from node.participation.voting_demo import demo_register_text
 
 HEADER = "postcode;huisnummer;huisletter;huisnummertoevoeging;straatnaam;woonplaats;wijk\n"

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from node.participation.eligibility import UnbelievedClaim, read_attestation
-from node.participation.verification import Residency, attestation
+from node.participation.models import Residency
+from node.participation.verification import attestation
 
 PERSON = "https://wijert.example/actors/bram"
 ORGANISATION = "https://wijert.example/actors/wijert"

@@ -1,8 +1,7 @@
-"""Which other nodes this node trusts to attest the residency of their members.
+"""The hosts this node trusts to attest the residency of their members (``trusted_nodes``).
 
-Trust is per node and decided by its moderators (``samenspraak trust add``):
-a ``trusted-nodes`` process counts verified residents of these hosts, and of
-no others.
+Trust is per node and decided by its moderators (``samenspraak trust add``): a
+``trusted-nodes`` process counts verified residents of these hosts, and of no others.
 """
 
 from __future__ import annotations

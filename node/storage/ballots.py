@@ -1,0 +1,103 @@
+"""Storage of budget rounds and the ballots residents cast in them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from node.clock import iso_now
+from node.participation.models import BudgetRound
+from node.participation.tally import BallotEntry
+from node.storage.database import Database, Row
+
+
+def _round(row: Row) -> BudgetRound:
+    return BudgetRound(row["process_uri"], row["opened_at"], row["end_time"], row["closed_at"])
+
+
+class BallotStore:
+    """Budget rounds, the proposals on them and the ballots cast, over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open_round(
+        self, budget_round: BudgetRound, entries: list[BallotEntry], currency: str
+    ) -> None:
+        """Record an opened ballot and the proposals on it."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO budget_rounds (process_uri, opened_at, end_time) VALUES (?, ?, ?)",
+                (budget_round.process_uri, budget_round.opened_at, budget_round.end_time),
+            )
+            await self._db.executemany(
+                "INSERT INTO ballot_items (process_uri, proposal_uri, cost, currency, position)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (budget_round.process_uri, e.proposal, e.cost, currency, e.position)
+                    for e in entries
+                ],
+            )
+
+    async def budget_round(self, process_uri: str) -> BudgetRound | None:
+        """The ballot of a process, if opened."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM budget_rounds WHERE process_uri = ?", (process_uri,)
+        )
+        return _round(row) if row else None
+
+    async def entries(self, process_uri: str) -> list[BallotEntry]:
+        """The proposals on a ballot, in ballot order."""
+        rows = await self._db.fetch_all(
+            "SELECT proposal_uri, cost, position FROM ballot_items WHERE process_uri = ?"
+            " ORDER BY position",
+            (process_uri,),
+        )
+        return [BallotEntry(r["proposal_uri"], r["cost"], r["position"]) for r in rows]
+
+    async def put_ballot(
+        self, process_uri: str, voter: str, ballot_id: str, picks: Sequence[str]
+    ) -> None:
+        """Store a voter's ballot, replacing an earlier one."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "DELETE FROM ballots WHERE process_uri = ? AND voter = ?", (process_uri, voter)
+            )
+            await self._db.execute(
+                "INSERT INTO ballots (process_uri, voter, ballot_id, cast_at) VALUES (?, ?, ?, ?)",
+                (process_uri, voter, ballot_id, iso_now()),
+            )
+            await self._db.executemany(
+                "INSERT INTO ballot_picks (process_uri, voter, proposal_uri) VALUES (?, ?, ?)",
+                [(process_uri, voter, p) for p in picks],
+            )
+
+    async def all_picks(self, process_uri: str) -> list[list[str]]:
+        """The picks of every ballot, without who cast them."""
+        rows = await self._db.fetch_all(
+            "SELECT b.voter, p.proposal_uri FROM ballots b LEFT JOIN ballot_picks p"
+            " ON p.process_uri = b.process_uri AND p.voter = b.voter WHERE b.process_uri = ?"
+            " ORDER BY b.voter",
+            (process_uri,),
+        )
+        ballots: dict[str, list[str]] = {}
+        for r in rows:
+            picks = ballots.setdefault(r["voter"], [])
+            if r["proposal_uri"] is not None:
+                picks.append(r["proposal_uri"])
+        return list(ballots.values())
+
+    async def picks_of(self, process_uri: str, voter: str) -> list[str]:
+        """One voter's current picks, to show them their own ballot."""
+        rows = await self._db.fetch_all(
+            "SELECT proposal_uri FROM ballot_picks WHERE process_uri = ? AND voter = ?",
+            (process_uri, voter),
+        )
+        return [r["proposal_uri"] for r in rows]
+
+    async def close(self, process_uri: str, at: str) -> bool:
+        """Close an open ballot; False when it was closed already."""
+        count = await self._db.execute_rowcount(
+            "UPDATE budget_rounds SET closed_at = ? WHERE process_uri = ? AND closed_at IS NULL",
+            (at, process_uri),
+        )
+        return count == 1

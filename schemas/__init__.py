@@ -4,6 +4,18 @@ The files under ``v1/`` are the source of truth; this module only reads them (la
 once) and validates documents against them. Documents are validated in their compacted
 form, after JSON-LD normalising against :func:`outgoing_context`, so one shape is checked
 whatever spelling a peer used.
+
+Imports nothing of ours (a contract in ``[tool.importlinter]`` of
+``pyproject.toml``); ``node/`` reads it. What lives here:
+
+- ``v1/context.jsonld`` — the JSON-LD context of every Samenspraak term.
+- ``v1/<kind>.schema.json`` and ``v1/common.schema.json`` — a JSON Schema per
+  kind of object, and the pieces they share.
+- ``v1/examples/<kind>.json`` — one valid example of each kind.
+- ``README.md`` — the vocabulary explained for people who write a peer.
+- this module — ``context_document``, ``inline_context`` and
+  ``outgoing_context`` (the contexts as documents carry them), ``validate``
+  (a document against its kind's schema) and ``example``.
 """
 
 from __future__ import annotations

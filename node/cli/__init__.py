@@ -1,12 +1,34 @@
 """The ``samenspraak`` command: one parser, one handler per subcommand, one error boundary.
 
-Each module here adds the subcommands of what it acts on and gives every one a
-handler with ``set_defaults(handler=...)``: ``node_commands`` (init, serve,
-account, demo), ``process_commands`` (process, proposal), ``residency_commands``
-(addresses, verify, letter-code, trust), ``voting_commands`` (vote, budget),
-``federation_commands`` and ``moderation_commands``. A handler that needs a node
-opens it with ``node.cli.opened_node.opened_node``; refusals become one line
-in ``node.cli.errors.run_within_error_boundary``.
+A surface, like the pages and the client API: each command parses its
+arguments, opens the node directory, calls the domain and prints. This module
+builds the parser (``build_parser``) and runs the chosen handler
+(``main``); each ``*_commands`` module adds the subcommands of what it acts on
+and gives every one a handler with ``set_defaults(handler=...)``.
+
+Imports: the domain, ``node.storage``, ``node.setup``, ``node.runner``,
+``node.demo`` and everything below. Nothing in the domain or in
+``node.storage`` may import it (contracts in ``[tool.importlinter]`` of
+``pyproject.toml``).
+
+Modules:
+
+- ``__main__`` — ``python -m node.cli``: the command without its installed script.
+- ``directory_lock`` — one serving process per node directory: a lock file held
+  while ``serve`` runs.
+- ``errors`` — the one error boundary (``run_within_error_boundary``): a problem
+  the user can fix is one line on standard error, exit status 2.
+- ``federation_commands`` — ``samenspraak federation allow|block|unblock|mode|list``.
+- ``moderation_commands`` — ``samenspraak moderation``: queue, resolve, hide,
+  restore, remove, suspend, unsuspend.
+- ``node_commands`` — ``samenspraak init|serve|account|demo``.
+- ``opened_node`` — the one way a command opens a node directory and closes it
+  again (``opened_node``).
+- ``process_commands`` — ``samenspraak process create|phase|close|list`` and
+  ``samenspraak proposal list|status``.
+- ``residency_commands`` — ``samenspraak addresses import``, ``verify``,
+  ``letter-code`` and ``trust add|remove|list``.
+- ``voting_commands`` — ``samenspraak vote open|close`` and ``budget open|close``.
 """
 
 from __future__ import annotations

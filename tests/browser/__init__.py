@@ -1,0 +1,1 @@
+"""Browser tests: one headless Chromium (``conftest``) driving the pages of real nodes."""

@@ -1,0 +1,1 @@
+"""Real client libraries against a running node: ``mastodon_py_tour`` (Mastodon.py)."""

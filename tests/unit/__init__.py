@@ -1,0 +1,1 @@
+"""Unit tests: parts that need no running node, one module per part under test."""

@@ -19,6 +19,7 @@ from federation.errors import Invalid, NotAuthenticated
 from node.clock import epoch_now
 from node.mastodon_api.auth import TOP_SCOPES, bearer_token, grants, is_known_scope, token_of
 from node.mastodon_api.params import Params
+from node.mastodon_api.redirect_uris import OOB, checked_redirect_uris, redirect_uri_problem
 from node.mastodon_api.state import CLIENT_API
 from node.passwords import check_password, constant_time_equal
 from node.storage.oauth import OAuthApp
@@ -26,7 +27,6 @@ from node.web.app import NODE
 from node.web.client_address import client_address
 from node.web.pages import render
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 GRANT_TYPES = ("authorization_code", "client_credentials")
 
 
@@ -59,22 +59,13 @@ def _scopes(text: str | None, default: str = "read") -> list[str]:
     return list(dict.fromkeys((text or default).replace("+", " ").split()))
 
 
-def _redirect_uris(params: Params) -> list[str]:
-    return [uri for value in params.texts("redirect_uris") for uri in value.split()]
-
-
 async def create_app(request: web.Request) -> web.Response:
     """``POST /api/v1/apps``: register a client application."""
     params = await Params.of(request)
     name = (params.text("client_name") or "").strip()
     if not name:
         raise Invalid("Validation failed: Application name can't be blank")
-    redirect_uris = _redirect_uris(params)
-    if not redirect_uris:
-        raise Invalid("Validation failed: Redirect URI must be given")
-    for uri in redirect_uris:
-        if uri != OOB and not urlsplit(uri).scheme:
-            raise Invalid(f"Validation failed: Redirect URI {uri!r} must be an absolute URI")
+    redirect_uris = checked_redirect_uris(params.texts("redirect_uris"))
     scopes = _scopes(" ".join(params.texts("scopes")))
     unknown = [s for s in scopes if not is_known_scope(s)]
     if unknown:
@@ -107,7 +98,10 @@ async def _check_request(
     app = await request.app[CLIENT_API].oauth.app_by_client_id(values["client_id"])
     if app is None:
         return None, "This app is not registered on this node."
-    if values["redirect_uri"] not in app.redirect_uris:
+    # Exactly a registered URI, and one that is still safe: apps registered before the
+    # check (issue 15) may hold a URI that would run script with the code.
+    uri = values["redirect_uri"]
+    if uri not in app.redirect_uris or redirect_uri_problem(uri) is not None:
         return app, "The redirect URI does not match one registered by the app."
     if values["response_type"] != "code":
         return app, "Only response_type=code is supported."

@@ -126,6 +126,20 @@ def _is_litepub(url: str) -> bool:
     return parts.scheme in ("http", "https") and parts.path == _LITEPUB_PATH and not parts.query
 
 
+# pyld refuses most bad documents with its JsonLdError, but meets some malformed ones with
+# plain Python errors from deep inside: a relative or empty context IRI (no base to resolve
+# it against) gives ValueError, a context term set to null KeyError. Each is a document it
+# cannot read, refused as such; only pyld runs inside these handlers.
+_PYLD_REFUSALS = (
+    pyld_jsonld.JsonLdError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+)
+
+
 def refuse_unsafe_keywords(document: Any) -> None:
     """Raise UnsafeJsonLd if `@graph`, `@included` or `@reverse` is used anywhere in `document`.
 
@@ -176,7 +190,7 @@ def expand(document: dict, loader: LocalDocumentLoader) -> list[dict]:
     refuse_unsafe_keywords(document)
     try:
         return pyld_jsonld.expand(document, loader.options())
-    except pyld_jsonld.JsonLdError as exc:
+    except _PYLD_REFUSALS as exc:
         raise JsonLdError(_describe(exc)) from exc
 
 
@@ -189,7 +203,7 @@ def compact(document: dict, context: Any, loader: LocalDocumentLoader) -> dict:
     refuse_unsafe_keywords(document)
     try:
         compacted = pyld_jsonld.compact(document, context, loader.options())
-    except pyld_jsonld.JsonLdError as exc:
+    except _PYLD_REFUSALS as exc:
         raise JsonLdError(_describe(exc)) from exc
     return _expand_public(compacted)
 
@@ -375,7 +389,7 @@ def _expand_public(node: Any, addressing: bool = False) -> Any:
     return AS_PUBLIC if addressing and node in ("as:Public", "Public") else node
 
 
-def _describe(exc: pyld_jsonld.JsonLdError) -> str:
+def _describe(exc: Exception) -> str:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, JsonLdError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from activitypub.vocabulary import as_list
@@ -29,12 +31,27 @@ async def actor_id_for_handle(
     document = await transport.get_json(
         f"{scheme}://{host}/.well-known/webfinger?resource={resource}", signer
     )
+    actor_id = actor_id_from_webfinger(document)
+    if actor_id is None:
+        raise FetchError(f"WebFinger of {name}@{host} names no ActivityPub actor")
+    return actor_id
+
+
+def actor_id_from_webfinger(document: Mapping[str, Any]) -> str | None:
+    """The ``href`` of the first ``self`` link of an ActivityPub type in a WebFinger
+    answer (a JSON object, as the transport gives it), or None when there is none."""
     for link in as_list(document.get("links")):
         if (
             isinstance(link, dict)
             and link.get("rel") == "self"
-            and link.get("type", "").split(";")[0].strip() in ACTIVITY_TYPES
+            and _media_type(link.get("type")) in ACTIVITY_TYPES
             and isinstance(link.get("href"), str)
         ):
             return str(link["href"])
-    raise FetchError(f"WebFinger of {name}@{host} names no ActivityPub actor")
+    return None
+
+
+def _media_type(value: Any) -> str:
+    """``application/activity+json`` of ``application/activity+json; charset=utf-8``;
+    a ``type`` that is not a string names no media type."""
+    return value.split(";")[0].strip() if isinstance(value, str) else ""

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from activitypub.bounded_json import loads_bounded
 from federation.errors import Invalid, MalformedDocument
+from node.web.app import read_form
 
 TRUE_WORDS = frozenset({"1", "true", "t", "on", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "f", "off", "no", ""})
@@ -70,7 +71,7 @@ class Params:
                 "application/x-www-form-urlencoded",
                 "multipart/form-data",
             ):
-                form = await request.post()
+                form = await read_form(request)
                 values.update(nest((k, v) for k, v in form.items() if isinstance(v, str)))
         return cls(values)
 

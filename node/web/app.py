@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import jinja2
 from aiohttp import web
+from multidict import MultiDictProxy
 
+from federation.errors import MalformedDocument
 from federation.inbox import MAX_INBOX_BODY
 from node.node import Node
 from node.storage.web_sessions import WebSession
@@ -23,7 +25,18 @@ RUN_WORKERS = web.AppKey("run_workers", bool)
 WEB_SESSION = web.RequestKey("web_session", WebSession)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FormData = MultiDictProxy[str | bytes | web.FileField]
 CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
+
+
+async def read_form(request: web.Request) -> FormData:
+    """The fields of a posted form, for the pages and the client API alike. aiohttp meets
+    a body that is no readable form (a multipart part without a name, say) with a
+    ValueError; that is the sender's mistake, refused with 400, not a 500."""
+    try:
+        return await request.post()
+    except ValueError as exc:
+        raise MalformedDocument("The form could not be read", detail=str(exc)) from exc
 
 
 @web.middleware

@@ -16,14 +16,13 @@ from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from federation.errors import NotAllowed, RateLimited
 from node.config import NodeConfig
 from node.passwords import check_password
 from node.storage.accounts import Account
 from node.storage.web_sessions import WebSession, WebSessionRepository
-from node.web.app import NODE, WEB_SESSION
+from node.web.app import NODE, WEB_SESSION, FormData, read_form
 from node.web.client_address import client_address
 from node.web.pages import page_translator, render
 from node.web.refusals import refusal_page
@@ -37,7 +36,6 @@ WEB_SESSIONS = web.AppKey("web_sessions", WebSessionRepository)
 ACCOUNT = web.RequestKey("web_account", Account)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-FormData = MultiDictProxy[str | bytes | web.FileField]
 
 
 def session_cookie(config: NodeConfig) -> str:
@@ -103,7 +101,7 @@ async def posted_form(
 ) -> tuple[Account, FormData]:
     """The account posting a form and its fields, once the form's token matches its session."""
     account = await require_account(request, roles)
-    form = await request.post()
+    form = await read_form(request)
     session = session_of(request)
     assert session is not None
     if not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), session.csrf_token):
@@ -164,7 +162,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     """``POST /login``: check the password, open a session and go back where the visitor was."""
     node = request.app[NODE]
     t = page_translator(request)
-    form = await request.post()
+    form = await read_form(request)
     expected = request.cookies.get(_login_cookie(node.config), "")
     if not expected or not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), expected):
         raise _forbidden(request, "refusal.expired")

@@ -451,16 +451,7 @@ def _cavage_candidate(
 def _rfc9421_candidate(
     method: str, target: str, headers: Mapping[str, str], body: bytes, now: datetime
 ) -> _Candidate:
-    try:
-        inputs = _parse_sf_dictionary(headers["signature-input"])
-        signatures = _parse_sf_dictionary(headers.get("signature", ""))
-    except SignatureFormatError as exc:
-        raise _Refusal(Verdict.MALFORMED, f"Signature-Input or Signature: {exc}") from exc
-    label = next((label for label in inputs if label in signatures), None)
-    if label is None:
-        raise _Refusal(Verdict.MALFORMED, "No Signature matches a Signature-Input label")
-    covered, params = inputs[label]
-    signature, _ = signatures[label]
+    covered, params, signature = _rfc9421_signature(headers)
     key_id = params.get("keyid")
     if not isinstance(key_id, str) or isinstance(key_id, _Token) or not key_id:
         raise _Refusal(Verdict.MALFORMED, "Signature-Input needs a keyid string")
@@ -473,16 +464,7 @@ def _rfc9421_candidate(
         raise _Refusal(Verdict.BAD_SIGNATURE, f"Unsupported algorithm {algorithm!r}", key_id)
     created = _sf_timestamp(params, "created", key_id)
     expires = _sf_timestamp(params, "expires", key_id)
-
-    components: list[str] = []
-    for item, item_params in covered:
-        if type(item) is not str or item != item.lower() or item in components:
-            raise _Refusal(Verdict.MALFORMED, f"Bad covered component {item!r}", key_id)
-        if item_params:
-            raise _Refusal(Verdict.BAD_SIGNATURE, f"Unsupported parameters on {item}", key_id)
-        if item.startswith("@") and item not in _DERIVED_COMPONENTS:
-            raise _Refusal(Verdict.BAD_SIGNATURE, f"Unsupported component {item}", key_id)
-        components.append(item)
+    components = _covered_components(covered, key_id)
     names = set(components)
     _require(
         "@method" in names and bool(names & {"@target-uri", "@path", "@request-target"}),
@@ -513,20 +495,95 @@ def _rfc9421_candidate(
     if "content-digest" in names:
         _check_content_digest(headers["content-digest"], body, key_id)
 
-    signature_params = "(" + " ".join(_sf_string(c) for c in components) + ")"
-    signature_params += _sf_parameters(params)
     # The base cannot tell which scheme the sender used when a proxy terminates TLS;
     # dev-mode nodes talk plain http, so both are tried where the scheme is covered.
     schemes = ("https", "http") if names & {"@target-uri", "@scheme"} else ("https",)
-    messages = []
-    for scheme in schemes:
-        lines = [
-            f"{_sf_string(name)}: {_component_value(name, method, target, headers, scheme)}"
-            for name in components
-        ]
-        lines.append(f'"@signature-params": {signature_params}')
-        messages.append("\n".join(lines).encode("utf-8"))
-    return _Candidate(key_id, tuple(messages), signature)
+    messages = tuple(
+        _signature_base(components, params, method, target, headers, scheme).encode("utf-8")
+        for scheme in schemes
+    )
+    return _Candidate(key_id, messages, signature)
+
+
+def rfc9421_signature_base(
+    method: str, target: str, headers: Mapping[str, str], scheme: str = "https"
+) -> str:
+    """The RFC 9421 signature base (section 2.5) that verification checks a request's
+    signature against, for known-answer tests with the RFC's own examples.
+
+    The signature is chosen as verification chooses it; `headers` may use any case.
+    Raises SignatureFormatError when there is no signature to read or it covers a
+    component this node does not support; the request is not otherwise judged.
+    """
+    received = _normalise_headers(headers)
+    try:
+        covered, params, _ = _rfc9421_signature(received)
+        if not isinstance(covered, list):
+            raise SignatureFormatError("Signature-Input does not list the covered components")
+        components = _covered_components(covered, None)
+    except _Refusal as refusal:
+        raise SignatureFormatError(refusal.detail) from refusal
+    return _signature_base(components, params, method.upper(), target, received, scheme)
+
+
+def _rfc9421_signature(
+    headers: Mapping[str, str],
+) -> tuple[_BareItem | list[tuple[_BareItem, _Parameters]], _Parameters, object]:
+    """The covered components, parameters and signature of the signature to verify.
+
+    A request may carry several (a proxy adds its own, RFC 9421 section 4.3): one that
+    names this node's algorithm is preferred, else the first that has both fields.
+    """
+    try:
+        inputs = _parse_sf_dictionary(headers["signature-input"])
+        signatures = _parse_sf_dictionary(headers.get("signature", ""))
+    except SignatureFormatError as exc:
+        raise _Refusal(Verdict.MALFORMED, f"Signature-Input or Signature: {exc}") from exc
+    labels = [label for label in inputs if label in signatures]
+    if not labels:
+        raise _Refusal(Verdict.MALFORMED, "No Signature matches a Signature-Input label")
+    label = next(
+        (label for label in labels if inputs[label][1].get("alg") == RFC9421_ALGORITHM),
+        labels[0],
+    )
+    covered, params = inputs[label]
+    return covered, params, signatures[label][0]
+
+
+def _covered_components(
+    covered: list[tuple[_BareItem, _Parameters]], key_id: str | None
+) -> list[str]:
+    """The covered component names, refused when malformed or not supported here."""
+    components: list[str] = []
+    for item, item_params in covered:
+        if type(item) is not str or item != item.lower() or item in components:
+            raise _Refusal(Verdict.MALFORMED, f"Bad covered component {item!r}", key_id)
+        if item_params:
+            raise _Refusal(Verdict.BAD_SIGNATURE, f"Unsupported parameters on {item}", key_id)
+        if item.startswith("@") and item not in _DERIVED_COMPONENTS:
+            raise _Refusal(Verdict.BAD_SIGNATURE, f"Unsupported component {item}", key_id)
+        components.append(item)
+    return components
+
+
+def _signature_base(
+    components: Sequence[str],
+    params: _Parameters,
+    method: str,
+    target: str,
+    headers: Mapping[str, str],
+    scheme: str,
+) -> str:
+    """The signature base of RFC 9421 section 2.5: one line per covered component, then
+    the signature parameters, serialised as received."""
+    signature_params = "(" + " ".join(_sf_string(c) for c in components) + ")"
+    signature_params += _sf_parameters(params)
+    lines = [
+        f"{_sf_string(name)}: {_component_value(name, method, target, headers, scheme)}"
+        for name in components
+    ]
+    lines.append(f'"@signature-params": {signature_params}')
+    return "\n".join(lines)
 
 
 _DERIVED_COMPONENTS = frozenset(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -585,7 +587,34 @@ def test_verdict_for_actor_compares_owner_exactly() -> None:
     assert verdict_for_actor(refused, ACTOR) is refused
 
 
-# RFC 9421 HTTP Message Signatures, signed here by hand from the section 2.5 layout.
+# RFC 9421 HTTP Message Signatures, signed here by hand to build requests the rules below
+# refuse. The base layout is the RFC's own (checked against its B.2.6 example first); the
+# RFC's examples themselves are in tests/unit/test_rfc9421_vectors.py.
+
+
+def rfc9421_base(components: list[tuple[str, str]], signature_params: str) -> str:
+    """A signature base laid out as RFC 9421 section 2.5 lays it out."""
+    return "\n".join(
+        [
+            *(f'"{name}": {value}' for name, value in components),
+            f'"@signature-params": {signature_params}',
+        ]
+    )
+
+
+def test_the_hand_built_base_is_laid_out_as_the_rfcs_b26_example() -> None:
+    vectors = Path(__file__).parent / "vectors" / "rfc9421" / "appendix_b.json"
+    b26 = next(e for e in json.loads(vectors.read_text())["examples"] if e["section"] == "B.2.6")
+    components = [
+        ("date", "Tue, 20 Apr 2021 02:07:55 GMT"),
+        ("@method", "POST"),
+        ("@path", "/foo"),
+        ("@authority", "example.com"),
+        ("content-type", "application/json"),
+        ("content-length", "18"),
+    ]
+    signature_params = b26["signature_input"].removeprefix("sig-b26=")
+    assert rfc9421_base(components, signature_params) == b26["signature_base"]
 
 
 def rfc9421_headers(
@@ -593,12 +622,7 @@ def rfc9421_headers(
 ) -> dict[str, str]:
     covered = " ".join(f'"{name}"' for name, _ in components)
     signature_params = f"({covered}){params}"
-    base = "\n".join(
-        [
-            *(f'"{name}": {value}' for name, value in components),
-            f'"@signature-params": {signature_params}',
-        ]
-    )
+    base = rfc9421_base(components, signature_params)
     raw = load_private_key(pair.private_pem).sign(
         base.encode(), padding.PKCS1v15(), hashes.SHA256()
     )

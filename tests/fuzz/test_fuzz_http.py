@@ -248,3 +248,20 @@ async def test_generated_proposal_forms_get_no_5xx_and_refusals_store_nothing(
     before = await stored_rows(wijk)
     status, text = await post_form(anouk, "/processes/stoep/proposals", form)
     await assert_answered_and_kept(wijk, before, status, text)
+
+
+NAMELESS_PART = b"--x\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--x--\r\n"
+
+
+@pytest.mark.parametrize("path", ["/login", "/processes/stoep/proposals", "/api/v1/apps"])
+async def test_a_form_with_a_nameless_part_is_refused_with_400_everywhere_forms_are_read(
+    wijk: RunningNode, anouk: WebBrowser, path: str
+) -> None:
+    # What the login fuzz found first: aiohttp's form reader raises ValueError on it.
+    async with anouk.http.post(
+        anouk.base + path,
+        data=NAMELESS_PART,
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+        allow_redirects=False,
+    ) as answer:
+        assert answer.status == 400

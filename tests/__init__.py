@@ -7,11 +7,14 @@ the linters, the import contracts and the type check. Speed is measured in
 
 Packages (each test module's docstring says what it proves):
 
-- ``unit`` — pure functions and small parts, no network: signatures, JSON-LD,
-  sanitising, policy, rate limits, lifecycles, tallies, the CLI's parser.
+- ``unit`` — pure functions and small parts, no network: signatures (with
+  published vectors in ``unit/vectors/``), JSON-LD, sanitising, policy, rate
+  limits, lifecycles, tallies, the CLI's parser.
 - ``integration`` — whole nodes federating with each other and with a
   Mastodon-like peer, driven over HTTP, the CLI and Mastodon.py.
 - ``clients`` — a resident's tour of a running demo with a real client
   library, runnable by hand and used by the demo's test.
 - ``browser`` — the pages in headless Chromium (Playwright).
+- ``fuzz`` — hypothesis fuzzing of every parser at the edge, on a fixed budget
+  (its ``conftest``); the clock-shifted second run leaves it out.
 """

@@ -26,6 +26,7 @@ from node.storage.oauth import OAuthApp
 from node.web.app import NODE
 from node.web.client_address import client_address
 from node.web.pages import render
+from node.web.security_headers import allow_form_redirect
 
 GRANT_TYPES = ("authorization_code", "client_credentials")
 
@@ -121,7 +122,9 @@ def _login_page(
     status: int,
     username: str = "",
 ) -> web.Response:
-    return render(
+    # A wrong password shows the form again; a malformed request cannot go on.
+    show_form = app is not None and (error is None or status == 401)
+    page = render(
         request,
         "oauth_authorize.html",
         status=status,
@@ -130,9 +133,12 @@ def _login_page(
         scopes=_scopes(values["scope"]),
         error=error,
         username=username,
-        # A wrong password shows the form again; a malformed request cannot go on.
-        show_form=app is not None and (error is None or status == 401),
+        show_form=show_form,
     )
+    if show_form and values["redirect_uri"] != OOB:
+        # The form's POST is answered with a redirect to the app, which form-action governs.
+        allow_form_redirect(page, values["redirect_uri"])
+    return page
 
 
 async def authorize_form(request: web.Request) -> web.Response:

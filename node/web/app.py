@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import jinja2
 from aiohttp import web
@@ -71,11 +72,13 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         voting_pages,
     )
     from node.web.refusals import error_boundary
+    from node.web.security_headers import add_security_headers
 
     app = web.Application(
         middlewares=[cors, error_boundary, remember_language],
         client_max_size=MAX_INBOX_BODY + 1,
     )
+    app.on_response_prepare.append(add_security_headers)
     app[NODE] = node
     app[RUN_WORKERS] = run_workers
     app[TEMPLATES] = jinja2.Environment(
@@ -93,6 +96,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     moderation_routes.register(app)
     voting_pages.register(app)
     mastodon_routes.register(app)
+    app.router.add_static("/static", Path(__file__).parent.parent / "static")
     app.cleanup_ctx.append(_node_lifecycle)
     return app
 

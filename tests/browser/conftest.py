@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 from node.runner import RunningNode, dev_config, free_port, start_node
 
@@ -50,19 +50,40 @@ async def browser() -> AsyncIterator[Browser]:
         await chromium.close()
 
 
+# What Chromium writes on the console when a page breaks its Content-Security-Policy or
+# names a feature its Permissions-Policy does not know.
+POLICY_WORDS = ("Content Security Policy", "Permissions-Policy")
+
+
+def watch_policies(page: Page, complaints: list[str]) -> None:
+    """Add to ``complaints`` every console message of ``page`` about its policies."""
+
+    def _listen(message: ConsoleMessage) -> None:
+        if any(words in message.text for words in POLICY_WORDS):
+            complaints.append(f"{page.url}: {message.text}")
+
+    page.on("console", _listen)
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def new_page(browser: Browser) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
-    """Open pages in fresh browser contexts (each its own visitor, with its own cookies)."""
+    """Open pages in fresh browser contexts (each its own visitor, with its own cookies).
+    Every browser test also fails when a page it opened broke the node's security policy
+    (node/web/security_headers.py): the policy must not break what the pages do."""
     contexts = []
+    complaints: list[str] = []
 
     async def _open() -> Page:
         context = await browser.new_context(locale="nl-NL")
         contexts.append(context)
-        return await context.new_page()
+        page = await context.new_page()
+        watch_policies(page, complaints)
+        return page
 
     yield _open
     for context in contexts:
         await context.close()
+    assert complaints == [], "\n".join(complaints)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -46,6 +46,6 @@ Modules:
   like, boost, delete.
 - ``urls`` — where local things live: every local id is built by ``Urls``.
 
-Data: ``templates/`` holds the pages' Jinja templates, ``demo_data/`` the demo's
-synthetic address register.
+Data: ``templates/`` holds the pages' Jinja templates, ``static/`` their style
+sheet, ``demo_data/`` the demo's synthetic address register.
 """

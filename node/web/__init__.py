@@ -31,6 +31,8 @@ Modules:
   support or withdraw, comment with a stance, answer officially.
 - ``participation_pages`` — pages and open data of processes, proposals and decisions.
 - ``refusals`` — the one error boundary: how pages, apps and peers see a refusal.
+- ``security_headers`` — the security headers every answer carries (CSP,
+  framing, referrer, nosniff), added as a response is prepared.
 - ``sessions`` — logging in on the pages: sessions behind a cookie, the form
   token (CSRF), throttled login attempts.
 - ``voting_pages`` — pages and open data of votes and budget ballots (results,

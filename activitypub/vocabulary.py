@@ -118,6 +118,12 @@ class ASObject:
         return any(a in PUBLIC_ALIASES for a in (*self.to, *self.cc))
 
     @property
+    def is_poll_answer(self) -> bool:
+        """A vote in a poll as Mastodon sends it: a Note naming the option, replying to the
+        Question, without content."""
+        return self.type == "Note" and bool(self.name and self.in_reply_to) and not self.content
+
+    @property
     def mentions(self) -> tuple[str, ...]:
         """Ids of the accounts this object mentions."""
         return tuple(t.href for t in self.tags if t.type == "Mention" and t.href)

@@ -214,7 +214,9 @@ async def run_rounds(
         if profiler is not None:
             profiler.enable()
         note = await social_actions.post_note(
-            node, org, f"<p>Bekendmaking {round_number}: de raadsvergadering is verplaatst.</p>"
+            node.social_services,
+            org,
+            f"<p>Bekendmaking {round_number}: de raadsvergadering is verplaatst.</p>",
         )
         queued = time.perf_counter()
         report = await node.worker.run_once()

@@ -79,7 +79,7 @@ def bare_tally(database: Path, question_uri: str) -> tuple[float, dict[str, int]
 async def node_tally(node: Node, question: Question) -> tuple[float, dict[str, int]]:
     """One run of the node's tally path: seconds and counts."""
     start = time.perf_counter()
-    tally = await current_tally(node, question)
+    tally = await current_tally(node.participation_services, question)
     elapsed = time.perf_counter() - start
     return elapsed, {t.option: t.count for t in tally.tallies if t.count}
 

@@ -76,7 +76,7 @@ async def open_question(node: Node) -> Question:
     """An open process in its voting phase with one proposal put to the vote."""
     now = utc_now()
     process = await create_process(
-        node,
+        node.participation_services,
         slug="verkeersplan",
         title="Verkeersplan",
         archetype="advise",
@@ -91,14 +91,14 @@ async def open_question(node: Node) -> Question:
         current_phase="proposing",
     )
     proposal = await create_proposal(
-        node,
+        node.participation_services,
         await node.organisation(),
         process,
         "Autoluwe binnenstad",
         "Voorstel: de binnenstad wordt autoluw.",
     )
-    await set_phase(node, process, "voting")
-    return await open_vote(node, proposal.uri, iso(now + timedelta(days=7)))
+    await set_phase(node.participation_services, process, "voting")
+    return await open_vote(node.participation_services, proposal.uri, iso(now + timedelta(days=7)))
 
 
 @dataclass(frozen=True)

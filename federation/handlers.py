@@ -8,9 +8,10 @@ not a silent override.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+import functools
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from activitypub.vocabulary import Activity
 from federation.actors import ActorResolver
@@ -25,6 +26,12 @@ from federation.ports import (
 )
 
 ANY = "*"
+
+POLL_ANSWER = "PollAnswer"
+"""The object type under which the table files a Note that answers a poll (see
+``ASObject.is_poll_answer``): Mastodon sends votes as Notes, and a node counts
+them apart from posts. Without an entry for it, a poll answer goes to the Note's
+handler."""
 
 
 class Outbox(Protocol):
@@ -67,11 +74,33 @@ class InboxContext:
     fetcher: ObjectFetcher
     # None on a node that keeps no notifications.
     notifier: Notifier | None
-    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 Handler = Callable[[InboxContext, Activity], Awaitable[None]]
 HandlerKey = tuple[str, str]
+
+Services = TypeVar("Services")
+ServiceHandler = Callable[[Services, InboxContext, Activity], Awaitable[None]]
+
+
+def bind_all(
+    services: Services, entries: Iterable[tuple[HandlerKey, ServiceHandler[Services]]]
+) -> list[tuple[HandlerKey, Handler]]:
+    """Entries whose handlers also take a domain's services, bound to them once.
+
+    A domain (participation, moderation) writes its handlers as
+    ``handler(services, ctx, activity)`` and registers them through this, so the
+    table stays one table and each domain gets its own typed services.
+    """
+    return [(key, _bound(handler, services)) for key, handler in entries]
+
+
+def _bound(handler: ServiceHandler[Services], services: Services) -> Handler:
+    @functools.wraps(handler)
+    async def bound(ctx: InboxContext, activity: Activity) -> None:
+        await handler(services, ctx, activity)
+
+    return bound
 
 
 class DuplicateHandler(Exception):
@@ -93,6 +122,10 @@ class HandlerTable:
 
     def handler_for(self, activity: Activity) -> Handler | None:
         """The handler for an activity, or None when this node does not act on it."""
+        if activity.object is not None and activity.object.is_poll_answer:
+            answer = self._table.get((activity.type, POLL_ANSWER))
+            if answer is not None:
+                return answer
         return self._table.get((activity.type, activity.object_type)) or self._table.get(
             (activity.type, ANY)
         )

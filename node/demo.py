@@ -87,17 +87,17 @@ async def seed_social(nodes: dict[str, RunningNode]) -> None:
         (oosterpark, o, w.uri),
         (wijert, w, o.uri),
     ):
-        await social_actions.follow(running.node, follower, target)
+        await social_actions.follow(running.node.social_services, follower, target)
     await settle(everyone)
 
     welcome = await social_actions.post_note(
-        gemeente.node,
+        gemeente.node.social_services,
         g,
         "<p>Welkom bij de inspraak over Groningen klimaatbestendig. Tot 31 januari kunt u "
         "voorstellen doen voor uw wijk: groen, water en hitte.</p>",
     )
     agenda = await social_actions.post_note(
-        oosterpark.node,
+        oosterpark.node.social_services,
         o,
         "<p>De wijkagenda van Oosterpark staat open. Wat moet er dit jaar beter in de buurt?</p>",
     )
@@ -106,21 +106,21 @@ async def seed_social(nodes: dict[str, RunningNode]) -> None:
     bram = await wijert.node.actors.by_username("bram")
     assert anna is not None and bram is not None
     await social_actions.post_note(
-        oosterpark.node,
+        oosterpark.node.social_services,
         anna,
         "<p>Meer bankjes langs het Damsterdiep, graag. "
         "Voor ouderen is het een lange wandeling.</p>",
         in_reply_to=agenda["id"],
     )
     await social_actions.post_note(
-        wijert.node,
+        wijert.node.social_services,
         bram,
         "<p>Wadi's in De Wijert zouden bij hoosbuien echt helpen; de Van Iddekingeweg loopt vaak "
         "onder.</p>",
         in_reply_to=welcome["id"],
     )
     await settle(everyone)
-    await social_actions.like(wijert.node, bram, agenda["id"])
+    await social_actions.like(wijert.node.social_services, bram, agenda["id"])
     await settle(everyone)
 
 

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from activitypub.jsonld import LocalDocumentLoader, normalise
 from federation.actors import ActorResolver
@@ -26,9 +25,17 @@ from node.clock import DEFAULT_CLOCK, Clock
 from node.config import DATABASE_FILE, NodeConfig, load_config, moderation_rules
 from node.moderator_services import ModeratorServices
 from node.outbox import NodeOutbox
-from node.participation.models import EligibilityCheck, open_eligibility
+from node.participation.eligibility import EligibilityPolicy
+from node.participation.handlers import REPLACED_CORE_KEYS as PARTICIPATION_REPLACES
+from node.participation.handlers import participation_handlers
+from node.participation.services import ParticipationServices
+from node.participation.voting import publish_due_tallies
+from node.participation.voting_handlers import voting_handlers
+from node.social_actions import SocialServices
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
+from node.storage.addresses import AddressRegister
+from node.storage.ballots import BallotStore
 from node.storage.database import Database
 from node.storage.deliveries import DeliveryRepository
 from node.storage.follows import FollowRepository
@@ -38,21 +45,28 @@ from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
 from node.storage.participation import ParticipationStore
 from node.storage.reactions import ReactionRepository
+from node.storage.residents import ResidentRegistry
+from node.storage.trust import TrustList
+from node.storage.votes import SentVotes, VotingStore
 from node.urls import INSTANCE_USERNAME, Urls
 from schemas import CONTEXT_URL, context_document, outgoing_context
 
 log = logging.getLogger(__name__)
 
 
-def handler_entries(moderation: ModerationInboxServices) -> list[tuple[HandlerKey, Handler]]:
-    """Every handler this node registers: the social core, then the participation domain."""
-    # Imported here: the domain's handlers act on a whole Node, defined below.
-    from node.participation.handlers import PARTICIPATION_HANDLERS, REPLACED_CORE_KEYS
-    from node.participation.voting_handlers import VOTING_HANDLERS
-
-    replaced = REPLACED_CORE_KEYS | MODERATION_REPLACES
+def handler_entries(
+    participation: ParticipationServices, moderation: ModerationInboxServices
+) -> list[tuple[HandlerKey, Handler]]:
+    """Every handler this node registers: the social core, then the domains', each bound
+    to the services it uses."""
+    replaced = PARTICIPATION_REPLACES | MODERATION_REPLACES
     core = [entry for entry in CORE_HANDLERS if entry[0] not in replaced]
-    return [*core, *PARTICIPATION_HANDLERS, *VOTING_HANDLERS, *moderation_handlers(moderation)]
+    return [
+        *core,
+        *participation_handlers(participation),
+        *voting_handlers(participation),
+        *moderation_handlers(moderation),
+    ]
 
 
 PeriodicJob = Callable[[], Awaitable[object]]
@@ -83,18 +97,22 @@ class Node:
     outbox: NodeOutbox
     inbox: InboxPipeline
     loader: LocalDocumentLoader
-    participation: ParticipationStore
+    participation_store: ParticipationStore
+    votes: VotingStore
+    ballots: BallotStore
+    residents: ResidentRegistry
+    addresses: AddressRegister
+    trust: TrustList
     moderation_store: ModerationRepository
     policy: FederationPolicy
     limits: Limits
     guard: ActionGuard
     notifications: NotificationRepository
+    social_services: SocialServices
+    participation_services: ParticipationServices
     moderator_services: ModeratorServices
     # Every reading of the time; tests and the shifted CI pass move it (node/clock.py).
     clock: Clock = DEFAULT_CLOCK
-    extras: dict[str, Any] = field(default_factory=dict)
-    # Who may support and vote; the voting domain installs the real policies.
-    eligibility: EligibilityCheck = open_eligibility
     # Jobs the running node repeats every PERIODIC_INTERVAL seconds (batched tally updates).
     periodic: list[PeriodicJob] = field(default_factory=list)
 
@@ -180,7 +198,6 @@ async def open_node(
     notifications = NotificationRepository(db)
     accounts = AccountRepository(db)
     guard = ActionGuard(limits, moderation_store, moderation_store, clock.now)
-    extras: dict[str, Any] = {}
     context = InboxContext(
         own_host=urls.host,
         local=actors,
@@ -193,14 +210,61 @@ async def open_node(
         is_local_actor=actors.is_local,
         fetcher=fetcher,
         notifier=notifications,
-        extras=extras,
     )
     loader = LocalDocumentLoader({CONTEXT_URL: context_document()})
     # Built once: building it copies the whole Samenspraak context, on every inbox POST.
     canonical_context = outgoing_context()
+    social = SocialServices(
+        db=db,
+        urls=urls,
+        actors=actors,
+        objects=objects,
+        reactions=reactions,
+        follows=follows,
+        outbox=outbox,
+        resolver=resolver,
+        guard=guard,
+    )
+    residents = ResidentRegistry(db)
+    trust = TrustList(db)
+    participation = ParticipationServices(
+        db=db,
+        config=config,
+        urls=urls,
+        social=social,
+        actors=actors,
+        accounts=accounts,
+        objects=objects,
+        reactions=reactions,
+        follows=follows,
+        notifications=notifications,
+        outbox=outbox,
+        resolver=resolver,
+        fetcher=fetcher,
+        guard=guard,
+        clock=clock,
+        store=ParticipationStore(db),
+        votes=VotingStore(db),
+        sent_votes=SentVotes(db),
+        ballots=BallotStore(db),
+        residents=residents,
+        addresses=AddressRegister(db),
+        trust=trust,
+        eligibility=EligibilityPolicy(
+            residents=residents,
+            trust=trust,
+            resolver=resolver,
+            cached_actor=actors.remote_actor,
+            remote_document=actors.remote_document,
+            is_local=actors.is_local,
+            normalise=lambda document: normalise(document, canonical_context, loader),
+        ).check,
+    )
     gate = InboxGate(policy, limits, moderation_store)
     inbox = InboxPipeline(
-        table=HandlerTable(handler_entries(ModerationInboxServices(moderation_store, limits))),
+        table=HandlerTable(
+            handler_entries(participation, ModerationInboxServices(moderation_store, limits))
+        ),
         context=context,
         lookup_key=resolver.lookup_key,
         normalise=lambda document: normalise(document, canonical_context, loader),
@@ -229,12 +293,19 @@ async def open_node(
         outbox=outbox,
         inbox=inbox,
         loader=loader,
-        participation=ParticipationStore(db),
+        participation_store=participation.store,
+        votes=participation.votes,
+        ballots=participation.ballots,
+        residents=residents,
+        addresses=participation.addresses,
+        trust=trust,
         moderation_store=moderation_store,
         policy=policy,
         limits=limits,
         guard=guard,
         notifications=notifications,
+        social_services=social,
+        participation_services=participation,
         moderator_services=ModeratorServices(
             db=db,
             urls=urls,
@@ -252,11 +323,6 @@ async def open_node(
             policy=policy,
         ),
         clock=clock,
-        extras=extras,
+        periodic=[lambda: publish_due_tallies(participation)],
     )
-    # Domain handlers in node/ reach the whole node through the inbox context.
-    extras["node"] = node
-    from node.participation.voting_handlers import install_voting
-
-    install_voting(node)
     return node

@@ -6,22 +6,42 @@ every local action is stored and federated the same way.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from activitypub.vocabulary import PUBLIC
+from federation.actors import ActorResolver
 from federation.errors import NotFound, Refused
 from federation.ports import Follow
 from moderation.sanitize import sanitize_html
+from moderation.spam import ActionGuard
 from node.clock import iso_now
-from node.node import Node
 from node.outbox import NodeOutbox
-from node.storage.actors import LocalActor
+from node.storage.actors import ActorRepository, LocalActor
+from node.storage.database import Database
+from node.storage.follows import FollowRepository
 from node.storage.objects import ObjectRecord, ObjectRepository
+from node.storage.reactions import ReactionRepository
 from node.urls import Urls
 
 
+@dataclass(frozen=True)
+class SocialServices:
+    """What local social actions use; built once by ``open_node``."""
+
+    db: Database
+    urls: Urls
+    actors: ActorRepository
+    objects: ObjectRepository
+    reactions: ReactionRepository
+    follows: FollowRepository
+    outbox: NodeOutbox
+    resolver: ActorResolver
+    guard: ActionGuard
+
+
 async def post_note(
-    node: Node,
+    social: SocialServices,
     author: LocalActor,
     content_html: str,
     *,
@@ -31,12 +51,12 @@ async def post_note(
     public: bool = True,
 ) -> dict[str, Any]:
     """Publish a Note from a local actor to its followers (and the replied-to author)."""
-    await node.guard.check(author.uri, "post")
+    await social.guard.check(author.uri, "post")
     mentions = list(mentions or [])
-    recipients = [node.urls.followers(author.username), *mentions]
+    recipients = [social.urls.followers(author.username), *mentions]
     reply_author = None
     if in_reply_to is not None:
-        replied = await node.objects.get_object(in_reply_to)
+        replied = await social.objects.get_object(in_reply_to)
         if replied is None or replied.deleted:
             raise NotFound(
                 "the post you reply to is unknown or deleted",
@@ -47,13 +67,13 @@ async def post_note(
         if reply_author and reply_author not in recipients:
             recipients.append(reply_author)
     note: dict[str, Any] = {
-        "id": node.urls.new_object(),
+        "id": social.urls.new_object(),
         "type": "Note",
         "attributedTo": author.uri,
         "content": sanitize_html(content_html),
         "published": iso_now(),
-        "to": [PUBLIC] if public else [node.urls.followers(author.username)],
-        "cc": [node.urls.followers(author.username), *mentions]
+        "to": [PUBLIC] if public else [social.urls.followers(author.username)],
+        "cc": [social.urls.followers(author.username), *mentions]
         + ([reply_author] if reply_author else []),
         "tag": [{"type": "Mention", "href": m} for m in mentions],
         **(extra or {}),
@@ -61,18 +81,18 @@ async def post_note(
     if in_reply_to is not None:
         note["inReplyTo"] = in_reply_to
     note["url"] = note["id"]
-    return await create_object(node, author, note, recipients)
+    return await create_object(social, author, note, recipients)
 
 
 async def create_object(
-    node: Node, author: LocalActor, obj: dict[str, Any], recipients: list[str]
+    social: SocialServices, author: LocalActor, obj: dict[str, Any], recipients: list[str]
 ) -> dict[str, Any]:
     """Store a local object and send its Create, in one transaction."""
 
     async def store() -> None:
-        await node.objects.save_local_object(obj)
+        await social.objects.save_local_object(obj)
 
-    await node.outbox.send(
+    await social.outbox.send(
         author.uri,
         {
             "id": f"{obj['id']}/activity",
@@ -88,7 +108,7 @@ async def create_object(
 
 
 class PostDeletion(Protocol):
-    """What deleting a post uses: a ``Node`` has it, and so has
+    """What deleting a post uses: ``SocialServices`` has it, and so has
     ``node.moderator_services.ModeratorServices``."""
 
     @property
@@ -125,21 +145,21 @@ async def delete_note(stores: PostDeletion, author: LocalActor, uri: str) -> Non
     )
 
 
-async def follow(node: Node, follower: LocalActor, target: str) -> str:
+async def follow(social: SocialServices, follower: LocalActor, target: str) -> str:
     """Follow an actor: a local one at once; a remote one is asked, and the relation is
     pending until its Accept arrives."""
-    activity_id = node.outbox.new_activity_id()
-    if await node.actors.is_local(target):
+    activity_id = social.outbox.new_activity_id()
+    if await social.actors.is_local(target):
         if target == follower.uri:
             raise Refused("an actor cannot follow itself")
-        await node.follows.save_follow(Follow(follower.uri, target, activity_id, "accepted"))
+        await social.follows.save_follow(Follow(follower.uri, target, activity_id, "accepted"))
         return activity_id
-    await node.resolver.get(target)
+    await social.resolver.get(target)
 
     async def store() -> None:
-        await node.follows.save_follow(Follow(follower.uri, target, activity_id, "pending"))
+        await social.follows.save_follow(Follow(follower.uri, target, activity_id, "pending"))
 
-    await node.outbox.send(
+    await social.outbox.send(
         follower.uri,
         {"id": activity_id, "type": "Follow", "object": target, "to": [target]},
         [target],
@@ -148,19 +168,19 @@ async def follow(node: Node, follower: LocalActor, target: str) -> str:
     return activity_id
 
 
-async def unfollow(node: Node, follower: LocalActor, target: str) -> None:
+async def unfollow(social: SocialServices, follower: LocalActor, target: str) -> None:
     """Stop following a remote actor."""
-    existing = await node.follows.follow_between(follower.uri, target)
+    existing = await social.follows.follow_between(follower.uri, target)
     if existing is None:
         raise NotFound(f"{follower.username} does not follow this account", detail=target)
 
     async def store() -> None:
-        await node.follows.remove_follow(follower.uri, target)
+        await social.follows.remove_follow(follower.uri, target)
 
-    await node.outbox.send(
+    await social.outbox.send(
         follower.uri,
         {
-            "id": node.outbox.new_activity_id(),
+            "id": social.outbox.new_activity_id(),
             "type": "Undo",
             "object": {
                 "id": existing.activity_id,
@@ -176,30 +196,30 @@ async def unfollow(node: Node, follower: LocalActor, target: str) -> None:
 
 
 def _reaction_audience(
-    node: Node, actor: LocalActor, record: ObjectRecord | None, boost: bool
+    social: SocialServices, actor: LocalActor, record: ObjectRecord | None, boost: bool
 ) -> list[str]:
     """Who hears of a reaction: the post's author, and for boosts one's followers."""
-    recipients = [node.urls.followers(actor.username)] if boost else []
+    recipients = [social.urls.followers(actor.username)] if boost else []
     if record is not None and record.attributed_to:
         recipients.append(record.attributed_to)
     return recipients
 
 
-async def _react(node: Node, actor: LocalActor, object_id: str, kind: str) -> str:
+async def _react(social: SocialServices, actor: LocalActor, object_id: str, kind: str) -> str:
     boost = kind == "Announce"
-    await node.guard.check(actor.uri, "post" if boost else "support")
-    record = await node.objects.record(object_id)
+    await social.guard.check(actor.uri, "post" if boost else "support")
+    record = await social.objects.record(object_id)
     if record is None or record.deleted_at is not None:
         raise NotFound("there is no post here", detail=object_id, code="post_unknown")
-    recipients = _reaction_audience(node, actor, record, boost)
-    activity_id = node.outbox.new_activity_id()
-    add = node.reactions.add_announce if boost else node.reactions.add_like
+    recipients = _reaction_audience(social, actor, record, boost)
+    activity_id = social.outbox.new_activity_id()
+    add = social.reactions.add_announce if boost else social.reactions.add_like
 
     async def store() -> None:
         await add(activity_id, actor.uri, object_id)
 
     addressing = {"to": [PUBLIC], "cc": recipients} if boost else {"to": recipients}
-    await node.outbox.send(
+    await social.outbox.send(
         actor.uri,
         {"id": activity_id, "type": kind, "object": object_id, **addressing},
         recipients,
@@ -208,26 +228,26 @@ async def _react(node: Node, actor: LocalActor, object_id: str, kind: str) -> st
     return activity_id
 
 
-async def _unreact(node: Node, actor: LocalActor, object_id: str, kind: str) -> None:
+async def _unreact(social: SocialServices, actor: LocalActor, object_id: str, kind: str) -> None:
     boost = kind == "Announce"
-    reaction_id = await (node.reactions.announce_id if boost else node.reactions.like_id)(
+    reaction_id = await (social.reactions.announce_id if boost else social.reactions.like_id)(
         actor.uri, object_id
     )
     if reaction_id is None:
         raise NotFound(f"{actor.username} has no {kind} of this post", detail=object_id)
-    recipients = _reaction_audience(node, actor, await node.objects.record(object_id), boost)
+    recipients = _reaction_audience(social, actor, await social.objects.record(object_id), boost)
 
     async def store() -> None:
         if boost:
-            await node.reactions.remove_announce(reaction_id, actor.uri)
+            await social.reactions.remove_announce(reaction_id, actor.uri)
         else:
-            await node.reactions.remove_like(actor.uri, object_id)
+            await social.reactions.remove_like(actor.uri, object_id)
 
     addressing = {"to": [PUBLIC], "cc": recipients} if boost else {"to": recipients}
-    await node.outbox.send(
+    await social.outbox.send(
         actor.uri,
         {
-            "id": node.outbox.new_activity_id(),
+            "id": social.outbox.new_activity_id(),
             "type": "Undo",
             # Mastodon can only undo what the Undo embeds.
             "object": {"id": reaction_id, "type": kind, "actor": actor.uri, "object": object_id},
@@ -238,21 +258,21 @@ async def _unreact(node: Node, actor: LocalActor, object_id: str, kind: str) -> 
     )
 
 
-async def like(node: Node, actor: LocalActor, object_id: str) -> str:
+async def like(social: SocialServices, actor: LocalActor, object_id: str) -> str:
     """Like an object and tell its author."""
-    return await _react(node, actor, object_id, "Like")
+    return await _react(social, actor, object_id, "Like")
 
 
-async def unlike(node: Node, actor: LocalActor, object_id: str) -> None:
+async def unlike(social: SocialServices, actor: LocalActor, object_id: str) -> None:
     """Undo a like."""
-    await _unreact(node, actor, object_id, "Like")
+    await _unreact(social, actor, object_id, "Like")
 
 
-async def announce(node: Node, actor: LocalActor, object_id: str) -> str:
+async def announce(social: SocialServices, actor: LocalActor, object_id: str) -> str:
     """Boost an object to one's followers and its author."""
-    return await _react(node, actor, object_id, "Announce")
+    return await _react(social, actor, object_id, "Announce")
 
 
-async def unannounce(node: Node, actor: LocalActor, object_id: str) -> None:
+async def unannounce(social: SocialServices, actor: LocalActor, object_id: str) -> None:
     """Undo a boost."""
-    await _unreact(node, actor, object_id, "Announce")
+    await _unreact(social, actor, object_id, "Announce")

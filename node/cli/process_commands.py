@@ -92,7 +92,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 async def process_create(args: argparse.Namespace) -> int:
     """``samenspraak process create``: open a process, followable at once."""
     async with opened_node(args.directory) as node:
-        process = await create_process(node, **parse_create(args))
+        process = await create_process(node.participation_services, **parse_create(args))
         print(f"Opened {process.archetype} process {process.title} ({process.uri})")
         print(f"  page: {node.urls.base}/processes/{process.slug}")
         print(f"  followable as @{process.slug}@{node.urls.host}")
@@ -102,7 +102,7 @@ async def process_create(args: argparse.Namespace) -> int:
 async def process_list(args: argparse.Namespace) -> int:
     """``samenspraak process list``: slug, archetype, phase and title per local process."""
     async with opened_node(args.directory) as node:
-        for process in await node.participation.local_processes():
+        for process in await node.participation_store.local_processes():
             print(f"{process.slug}\t{process.archetype}\t{process.current_phase}\t{process.title}")
     return 0
 
@@ -110,8 +110,8 @@ async def process_list(args: argparse.Namespace) -> int:
 async def process_phase(args: argparse.Namespace) -> int:
     """``samenspraak process phase|close``: move a process to a phase, or close it."""
     async with opened_node(args.directory) as node:
-        process = await local_process(node, args.slug)
-        changed = await set_phase(node, process, args.phase)
+        process = await local_process(node.participation_services, args.slug)
+        changed = await set_phase(node.participation_services, process, args.phase)
     print(f"{changed.title} is now in phase {changed.current_phase}; followers will be told")
     return 0
 
@@ -119,9 +119,9 @@ async def process_phase(args: argparse.Namespace) -> int:
 async def proposal_list(args: argparse.Namespace) -> int:
     """``samenspraak proposal list``: id, status, supports and title per proposal."""
     async with opened_node(args.directory) as node:
-        process = await local_process(node, args.slug)
-        for proposal in await node.participation.proposals_of(process.uri):
-            supports = await node.participation.support_count(proposal.uri)
+        process = await local_process(node.participation_services, args.slug)
+        for proposal in await node.participation_store.proposals_of(process.uri):
+            supports = await node.participation_store.support_count(proposal.uri)
             print(f"{proposal.uri}\t{proposal.status}\t{supports}\t{proposal.title}")
     return 0
 
@@ -129,7 +129,7 @@ async def proposal_list(args: argparse.Namespace) -> int:
 async def proposal_status(args: argparse.Namespace) -> int:
     """``samenspraak proposal status``: a new status with a published reason."""
     async with opened_node(args.directory) as node:
-        proposal = await node.participation.get_proposal(args.proposal)
+        proposal = await node.participation_store.get_proposal(args.proposal)
         if proposal is None:
             raise CliError(f"no proposal {args.proposal} on this node")
         actor = await node.organisation()
@@ -139,7 +139,7 @@ async def proposal_status(args: argparse.Namespace) -> int:
                 raise CliError(f"--by: no account {args.by!r} on this node")
             actor = found
         changed = await change_status(
-            node,
+            node.participation_services,
             proposal,
             args.status,
             reason=args.reason,

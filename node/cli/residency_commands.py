@@ -19,7 +19,6 @@ from node.participation.verification import (
     verify_by_letter_code,
     verify_in_person,
 )
-from node.storage.trust import TrustList
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -84,21 +83,29 @@ async def verify_resident(args: argparse.Namespace) -> int:
     """``samenspraak verify``: verify a local account by address, letter code or in person."""
     async with opened_node(args.directory) as node:
         if args.revoke:
-            removed = await revoke(node, args.username)
+            removed = await revoke(node.participation_services, args.username)
             print(f"{args.username}: verification {'withdrawn' if removed else 'was not there'}")
             return 0
         if args.letter_code:
-            residency = await verify_by_letter_code(node, args.username, args.letter_code)
+            residency = await verify_by_letter_code(
+                node.participation_services, args.username, args.letter_code
+            )
         elif args.in_person:
             if not args.moderator:
                 raise CliError("--in-person needs --moderator NAME")
             residency = await verify_in_person(
-                node, args.username, args.moderator, args.in_person, args.number
+                node.participation_services,
+                args.username,
+                args.moderator,
+                args.in_person,
+                args.number,
             )
         else:
             if not args.number:
                 raise CliError("--postcode needs --number")
-            residency = await verify_by_address(node, args.username, args.postcode, args.number)
+            residency = await verify_by_address(
+                node.participation_services, args.username, args.postcode, args.number
+            )
     print(f"{args.username} is verified as a resident of {_describe(residency)}")
     return 0
 
@@ -106,7 +113,9 @@ async def verify_resident(args: argparse.Namespace) -> int:
 async def letter_code(args: argparse.Namespace) -> int:
     """``samenspraak letter-code``: a one-time code to post to a registered address."""
     async with opened_node(args.directory) as node:
-        code, address = await issue_letter_code(node, args.postcode, args.number)
+        code, address = await issue_letter_code(
+            node.participation_services, args.postcode, args.number
+        )
     print(f"Letter for {address.street} {address.house} {address.postcode} {address.city}:")
     print(f"  code: {code}  (works once; only its hash is stored)")
     return 0
@@ -115,7 +124,7 @@ async def letter_code(args: argparse.Namespace) -> int:
 async def trusted_list(args: argparse.Namespace) -> int:
     """``samenspraak trust list``: the trusted nodes, one host a line."""
     async with opened_node(args.directory) as node:
-        for host in await TrustList(node.db).hosts():
+        for host in await node.trust.hosts():
             print(host)
     return 0
 
@@ -123,7 +132,7 @@ async def trusted_list(args: argparse.Namespace) -> int:
 async def trust_add(args: argparse.Namespace) -> int:
     """``samenspraak trust add``: believe another node's residency attestations."""
     async with opened_node(args.directory) as node:
-        changed = await TrustList(node.db).add(args.host)
+        changed = await node.trust.add(args.host)
     print(f"{args.host}: {'now trusted' if changed else 'was trusted already'}")
     return 0
 
@@ -131,6 +140,6 @@ async def trust_add(args: argparse.Namespace) -> int:
 async def trust_remove(args: argparse.Namespace) -> int:
     """``samenspraak trust remove``: stop believing another node's attestations."""
     async with opened_node(args.directory) as node:
-        changed = await TrustList(node.db).remove(args.host)
+        changed = await node.trust.remove(args.host)
     print(f"{args.host}: {'no longer trusted' if changed else 'was not trusted'}")
     return 0

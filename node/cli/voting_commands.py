@@ -53,7 +53,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 async def vote_open(args: argparse.Namespace) -> int:
     """``samenspraak vote open``: publish a proposal's Question until ``--until``."""
     async with opened_node(args.directory) as node:
-        question = await open_vote(node, args.proposal, args.until)
+        question = await open_vote(node.participation_services, args.proposal, args.until)
     print(f"Voting is open until {question.end_time}: {question.uri}")
     print(f"  options: {', '.join(question.options)}")
     return 0
@@ -65,10 +65,10 @@ async def vote_close(args: argparse.Namespace) -> int:
         raise CliError("name the question to close, or use --due")
     async with opened_node(args.directory) as node:
         if args.due:
-            closed = await close_due_votes(node)
+            closed = await close_due_votes(node.participation_services)
             print(f"Closed {len(closed)} vote(s)" + "".join(f"\n  {uri}" for uri in closed))
             return 0
-        result = await close_vote(node, args.question)
+        result = await close_vote(node.participation_services, args.question)
     tallies = ", ".join(f"{t['option']} {t['count']}" for t in result["voteResult"]["tallies"])
     print(f"Closed: {tallies} ({result['votersCount']} voters)")
     print(f"Recount: {result['voteResult']['recount']}")
@@ -78,8 +78,8 @@ async def vote_close(args: argparse.Namespace) -> int:
 async def budget_open(args: argparse.Namespace) -> int:
     """``samenspraak budget open``: open a process's budget ballot until ``--until``."""
     async with opened_node(args.directory) as node:
-        process = await local_process(node, args.slug)
-        entries = await open_budget_ballot(node, process.uri, args.until)
+        process = await local_process(node.participation_services, args.slug)
+        entries = await open_budget_ballot(node.participation_services, process.uri, args.until)
     print(f"The ballot of {process.title} is open until {args.until}")
     print(f"  {len(entries)} proposals on it")
     return 0
@@ -88,8 +88,8 @@ async def budget_open(args: argparse.Namespace) -> int:
 async def budget_close(args: argparse.Namespace) -> int:
     """``samenspraak budget close``: count the ballots and publish what is funded."""
     async with opened_node(args.directory) as node:
-        process = await local_process(node, args.slug)
-        document = await close_budget(node, process.uri)
+        process = await local_process(node.participation_services, args.slug)
+        document = await close_budget(node.participation_services, process.uri)
     result = document["budgetResult"]
     currency = process.budget.currency if process.budget else "EUR"
     print(f"Closed: {result['votersCount']} ballots; funded:")

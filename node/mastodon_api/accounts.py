@@ -92,7 +92,7 @@ async def follow(request: web.Request) -> web.Response:
     node = request.app[NODE]
     existing = await node.follows.follow_between(caller.actor.uri, uri)
     if existing is None or existing.state == "rejected":
-        await social_actions.follow(node, caller.actor, uri)
+        await social_actions.follow(node.social_services, caller.actor, uri)
         # A remote actor's server notifies it; a local one hears of it here.
         await request.app[CLIENT_API].notifications.notify("follow", uri, caller.actor.uri)
     return web.json_response(await writer(request, caller).relationship(uri))
@@ -104,7 +104,7 @@ async def unfollow(request: web.Request) -> web.Response:
     uri = await account_uri(request)
     node = request.app[NODE]
     if await node.follows.follow_between(caller.actor.uri, uri) is not None:
-        await social_actions.unfollow(node, caller.actor, uri)
+        await social_actions.unfollow(node.social_services, caller.actor, uri)
     return web.json_response(await writer(request, caller).relationship(uri))
 
 

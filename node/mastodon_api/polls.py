@@ -35,7 +35,12 @@ async def vote(request: web.Request) -> web.Response:
         raise Invalid(
             f"Validation failed: choose exactly one option, numbered 0 to {len(options) - 1}"
         )
-    await cast_vote(request.app[NODE], caller.actor, record.uri, options[int(choices[0])]["title"])
+    await cast_vote(
+        request.app[NODE].participation_services,
+        caller.actor,
+        record.uri,
+        options[int(choices[0])]["title"],
+    )
     updated = await request.app[NODE].objects.record(record.uri)
     return web.json_response(await entities.poll(updated or record))
 

@@ -29,7 +29,6 @@ from node.node import Node
 from node.storage.actors import LocalActor
 from node.storage.notifications import Notification
 from node.storage.objects import ObjectRecord
-from node.storage.votes import VotingStore
 
 AVATAR_PATH = "/media/avatar.png"
 HEADER_PATH = "/media/header.png"
@@ -301,7 +300,7 @@ class EntityWriter:
         voters = document.get("votersCount")
         own: list[int] = []
         if self._viewer is not None:
-            chosen = await VotingStore(self._node.db).vote_of(record.uri, self._viewer.uri)
+            chosen = await self._node.votes.vote_of(record.uri, self._viewer.uri)
             own = [i for i, o in enumerate(options) if o["title"] == chosen]
         return {
             "id": str(record.row_id),

@@ -127,7 +127,7 @@ async def create(request: web.Request) -> web.Response:
     if params.flag("sensitive") or spoiler:
         extra = {"sensitive": True, "summary": spoiler}
     note = await social_actions.post_note(
-        node,
+        node.social_services,
         caller.actor,
         with_mention_links(text_to_html(text), mentions),
         in_reply_to=parent.uri if parent else None,
@@ -162,7 +162,7 @@ async def delete(request: web.Request) -> web.Response:
     if record.attributed_to != caller.actor.uri:
         raise NotFound("Record not found")
     entity = await writer(request, caller).status(record)
-    await social_actions.delete_note(request.app[NODE], caller.actor, record.uri)
+    await social_actions.delete_note(request.app[NODE].social_services, caller.actor, record.uri)
     return web.json_response(entity)
 
 
@@ -200,10 +200,10 @@ async def favourite(request: web.Request) -> web.Response:
     node = request.app[NODE]
     record = await visible_record(request, caller)
     if caller.actor.uri not in await node.reactions.likes_of(record.uri):
-        if await node.participation.get_proposal(record.uri) is not None:
-            await support(node, caller.actor, record.uri)
+        if await node.participation_store.get_proposal(record.uri) is not None:
+            await support(node.participation_services, caller.actor, record.uri)
         else:
-            await social_actions.like(node, caller.actor, record.uri)
+            await social_actions.like(node.social_services, caller.actor, record.uri)
         if record.attributed_to:
             await request.app[CLIENT_API].notifications.notify(
                 "favourite", record.attributed_to, caller.actor.uri, record.uri
@@ -217,10 +217,10 @@ async def unfavourite(request: web.Request) -> web.Response:
     node = request.app[NODE]
     record = await visible_record(request, caller)
     if caller.actor.uri in await node.reactions.likes_of(record.uri):
-        if await node.participation.get_proposal(record.uri) is not None:
-            await withdraw_support(node, caller.actor, record.uri)
+        if await node.participation_store.get_proposal(record.uri) is not None:
+            await withdraw_support(node.participation_services, caller.actor, record.uri)
         else:
-            await social_actions.unlike(node, caller.actor, record.uri)
+            await social_actions.unlike(node.social_services, caller.actor, record.uri)
     return web.json_response(await writer(request, caller).status(record))
 
 
@@ -232,7 +232,7 @@ async def reblog(request: web.Request) -> web.Response:
     if not record.public:
         raise Refused("Followers-only posts cannot be boosted")
     if caller.actor.uri not in await node.reactions.announces_of(record.uri):
-        await social_actions.announce(node, caller.actor, record.uri)
+        await social_actions.announce(node.social_services, caller.actor, record.uri)
         if record.attributed_to:
             await request.app[CLIENT_API].notifications.notify(
                 "reblog", record.attributed_to, caller.actor.uri, record.uri
@@ -246,7 +246,7 @@ async def unreblog(request: web.Request) -> web.Response:
     node = request.app[NODE]
     record = await visible_record(request, caller)
     if caller.actor.uri in await node.reactions.announces_of(record.uri):
-        await social_actions.unannounce(node, caller.actor, record.uri)
+        await social_actions.unannounce(node.social_services, caller.actor, record.uri)
     return web.json_response(await writer(request, caller).status(record))
 
 

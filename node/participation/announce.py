@@ -9,18 +9,20 @@ from activitypub.vocabulary import PUBLIC
 from node.participation.models import Process
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 
-async def announce_to_followers(node: Node, process: Process, document: dict[str, Any]) -> None:
+async def announce_to_followers(
+    services: ParticipationServices, process: Process, document: dict[str, Any]
+) -> None:
     """Announce a proposal or comment posted to a local process to the process's followers."""
-    followers = node.urls.followers(process.slug)
-    activity_id = node.outbox.new_activity_id()
+    followers = services.urls.followers(process.slug)
+    activity_id = services.outbox.new_activity_id()
 
     async def store() -> None:
-        await node.reactions.add_announce(activity_id, process.uri, document["id"])
+        await services.reactions.add_announce(activity_id, process.uri, document["id"])
 
-    await node.outbox.send(
+    await services.outbox.send(
         process.uri,
         {
             "id": activity_id,

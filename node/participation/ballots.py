@@ -25,11 +25,9 @@ from node.participation.processes import send_process_update, set_phase
 from node.participation.tally import Allocation, BallotEntry, allocate_budget, cents, count_picks
 from node.participation.voting import VOTING_WINDOW
 from node.storage.actors import LocalActor
-from node.storage.ballots import BallotStore
-from node.storage.votes import SentVotes
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 # Proposals in these states are no longer in the running for money.
 OFF_BALLOT_STATUSES = frozenset({"withdrawn", "rejected"})
@@ -63,8 +61,10 @@ def ballot_problem(
     return None
 
 
-async def _local_budget_process(node: Node, process_uri: str) -> tuple[Process, Budget]:
-    process = await node.participation.get_process(process_uri)
+async def _local_budget_process(
+    services: ParticipationServices, process_uri: str
+) -> tuple[Process, Budget]:
+    process = await services.store.get_process(process_uri)
     if process is None or not process.local:
         raise NotFound("there is no such process on this node", detail=process_uri)
     if process.budget is None:
@@ -72,22 +72,24 @@ async def _local_budget_process(node: Node, process_uri: str) -> tuple[Process, 
     return process, process.budget
 
 
-async def open_budget_ballot(node: Node, process_uri: str, end_time: str) -> list[BallotEntry]:
+async def open_budget_ballot(
+    services: ParticipationServices, process_uri: str, end_time: str
+) -> list[BallotEntry]:
     """Open the budget ballot of a local process in its voting phase; return what is on it."""
-    process, budget = await _local_budget_process(node, process_uri)
+    process, budget = await _local_budget_process(services, process_uri)
     if process.current_phase != "voting":
         raise Refused(
             f"{process.title} is in its {process.current_phase} phase; the ballot opens only in"
             " the voting phase"
         )
-    store = BallotStore(node.db)
+    store = services.ballots
     if await store.budget_round(process.uri) is not None:
         raise Conflict(f"the budget ballot of {process.title} has already been opened")
     if parse_moment(end_time) <= utc_now():
         raise Refused(f"the ballot must end in the future, not at {end_time}")
     proposals = [
         p
-        for p in await node.participation.proposals_of(process.uri)
+        for p in await services.store.proposals_of(process.uri)
         if p.cost is not None and p.status not in OFF_BALLOT_STATUSES
     ]
     if not proposals:
@@ -104,11 +106,15 @@ async def open_budget_ballot(node: Node, process_uri: str, end_time: str) -> lis
 
 
 async def record_ballot(
-    node: Node, process_uri: str, voter: str, picks: Sequence[str], ballot_id: str
+    services: ParticipationServices,
+    process_uri: str,
+    voter: str,
+    picks: Sequence[str],
+    ballot_id: str,
 ) -> None:
     """Store a ballot for a local process, or refuse it (Refused) storing nothing."""
-    process, budget = await _local_budget_process(node, process_uri)
-    store = BallotStore(node.db)
+    process, budget = await _local_budget_process(services, process_uri)
+    store = services.ballots
     budget_round = await store.budget_round(process.uri)
     if budget_round is None:
         reason: str | None = f"the budget ballot of {process.title} has not been opened"
@@ -123,19 +129,21 @@ async def record_ballot(
         entries = {e.proposal: e for e in await store.entries(process.uri)}
         reason = ballot_problem(picks, entries, budget)
     if reason is None:
-        reason = await node.eligibility(process, voter)
+        reason = await services.eligibility(process, voter)
     if reason is not None:
         raise Refused(f"ballot refused: {reason}")
     await store.put_ballot(process.uri, voter, ballot_id, picks)
 
 
-async def cast_ballot(node: Node, voter: LocalActor, process_uri: str, picks: list[str]) -> str:
+async def cast_ballot(
+    services: ParticipationServices, voter: LocalActor, process_uri: str, picks: list[str]
+) -> str:
     """A local account casts a ballot: stored here when the process is ours, otherwise sent
     to the process in a Create. Returns the ballot's id."""
-    await node.guard.check(voter.uri, "vote")
-    ballot_id = node.urls.new_object()
-    if await node.actors.is_local(process_uri):
-        await record_ballot(node, process_uri, voter.uri, picks, ballot_id)
+    await services.guard.check(voter.uri, "vote")
+    ballot_id = services.urls.new_object()
+    if await services.actors.is_local(process_uri):
+        await record_ballot(services, process_uri, voter.uri, picks, ballot_id)
         return ballot_id
     ballot = {
         "id": ballot_id,
@@ -148,9 +156,9 @@ async def cast_ballot(node: Node, voter: LocalActor, process_uri: str, picks: li
     }
 
     async def remember() -> None:
-        await SentVotes(node.db).sent(ballot_id, voter.uri, process_uri, json.dumps(picks))
+        await services.sent_votes.sent(ballot_id, voter.uri, process_uri, json.dumps(picks))
 
-    await node.outbox.send(
+    await services.outbox.send(
         voter.uri,
         {"id": f"{ballot_id}/activity", "type": "Create", "object": ballot, "to": [process_uri]},
         [process_uri],
@@ -165,9 +173,11 @@ def recount_url(process: Process) -> str:
     return f"{process.uri}/budget-result.csv"
 
 
-async def budget_allocations(node: Node, process: Process) -> tuple[list[Allocation], int]:
+async def budget_allocations(
+    services: ParticipationServices, process: Process
+) -> tuple[list[Allocation], int]:
     """The allocation by the current ballots, and how many ballots there are."""
-    store = BallotStore(node.db)
+    store = services.ballots
     entries = await store.entries(process.uri)
     ballots = await store.all_picks(process.uri)
     budget = process.budget
@@ -199,32 +209,32 @@ def budget_result(
     }
 
 
-async def close_budget(node: Node, process_uri: str) -> dict[str, Any]:
+async def close_budget(services: ParticipationServices, process_uri: str) -> dict[str, Any]:
     """Close the ballot and publish the result: an Update of the process with its
     ``budgetResult``, signed by the process actor. The process moves to its closed phase."""
-    process, _ = await _local_budget_process(node, process_uri)
-    store = BallotStore(node.db)
+    process, _ = await _local_budget_process(services, process_uri)
+    store = services.ballots
     budget_round = await store.budget_round(process.uri)
     if budget_round is None:
         raise Refused(f"the budget ballot of {process.title} has not been opened")
     VOTING_WINDOW.require_move(budget_round.state, "closed")
     closed_at = iso_now()
-    async with node.db.transaction():
+    async with services.db.transaction():
         await store.close(process.uri, closed_at)
         if process.current_phase != "closed":
-            process = await set_phase(node, process, "closed")
-        allocations, voters = await budget_allocations(node, process)
-        actor = await node.actors.by_uri(process.uri)
+            process = await set_phase(services, process, "closed")
+        allocations, voters = await budget_allocations(services, process)
+        actor = await services.actors.by_uri(process.uri)
         assert actor is not None
         properties = dict(actor.properties)
         properties["activitypub"] = {
             **properties.get("activitypub", {}),
             "budgetResult": budget_result(process, allocations, voters, closed_at),
         }
-        document = actor_document(replace(actor, properties=properties), node.urls)
+        document = actor_document(replace(actor, properties=properties), services.urls)
         problems = schemas.validate("result", document)
         if problems:
             raise RuntimeError(f"the budget result is invalid: {problems}")
-        await node.actors.update_local(process.uri, properties=properties)
-        await send_process_update(node, process, document)
+        await services.actors.update_local(process.uri, properties=properties)
+        await send_process_update(services, process, document)
     return document

@@ -20,18 +20,20 @@ from node.social_actions import post_note
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 
-async def thread_proposal(node: Node, in_reply_to: str | None) -> Proposal | None:
+async def thread_proposal(
+    services: ParticipationServices, in_reply_to: str | None
+) -> Proposal | None:
     """The proposal whose thread a reply to ``in_reply_to`` joins, if any."""
     if in_reply_to is None:
         return None
-    proposal = await node.participation.get_proposal(in_reply_to)
+    proposal = await services.store.get_proposal(in_reply_to)
     if proposal is not None:
         return proposal
-    parent = await node.participation.proposal_of_comment(in_reply_to)
-    return await node.participation.get_proposal(parent) if parent else None
+    parent = await services.store.proposal_of_comment(in_reply_to)
+    return await services.store.get_proposal(parent) if parent else None
 
 
 def stance_of(obj: ASObject) -> str | None:
@@ -41,7 +43,7 @@ def stance_of(obj: ASObject) -> str | None:
 
 
 async def post_comment(
-    node: Node,
+    services: ParticipationServices,
     author: LocalActor,
     in_reply_to: str,
     text: str,
@@ -58,36 +60,38 @@ async def post_comment(
         raise Refused(f"stance must be one of {', '.join(STANCES)}")
     if not text.strip():
         raise Refused("a comment needs a text")
-    proposal = await thread_proposal(node, in_reply_to)
+    proposal = await thread_proposal(services, in_reply_to)
     if proposal is None:
         raise NotFound(f"{in_reply_to} is not a proposal or a comment on one")
-    process = await process_of(node, proposal)
+    process = await process_of(services, proposal)
     fields: dict[str, Any] = {"audience": process.uri, **(extra or {})}
     if stance is not None:
         fields["stance"] = stance
-    async with node.db.transaction():
+    async with services.db.transaction():
         document = await post_note(
-            node,
+            services.social,
             author,
             (f"<p><strong>{escape(heading)}</strong></p>" if heading else "") + text_to_html(text),
             in_reply_to=in_reply_to,
             mentions=[process.uri],
             extra=fields,
         )
-        await node.participation.save_stance(document["id"], proposal.uri, stance)
+        await services.store.save_stance(document["id"], proposal.uri, stance)
         if process.local:
-            await announce_to_followers(node, process, document)
+            await announce_to_followers(services, process, document)
     return document
 
 
-async def comments_of(node: Node, proposal_uri: str) -> list[tuple[Any, str | None, int]]:
+async def comments_of(
+    services: ParticipationServices, proposal_uri: str
+) -> list[tuple[Any, str | None, int]]:
     """The thread under a proposal, depth first: (record, stance, depth) per comment."""
-    stances = await node.participation.stances_of(proposal_uri)
-    responses = {r.response_uri for r in await node.participation.official_responses(proposal_uri)}
+    stances = await services.store.stances_of(proposal_uri)
+    responses = {r.response_uri for r in await services.store.official_responses(proposal_uri)}
     thread: list[tuple[Any, str | None, int]] = []
 
     async def walk(uri: str, depth: int) -> None:
-        for reply in await node.objects.replies_to(uri):
+        for reply in await services.objects.replies_to(uri):
             if reply.uri in responses or reply.deleted_at is not None:
                 continue
             thread.append((reply, stances.get(reply.uri), depth))

@@ -40,7 +40,7 @@ async def _person(running: RunningNode, username: str) -> LocalActor:
 
 
 async def _remote(running: RunningNode, process: Process) -> Process:
-    known = await known_process(running.node, process.uri, fetch=True)
+    known = await known_process(running.node.participation_services, process.uri, fetch=True)
     assert known is not None, f"{process.uri} could not be read as a process"
     return known
 
@@ -48,7 +48,7 @@ async def _remote(running: RunningNode, process: Process) -> Process:
 async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Process]:
     """The main process of each node."""
     consultation = await create_process(
-        nodes["gemeente"].node,
+        nodes["gemeente"].node.participation_services,
         slug="klimaatbestendig",
         title="Groningen klimaatbestendig",
         summary="<p>Hoe maken we uw wijk koeler, groener en beter bestand tegen hoosbuien? "
@@ -59,7 +59,7 @@ async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Proces
         phases=phases_around(utc_now(), *CONSULTATION_PHASES),
     )
     agenda = await create_process(
-        nodes["oosterpark"].node,
+        nodes["oosterpark"].node.participation_services,
         slug="wijkagenda",
         title="Wijkagenda Oosterpark 2027",
         summary="<p>Wat moet er beter in de Oosterparkwijk? Onderwerpen met genoeg steun "
@@ -70,7 +70,7 @@ async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Proces
         phases=phases_around(utc_now(), *AGENDA_PHASES),
     )
     budget = await create_process(
-        nodes["wijert"].node,
+        nodes["wijert"].node.participation_services,
         slug="wijkbudget",
         title="Wijkbudget De Wijert 2027",
         summary="<p>De Wijert verdeelt zelf 50.000 euro. Dien een project in met wat het kost; "
@@ -96,7 +96,9 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         (wijert, processes["gemeente"]),
         (wijert, processes["oosterpark"]),
     ):
-        await social_actions.follow(running.node, await running.node.organisation(), target.uri)
+        await social_actions.follow(
+            running.node.social_services, await running.node.organisation(), target.uri
+        )
     await settle()
 
     anna, joost = await _person(oosterpark, "anna"), await _person(oosterpark, "joost")
@@ -106,7 +108,7 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
     consultation_w = await _remote(wijert, processes["gemeente"])
 
     wadis = await create_proposal(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         anna,
         consultation_o,
         "Wadi's in de Oosterparkwijk",
@@ -115,7 +117,7 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         area="Oosterparkwijk",
     )
     schoolyard = await create_proposal(
-        wijert.node,
+        wijert.node.participation_services,
         bram,
         consultation_w,
         "Groen schoolplein bij de Wijertschool",
@@ -124,7 +126,7 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         area="De Wijert",
     )
     crossing = await create_proposal(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         joost,
         processes["oosterpark"],
         "Veilige oversteek bij de Oosterparkschool",
@@ -133,7 +135,7 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         location=Place("Oosterweg bij de Oosterparkschool", 53.2135, 6.5830),
     )
     benches = await create_proposal(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         anna,
         processes["oosterpark"],
         "Meer bankjes langs het Damsterdiep",
@@ -141,7 +143,7 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         "helpt om even uit te rusten.",
     )
     repair = await create_proposal(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         joost,
         processes["oosterpark"],
         "Reparatiecafé in het buurthuis",
@@ -186,41 +188,47 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
     ):
         budget_proposals.append(
             await create_proposal(
-                wijert.node, author, processes["wijert"], title, text, cost=cost, area="De Wijert"
+                wijert.node.participation_services,
+                author,
+                processes["wijert"],
+                title,
+                text,
+                cost=cost,
+                area="De Wijert",
             )
         )
     await settle()
 
     await post_comment(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         joost,
         wadis.uri,
         "Goed idee, maar niet ten koste van de parkeerplaatsen in de Oosterparkstraat.",
         stance="against",
     )
     await post_comment(
-        wijert.node,
+        wijert.node.participation_services,
         bram,
         wadis.uri,
         "In De Wijert hebben we wadi's sinds 2023 en het water staat nooit meer in de kelders.",
         stance="for",
     )
     await post_comment(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         anna,
         crossing.uri,
         "Mijn kleinzoon loopt daar elke dag. Graag!",
         stance="for",
     )
     await post_comment(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         anna,
         repair.uri,
         "Leuk, maar het buurthuis is op zaterdag al vol met de sportclub.",
         stance="neutral",
     )
     await post_comment(
-        wijert.node,
+        wijert.node.participation_services,
         bram,
         budget_proposals[1].uri,
         "Liever eerst betere verlichting in die onderdoorgang; een schildering lost het "
@@ -228,13 +236,13 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         stance="against",
     )
     await post_comment(
-        wijert.node,
+        wijert.node.participation_services,
         sanne,
         budget_proposals[1].uri,
         "Verlichting zit al in het plan van de gemeente voor volgend jaar.",
     )
     await post_comment(
-        wijert.node,
+        wijert.node.participation_services,
         await _person(wijert, "meubeldeal"),
         benches.uri,
         "Bankjes nodig? Tuinbanken met 50% korting bij meubeldeal.example, alleen deze week!",
@@ -251,28 +259,28 @@ async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> N
         (wijert, bram, crossing),
         (wijert, bram, benches),
     ):
-        await support(running.node, person, proposal.uri)
+        await support(running.node.participation_services, person, proposal.uri)
         await settle()
 
     await respond_officially(
-        gemeente.node,
+        gemeente.node.participation_services,
         ambtenaar,
         wadis.uri,
         "Dank voor dit voorstel. In 2027 leggen we in de Oosterparkstraat twee wadi's aan als "
         "proef; de parkeerplaatsen blijven. Het gebiedsteam nodigt omwonenden in maart uit.",
     )
     await respond_officially(
-        gemeente.node,
+        gemeente.node.participation_services,
         ambtenaar,
         crossing.uri,
         "De verkeerskundige kijkt in januari mee. Een plateau past in het onderhoud van de "
         "Oosterweg in 2027.",
     )
     await settle()
-    on_agenda = await oosterpark.node.participation.get_proposal(crossing.uri)
+    on_agenda = await oosterpark.node.participation_store.get_proposal(crossing.uri)
     assert on_agenda is not None
     await change_status(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         on_agenda,
         "under_review",
         reason="Besproken met het gebiedsteam; de gemeente onderzoekt een verhoogd plateau.",

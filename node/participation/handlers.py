@@ -8,8 +8,8 @@ checked before anything is stored, so a refused activity leaves no trace.
 Mastodon posts: a post that mentions a process of this node while it is in
 its proposing phase, and replies to nothing, is a proposal (its first line is
 the title); a reply in a proposal's thread is a comment; a favourite of a
-proposal is a support. A Note with ``name`` replying to one of our Questions
-is a vote and goes to the voting domain's ``vote_handler``.
+proposal is a support. Votes (poll answers) have their own entry, in
+``node/participation/voting_handlers.py``.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import schemas
 from activitypub.vocabulary import Activity, ASObject, as_list, parse_object
 from federation import social_handlers
 from federation.errors import Invalid, NotAllowed, Refused
-from federation.handlers import ANY, Handler, HandlerKey, InboxContext
+from federation.handlers import ANY, Handler, HandlerKey, InboxContext, bind_all
 from moderation.sanitize import plain_text
 from node.participation.announce import announce_to_followers
 from node.participation.comments import stance_of, thread_proposal
@@ -39,6 +39,7 @@ from node.participation.proposals import (
     proposal_from_object,
     validate,
 )
+from node.participation.services import ParticipationServices
 from node.participation.status import INITIAL_STATUS
 from node.participation.supports import forget_support, receive_support
 from node.participation.trail import (
@@ -47,45 +48,27 @@ from node.participation.trail import (
     status_change_from_wire,
 )
 
-if TYPE_CHECKING:
-    from node.node import Node
-
 log = logging.getLogger(__name__)
 
 
-def _node(ctx: InboxContext) -> Node:
-    return ctx.extras["node"]
-
-
-async def _addressed_process(node: Node, obj: ASObject) -> Process | None:
+async def _addressed_process(services: ParticipationServices, obj: ASObject) -> Process | None:
     for uri in addressed_actors(obj):
-        process = await known_process(node, uri, fetch=uri == obj.audience)
+        process = await known_process(services, uri, fetch=uri == obj.audience)
         if process is not None:
             return process
     return None
 
 
-async def _is_vote(node: Node, obj: ASObject) -> bool:
-    if obj.in_reply_to is None or obj.name is None:
-        return False
-    replied = await node.objects.get_object(obj.in_reply_to)
-    return replied is not None and replied.local and replied.as_type == "Question"
-
-
-async def handle_create_note(ctx: InboxContext, activity: Activity) -> None:
-    """A Note: a vote, a proposal, a comment, an official response, or just a post."""
-    node = _node(ctx)
+async def handle_create_note(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
+    """A Note: a proposal, a comment, an official response, or just a post."""
     obj = activity.object
     assert obj is not None
-    if await _is_vote(node, obj):
-        vote_handler = ctx.extras.get("vote_handler")
-        if vote_handler is not None:
-            await vote_handler(ctx, activity)
-        return
     if obj.in_reply_to is not None:
-        await _receive_reply(ctx, node, activity, obj)
+        await _receive_reply(ctx, services, activity, obj)
         return
-    process = await _addressed_process(node, obj)
+    process = await _addressed_process(services, obj)
     if process is None:
         await social_handlers.store_created_object(ctx, activity)
         return
@@ -106,7 +89,7 @@ async def handle_create_note(ctx: InboxContext, activity: Activity) -> None:
         await social_handlers.store_created_object(ctx, activity)
         return
     await social_handlers.store_created_object(ctx, activity)
-    await _record_proposal(node, process, document)
+    await _record_proposal(services, process, document)
 
 
 def _check_accepts_proposals(process: Process) -> None:
@@ -117,7 +100,7 @@ def _check_accepts_proposals(process: Process) -> None:
 
 
 async def _record_proposal(
-    node: Node,
+    services: ParticipationServices,
     process: Process,
     document: dict[str, Any],
     told_by_process: Mapping[str, Any] | None = None,
@@ -128,7 +111,7 @@ async def _record_proposal(
     the object its Announce carried); an author's own claims start at submitted.
     """
     obj = parse_object(document)
-    await node.objects.save_remote_object(obj)
+    await services.objects.save_remote_object(obj)
     proposal = replace(
         proposal_from_object(obj, process, local=False),
         status=INITIAL_STATUS,
@@ -155,16 +138,18 @@ async def _record_proposal(
             progress=told_by_process.get("progress"),
             awaiting_response=told_by_process.get("awaitingResponse") is True,
         )
-    async with node.db.transaction():
-        await node.participation.save_proposal(proposal)
+    async with services.db.transaction():
+        await services.store.save_proposal(proposal)
         for step in steps:
-            await node.participation.add_status_change(step)
+            await services.store.add_status_change(step)
     if process.local:
-        await announce_to_followers(node, process, await proposal_document(node, proposal))
+        await announce_to_followers(services, process, await proposal_document(services, proposal))
 
 
-async def _receive_reply(ctx: InboxContext, node: Node, activity: Activity, obj: ASObject) -> None:
-    proposal = await thread_proposal(node, obj.in_reply_to)
+async def _receive_reply(
+    ctx: InboxContext, services: ParticipationServices, activity: Activity, obj: ASObject
+) -> None:
+    proposal = await thread_proposal(services, obj.in_reply_to)
     if proposal is None:
         await social_handlers.store_created_object(ctx, activity)
         return
@@ -172,46 +157,47 @@ async def _receive_reply(ctx: InboxContext, node: Node, activity: Activity, obj:
     if obj.raw.get("officialResponse") is True:
         validate("official_response", dict(obj.raw))
     await social_handlers.store_created_object(ctx, activity)
-    await _record_comment(node, obj)
+    await _record_comment(services, obj)
 
 
-async def _record_comment(node: Node, obj: ASObject) -> None:
+async def _record_comment(services: ParticipationServices, obj: ASObject) -> None:
     """Keep a stored reply as a comment in its proposal's thread (or as its official answer)."""
-    proposal = await thread_proposal(node, obj.in_reply_to)
+    proposal = await thread_proposal(services, obj.in_reply_to)
     if proposal is None:
         return
-    answered = await official_target(node, obj)
-    async with node.db.transaction():
-        await node.participation.save_stance(obj.id, proposal.uri, stance_of(obj))
+    answered = await official_target(services, obj)
+    async with services.db.transaction():
+        await services.store.save_stance(obj.id, proposal.uri, stance_of(obj))
         if answered is not None and obj.attributed_to is not None:
-            await record_official_response(node, answered, obj.attributed_to, obj.id)
-    process = await node.participation.get_process(proposal.process_uri)
+            await record_official_response(services, answered, obj.attributed_to, obj.id)
+    process = await services.store.get_process(proposal.process_uri)
     if process is not None and process.local:
-        record = await node.objects.record(obj.id)
+        record = await services.objects.record(obj.id)
         assert record is not None
-        await announce_to_followers(node, process, record.document)
+        await announce_to_followers(services, process, record.document)
 
 
-async def handle_announce_note(ctx: InboxContext, activity: Activity) -> None:
+async def handle_announce_note(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
     """A boost; from a process we know, it shares a proposal or a comment of that process."""
     await social_handlers.handle_announce(ctx, activity)
-    node = _node(ctx)
-    process = await known_process(node, activity.actor, fetch=True)
+    process = await known_process(services, activity.actor, fetch=True)
     if process is None or process.local:
         return
-    record = await node.objects.record(activity.object_id)
+    record = await services.objects.record(activity.object_id)
     if record is None or record.deleted_at is not None:
         return
     obj = parse_object(record.document)
     if obj.in_reply_to is not None:
-        await _record_comment(node, obj)
+        await _record_comment(services, obj)
         return
-    if obj.audience != process.uri or await node.participation.get_proposal(obj.id):
+    if obj.audience != process.uri or await services.store.get_proposal(obj.id):
         return
     document = dict(record.document)
     if validate_quietly("proposal", document):
         told = activity.object.raw if activity.object is not None else None
-        await _record_proposal(node, process, document, told)
+        await _record_proposal(services, process, document, told)
 
 
 def validate_quietly(kind: str, document: dict[str, Any]) -> bool:
@@ -224,27 +210,28 @@ def validate_quietly(kind: str, document: dict[str, Any]) -> bool:
     return True
 
 
-async def handle_update_note(ctx: InboxContext, activity: Activity) -> None:
+async def handle_update_note(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
     """A status change from a proposal's process, or an author's edit."""
     obj = activity.object
     assert obj is not None
-    node = _node(ctx)
     if "statusChange" in obj.raw:
-        await receive_status_change(node, activity.actor, obj)
+        await receive_status_change(services, activity.actor, obj)
         return
     await social_handlers.handle_update_object(ctx, activity)
-    proposal = await node.participation.get_proposal(obj.id)
+    proposal = await services.store.get_proposal(obj.id)
     if proposal is not None and obj.name and obj.name != proposal.title:
-        await node.participation.save_proposal(
-            replace(proposal, title=plain_text(obj.name, MAX_TITLE))
-        )
+        await services.store.save_proposal(replace(proposal, title=plain_text(obj.name, MAX_TITLE)))
 
 
-async def handle_update_group(ctx: InboxContext, activity: Activity) -> None:
+async def handle_update_group(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
     """A Group changed; a process of another node may only move its phase forward, as
     its own node allows, so a move back is refused and the process stays as we know it."""
     if activity.object is not None and activity.object_id == activity.actor:
-        known = await known_process(_node(ctx), activity.actor)
+        known = await known_process(services, activity.actor)
         changed = process_from_document(activity.object.raw)
         if known is not None and not known.local and changed is not None:
             if changed.current_phase != known.current_phase:
@@ -252,14 +239,15 @@ async def handle_update_group(ctx: InboxContext, activity: Activity) -> None:
     await social_handlers.handle_update_actor(ctx, activity)
 
 
-async def handle_like(ctx: InboxContext, activity: Activity) -> None:
+async def handle_like(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
     """A like; of a proposal in one of our processes it is a support."""
-    node = _node(ctx)
-    proposal = await node.participation.get_proposal(activity.object_id)
+    proposal = await services.store.get_proposal(activity.object_id)
     if proposal is not None:
-        process = await node.participation.get_process(proposal.process_uri)
+        process = await services.store.get_process(proposal.process_uri)
         if process is not None and process.local:
-            await receive_support(node, process, proposal, activity)
+            await receive_support(services, process, proposal, activity)
             await social_handlers.notify(
                 ctx, "favourite", proposal.author, activity.actor, proposal.uri
             )
@@ -267,37 +255,41 @@ async def handle_like(ctx: InboxContext, activity: Activity) -> None:
     await social_handlers.handle_like(ctx, activity)
 
 
-async def handle_undo_like(ctx: InboxContext, activity: Activity) -> None:
+async def handle_undo_like(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
     """An undone like; an undone support is no longer counted."""
     await social_handlers.handle_undo_like(ctx, activity)
     inner = activity.object_activity
     target = inner.object_id if inner is not None else activity.object_id
-    await _node(ctx).participation.remove_support(target, activity.actor)
+    await services.store.remove_support(target, activity.actor)
 
 
-async def handle_undo_by_id(ctx: InboxContext, activity: Activity) -> None:
+async def handle_undo_by_id(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
     """An Undo naming only an id: a support's Like, or whatever the core knows."""
-    node = _node(ctx)
-    support = await node.participation.support_by_activity(activity.object_id)
+    support = await services.store.support_by_activity(activity.object_id)
     if support is not None and support[1] == activity.actor:
-        await forget_support(node, activity.actor, support[0])
+        await forget_support(services, activity.actor, support[0])
         return
     await social_handlers.handle_undo_by_id(ctx, activity)
 
 
-async def handle_reject_like(ctx: InboxContext, activity: Activity) -> None:
+async def handle_reject_like(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
     """A process refused the support of one of our people: it is not counted anywhere."""
     inner = activity.object_activity
     if inner is None or not await ctx.is_local_actor(inner.actor):
         return
-    node = _node(ctx)
-    proposal = await node.participation.get_proposal(inner.object_id)
+    proposal = await services.store.get_proposal(inner.object_id)
     if proposal is None:
         return
     if activity.actor != proposal.process_uri:
         raise NotAllowed(f"only {proposal.process_uri} can refuse supports of {proposal.uri}")
     log.info("support of %s by %s refused: %s", proposal.uri, inner.actor, activity.summary)
-    await forget_support(node, inner.actor, proposal.uri)
+    await forget_support(services, inner.actor, proposal.uri)
 
 
 # Keys the domain takes over from the core; each handler falls back to the core's.
@@ -305,13 +297,19 @@ REPLACED_CORE_KEYS = frozenset(
     {("Like", ANY), ("Undo", "Like"), ("Undo", ANY), ("Update", "Group")}
 )
 
-PARTICIPATION_HANDLERS: list[tuple[HandlerKey, Handler]] = [
-    (("Create", "Note"), handle_create_note),
-    (("Announce", "Note"), handle_announce_note),
-    (("Update", "Note"), handle_update_note),
-    (("Update", "Group"), handle_update_group),
-    (("Like", ANY), handle_like),
-    (("Undo", "Like"), handle_undo_like),
-    (("Undo", ANY), handle_undo_by_id),
-    (("Reject", "Like"), handle_reject_like),
-]
+
+def participation_handlers(services: ParticipationServices) -> list[tuple[HandlerKey, Handler]]:
+    """The domain's entries for the node's handler table, bound to its services."""
+    return bind_all(
+        services,
+        [
+            (("Create", "Note"), handle_create_note),
+            (("Announce", "Note"), handle_announce_note),
+            (("Update", "Note"), handle_update_note),
+            (("Update", "Group"), handle_update_group),
+            (("Like", ANY), handle_like),
+            (("Undo", "Like"), handle_undo_like),
+            (("Undo", ANY), handle_undo_by_id),
+            (("Reject", "Like"), handle_reject_like),
+        ],
+    )

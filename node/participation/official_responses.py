@@ -20,67 +20,69 @@ from node.participation.trail import process_of
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 ANSWERING_ROLES = frozenset({"moderator", "admin"})
 
 
-async def may_answer_officially(node: Node, process: Process, actor: str) -> bool:
+async def may_answer_officially(
+    services: ParticipationServices, process: Process, actor: str
+) -> bool:
     """Whether this node believes ``actor`` answers for the municipality in this process."""
     if same_origin(actor, process.uri):
         return True
-    organisation = await node.organisation()
-    follow = await node.follows.follow_between(organisation.uri, actor)
+    organisation = await services.organisation()
+    follow = await services.follows.follow_between(organisation.uri, actor)
     return follow is not None and follow.state == "accepted"
 
 
 async def respond_officially(
-    node: Node, account: LocalActor, proposal_uri: str, text: str
+    services: ParticipationServices, account: LocalActor, proposal_uri: str, text: str
 ) -> dict[str, Any]:
     """A municipal moderator answers a proposal in the name of the municipality."""
-    if node.config.kind != "municipality":
+    if services.config.kind != "municipality":
         raise NotAllowed("only a municipality's node can give official responses")
-    found = await node.accounts.by_actor_uri(account.uri)
+    found = await services.accounts.by_actor_uri(account.uri)
     if found is None or found.role not in ANSWERING_ROLES:
         raise NotAllowed("only a moderator or administrator can answer officially")
-    proposal = await node.participation.get_proposal(proposal_uri)
+    proposal = await services.store.get_proposal(proposal_uri)
     if proposal is None:
         raise NotFound(
             "there is no such proposal on this node", detail=proposal_uri, code="proposal_unknown"
         )
-    organisation = await node.organisation()
-    async with node.db.transaction():
+    organisation = await services.organisation()
+    async with services.db.transaction():
         document = await post_comment(
-            node,
+            services,
             organisation,
             proposal_uri,
             text,
             heading=f"Officiële reactie van {organisation.display_name}",
             extra={"officialResponse": True},
         )
-        await record_official_response(node, proposal, organisation.uri, document["id"])
+        await record_official_response(services, proposal, organisation.uri, document["id"])
     return document
 
 
 async def record_official_response(
-    node: Node, proposal: Proposal, actor: str, response_uri: str
+    services: ParticipationServices, proposal: Proposal, actor: str, response_uri: str
 ) -> None:
     """Keep a reply as the proposal's official response; the proposal is answered now."""
-    await node.participation.add_official_response(
+    await services.store.add_official_response(
         OfficialResponse(response_uri, proposal.uri, actor, iso_now())
     )
     if proposal.awaiting_response:
-        await node.participation.save_proposal(replace(proposal, awaiting_response=False))
+        await services.store.save_proposal(replace(proposal, awaiting_response=False))
 
 
-async def official_target(node: Node, obj: ASObject) -> Proposal | None:
+async def official_target(services: ParticipationServices, obj: ASObject) -> Proposal | None:
     """The proposal a reply officially answers, when the flag is set by someone trusted."""
     if obj.raw.get("officialResponse") is not True or obj.attributed_to is None:
         return None
-    proposal = await thread_proposal(node, obj.in_reply_to)
+    proposal = await thread_proposal(services, obj.in_reply_to)
     if proposal is None or proposal.uri != obj.in_reply_to:
         return None
-    process = await process_of(node, proposal)
-    if not await may_answer_officially(node, process, obj.attributed_to):
+    process = await process_of(services, proposal)
+    if not await may_answer_officially(services, process, obj.attributed_to):
         return None
     return proposal

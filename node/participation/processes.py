@@ -30,7 +30,7 @@ from node.participation.models import (
 from node.setup import create_actor
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,9 @@ ARCHETYPE_EXPLAINED_NL = {
 }
 
 
-def process_page_url(node: Node, slug: str) -> str:
+def process_page_url(services: ParticipationServices, slug: str) -> str:
     """The public page of a local process."""
-    return f"{node.urls.base}/processes/{slug}"
+    return f"{services.urls.base}/processes/{slug}"
 
 
 def process_properties(process: Process, page: str) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def _moment(value: str) -> datetime:
 
 
 async def create_process(
-    node: Node,
+    services: ParticipationServices,
     *,
     slug: str,
     title: str,
@@ -149,9 +149,9 @@ async def create_process(
     voting_options: tuple[str, ...] = DEFAULT_VOTING_OPTIONS,
 ) -> Process:
     """Open a new local process: a Group actor anyone can follow, hosted by the organisation."""
-    organisation = await node.organisation()
+    organisation = await services.organisation()
     process = Process(
-        uri=node.urls.actor(slug),
+        uri=services.urls.actor(slug),
         local=True,
         slug=slug,
         title=title,
@@ -168,31 +168,33 @@ async def create_process(
         hosted_by=organisation.uri,
     )
     check_process(process)
-    async with node.db.transaction():
-        await create_actor(node.actors, node.urls, slug, "process", title, summary)
-        await _store(node, process)
+    async with services.db.transaction():
+        await create_actor(services.actors, services.urls, slug, "process", title, summary)
+        await _store(services, process)
     return process
 
 
-async def _store(node: Node, process: Process) -> dict[str, Any]:
+async def _store(services: ParticipationServices, process: Process) -> dict[str, Any]:
     """Save a local process row and its actor properties; return the actor document."""
-    properties = {"activitypub": process_properties(process, process_page_url(node, process.slug))}
-    await node.actors.update_local(
+    properties = {
+        "activitypub": process_properties(process, process_page_url(services, process.slug))
+    }
+    await services.actors.update_local(
         process.uri, display_name=process.title, summary=process.summary, properties=properties
     )
-    await node.participation.save_process(process)
-    actor = await node.actors.by_uri(process.uri)
+    await services.store.save_process(process)
+    actor = await services.actors.by_uri(process.uri)
     assert actor is not None
-    document = actor_document(actor, node.urls)
+    document = actor_document(actor, services.urls)
     problems = schemas.validate("process", document)
     if problems:
         raise Refused(f"invalid process at {problems[0].path}: {problems[0].message}")
     return document
 
 
-async def local_process(node: Node, slug: str) -> Process:
+async def local_process(services: ParticipationServices, slug: str) -> Process:
     """A process this node hosts, or NotFound."""
-    process = await node.participation.local_process_by_slug(slug)
+    process = await services.store.local_process_by_slug(slug)
     if process is None:
         raise NotFound(
             f"there is no process {slug!r} on this node",
@@ -202,7 +204,7 @@ async def local_process(node: Node, slug: str) -> Process:
     return process
 
 
-async def set_phase(node: Node, process: Process, phase: str) -> Process:
+async def set_phase(services: ParticipationServices, process: Process, phase: str) -> Process:
     """Move a local process to a later phase and tell its followers (Update of the Group);
     IllegalMove when PHASE_LIFECYCLE does not allow it."""
     if not process.local:
@@ -210,18 +212,20 @@ async def set_phase(node: Node, process: Process, phase: str) -> Process:
     PHASE_LIFECYCLE.require_move(process.current_phase, phase)
     changed = replace(process, current_phase=phase)
     check_process(changed)
-    async with node.db.transaction():
-        await send_process_update(node, process, await _store(node, changed))
+    async with services.db.transaction():
+        await send_process_update(services, process, await _store(services, changed))
     return changed
 
 
-async def send_process_update(node: Node, process: Process, document: dict[str, Any]) -> None:
+async def send_process_update(
+    services: ParticipationServices, process: Process, document: dict[str, Any]
+) -> None:
     """The process tells its followers its Group document changed (phase, result)."""
-    followers = node.urls.followers(process.slug)
-    await node.outbox.send(
+    followers = services.urls.followers(process.slug)
+    await services.outbox.send(
         process.uri,
         {
-            "id": node.outbox.new_activity_id(),
+            "id": services.outbox.new_activity_id(),
             "type": "Update",
             "object": {k: v for k, v in document.items() if k != "@context"},
             "to": [PUBLIC],
@@ -267,28 +271,30 @@ def process_from_document(document: Mapping[str, Any]) -> Process | None:
     )
 
 
-async def known_process(node: Node, uri: str, *, fetch: bool = False) -> Process | None:
+async def known_process(
+    services: ParticipationServices, uri: str, *, fetch: bool = False
+) -> Process | None:
     """A process by its actor id: ours, or a remote Group read from its latest actor document.
 
     Remote processes are re-read from the cached actor document, which the core
     refreshes on every ``Update`` of the Group, so phase changes are seen.
     """
-    stored = await node.participation.get_process(uri)
+    stored = await services.store.get_process(uri)
     if stored is not None and stored.local:
         return stored
-    if await node.actors.is_local(uri):
+    if await services.actors.is_local(uri):
         return None
-    document = await node.actors.remote_document(uri)
+    document = await services.actors.remote_document(uri)
     if document is None and fetch:
         try:
-            await node.resolver.get(uri)
+            await services.resolver.get(uri)
         except FetchError as exc:
             log.info("%s could not be read as a process: %s", uri, exc)
             return None
-        document = await node.actors.remote_document(uri)
+        document = await services.actors.remote_document(uri)
     if document is None or document.get("type") != "Group":
         return stored
     process = process_from_document(document)
     if process is not None and process != stored:
-        await node.participation.save_process(process)
+        await services.store.save_process(process)
     return process or stored

@@ -25,7 +25,7 @@ from node.social_actions import create_object
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 MAX_TITLE = 140
 SUBMITTED_REASON = "Ingediend door de indiener."
@@ -85,7 +85,7 @@ def _cost_document(cost: Money) -> dict[str, Any]:
 
 
 async def create_proposal(
-    node: Node,
+    services: ParticipationServices,
     author: LocalActor,
     process: Process,
     title: str,
@@ -96,7 +96,7 @@ async def create_proposal(
     location: Place | None = None,
 ) -> Proposal:
     """Submit a proposal from a local person to a process on this node or another one."""
-    await node.guard.check(author.uri, "post")
+    await services.guard.check(author.uri, "post")
     if process.current_phase != "proposing":
         raise Refused(
             f"{process.title} does not take proposals now (phase: {process.current_phase})"
@@ -109,8 +109,8 @@ async def create_proposal(
     if cost is not None and cost < 0:
         raise Refused("the cost cannot be negative")
     now = iso_now()
-    uri = node.urls.new_object()
-    followers = node.urls.followers(author.username)
+    uri = services.urls.new_object()
+    followers = services.urls.followers(author.username)
     first = StatusChange(uri, INITIAL_STATUS, None, SUBMITTED_REASON, author.uri, None, now)
     money = None
     if cost is not None:
@@ -166,12 +166,12 @@ async def create_proposal(
         local=True,
         published=now,
     )
-    async with node.db.transaction():
-        await create_object(node, author, document, [followers, process.uri])
-        await node.participation.save_proposal(proposal)
-        await node.participation.add_status_change(first)
+    async with services.db.transaction():
+        await create_object(services.social, author, document, [followers, process.uri])
+        await services.store.save_proposal(proposal)
+        await services.store.add_status_change(first)
         if process.local:
-            await announce_to_followers(node, process, document)
+            await announce_to_followers(services, process, document)
     return proposal
 
 

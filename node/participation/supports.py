@@ -17,42 +17,48 @@ from node.participation.trail import change_status, process_of
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 SUPPORT_PHASES = frozenset({"proposing", "supporting"})
 CLOSED_STATUSES = frozenset({"withdrawn", "rejected", "done"})
 
 
 async def support_refusal(
-    node: Node, process: Process, proposal: Proposal, actor: str
+    services: ParticipationServices, process: Process, proposal: Proposal, actor: str
 ) -> str | None:
     """Why this actor may not support this proposal now, or None when they may."""
     if process.current_phase not in SUPPORT_PHASES:
         return f"{process.title} neemt nu geen steun aan (fase: {process.current_phase})"
     if proposal.status in CLOSED_STATUSES:
         return f"dit voorstel is {proposal.status} en neemt geen steun meer aan"
-    return await node.eligibility(process, actor)
+    return await services.eligibility(process, actor)
 
 
 async def _count(
-    node: Node, process: Process, proposal: Proposal, activity_id: str, actor: str
+    services: ParticipationServices,
+    process: Process,
+    proposal: Proposal,
+    activity_id: str,
+    actor: str,
 ) -> None:
-    async with node.db.transaction():
-        added = await node.participation.add_support(activity_id, proposal.uri, actor)
+    async with services.db.transaction():
+        added = await services.store.add_support(activity_id, proposal.uri, actor)
         if added:
-            await node.reactions.add_like(activity_id, actor, proposal.uri)
+            await services.reactions.add_like(activity_id, actor, proposal.uri)
     if added:
-        await reach_threshold_if_due(node, process, proposal)
+        await reach_threshold_if_due(services, process, proposal)
 
 
-async def reach_threshold_if_due(node: Node, process: Process, proposal: Proposal) -> None:
+async def reach_threshold_if_due(
+    services: ParticipationServices, process: Process, proposal: Proposal
+) -> None:
     """Move a submitted proposal on once its supports reach the process's threshold."""
-    count = await node.participation.support_count(proposal.uri)
+    count = await services.store.support_count(proposal.uri)
     threshold = process.support_threshold
     if proposal.status != "submitted" or count < threshold:
         return
     await change_status(
-        node,
+        services,
         proposal,
         THRESHOLD_STATUS[process.archetype],
         reason=f"{count} keer gesteund: de drempel van {threshold} is bereikt.",
@@ -60,14 +66,16 @@ async def reach_threshold_if_due(node: Node, process: Process, proposal: Proposa
     )
 
 
-async def receive_support(node: Node, process: Process, proposal: Proposal, like: Activity) -> None:
+async def receive_support(
+    services: ParticipationServices, process: Process, proposal: Proposal, like: Activity
+) -> None:
     """A Like of a proposal in a local process, from anywhere."""
-    refusal = await support_refusal(node, process, proposal, like.actor)
+    refusal = await support_refusal(services, process, proposal, like.actor)
     if refusal is not None:
-        await node.outbox.send(
+        await services.outbox.send(
             process.uri,
             {
-                "id": node.outbox.new_activity_id(),
+                "id": services.outbox.new_activity_id(),
                 "type": "Reject",
                 "object": {
                     "id": like.id,
@@ -82,54 +90,56 @@ async def receive_support(node: Node, process: Process, proposal: Proposal, like
             outlives_rollback=True,
         )
         raise Refused(f"support not counted: {refusal}")
-    await _count(node, process, proposal, like.id, like.actor)
+    await _count(services, process, proposal, like.id, like.actor)
 
 
-async def support(node: Node, supporter: LocalActor, proposal_uri: str) -> str:
+async def support(services: ParticipationServices, supporter: LocalActor, proposal_uri: str) -> str:
     """A local person supports a proposal; its process's node counts it. Return the Like id."""
-    await node.guard.check(supporter.uri, "support")
-    proposal = await node.participation.get_proposal(proposal_uri)
+    await services.guard.check(supporter.uri, "support")
+    proposal = await services.store.get_proposal(proposal_uri)
     if proposal is None:
         raise NotFound(
             "there is no such proposal on this node", detail=proposal_uri, code="proposal_unknown"
         )
-    process = await process_of(node, proposal)
-    if await node.participation.support_activity(proposal.uri, supporter.uri) is not None:
+    process = await process_of(services, proposal)
+    if await services.store.support_activity(proposal.uri, supporter.uri) is not None:
         raise Conflict("you already support this proposal")
-    activity_id = node.outbox.new_activity_id()
+    activity_id = services.outbox.new_activity_id()
     recipients = list(dict.fromkeys([proposal.author, process.uri]))
     like = {"id": activity_id, "type": "Like", "object": proposal.uri, "to": recipients}
     if process.local:
-        refusal = await support_refusal(node, process, proposal, supporter.uri)
+        refusal = await support_refusal(services, process, proposal, supporter.uri)
         if refusal is not None:
             raise Refused(f"support not counted: {refusal}")
-        await node.outbox.send(supporter.uri, like, recipients)
-        await _count(node, process, proposal, activity_id, supporter.uri)
+        await services.outbox.send(supporter.uri, like, recipients)
+        await _count(services, process, proposal, activity_id, supporter.uri)
     else:
 
         async def store() -> None:
-            await node.participation.add_support(activity_id, proposal.uri, supporter.uri)
-            await node.reactions.add_like(activity_id, supporter.uri, proposal.uri)
+            await services.store.add_support(activity_id, proposal.uri, supporter.uri)
+            await services.reactions.add_like(activity_id, supporter.uri, proposal.uri)
 
-        await node.outbox.send(supporter.uri, like, recipients, local_write=store)
+        await services.outbox.send(supporter.uri, like, recipients, local_write=store)
     return activity_id
 
 
-async def withdraw_support(node: Node, supporter: LocalActor, proposal_uri: str) -> None:
+async def withdraw_support(
+    services: ParticipationServices, supporter: LocalActor, proposal_uri: str
+) -> None:
     """Undo a local person's support; the Undo embeds the Like, as Mastodon needs."""
-    proposal = await node.participation.get_proposal(proposal_uri)
-    like_id = await node.participation.support_activity(proposal_uri, supporter.uri)
+    proposal = await services.store.get_proposal(proposal_uri)
+    like_id = await services.store.support_activity(proposal_uri, supporter.uri)
     if proposal is None or like_id is None:
         raise NotFound("you do not support this proposal")
     recipients = list(dict.fromkeys([proposal.author, proposal.process_uri]))
 
     async def store() -> None:
-        await forget_support(node, supporter.uri, proposal_uri)
+        await forget_support(services, supporter.uri, proposal_uri)
 
-    await node.outbox.send(
+    await services.outbox.send(
         supporter.uri,
         {
-            "id": node.outbox.new_activity_id(),
+            "id": services.outbox.new_activity_id(),
             "type": "Undo",
             "object": {
                 "id": like_id,
@@ -144,9 +154,9 @@ async def withdraw_support(node: Node, supporter: LocalActor, proposal_uri: str)
     )
 
 
-async def forget_support(node: Node, actor: str, proposal_uri: str) -> bool:
+async def forget_support(services: ParticipationServices, actor: str, proposal_uri: str) -> bool:
     """Stop counting an actor's support (and its like); False when there was none."""
-    async with node.db.transaction():
-        removed = await node.participation.remove_support(proposal_uri, actor)
-        await node.reactions.remove_like(actor, proposal_uri)
+    async with services.db.transaction():
+        removed = await services.store.remove_support(proposal_uri, actor)
+        await services.reactions.remove_like(actor, proposal_uri)
     return removed

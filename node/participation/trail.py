@@ -19,35 +19,34 @@ from node.participation.models import Process, Proposal, StatusChange
 from node.participation.proposals import change_document, statused_content, validate
 from node.participation.status import PROPOSAL_LIFECYCLE, require_status_change
 from node.storage.actors import LocalActor
-from node.storage.notifications import NotificationRepository
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 
-async def proposal_document(node: Node, proposal: Proposal) -> dict[str, Any]:
+async def proposal_document(services: ParticipationServices, proposal: Proposal) -> dict[str, Any]:
     """The stored document of a proposal with its current status, count and trail."""
-    record = await node.objects.record(proposal.uri)
+    record = await services.objects.record(proposal.uri)
     if record is None or record.deleted_at is not None:
         raise NotFound(
             "this proposal no longer exists", detail=proposal.uri, code="proposal_unknown"
         )
     document = {k: v for k, v in record.document.items() if k != "@context"}
-    trail = await node.participation.status_trail(proposal.uri)
+    trail = await services.store.status_trail(proposal.uri)
     document["proposalStatus"] = proposal.status
     document["statusHistory"] = [change_document(c) for c in trail]
     document["awaitingResponse"] = proposal.awaiting_response
     document.pop("statusChange", None)
     if proposal.progress is not None:
         document["progress"] = proposal.progress
-    process = await node.participation.get_process(proposal.process_uri)
+    process = await services.store.get_process(proposal.process_uri)
     if process is not None and process.local:
-        document["supportCount"] = await node.participation.support_count(proposal.uri)
+        document["supportCount"] = await services.store.support_count(proposal.uri)
     return document
 
 
 async def change_status(
-    node: Node,
+    services: ParticipationServices,
     proposal: Proposal,
     status: str,
     *,
@@ -56,7 +55,7 @@ async def change_status(
     progress: int | None = None,
 ) -> Proposal:
     """Take one step in a proposal's lifecycle on the process's node, and federate it."""
-    process = await node.participation.get_process(proposal.process_uri)
+    process = await services.store.get_process(proposal.process_uri)
     if process is None or not process.local:
         raise Refused("only the node hosting the process can change a proposal's status")
     reason = reason.strip()
@@ -67,7 +66,7 @@ async def change_status(
     )
     now = iso_now()
     change = StatusChange(proposal.uri, status, proposal.status, reason, actor, progress, now)
-    answered = bool(await node.participation.official_responses(proposal.uri))
+    answered = bool(await services.store.official_responses(proposal.uri))
     changed = replace(
         proposal,
         status=status,
@@ -75,10 +74,10 @@ async def change_status(
         awaiting_response=proposal.awaiting_response
         or (process.archetype == "advise" and status == "threshold_reached" and not answered),
     )
-    async with node.db.transaction():
-        await node.participation.save_proposal(changed)
-        await node.participation.add_status_change(change)
-        document = await proposal_document(node, changed)
+    async with services.db.transaction():
+        await services.store.save_proposal(changed)
+        await services.store.add_status_change(change)
+        document = await proposal_document(services, changed)
         document["statusChange"] = change_document(change)
         if proposal.local:
             document["content"] = statused_content(
@@ -86,13 +85,13 @@ async def change_status(
             )
             document["updated"] = now
         validate("status_change", document)
-        await _save_document(node, document, local=proposal.local)
-        followers = node.urls.followers(process.slug)
+        await _save_document(services, document, local=proposal.local)
+        followers = services.urls.followers(process.slug)
         recipients = [followers, proposal.author]
-        await node.outbox.send(
+        await services.outbox.send(
             process.uri,
             {
-                "id": node.outbox.new_activity_id(),
+                "id": services.outbox.new_activity_id(),
                 "type": "Update",
                 "object": document,
                 "to": [PUBLIC],
@@ -100,22 +99,26 @@ async def change_status(
             },
             recipients,
         )
-    await notify_status_change(node, changed, actor)
+    await notify_status_change(services, changed, actor)
     return changed
 
 
-async def notify_status_change(node: Node, proposal: Proposal, actor: str) -> None:
+async def notify_status_change(
+    services: ParticipationServices, proposal: Proposal, actor: str
+) -> None:
     """Tell local authors and supporters that a proposal moved on (Mastodon's "update")."""
-    notifications = NotificationRepository(node.db)
-    for recipient in [proposal.author, *await node.reactions.likes_of(proposal.uri)]:
+    notifications = services.notifications
+    for recipient in [proposal.author, *await services.reactions.likes_of(proposal.uri)]:
         await notifications.notify("update", recipient, actor, proposal.uri)
 
 
-async def _save_document(node: Node, document: dict[str, Any], *, local: bool) -> None:
+async def _save_document(
+    services: ParticipationServices, document: dict[str, Any], *, local: bool
+) -> None:
     if local:
-        await node.objects.save_local_object(document)
+        await services.objects.save_local_object(document)
     else:
-        await node.objects.save_remote_object(parse_object(document))
+        await services.objects.save_remote_object(parse_object(document))
 
 
 def status_change_from_wire(proposal_uri: str, step: Mapping[str, Any]) -> StatusChange:
@@ -131,15 +134,17 @@ def status_change_from_wire(proposal_uri: str, step: Mapping[str, Any]) -> Statu
     )
 
 
-async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
+async def receive_status_change(
+    services: ParticipationServices, sender: str, obj: ASObject
+) -> None:
     """An ``Update`` of a proposal with a ``statusChange``, from the process hosting it."""
-    proposal = await node.participation.get_proposal(obj.id)
+    proposal = await services.store.get_proposal(obj.id)
     if proposal is None:
         return
     document = dict(obj.raw)
-    process = await node.participation.get_process(proposal.process_uri)
+    process = await services.store.get_process(proposal.process_uri)
     if process is not None and process.local:
-        await _receive_withdrawal(node, proposal, sender, document)
+        await _receive_withdrawal(services, proposal, sender, document)
         return
     if sender != proposal.process_uri:
         raise NotAllowed(f"only {proposal.process_uri} decides the status of {proposal.uri}")
@@ -161,14 +166,14 @@ async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
         progress=document.get("progress", proposal.progress),
         # An answer may arrive before the step that made the proposal wait for it.
         awaiting_response=document.get("awaitingResponse") is True
-        and not await node.participation.official_responses(proposal.uri),
+        and not await services.store.official_responses(proposal.uri),
     )
-    async with node.db.transaction():
-        await node.participation.save_proposal(changed)
-        await node.participation.add_status_change(change)
+    async with services.db.transaction():
+        await services.store.save_proposal(changed)
+        await services.store.add_status_change(change)
         # Only status fields are taken from the process; the text stays as its
         # author's node published it.
-        kept = await proposal_document(node, changed)
+        kept = await proposal_document(services, changed)
         if isinstance(document.get("supportCount"), int):
             kept["supportCount"] = document["supportCount"]
         if proposal.local:
@@ -176,30 +181,32 @@ async def receive_status_change(node: Node, sender: str, obj: ASObject) -> None:
                 kept.get("content", ""), change.status, change.reason, change.progress
             )
             kept["updated"] = iso_now()
-        await _save_document(node, kept, local=proposal.local)
-    await notify_status_change(node, changed, sender)
+        await _save_document(services, kept, local=proposal.local)
+    await notify_status_change(services, changed, sender)
 
 
 async def _receive_withdrawal(
-    node: Node, proposal: Proposal, sender: str, document: dict[str, Any]
+    services: ParticipationServices, proposal: Proposal, sender: str, document: dict[str, Any]
 ) -> None:
     """The author asks our process to withdraw their proposal; nobody else may change it."""
     step = document.get("statusChange")
     if sender != proposal.author or not isinstance(step, dict) or step.get("status") != "withdrawn":
         raise NotAllowed("this node decides the status of its own processes")
     validate("status_change", document)
-    await change_status(node, proposal, "withdrawn", reason=step["reason"], actor=sender)
+    await change_status(services, proposal, "withdrawn", reason=step["reason"], actor=sender)
 
 
-async def withdraw(node: Node, author: LocalActor, proposal_uri: str, reason: str) -> None:
+async def withdraw(
+    services: ParticipationServices, author: LocalActor, proposal_uri: str, reason: str
+) -> None:
     """The author withdraws a proposal: directly in our own process, else by asking the
     process's node, which confirms with its own status change."""
-    proposal = await node.participation.get_proposal(proposal_uri)
+    proposal = await services.store.get_proposal(proposal_uri)
     if proposal is None or proposal.author != author.uri:
         raise NotFound(f"this is not a proposal of {author.username}", detail=proposal_uri)
-    process = await process_of(node, proposal)
+    process = await process_of(services, proposal)
     if process.local:
-        await change_status(node, proposal, "withdrawn", reason=reason, actor=author.uri)
+        await change_status(services, proposal, "withdrawn", reason=reason, actor=author.uri)
         return
     require_status_change(proposal.status, "withdrawn", by_author=True, progress=None)
     if not reason.strip():
@@ -208,14 +215,14 @@ async def withdraw(node: Node, author: LocalActor, proposal_uri: str, reason: st
     change = StatusChange(
         proposal.uri, "withdrawn", proposal.status, reason.strip(), author.uri, None, now
     )
-    document = await proposal_document(node, proposal)
+    document = await proposal_document(services, proposal)
     document |= {"proposalStatus": "withdrawn", "statusChange": change_document(change)}
     validate("status_change", document)
     # Only the process may accept the step; followers hear of it from the process.
-    await node.outbox.send(
+    await services.outbox.send(
         author.uri,
         {
-            "id": node.outbox.new_activity_id(),
+            "id": services.outbox.new_activity_id(),
             "type": "Update",
             "object": document,
             "to": [process.uri],
@@ -224,9 +231,9 @@ async def withdraw(node: Node, author: LocalActor, proposal_uri: str, reason: st
     )
 
 
-async def process_of(node: Node, proposal: Proposal) -> Process:
+async def process_of(services: ParticipationServices, proposal: Proposal) -> Process:
     """The process a proposal belongs to."""
-    process = await node.participation.get_process(proposal.process_uri)
+    process = await services.store.get_process(proposal.process_uri)
     if process is None:
         raise NotFound("the process of this proposal is unknown here", detail=proposal.uri)
     return process

@@ -1,27 +1,25 @@
 """Transparency: a process's public decision log and its open-data export (JSON and CSV).
 
 The export lists every proposal with its supports, status and decisions.
-Vote and budget tallies are added by the voting domain through the
-``process_results`` slot in ``node.extras`` (see ``ResultsSource``), so one
-file holds everything anyone needs to recount.
+Its ``results`` hold the tallies of every vote and, once the budget ballot
+has closed, the budget result, so one file holds everything anyone needs to
+recount.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from node.participation.ballots import budget_allocations, budget_result
 from node.participation.models import Process, Proposal
 from node.participation.status import STATUS_LABELS_NL
+from node.participation.voting import current_tally
+from node.participation.voting import recount_url as voting_recount_url
 
 if TYPE_CHECKING:
-    from node.node import Node
-
-ResultsSource = Callable[["Node", Process], Awaitable[list[dict[str, Any]]]]
-"""Tallies of a process's votes and ballots for the export; installed as
-``node.extras["process_results"]`` by the voting domain."""
+    from node.participation.services import ParticipationServices
 
 EXPORT_COLUMNS = (
     "proposal",
@@ -41,18 +39,20 @@ EXPORT_COLUMNS = (
 )
 
 
-async def support_count(node: Node, process: Process, proposal: Proposal) -> int:
+async def support_count(
+    services: ParticipationServices, process: Process, proposal: Proposal
+) -> int:
     """Supports of a proposal: counted here for our processes, as published for others."""
     if process.local:
-        return await node.participation.support_count(proposal.uri)
-    record = await node.objects.record(proposal.uri)
+        return await services.store.support_count(proposal.uri)
+    record = await services.objects.record(proposal.uri)
     published = record.document.get("supportCount") if record else None
     return published if isinstance(published, int) else 0
 
 
-async def decision_log(node: Node, process: Process) -> list[dict[str, Any]]:
+async def decision_log(services: ParticipationServices, process: Process) -> list[dict[str, Any]]:
     """Every status change in a process, oldest first: who decided what, when and why."""
-    titles = {p.uri: p.title for p in await node.participation.proposals_of(process.uri)}
+    titles = {p.uri: p.title for p in await services.store.proposals_of(process.uri)}
     return [
         {
             "proposal": change.proposal_uri,
@@ -65,18 +65,18 @@ async def decision_log(node: Node, process: Process) -> list[dict[str, Any]]:
             "progress": change.progress,
             "published": change.published,
         }
-        for change in await node.participation.decision_log(process.uri)
+        for change in await services.store.decision_log(process.uri)
     ]
 
 
-async def proposal_rows(node: Node, process: Process) -> list[dict[str, Any]]:
+async def proposal_rows(services: ParticipationServices, process: Process) -> list[dict[str, Any]]:
     """One row per proposal, with the columns of ``EXPORT_COLUMNS``."""
     rows = []
-    for proposal in await node.participation.proposals_of(process.uri):
-        record = await node.objects.record(proposal.uri)
+    for proposal in await services.store.proposals_of(process.uri):
+        record = await services.objects.record(proposal.uri)
         if record is None or record.deleted_at is not None:
             continue
-        trail = await node.participation.status_trail(proposal.uri)
+        trail = await services.store.status_trail(proposal.uri)
         last = trail[-1] if trail else None
         rows.append(
             {
@@ -86,14 +86,12 @@ async def proposal_rows(node: Node, process: Process) -> list[dict[str, Any]]:
                 "published": proposal.published,
                 "status": proposal.status,
                 "progress": proposal.progress,
-                "supports": await support_count(node, process, proposal),
+                "supports": await support_count(services, process, proposal),
                 "cost_amount": proposal.cost.amount if proposal.cost else None,
                 "cost_currency": proposal.cost.currency if proposal.cost else None,
                 "area": proposal.area,
                 "awaiting_response": proposal.awaiting_response,
-                "official_responses": len(
-                    await node.participation.official_responses(proposal.uri)
-                ),
+                "official_responses": len(await services.store.official_responses(proposal.uri)),
                 "last_decision": last.reason if last else None,
                 "last_decision_at": last.published if last else None,
             }
@@ -101,9 +99,8 @@ async def proposal_rows(node: Node, process: Process) -> list[dict[str, Any]]:
     return rows
 
 
-async def export_document(node: Node, process: Process) -> dict[str, Any]:
+async def export_document(services: ParticipationServices, process: Process) -> dict[str, Any]:
     """The open-data export of a process as one JSON document."""
-    results_source: ResultsSource | None = node.extras.get("process_results")
     return {
         "process": process.uri,
         "title": process.title,
@@ -112,9 +109,9 @@ async def export_document(node: Node, process: Process) -> dict[str, Any]:
         "eligibility": process.eligibility,
         "supportThreshold": process.support_threshold,
         "electorateSize": process.electorate_size,
-        "proposals": await proposal_rows(node, process),
-        "decisions": await decision_log(node, process),
-        "results": await results_source(node, process) if results_source else [],
+        "proposals": await proposal_rows(services, process),
+        "decisions": await decision_log(services, process),
+        "results": await process_results(services, process),
     }
 
 
@@ -126,3 +123,27 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         writer.writerow({k: "" if row[k] is None else row[k] for k in EXPORT_COLUMNS})
     return out.getvalue()
+
+
+async def process_results(
+    services: ParticipationServices, process: Process
+) -> list[dict[str, Any]]:
+    """The tallies of a process's votes, and its budget result once the ballot closed."""
+    results: list[dict[str, Any]] = []
+    for question in await services.votes.questions_of(process.uri):
+        tally = await current_tally(services, question)
+        results.append(
+            {
+                "question": question.uri,
+                "proposal": question.proposal_uri,
+                "closed": question.closed_at is not None,
+                "voters": tally.voters_count,
+                "tallies": {t.option: t.count for t in tally.tallies},
+                "recount": voting_recount_url(question),
+            }
+        )
+    budget_round = await services.ballots.budget_round(process.uri)
+    if budget_round is not None and budget_round.closed_at is not None:
+        allocations, voters = await budget_allocations(services, process)
+        results.append(budget_result(process, allocations, voters, budget_round.closed_at))
+    return results

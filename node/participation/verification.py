@@ -17,11 +17,9 @@ from node.clock import iso_now
 from node.participation.addresses import AddressError, normalise_postcode, parse_house_number
 from node.participation.models import Address, Residency, address_key
 from node.storage.actors import LocalActor
-from node.storage.addresses import AddressRegister
-from node.storage.residents import ResidentRegistry
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 METHODS = ("address-register", "letter-code", "in-person")
 MAX_ACCOUNTS_PER_ADDRESS = 4
@@ -60,53 +58,59 @@ def generate_letter_code() -> str:
     )
 
 
-async def _person(node: Node, username: str) -> LocalActor:
-    account = await node.accounts.by_username(username)
-    actor = await node.actors.by_username(username)
+async def _person(services: ParticipationServices, username: str) -> LocalActor:
+    account = await services.accounts.by_username(username)
+    actor = await services.actors.by_username(username)
     if account is None or actor is None or actor.kind != "person":
         raise NotFound(f"no local account {username!r} on this node")
     return actor
 
 
-async def _registered_address(node: Node, postcode: str, number: str) -> Address:
+async def _registered_address(
+    services: ParticipationServices, postcode: str, number: str
+) -> Address:
     try:
         code = normalise_postcode(postcode)
         house = parse_house_number(number)
     except AddressError as exc:
         raise Refused(str(exc)) from exc
-    address = await AddressRegister(node.db).find(code, house)
+    address = await services.addresses.find(code, house)
     if address is None:
         raise Refused(f"{address_key(code, house)} is not in the address register")
     return address
 
 
-async def _check_address_bound(node: Node, key: str, actor_uri: str) -> None:
-    if await ResidentRegistry(node.db).accounts_at(key, actor_uri) >= MAX_ACCOUNTS_PER_ADDRESS:
+async def _check_address_bound(services: ParticipationServices, key: str, actor_uri: str) -> None:
+    if await services.residents.accounts_at(key, actor_uri) >= MAX_ACCOUNTS_PER_ADDRESS:
         raise Refused(
             f"the address {key} has already verified {MAX_ACCOUNTS_PER_ADDRESS} accounts,"
             " the most one address may verify"
         )
 
 
-async def _record(node: Node, person: LocalActor, residency: Residency) -> Residency:
-    organisation = await node.organisation()
+async def _record(
+    services: ParticipationServices, person: LocalActor, residency: Residency
+) -> Residency:
+    organisation = await services.organisation()
     properties = dict(person.properties)
     activitypub = dict(properties.get("activitypub", {}))
     activitypub["residency"] = attestation(residency, organisation.uri)
     properties["activitypub"] = activitypub
-    async with node.db.transaction():
-        await ResidentRegistry(node.db).save(residency)
-        await node.actors.update_local(person.uri, properties=properties)
+    async with services.db.transaction():
+        await services.residents.save(residency)
+        await services.actors.update_local(person.uri, properties=properties)
     return residency
 
 
-async def verify_by_address(node: Node, username: str, postcode: str, number: str) -> Residency:
+async def verify_by_address(
+    services: ParticipationServices, username: str, postcode: str, number: str
+) -> Residency:
     """Verify a local account by a postcode and house number found in the register."""
-    person = await _person(node, username)
-    address = await _registered_address(node, postcode, number)
-    await _check_address_bound(node, address.key, person.uri)
+    person = await _person(services, username)
+    address = await _registered_address(services, postcode, number)
+    await _check_address_bound(services, address.key, person.uri)
     return await _record(
-        node,
+        services,
         person,
         Residency(
             person.uri,
@@ -120,25 +124,29 @@ async def verify_by_address(node: Node, username: str, postcode: str, number: st
     )
 
 
-async def issue_letter_code(node: Node, postcode: str, number: str) -> tuple[str, Address]:
+async def issue_letter_code(
+    services: ParticipationServices, postcode: str, number: str
+) -> tuple[str, Address]:
     """A one-time code for a registered address, to print and post; only its hash is kept."""
-    address = await _registered_address(node, postcode, number)
+    address = await _registered_address(services, postcode, number)
     code = generate_letter_code()
-    await ResidentRegistry(node.db).add_letter_code(hash_letter_code(code), address)
+    await services.residents.add_letter_code(hash_letter_code(code), address)
     return code, address
 
 
-async def verify_by_letter_code(node: Node, username: str, code: str) -> Residency:
+async def verify_by_letter_code(
+    services: ParticipationServices, username: str, code: str
+) -> Residency:
     """Verify a local account by a code that was posted to its address; a code works once."""
-    person = await _person(node, username)
-    registry = ResidentRegistry(node.db)
+    person = await _person(services, username)
+    registry = services.residents
     code_hash = hash_letter_code(code)
     issued = await registry.letter_code(code_hash)
     if issued is None:
         raise Refused("this letter code is unknown; check it against the letter")
     if issued["redeemed_at"] is not None:
         raise Refused("this letter code has already been used")
-    await _check_address_bound(node, issued["address_key"], person.uri)
+    await _check_address_bound(services, issued["address_key"], person.uri)
     residency = Residency(
         person.uri,
         issued["postcode_area"],
@@ -148,22 +156,26 @@ async def verify_by_letter_code(node: Node, username: str, code: str) -> Residen
         None,
         iso_now(),
     )
-    async with node.db.transaction():
+    async with services.db.transaction():
         if not await registry.redeem_letter_code(code_hash, person.uri):
             raise Refused("this letter code has already been used")
-        return await _record(node, person, residency)
+        return await _record(services, person, residency)
 
 
 async def verify_in_person(
-    node: Node, username: str, moderator: str, postcode: str, number: str | None = None
+    services: ParticipationServices,
+    username: str,
+    moderator: str,
+    postcode: str,
+    number: str | None = None,
 ) -> Residency:
     """Verify a local account in person: a moderator saw proof of the address.
 
     The address need not be in the register (a new home, a room); with a house
     number the per-address bound still applies.
     """
-    person = await _person(node, username)
-    account = await node.accounts.by_username(moderator)
+    person = await _person(services, username)
+    account = await services.accounts.by_username(moderator)
     if account is None or account.role not in MODERATOR_ROLES:
         raise NotAllowed(f"{moderator!r} is not a moderator of this node")
     try:
@@ -172,15 +184,15 @@ async def verify_in_person(
     except AddressError as exc:
         raise Refused(str(exc)) from exc
     if key is not None:
-        await _check_address_bound(node, key, person.uri)
+        await _check_address_bound(services, key, person.uri)
     area = code[:4]
     return await _record(
-        node,
+        services,
         person,
         Residency(
             person.uri,
             area,
-            await AddressRegister(node.db).area_name(area),
+            await services.addresses.area_name(area),
             "in-person",
             key,
             account.actor_uri,
@@ -189,13 +201,13 @@ async def verify_in_person(
     )
 
 
-async def revoke(node: Node, username: str) -> bool:
+async def revoke(services: ParticipationServices, username: str) -> bool:
     """Withdraw a verification (the person moved away); False when there was none."""
-    person = await _person(node, username)
+    person = await _person(services, username)
     properties = dict(person.properties)
     activitypub = {k: v for k, v in properties.get("activitypub", {}).items() if k != "residency"}
     properties["activitypub"] = activitypub
-    async with node.db.transaction():
-        removed = await ResidentRegistry(node.db).remove(person.uri)
-        await node.actors.update_local(person.uri, properties=properties)
+    async with services.db.transaction():
+        removed = await services.residents.remove(person.uri)
+        await services.actors.update_local(person.uri, properties=properties)
     return removed

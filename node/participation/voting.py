@@ -27,11 +27,9 @@ from node.clock import epoch_now, iso, iso_now, utc_now
 from node.participation.models import Process, Proposal, Question, parse_moment
 from node.participation.tally import VoteTally, count_votes, tally_counts
 from node.storage.actors import LocalActor
-from node.storage.notifications import NotificationRepository
-from node.storage.votes import SentVotes, VotingStore
 
 if TYPE_CHECKING:
-    from node.node import Node
+    from node.participation.services import ParticipationServices
 
 
 # How long changed tallies wait before their Update goes out; votes in the
@@ -63,10 +61,10 @@ class KnownQuestion:
     local: bool
 
 
-async def known_questions(node: Node, limit: int = 50) -> list[KnownQuestion]:
+async def known_questions(services: ParticipationServices, limit: int = 50) -> list[KnownQuestion]:
     """The polls of processes this node hosts or follows, newest first, with the tallies
     their process last published."""
-    rows = await node.db.fetch_all(
+    rows = await services.db.fetch_all(
         "SELECT uri, local, document FROM objects WHERE as_type = 'Question'"
         " AND deleted_at IS NULL ORDER BY published DESC, id DESC LIMIT ?",
         (limit,),
@@ -102,7 +100,7 @@ def recount_url(question: Question) -> str:
 
 
 def question_document(
-    node: Node,
+    services: ParticipationServices,
     question: Question,
     proposal: Proposal,
     process: Process,
@@ -123,7 +121,7 @@ def question_document(
         "context": proposal.uri,
         "url": question.uri,
         "to": [PUBLIC],
-        "cc": [node.urls.followers(process.slug)],
+        "cc": [services.urls.followers(process.slug)],
         "published": question.opened_at,
         "updated": iso_now(),
         "endTime": question.end_time,
@@ -151,14 +149,14 @@ def question_document(
     return doc
 
 
-async def current_tally(node: Node, question: Question) -> VoteTally:
+async def current_tally(services: ParticipationServices, question: Question) -> VoteTally:
     """The tallies of a question from its stored votes."""
-    return tally_counts(question.options, await VotingStore(node.db).option_counts(question.uri))
+    return tally_counts(question.options, await services.votes.option_counts(question.uri))
 
 
-async def _parts(node: Node, question: Question) -> tuple[Proposal, Process]:
-    proposal = await node.participation.get_proposal(question.proposal_uri)
-    process = await node.participation.get_process(question.process_uri)
+async def _parts(services: ParticipationServices, question: Question) -> tuple[Proposal, Process]:
+    proposal = await services.store.get_proposal(question.proposal_uri)
+    process = await services.store.get_process(question.process_uri)
     if proposal is None or process is None:
         raise NotFound(
             "the proposal or process this vote is about no longer exists", detail=question.uri
@@ -166,14 +164,14 @@ async def _parts(node: Node, question: Question) -> tuple[Proposal, Process]:
     return proposal, process
 
 
-async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
+async def open_vote(services: ParticipationServices, proposal_uri: str, end_time: str) -> Question:
     """Put a local proposal to the vote: its process publishes a Question to its followers."""
-    proposal = await node.participation.get_proposal(proposal_uri)
+    proposal = await services.store.get_proposal(proposal_uri)
     if proposal is None:
         raise NotFound(
             "there is no such proposal on this node", detail=proposal_uri, code="proposal_unknown"
         )
-    process = await node.participation.get_process(proposal.process_uri)
+    process = await services.store.get_process(proposal.process_uri)
     if process is None or not process.local:
         raise Refused("only the node hosting a process can open a vote in it")
     if process.current_phase != "voting":
@@ -181,13 +179,13 @@ async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
             f"{process.title} is in its {process.current_phase} phase; a vote opens only in"
             " the voting phase"
         )
-    store = VotingStore(node.db)
+    store = services.votes
     if await store.question_for(proposal.uri) is not None:
         raise Conflict(f"voting on {proposal.title!r} has already been opened")
     if parse_moment(end_time) <= utc_now():
         raise Refused(f"the vote must end in the future, not at {end_time}")
     question = Question(
-        uri=node.urls.new_object(),
+        uri=services.urls.new_object(),
         process_uri=process.uri,
         proposal_uri=proposal.uri,
         options=process.voting_options,
@@ -196,19 +194,19 @@ async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
         closed_at=None,
     )
     document = question_document(
-        node, question, proposal, process, count_votes(question.options, [])
+        services, question, proposal, process, count_votes(question.options, [])
     )
-    followers = node.urls.followers(process.slug)
+    followers = services.urls.followers(process.slug)
 
     async def store_question() -> None:
         await store.add_question(question)
-        await node.objects.save_local_object(document)
-        await node.participation.save_proposal(replace(proposal, question_uri=question.uri))
-        record = await node.objects.record(proposal.uri)
+        await services.objects.save_local_object(document)
+        await services.store.save_proposal(replace(proposal, question_uri=question.uri))
+        record = await services.objects.record(proposal.uri)
         if record is not None and record.local:
-            await node.objects.save_local_object({**record.document, "question": question.uri})
+            await services.objects.save_local_object({**record.document, "question": question.uri})
 
-    await node.outbox.send(
+    await services.outbox.send(
         process.uri,
         {
             "id": f"{question.uri}/activity",
@@ -224,31 +222,33 @@ async def open_vote(node: Node, proposal_uri: str, end_time: str) -> Question:
 
 
 async def current_question_document(
-    node: Node, question: Question, proposal: Proposal, process: Process
+    services: ParticipationServices, question: Question, proposal: Proposal, process: Process
 ) -> dict[str, Any]:
     """The Question with the tallies as they stand now."""
-    return question_document(node, question, proposal, process, await current_tally(node, question))
+    return question_document(
+        services, question, proposal, process, await current_tally(services, question)
+    )
 
 
-async def publish_tallies(node: Node, question: Question) -> dict[str, Any]:
+async def publish_tallies(services: ParticipationServices, question: Question) -> dict[str, Any]:
     """Store the Question with its current tallies and send it as an Update to the process's
     followers and to everyone who voted."""
-    proposal, process = await _parts(node, question)
-    document = await current_question_document(node, question, proposal, process)
+    proposal, process = await _parts(services, question)
+    document = await current_question_document(services, question, proposal, process)
     if question.closed_at is not None:
         problems = schemas.validate("result", document)
         if problems:
             raise RuntimeError(f"the result of {question.uri} is invalid: {problems}")
-    followers = node.urls.followers(process.slug)
-    voters = await VotingStore(node.db).voters(question.uri)
+    followers = services.urls.followers(process.slug)
+    voters = await services.votes.voters(question.uri)
 
     async def store() -> None:
-        await node.objects.save_local_object(document)
+        await services.objects.save_local_object(document)
 
-    await node.outbox.send(
+    await services.outbox.send(
         process.uri,
         {
-            "id": node.outbox.new_activity_id(),
+            "id": services.outbox.new_activity_id(),
             "type": "Update",
             "object": document,
             "to": [PUBLIC],
@@ -261,16 +261,16 @@ async def publish_tallies(node: Node, question: Question) -> dict[str, Any]:
 
 
 async def record_vote(
-    node: Node, question_uri: str, voter: str, option: str | None, vote_id: str
+    services: ParticipationServices, question_uri: str, voter: str, option: str | None, vote_id: str
 ) -> VoteTally:
     """Count one vote on a local question, or refuse it (Refused) storing nothing."""
-    store = VotingStore(node.db)
+    store = services.votes
     question = await store.question(question_uri)
     if question is None:
         raise NotFound(
             "there is no such vote on this node", detail=question_uri, code="vote_unknown"
         )
-    proposal, process = await _parts(node, question)
+    proposal, process = await _parts(services, question)
     reason = question.refusal(utc_now())
     if reason is None and process.current_phase != "voting":
         reason = (
@@ -280,25 +280,25 @@ async def record_vote(
     if reason is None and option not in question.options:
         reason = f"{option!r} is not an option; choose one of: {', '.join(question.options)}"
     if reason is None:
-        reason = await node.eligibility(process, voter)
+        reason = await services.eligibility(process, voter)
     if reason is not None:
         raise Refused(f"vote refused: {reason}")
     assert option is not None
     # Only this database is awaited here, and every statement is a write by key or the
     # indexed count of the tally, so it runs without a hand-off to aiosqlite's thread
     # per statement (which cost more than the statements).
-    async with node.db.transaction(inline=True):
+    async with services.db.transaction(inline=True):
         await store.put_vote(question.uri, voter, option, vote_id)
         await store.mark_tallies_changed(question.uri, epoch_now())
-        tally = await current_tally(node, question)
+        tally = await current_tally(services, question)
         # Mastodon re-fetches an open poll while it is shown: serve current tallies.
-        await node.objects.save_local_object(
-            question_document(node, question, proposal, process, tally)
+        await services.objects.save_local_object(
+            question_document(services, question, proposal, process, tally)
         )
     return tally
 
 
-async def publish_due_tallies(node: Node, now: float | None = None) -> int:
+async def publish_due_tallies(services: ParticipationServices, now: float | None = None) -> int:
     """Send one Update with current tallies for each question whose votes changed at least
     TALLY_UPDATE_DELAY seconds ago; return how many were sent.
 
@@ -306,7 +306,7 @@ async def publish_due_tallies(node: Node, now: float | None = None) -> int:
     people had voted; one batched Update per question, as Mastodon does, keeps
     a vote's cost flat. The Question served at its id is always current.
     """
-    store = VotingStore(node.db)
+    store = services.votes
     moment = epoch_now() if now is None else now
     sent = 0
     for question_uri in await store.tallies_due(moment - TALLY_UPDATE_DELAY):
@@ -316,7 +316,7 @@ async def publish_due_tallies(node: Node, now: float | None = None) -> int:
         if question is None or question.closed_at is not None:
             continue
         try:
-            await publish_tallies(node, question)
+            await publish_tallies(services, question)
         except BaseException:
             await store.mark_tallies_changed(question_uri, moment)
             raise
@@ -324,9 +324,9 @@ async def publish_due_tallies(node: Node, now: float | None = None) -> int:
     return sent
 
 
-async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
+async def close_vote(services: ParticipationServices, question_uri: str) -> dict[str, Any]:
     """Close a vote and publish its signed result: the closed Question with ``voteResult``."""
-    store = VotingStore(node.db)
+    store = services.votes
     question = await store.question(question_uri)
     if question is None:
         raise NotFound(
@@ -334,37 +334,37 @@ async def close_vote(node: Node, question_uri: str) -> dict[str, Any]:
         )
     VOTING_WINDOW.require_move(question.state, "closed")
     closed_at = iso_now()
-    async with node.db.transaction():
+    async with services.db.transaction():
         await store.close(question.uri, closed_at)
         await store.tallies_published(question.uri)
-        result = await publish_tallies(node, replace(question, closed_at=closed_at))
-    notifications = NotificationRepository(node.db)
+        result = await publish_tallies(services, replace(question, closed_at=closed_at))
+    notifications = services.notifications
     for voter in await store.voters(question.uri):
         await notifications.notify("poll", voter, question.process_uri, question.uri)
     return result
 
 
-async def close_due_votes(node: Node) -> list[str]:
+async def close_due_votes(services: ParticipationServices) -> list[str]:
     """Close every question whose end time has passed or whose process has closed, publishing
     each result; return their ids."""
     now = utc_now()
     due = []
-    for question in await VotingStore(node.db).unclosed():
-        process = await node.participation.get_process(question.process_uri)
+    for question in await services.votes.unclosed():
+        process = await services.store.get_process(question.process_uri)
         ended = parse_moment(question.end_time) <= now
         if ended or (process is not None and process.current_phase == "closed"):
             due.append(question.uri)
     for uri in due:
-        await close_vote(node, uri)
+        await close_vote(services, uri)
     return due
 
 
-async def _remote_question(node: Node, question_uri: str) -> ASObject:
-    record = await node.objects.record(question_uri)
+async def _remote_question(services: ParticipationServices, question_uri: str) -> ASObject:
+    record = await services.objects.record(question_uri)
     if record is not None and record.as_type == "Question" and record.deleted_at is None:
         return parse_object(record.document)
     try:
-        found = await node.fetcher.fetch(question_uri)
+        found = await services.fetcher.fetch(question_uri)
     except FetchError as exc:
         raise NotFound(
             "the vote could not be found on the node that holds it",
@@ -375,15 +375,17 @@ async def _remote_question(node: Node, question_uri: str) -> ASObject:
     return found
 
 
-async def cast_vote(node: Node, voter: LocalActor, question_uri: str, option: str) -> str:
+async def cast_vote(
+    services: ParticipationServices, voter: LocalActor, question_uri: str, option: str
+) -> str:
     """A local account votes: counted here when the question is ours, otherwise sent to the
     process as Mastodon sends a poll vote. Returns the vote's id."""
-    await node.guard.check(voter.uri, "vote")
-    vote_id = node.urls.new_object()
-    if await VotingStore(node.db).question(question_uri) is not None:
-        await record_vote(node, question_uri, voter.uri, option, vote_id)
+    await services.guard.check(voter.uri, "vote")
+    vote_id = services.urls.new_object()
+    if await services.votes.question(question_uri) is not None:
+        await record_vote(services, question_uri, voter.uri, option, vote_id)
         return vote_id
-    question = await _remote_question(node, question_uri)
+    question = await _remote_question(services, question_uri)
     process_uri = question.attributed_to
     assert process_uri is not None
     vote = {
@@ -396,9 +398,9 @@ async def cast_vote(node: Node, voter: LocalActor, question_uri: str, option: st
     }
 
     async def remember() -> None:
-        await SentVotes(node.db).sent(vote_id, voter.uri, question_uri, option)
+        await services.sent_votes.sent(vote_id, voter.uri, question_uri, option)
 
-    await node.outbox.send(
+    await services.outbox.send(
         voter.uri,
         {"id": f"{vote_id}/activity", "type": "Create", "object": vote, "to": [process_uri]},
         [process_uri],

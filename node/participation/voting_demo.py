@@ -27,8 +27,6 @@ from node.participation.verification import (
     verify_in_person,
 )
 from node.participation.voting import cast_vote, open_vote
-from node.storage.addresses import AddressRegister
-from node.storage.trust import TrustList
 
 if TYPE_CHECKING:
     from node.runner import RunningNode
@@ -48,35 +46,47 @@ async def seed_voting(nodes: dict[str, RunningNode], settle: Settle) -> None:
     gemeente, oosterpark, wijert = nodes["gemeente"], nodes["oosterpark"], nodes["wijert"]
     addresses = parse_register(demo_register_text())
     for running in nodes.values():
-        await AddressRegister(running.node.db).replace_all(addresses)
+        await running.node.addresses.replace_all(addresses)
 
-    await verify_by_address(wijert.node, "bram", "9722 DM", "1")
-    code, _ = await issue_letter_code(wijert.node, "9722DM", "2")
-    await verify_by_letter_code(wijert.node, "sanne", code)
-    await verify_by_address(oosterpark.node, "anna", "9713XT", "28-1")
-    await verify_in_person(oosterpark.node, "joost", "admin", "9713 GA", "63a")
+    await verify_by_address(wijert.node.participation_services, "bram", "9722 DM", "1")
+    code, _ = await issue_letter_code(wijert.node.participation_services, "9722DM", "2")
+    await verify_by_letter_code(wijert.node.participation_services, "sanne", code)
+    await verify_by_address(oosterpark.node.participation_services, "anna", "9713XT", "28-1")
+    await verify_in_person(
+        oosterpark.node.participation_services, "joost", "admin", "9713 GA", "63a"
+    )
 
-    await TrustList(gemeente.node.db).add(oosterpark.node.urls.host)
-    await TrustList(gemeente.node.db).add(wijert.node.urls.host)
-    await TrustList(oosterpark.node.db).add(wijert.node.urls.host)
+    await gemeente.node.trust.add(oosterpark.node.urls.host)
+    await gemeente.node.trust.add(wijert.node.urls.host)
+    await oosterpark.node.trust.add(wijert.node.urls.host)
 
-    budget = await local_process(wijert.node, "wijkbudget")
-    budget = await set_phase(wijert.node, budget, "supporting")
-    budget = await set_phase(wijert.node, budget, "voting")
+    budget = await local_process(wijert.node.participation_services, "wijkbudget")
+    budget = await set_phase(wijert.node.participation_services, budget, "supporting")
+    budget = await set_phase(wijert.node.participation_services, budget, "voting")
     voting_ends = next(p.end for p in budget.phases if p.name == "voting")
-    entries = await open_budget_ballot(wijert.node, budget.uri, voting_ends)
-    proposals = {p.title: p for p in await wijert.node.participation.proposals_of(budget.uri)}
+    entries = await open_budget_ballot(wijert.node.participation_services, budget.uri, voting_ends)
+    proposals = {p.title: p for p in await wijert.node.participation_store.proposals_of(budget.uri)}
     mural = proposals["Muurschildering in de onderdoorgang"]
-    question = await open_vote(wijert.node, mural.uri, voting_ends)
+    question = await open_vote(wijert.node.participation_services, mural.uri, voting_ends)
     await settle()
 
     bram = await wijert.node.actors.by_username("bram")
     sanne = await wijert.node.actors.by_username("sanne")
     assert bram is not None and sanne is not None
-    await cast_ballot(wijert.node, bram, budget.uri, [entries[0].proposal, entries[2].proposal])
-    await cast_ballot(wijert.node, sanne, budget.uri, [entries[1].proposal, entries[3].proposal])
-    await cast_vote(wijert.node, bram, question.uri, "tegen")
-    await cast_vote(wijert.node, sanne, question.uri, "voor")
+    await cast_ballot(
+        wijert.node.participation_services,
+        bram,
+        budget.uri,
+        [entries[0].proposal, entries[2].proposal],
+    )
+    await cast_ballot(
+        wijert.node.participation_services,
+        sanne,
+        budget.uri,
+        [entries[1].proposal, entries[3].proposal],
+    )
+    await cast_vote(wijert.node.participation_services, bram, question.uri, "tegen")
+    await cast_vote(wijert.node.participation_services, sanne, question.uri, "voor")
     await settle()
     await seed_city_poll(nodes, settle)
 
@@ -91,7 +101,7 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
     gemeente, oosterpark, wijert = nodes["gemeente"], nodes["oosterpark"], nodes["wijert"]
     phases = phases_around(utc_now(), *CITY_POLL_PHASES)
     poll = await create_process(
-        gemeente.node,
+        gemeente.node.participation_services,
         slug="stadspeiling",
         title="Stadspeiling autoluwe binnenstad",
         summary="<p>Een adviespeiling: de gemeenteraad hoort graag wat bewoners van de "
@@ -103,12 +113,14 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
         phases=phases,
     )
     for running in (oosterpark, wijert):
-        await social_actions.follow(running.node, await running.node.organisation(), poll.uri)
+        await social_actions.follow(
+            running.node.social_services, await running.node.organisation(), poll.uri
+        )
     await settle()
     ambtenaar = await gemeente.node.actors.by_username("ambtenaar")
     assert ambtenaar is not None
     proposal = await create_proposal(
-        gemeente.node,
+        gemeente.node.participation_services,
         ambtenaar,
         poll,
         "Autoluwe binnenstad op zaterdag",
@@ -116,10 +128,10 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
         "11 uur en bussen. Bent u voor of tegen?",
         area="Binnenstad",
     )
-    poll = await set_phase(gemeente.node, poll, "voting")
-    question = await open_vote(gemeente.node, proposal.uri, phases[-1].end)
+    poll = await set_phase(gemeente.node.participation_services, poll, "voting")
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, phases[-1].end)
     await settle()
     anna = await oosterpark.node.actors.by_username("anna")
     assert anna is not None
-    await cast_vote(oosterpark.node, anna, question.uri, "voor")
+    await cast_vote(oosterpark.node.participation_services, anna, question.uri, "voor")
     await settle()

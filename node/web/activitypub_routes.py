@@ -134,7 +134,7 @@ async def object_handler(request: web.Request) -> web.StreamResponse:
     if record is None or not record.local:
         raise NotFound("no such object here", code="post_unknown")
     if not wants_activity_json(request):
-        proposal = await node.participation.get_proposal(record.uri)
+        proposal = await node.participation_store.get_proposal(record.uri)
         if proposal is not None and record.deleted_at is None:
             raise web.HTTPSeeOther(f"/proposals/{record.row_id}")
         return await render_object_page(request, record)

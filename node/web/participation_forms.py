@@ -55,7 +55,7 @@ def _missing(state: FormState, t: Translate, *required: str) -> None:
 async def propose(request: web.Request) -> web.StreamResponse:
     """``POST /processes/{slug}/proposals``: a resident's proposal, then its page."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
+    process = await local_process(node.participation_services, request.match_info["slug"])
     account, form = await posted_form(request)
     t = page_translator(request)
     state = FormState("propose", _typed(form, PROPOSAL_FIELDS))
@@ -70,7 +70,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
         return await render_process_page(request, process, state, 422)
     try:
         proposal = await create_proposal(
-            node,
+            node.participation_services,
             await _actor(request, account),
             process,
             state.value("title"),
@@ -117,7 +117,7 @@ async def support_submit(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
 
     async def act(actor: LocalActor, uri: str, _: FormState) -> object:
-        return await support(node, actor, uri)
+        return await support(node.participation_services, actor, uri)
 
     return await _on_proposal(request, FormState("support"), act, "steunen")
 
@@ -127,7 +127,7 @@ async def withdraw_submit(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
 
     async def act(actor: LocalActor, uri: str, _: FormState) -> object:
-        return await withdraw_support(node, actor, uri)
+        return await withdraw_support(node.participation_services, actor, uri)
 
     return await _on_proposal(request, FormState("support"), act, "steunen")
 
@@ -139,7 +139,11 @@ async def comment_submit(request: web.Request) -> web.StreamResponse:
     async def act(actor: LocalActor, uri: str, state: FormState) -> object:
         stance = state.value("stance")
         return await post_comment(
-            node, actor, uri, state.value("text"), stance=stance if stance else None
+            node.participation_services,
+            actor,
+            uri,
+            state.value("text"),
+            stance=stance if stance else None,
         )
 
     state = FormState("comment", {"text": "", "stance": ""})
@@ -151,7 +155,9 @@ async def official_submit(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
 
     async def act(actor: LocalActor, uri: str, state: FormState) -> object:
-        return await respond_officially(node, actor, uri, state.value("text"))
+        return await respond_officially(
+            node.participation_services, actor, uri, state.value("text")
+        )
 
     state = FormState("official", {"text": ""})
     return await _on_proposal(request, state, act, "reactie", ANSWERING_ROLES)
@@ -164,7 +170,7 @@ async def report_submit(request: web.Request) -> web.StreamResponse:
 
     async def act(actor: LocalActor, uri: str, state: FormState) -> object:
         reported = state.value("object")
-        on_page = {uri, *(c.uri for c, _, _ in await comments_of(node, uri))}
+        on_page = {uri, *(c.uri for c, _, _ in await comments_of(node.participation_services, uri))}
         record = await node.objects.record(reported) if reported in on_page else None
         if record is None or record.attributed_to is None:
             raise NotFound("that post is not on this page")

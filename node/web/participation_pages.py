@@ -69,7 +69,7 @@ async def process_list(request: web.Request) -> web.Response:
     return render(
         request,
         "processes.html",
-        processes=await node.participation.local_processes(),
+        processes=await node.participation_store.local_processes(),
         phase_labels=PHASE_LABELS[language_of(request, node.config.language)],
     )
 
@@ -77,7 +77,7 @@ async def process_list(request: web.Request) -> web.Response:
 async def process_page(request: web.Request) -> web.StreamResponse:
     """A process: what it is, its phase and threshold, its proposals with their supports."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
+    process = await local_process(node.participation_services, request.match_info["slug"])
     if wants_activity_json(request):
         actor = await node.actors.by_uri(process.uri)
         assert actor is not None
@@ -90,7 +90,7 @@ async def render_process_page(
 ) -> web.Response:
     """The process page, with the proposal form as the resident left it when it was refused."""
     node = request.app[NODE]
-    rows = await proposal_rows(node, process)
+    rows = await proposal_rows(node.participation_services, process)
     for row in rows:
         record = await node.objects.record(row["proposal"])
         row["page"] = f"{node.urls.base}/proposals/{record.row_id}" if record else row["proposal"]
@@ -111,8 +111,8 @@ async def render_process_page(
 async def decisions_page(request: web.Request) -> web.Response:
     """The public decision log of a process."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
-    decisions = await decision_log(node, process)
+    process = await local_process(node.participation_services, request.match_info["slug"])
+    decisions = await decision_log(node.participation_services, process)
     return render(
         request,
         "process_decisions.html",
@@ -125,23 +125,28 @@ async def decisions_page(request: web.Request) -> web.Response:
 async def decisions_json(request: web.Request) -> web.Response:
     """The decision log as JSON."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
-    return _json({"process": process.uri, "decisions": await decision_log(node, process)})
+    process = await local_process(node.participation_services, request.match_info["slug"])
+    return _json(
+        {
+            "process": process.uri,
+            "decisions": await decision_log(node.participation_services, process),
+        }
+    )
 
 
 async def export_json(request: web.Request) -> web.Response:
     """The open-data export of a process as JSON."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
-    return _json(await export_document(node, process))
+    process = await local_process(node.participation_services, request.match_info["slug"])
+    return _json(await export_document(node.participation_services, process))
 
 
 async def export_csv_route(request: web.Request) -> web.Response:
     """The proposals of a process as CSV."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
+    process = await local_process(node.participation_services, request.match_info["slug"])
     return web.Response(
-        text=export_csv(await proposal_rows(node, process)),
+        text=export_csv(await proposal_rows(node.participation_services, process)),
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{process.slug}.csv"'},
@@ -165,7 +170,7 @@ async def proposal_of_page(request: web.Request) -> tuple[ObjectRecord, Proposal
     except ValueError as exc:
         raise NotFound("no such proposal", code="proposal_unknown") from exc
     record = await node.objects.record_by_row_id(row_id)
-    proposal = await node.participation.get_proposal(record.uri) if record else None
+    proposal = await node.participation_store.get_proposal(record.uri) if record else None
     if record is None or proposal is None or record.deleted_at is not None:
         raise NotFound("no such proposal", code="proposal_unknown")
     return record, proposal
@@ -183,21 +188,21 @@ async def render_proposal_page(
     again with its reason."""
     node = request.app[NODE]
     record, proposal = await proposal_of_page(request)
-    process = await node.participation.get_process(proposal.process_uri)
+    process = await node.participation_store.get_process(proposal.process_uri)
     assert process is not None
-    trail = await node.participation.status_trail(proposal.uri)
+    trail = await node.participation_store.status_trail(proposal.uri)
     responses = []
-    for official in await node.participation.official_responses(proposal.uri):
+    for official in await node.participation_store.official_responses(proposal.uri):
         answer = await node.objects.record(official.response_uri)
         if answer is not None and answer.deleted_at is None:
             responses.append(answer)
-    comments = await comments_of(node, proposal.uri)
+    comments = await comments_of(node.participation_services, proposal.uri)
     people = {proposal.author, *(c.actor for c in trail)}
     people |= {r.attributed_to for r in responses if r.attributed_to}
     people |= {c.attributed_to for c, _, _ in comments if c.attributed_to}
     account = await current_account(request)
     supported = account is not None and (
-        await node.participation.support_activity(proposal.uri, account.actor_uri) is not None
+        await node.participation_store.support_activity(proposal.uri, account.actor_uri) is not None
     )
     return render(
         request,
@@ -222,7 +227,7 @@ async def render_proposal_page(
         trail=trail,
         responses=responses,
         comments=comments,
-        supports=await support_count(node, process, proposal),
+        supports=await support_count(node.participation_services, process, proposal),
         names=await names_of(node, people),
         process_link=process.uri if not process.local else f"/processes/{process.slug}",
         **_common(request, process),

@@ -24,9 +24,6 @@ from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS, verify_by_
 from node.participation.voting import cast_vote, current_tally, known_questions
 from node.participation.voting import recount_url as question_recount_url
 from node.storage.accounts import Account
-from node.storage.ballots import BallotStore
-from node.storage.residents import ResidentRegistry
-from node.storage.votes import SentVotes, VotingStore
 from node.web.app import NODE
 from node.web.pages import page_translator, render
 from node.web.refusals import http_status, page_reason
@@ -45,7 +42,7 @@ def _csv(rows: list[list[Any]]) -> web.Response:
 
 
 async def _question(node: Node, object_id: str) -> Question:
-    question = await VotingStore(node.db).question(f"{node.urls.base}/objects/{object_id}")
+    question = await node.votes.question(f"{node.urls.base}/objects/{object_id}")
     if question is None:
         raise NotFound("no vote with that id on this node", code="vote_unknown")
     return question
@@ -55,7 +52,7 @@ async def question_tallies_csv(request: web.Request) -> web.Response:
     """``<question>/tallies.csv``: votes per option, for anyone to recount."""
     node = request.app[NODE]
     question = await _question(node, request.match_info["object_id"])
-    tally = await current_tally(node, question)
+    tally = await current_tally(node.participation_services, question)
     rows: list[list[Any]] = [["question", "proposal", "option", "votes", "closed_at"]]
     rows += [
         [question.uri, question.proposal_uri, t.option, t.count, question.closed_at or ""]
@@ -68,12 +65,12 @@ async def budget_result_csv(request: web.Request) -> web.Response:
     """``<process>/budget-result.csv``: ballots per proposal with cost and whether it was
     funded, published once the ballot has closed."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["username"])
-    budget_round = await BallotStore(node.db).budget_round(process.uri)
+    process = await local_process(node.participation_services, request.match_info["username"])
+    budget_round = await node.ballots.budget_round(process.uri)
     if process.budget is None or budget_round is None or budget_round.closed_at is None:
         raise NotFound(f"{process.title} has no closed budget ballot yet")
-    allocations, _ = await budget_allocations(node, process)
-    titles = {p.uri: p.title for p in await node.participation.proposals_of(process.uri)}
+    allocations, _ = await budget_allocations(node.participation_services, process)
+    titles = {p.uri: p.title for p in await node.participation_store.proposals_of(process.uri)}
     rows: list[list[Any]] = [["proposal", "title", "cost", "currency", "votes", "selected"]]
     rows += [
         [
@@ -90,10 +87,10 @@ async def budget_result_csv(request: web.Request) -> web.Response:
 
 
 async def _results(node: Node, process: Process) -> dict[str, Any]:
-    titles = {p.uri: p.title for p in await node.participation.proposals_of(process.uri)}
+    titles = {p.uri: p.title for p in await node.participation_store.proposals_of(process.uri)}
     votes = []
-    for question in await VotingStore(node.db).questions_of(process.uri):
-        tally = await current_tally(node, question)
+    for question in await node.votes.questions_of(process.uri):
+        tally = await current_tally(node.participation_services, question)
         votes.append(
             {
                 "question": question,
@@ -103,10 +100,10 @@ async def _results(node: Node, process: Process) -> dict[str, Any]:
             }
         )
     budget: dict[str, Any] | None = None
-    budget_round = await BallotStore(node.db).budget_round(process.uri)
+    budget_round = await node.ballots.budget_round(process.uri)
     if process.budget is not None and budget_round is not None:
         closed = budget_round.closed_at is not None
-        allocations, voters = await budget_allocations(node, process)
+        allocations, voters = await budget_allocations(node.participation_services, process)
         budget = {
             "round": budget_round,
             "closed": closed,
@@ -130,14 +127,14 @@ async def _results(node: Node, process: Process) -> dict[str, Any]:
 async def results_page(request: web.Request) -> web.Response:
     """``/processes/{slug}/results``: tallies of every vote and the budget result."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
+    process = await local_process(node.participation_services, request.match_info["slug"])
     return render(request, "voting_results.html", process=process, **await _results(node, process))
 
 
 async def vote_page(request: web.Request) -> web.Response:
     """``/processes/{slug}/vote``: the open votes of a process, with the account's choices."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
+    process = await local_process(node.participation_services, request.match_info["slug"])
     account = await require_account(request)
     return await _render_vote_page(request, node, process, account, message=None)
 
@@ -150,8 +147,8 @@ async def _render_vote_page(
     message: str | None,
     status: int = 200,
 ) -> web.Response:
-    store = VotingStore(node.db)
-    titles = {p.uri: p.title for p in await node.participation.proposals_of(process.uri)}
+    store = node.votes
+    titles = {p.uri: p.title for p in await node.participation_store.proposals_of(process.uri)}
     questions = [
         {
             "question": q,
@@ -168,8 +165,10 @@ async def _render_vote_page(
         questions=questions,
         ballot=await _ballot(node, process, account, titles),
         account=account,
-        verified=await ResidentRegistry(node.db).get(account.actor_uri),
-        eligibility_problem=await node.eligibility(process, account.actor_uri),
+        verified=await node.residents.get(account.actor_uri),
+        eligibility_problem=await node.participation_services.eligibility(
+            process, account.actor_uri
+        ),
         message=message,
         refused=status != 200,
     )
@@ -178,7 +177,7 @@ async def _render_vote_page(
 async def _ballot(
     node: Node, process: Process, account: Account, titles: dict[str, str]
 ) -> dict[str, Any] | None:
-    store = BallotStore(node.db)
+    store = node.ballots
     budget_round = await store.budget_round(process.uri)
     if process.budget is None or budget_round is None:
         return None
@@ -201,12 +200,17 @@ async def _ballot(
 async def vote_submit(request: web.Request) -> web.Response:
     """A vote cast on the page; a refusal is shown with its reason and stores nothing."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
+    process = await local_process(node.participation_services, request.match_info["slug"])
     account, form = await posted_form(request)
     actor = await node.actors.by_uri(account.actor_uri)
     assert actor is not None
     try:
-        await cast_vote(node, actor, str(form.get("question", "")), str(form.get("option", "")))
+        await cast_vote(
+            node.participation_services,
+            actor,
+            str(form.get("question", "")),
+            str(form.get("option", "")),
+        )
     except Refusal as exc:
         return await _render_vote_page(
             request, node, process, account, page_reason(request, exc), http_status(exc)
@@ -218,13 +222,13 @@ async def vote_submit(request: web.Request) -> web.Response:
 async def ballot_submit(request: web.Request) -> web.Response:
     """A budget ballot cast on the page; a refusal is shown with its reason."""
     node = request.app[NODE]
-    process = await local_process(node, request.match_info["slug"])
+    process = await local_process(node.participation_services, request.match_info["slug"])
     account, form = await posted_form(request)
     actor = await node.actors.by_uri(account.actor_uri)
     assert actor is not None
     picks = [str(p) for p in form.getall("pick", [])]
     try:
-        await cast_ballot(node, actor, process.uri, picks)
+        await cast_ballot(node.participation_services, actor, process.uri, picks)
     except Refusal as exc:
         return await _render_vote_page(
             request, node, process, account, page_reason(request, exc), http_status(exc)
@@ -248,7 +252,7 @@ async def _render_verification(
         "verification.html",
         status=status,
         account=account,
-        residency=await ResidentRegistry(node.db).get(account.actor_uri),
+        residency=await node.residents.get(account.actor_uri),
         per_address=MAX_ACCOUNTS_PER_ADDRESS,
         message=message,
     )
@@ -259,7 +263,9 @@ async def verification_submit(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account, form = await posted_form(request)
     try:
-        await verify_by_letter_code(node, account.username, str(form.get("code", "")))
+        await verify_by_letter_code(
+            node.participation_services, account.username, str(form.get("code", ""))
+        )
     except Refusal as exc:
         return await _render_verification(
             request, node, account, page_reason(request, exc), http_status(exc)
@@ -278,10 +284,10 @@ async def votes_page(request: web.Request) -> web.Response:
 async def _render_votes(
     request: web.Request, node: Node, account: Account, message: str | None, status: int = 200
 ) -> web.Response:
-    local_votes = VotingStore(node.db)
-    sent = SentVotes(node.db)
+    local_votes = node.votes
+    sent = node.participation_services.sent_votes
     polls = []
-    for known in await known_questions(node):
+    for known in await known_questions(node.participation_services):
         if known.local:
             mine = await local_votes.vote_of(known.uri, account.actor_uri)
             state, reason = ("counted" if mine else None), None
@@ -297,7 +303,7 @@ async def _render_votes(
         status=status,
         account=account,
         polls=polls,
-        verified=await ResidentRegistry(node.db).get(account.actor_uri),
+        verified=await node.residents.get(account.actor_uri),
         message=message,
     )
 
@@ -311,12 +317,12 @@ async def votes_submit(request: web.Request) -> web.Response:
     assert actor is not None
     question = str(form.get("question", ""))
     try:
-        await cast_vote(node, actor, question, str(form.get("option", "")))
+        await cast_vote(node.participation_services, actor, question, str(form.get("option", "")))
     except Refusal as exc:
         return await _render_votes(
             request, node, account, page_reason(request, exc), http_status(exc)
         )
-    local = await VotingStore(node.db).question(question) is not None
+    local = await node.votes.question(question) is not None
     message = page_translator(request)("vote.counted" if local else "vote.sent")
     return await _render_votes(request, node, account, message)
 

@@ -83,7 +83,7 @@ async def test_a_resident_logs_in_and_proposes_with_errors_shown_next_to_the_fie
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Een bankje bij de speeltuin")
     await expect(page.get_by_text("Status: ingediend")).to_be_visible()
-    [proposal] = await wijk.node.participation.proposals_of(process.uri)
+    [proposal] = await wijk.node.participation_store.proposals_of(process.uri)
     assert proposal.area == "Oosterpark"
     await page.goto(f"{wijk.base_url}/processes/{process.slug}")
     await expect(page.get_by_role("link", name="Een bankje bij de speeltuin")).to_be_visible()
@@ -97,7 +97,11 @@ async def test_residents_support_and_comment_with_a_stance_and_see_the_status_tr
     await person(wijk, "bram")
     process = await open_process(wijk, "speeltuin", "initiate", threshold=1)
     proposal = await create_proposal(
-        wijk.node, anouk, process, "Een bankje bij de speeltuin", "Er is geen plek om te zitten."
+        wijk.node.participation_services,
+        anouk,
+        process,
+        "Een bankje bij de speeltuin",
+        "Er is geen plek om te zitten.",
     )
     record = await wijk.node.objects.record(proposal.uri)
     assert record is not None
@@ -159,10 +163,14 @@ async def test_a_resident_of_another_node_supports_from_their_own_nodes_page(
     fatima = await person(gemeente, "fatima")
     joris = await person(wijk, "joris")
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
-    await follow(wijk.node, joris, process.uri)
+    await follow(wijk.node.social_services, joris, process.uri)
     await deliver(gemeente, wijk)
     proposal = await create_proposal(
-        gemeente.node, fatima, process, "Meer bomen", "Meer bomen in de binnenstad."
+        gemeente.node.participation_services,
+        fatima,
+        process,
+        "Meer bomen",
+        "Meer bomen in de binnenstad.",
     )
     await deliver(gemeente, wijk)
     copy = await wijk.node.objects.record(proposal.uri)
@@ -173,7 +181,7 @@ async def test_a_resident_of_another_node_supports_from_their_own_nodes_page(
     await page.get_by_role("button", name="Steun dit voorstel").click()
     await expect(page.get_by_text("U steunt dit voorstel.")).to_be_visible()
     await deliver(wijk, gemeente)
-    assert await gemeente.node.participation.supporters(proposal.uri) == [joris.uri]
+    assert await gemeente.node.participation_store.supporters(proposal.uri) == [joris.uri]
 
 
 async def test_an_out_of_phase_support_is_refused_in_plain_words_and_not_counted(
@@ -185,13 +193,15 @@ async def test_an_out_of_phase_support_is_refused_in_plain_words_and_not_counted
     process = await open_process(
         wijk, "speeltuin", "initiate", threshold=3, phases=PROPOSING_THEN_SUPPORTING
     )
-    proposal = await create_proposal(wijk.node, anouk, process, "Een bankje", "Om te zitten.")
+    proposal = await create_proposal(
+        wijk.node.participation_services, anouk, process, "Een bankje", "Om te zitten."
+    )
     record = await wijk.node.objects.record(proposal.uri)
     assert record is not None
     page = await new_page()
     await log_in(page, wijk, "bram", f"/proposals/{record.row_id}")
 
-    await processes.set_phase(wijk.node, process, "voting")
+    await processes.set_phase(wijk.node.participation_services, process, "voting")
     async with page.expect_response(lambda r: r.request.method == "POST") as answer:
         await page.get_by_role("button", name="Steun dit voorstel").click()
     assert (await answer.value).status == 422
@@ -200,7 +210,7 @@ async def test_an_out_of_phase_support_is_refused_in_plain_words_and_not_counted
     await expect(refusal).to_contain_text("neemt nu geen steun aan")
     await expect(page.get_by_text("Steun geven kan nu niet")).to_be_visible()
     await expect(page.get_by_role("button", name="Steun dit voorstel")).to_have_count(0)
-    assert await wijk.node.participation.support_count(proposal.uri) == 0
+    assert await wijk.node.participation_store.support_count(proposal.uri) == 0
 
 
 async def test_a_resident_votes_through_the_vote_form(start: StartNode, new_page: NewPage) -> None:
@@ -209,7 +219,7 @@ async def test_a_resident_votes_through_the_vote_form(start: StartNode, new_page
     process, [proposal] = await process_with_proposals(
         wijk, "speeltuin", [("Nieuwe schommels", None)]
     )
-    question = await open_vote(wijk.node, proposal.uri, in_a_week())
+    question = await open_vote(wijk.node.participation_services, proposal.uri, in_a_week())
     page = await new_page()
     await log_in(page, wijk, "bram", f"/processes/{process.slug}")
 
@@ -217,7 +227,7 @@ async def test_a_resident_votes_through_the_vote_form(start: StartNode, new_page
     await page.get_by_role("group", name="Nieuwe schommels").get_by_label("voor").check()
     await page.get_by_role("button", name="Stem", exact=True).click()
     await expect(page.get_by_role("status")).to_have_text("Uw stem is geteld.")
-    tally = await current_tally(wijk.node, question)
+    tally = await current_tally(wijk.node.participation_services, question)
     assert (tally.count("voor"), tally.voters_count) == (1, 1)
 
 
@@ -253,7 +263,9 @@ async def test_pages_have_a_language_one_heading_labelled_fields_and_image_text(
     anouk = await person(wijk, "anouk")
     await person(wijk, "moderator", role="moderator")
     process = await open_process(wijk, "speeltuin", "advise", threshold=2)
-    proposal = await create_proposal(wijk.node, anouk, process, "Een bankje", "Om te zitten.")
+    proposal = await create_proposal(
+        wijk.node.participation_services, anouk, process, "Een bankje", "Om te zitten."
+    )
     record = await wijk.node.objects.record(proposal.uri)
     assert record is not None
     page = await new_page()

@@ -29,7 +29,7 @@ async def open_process(
 ) -> Process:
     """A process with an open support policy and a count threshold."""
     return await processes.create_process(
-        running.node,
+        running.node.participation_services,
         slug=slug,
         title=f"Proces {slug}",
         archetype=archetype,

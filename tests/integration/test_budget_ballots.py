@@ -9,8 +9,6 @@ from federation.errors import Refused
 from federation.lifecycle import IllegalMove
 from node.participation.ballots import cast_ballot, close_budget, open_budget_ballot
 from node.participation.models import Budget
-from node.storage.ballots import BallotStore
-from node.storage.trust import TrustList
 from node.web.negotiation import ACTIVITY_JSON
 from tests.integration.conftest import StartNode
 from tests.integration.voting_scenarios import (
@@ -38,7 +36,7 @@ async def test_budget_overspend_too_many_and_too_few_picks_are_refused_with_reas
 ) -> None:
     wijert = await start("wijert", "Wijkdeal De Wijert")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
-    await TrustList(wijert.node.db).add(oosterpark.node.urls.host)
+    await wijert.node.trust.add(oosterpark.node.urls.host)
     for running in (wijert, oosterpark):
         await import_register(running)
     bram = await resident(wijert, "bram", "9722AB", "4")
@@ -49,8 +47,8 @@ async def test_budget_overspend_too_many_and_too_few_picks_are_refused_with_reas
     school, benches, wadi, paper, mural = (p.uri for p in proposals)
     await follow(oosterpark, anna, process.uri)
     await exchange(wijert, oosterpark)
-    await open_budget_ballot(wijert.node, process.uri, in_a_week())
-    store = BallotStore(wijert.node.db)
+    await open_budget_ballot(wijert.node.participation_services, process.uri, in_a_week())
+    store = wijert.node.ballots
 
     refusals = [
         ([school, wadi], "the picks cost EUR 55,000 together, over the budget of EUR 50,000"),
@@ -60,9 +58,9 @@ async def test_budget_overspend_too_many_and_too_few_picks_are_refused_with_reas
     ]
     for picks, reason in refusals:
         with pytest.raises(Refused) as refused:
-            await cast_ballot(wijert.node, bram, process.uri, picks)
+            await cast_ballot(wijert.node.participation_services, bram, process.uri, picks)
         assert refused.value.reason.startswith("ballot refused: ") and reason in str(refused.value)
-        sent = await cast_ballot(oosterpark.node, anna, process.uri, picks)
+        sent = await cast_ballot(oosterpark.node.participation_services, anna, process.uri, picks)
         await exchange(wijert, oosterpark)
         error = await delivery_error(oosterpark, f"{sent}/activity")
         assert error is not None and error.startswith("422") and reason in error
@@ -72,8 +70,10 @@ async def test_budget_overspend_too_many_and_too_few_picks_are_refused_with_reas
         assert seen["state"] == "refused" and reason in seen["reason"]
     assert await store.all_picks(process.uri) == []
 
-    await cast_ballot(wijert.node, bram, process.uri, [school, benches, paper])
-    await cast_ballot(oosterpark.node, anna, process.uri, [wadi, mural])
+    await cast_ballot(
+        wijert.node.participation_services, bram, process.uri, [school, benches, paper]
+    )
+    await cast_ballot(oosterpark.node.participation_services, anna, process.uri, [wadi, mural])
     await exchange(wijert, oosterpark)
     assert await store.picks_of(process.uri, anna.uri) == sorted([wadi, mural])
 
@@ -83,7 +83,7 @@ async def test_a_later_ballot_replaces_the_earlier_one_and_the_result_is_signed_
 ) -> None:
     wijert = await start("wijert", "Wijkdeal De Wijert")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
-    await TrustList(wijert.node.db).add(oosterpark.node.urls.host)
+    await wijert.node.trust.add(oosterpark.node.urls.host)
     for running in (wijert, oosterpark):
         await import_register(running)
     bram = await resident(wijert, "bram", "9722AB", "4")
@@ -95,19 +95,19 @@ async def test_a_later_ballot_replaces_the_earlier_one_and_the_result_is_signed_
     school, benches, wadi, paper, mural = (p.uri for p in proposals)
     await follow(oosterpark, anna, process.uri)
     await exchange(wijert, oosterpark)
-    await open_budget_ballot(wijert.node, process.uri, in_a_week())
+    await open_budget_ballot(wijert.node.participation_services, process.uri, in_a_week())
 
-    await cast_ballot(wijert.node, bram, process.uri, [school, benches])
-    await cast_ballot(wijert.node, sanne, process.uri, [school, paper])
-    await cast_ballot(oosterpark.node, anna, process.uri, [mural])
+    await cast_ballot(wijert.node.participation_services, bram, process.uri, [school, benches])
+    await cast_ballot(wijert.node.participation_services, sanne, process.uri, [school, paper])
+    await cast_ballot(oosterpark.node.participation_services, anna, process.uri, [mural])
     await exchange(wijert, oosterpark)
-    await cast_ballot(oosterpark.node, anna, process.uri, [wadi, benches])
+    await cast_ballot(oosterpark.node.participation_services, anna, process.uri, [wadi, benches])
     await exchange(wijert, oosterpark)
 
-    document = await close_budget(wijert.node, process.uri)
+    document = await close_budget(wijert.node.participation_services, process.uri)
     await exchange(wijert, oosterpark)
     with pytest.raises(IllegalMove, match="voting is closed already"):
-        await close_budget(wijert.node, process.uri)
+        await close_budget(wijert.node.participation_services, process.uri)
     result = document["budgetResult"]
     assert result["votersCount"] == 3
     by_proposal = {a["proposal"]: a for a in result["allocations"]}
@@ -149,7 +149,7 @@ async def test_a_later_ballot_replaces_the_earlier_one_and_the_result_is_signed_
     assert served["currentPhase"] == "closed"
     assert served["budgetResult"]["allocations"] == result["allocations"]
 
-    late = await cast_ballot(oosterpark.node, anna, process.uri, [mural])
+    late = await cast_ballot(oosterpark.node.participation_services, anna, process.uri, [mural])
     await exchange(wijert, oosterpark)
     error = await delivery_error(oosterpark, f"{late}/activity")
     assert error is not None and "the budget ballot closed at" in error

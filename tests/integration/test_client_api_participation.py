@@ -12,7 +12,6 @@ from node.participation.proposals import create_proposal
 from node.participation.trail import change_status
 from node.participation.voting import close_vote, open_vote
 from node.runner import RunningNode
-from node.storage.votes import VotingStore
 from tests.integration.conftest import StartNode
 from tests.integration.oauth_browser import logged_in_client, resident
 from tests.integration.voting_scenarios import in_a_week, phases, process_with_proposals
@@ -32,31 +31,40 @@ async def test_favourite_of_a_proposal_is_a_support_and_refused_outside_the_supp
     anna = await logged_in_client(oosterpark, "anna")
     node = oosterpark.node
     process = await create_process(
-        node, slug="groen", title="Groene wijk", archetype="initiate", threshold_count=5,
+        node.participation_services, slug="groen", title="Groene wijk", archetype="initiate",
+        threshold_count=5,
         phases=phases(), current_phase="proposing",
     )  # fmt: skip
     organisation = await node.organisation()
-    bankjes = await create_proposal(node, organisation, process, "Bankjes", "Meer bankjes.")
-    bomen = await create_proposal(node, organisation, process, "Bomen", "Meer bomen.")
+    bankjes = await create_proposal(
+        node.participation_services, organisation, process, "Bankjes", "Meer bankjes."
+    )
+    bomen = await create_proposal(
+        node.participation_services, organisation, process, "Bomen", "Meer bomen."
+    )
 
     supported = await asyncio.to_thread(
         anna.status_favourite, await status_id(oosterpark, bankjes.uri)
     )
     assert supported.favourited and supported.favourites_count == 1
-    assert await node.participation.support_count(bankjes.uri) == 1
+    assert await node.participation_store.support_count(bankjes.uri) == 1
 
     await change_status(
-        node, bankjes, "on_agenda", reason="Op de agenda van 3 maart.", actor=process.uri
+        node.participation_services,
+        bankjes,
+        "on_agenda",
+        reason="Op de agenda van 3 maart.",
+        actor=process.uri,
     )
     [update] = await asyncio.to_thread(anna.notifications, types=["update"])
     assert update.status.id == supported.id and "agenda" in update.status.content
     assert update.account.acct == "groen" and update.account.group
 
-    await set_phase(node, process, "voting")
+    await set_phase(node.participation_services, process, "voting")
     with pytest.raises(MastodonAPIError, match="support not counted") as refused:
         await asyncio.to_thread(anna.status_favourite, await status_id(oosterpark, bomen.uri))
     assert refused.value.args[1] == 422
-    assert await node.participation.support_count(bomen.uri) == 0
+    assert await node.participation_store.support_count(bomen.uri) == 0
     shown = await asyncio.to_thread(anna.status, await status_id(oosterpark, bomen.uri))
     assert not shown.favourited and shown.favourites_count == 0
 
@@ -67,7 +75,7 @@ async def test_resident_votes_on_a_proposal_poll_with_one_choice(start: StartNod
     anna = await logged_in_client(oosterpark, "anna")
     node = oosterpark.node
     _, [speeltuin] = await process_with_proposals(oosterpark, "stemming", [("Speeltuin", None)])
-    question = await open_vote(node, speeltuin.uri, in_a_week())
+    question = await open_vote(node.participation_services, speeltuin.uri, in_a_week())
     poll_id = await status_id(oosterpark, question.uri)
 
     poll = await asyncio.to_thread(anna.poll, poll_id)
@@ -80,9 +88,9 @@ async def test_resident_votes_on_a_proposal_poll_with_one_choice(start: StartNod
 
     assert voted.voted and voted.own_votes == [0] and voted.votes_count == 1
     anna_uri = (await node.actors.by_username("anna")).uri
-    assert await VotingStore(node.db).vote_of(question.uri, anna_uri) == question.options[0]
+    assert await node.votes.vote_of(question.uri, anna_uri) == question.options[0]
 
-    await close_vote(node, question.uri)
+    await close_vote(node.participation_services, question.uri)
     [ended] = await asyncio.to_thread(anna.notifications, types=["poll"])
     assert ended.status.id == poll_id and ended.status.poll.expired
     assert ended.status.poll.own_votes == [0]
@@ -96,7 +104,7 @@ async def test_following_a_process_brings_its_proposals_into_the_home_timeline(
     anna = await logged_in_client(oosterpark, "anna")
     node = oosterpark.node
     process = await create_process(
-        node, slug="speelplekken", title="Speelplekken", archetype="advise",
+        node.participation_services, slug="speelplekken", title="Speelplekken", archetype="advise",
         threshold_count=3, phases=phases(), current_phase="proposing",
     )  # fmt: skip
     account = await asyncio.to_thread(anna.account_lookup, "speelplekken")
@@ -105,7 +113,11 @@ async def test_following_a_process_brings_its_proposals_into_the_home_timeline(
     relationship = await asyncio.to_thread(anna.account_follow, account.id)
     assert relationship.following
     wip = await create_proposal(
-        node, await node.organisation(), process, "Wipkip", "Een wipkip bij de school."
+        node.participation_services,
+        await node.organisation(),
+        process,
+        "Wipkip",
+        "Een wipkip bij de school.",
     )
 
     home = await asyncio.to_thread(anna.timeline_home)

@@ -66,7 +66,9 @@ async def test_reports_about_unknown_accounts_or_posts_of_someone_else_are_refus
         await resident(wijk, name)
         actor = await wijk.node.actors.by_username(name)
         assert actor is not None
-        post = await social_actions.post_note(wijk.node, actor, f"<p>Groeten van {name}</p>")
+        post = await social_actions.post_note(
+            wijk.node.social_services, actor, f"<p>Groeten van {name}</p>"
+        )
         record = await wijk.node.objects.record(post["id"])
         assert record is not None
         rows.append(record.row_id)

@@ -35,9 +35,9 @@ async def test_follow_undo_and_follow_again_reach_a_slow_peer_in_the_order_sent(
     try:
         account = peer.add_account("anne")
         resident = await wijert.node.organisation()
-        await social_actions.follow(wijert.node, resident, account.uri)
-        await social_actions.unfollow(wijert.node, resident, account.uri)
-        await social_actions.follow(wijert.node, resident, account.uri)
+        await social_actions.follow(wijert.node.social_services, resident, account.uri)
+        await social_actions.unfollow(wijert.node.social_services, resident, account.uri)
+        await social_actions.follow(wijert.node.social_services, resident, account.uri)
 
         assert await deliver(wijert) == 3
         received = [r.activity for r in peer.received_by(account)]

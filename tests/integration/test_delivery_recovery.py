@@ -23,7 +23,9 @@ async def all_follow(followed: RunningNode, *followers: RunningNode) -> None:
     """Every node in ``followers`` follows the organisation of ``followed``."""
     target = await followed.node.organisation()
     for follower in followers:
-        await social_actions.follow(follower.node, await follower.node.organisation(), target.uri)
+        await social_actions.follow(
+            follower.node.social_services, await follower.node.organisation(), target.uri
+        )
     await deliver(followed, *followers)
     assert len(await followed.node.follows.followers_of(target.uri)) == len(followers)
 
@@ -49,7 +51,9 @@ async def test_a_stopped_receiver_gets_the_post_after_both_nodes_restart(
 
     await wijk.stop()
     post = await social_actions.post_note(
-        gemeente.node, await gemeente.node.organisation(), "<p>Raadsvergadering verplaatst.</p>"
+        gemeente.node.social_services,
+        await gemeente.node.organisation(),
+        "<p>Raadsvergadering verplaatst.</p>",
     )
     report = await gemeente.node.worker.run_once()
     assert (report.delivered, report.retried, report.given_up) == (0, 1, 0)
@@ -74,7 +78,9 @@ async def test_a_dead_peer_does_not_hold_up_delivery_to_the_others(start: StartN
     await all_follow(gemeente, wijk, dood)
     await dood.stop()
     post = await social_actions.post_note(
-        gemeente.node, await gemeente.node.organisation(), "<p>Nieuwe afvalkalender.</p>"
+        gemeente.node.social_services,
+        await gemeente.node.organisation(),
+        "<p>Nieuwe afvalkalender.</p>",
     )
 
     started = time.monotonic()
@@ -94,7 +100,9 @@ async def test_a_host_that_keeps_failing_is_paused_and_resumed_when_it_answers(
     wijk_host = wijk.node.urls.host
     await wijk.stop()
     org = await gemeente.node.organisation()
-    first = await social_actions.post_note(gemeente.node, org, "<p>Eerste bericht.</p>")
+    first = await social_actions.post_note(
+        gemeente.node.social_services, org, "<p>Eerste bericht.</p>"
+    )
 
     for _ in range(PAUSE_AFTER_FAILURES):
         report = await gemeente.node.worker.run_once(now=epoch_now() + 10 * LATER)
@@ -106,7 +114,9 @@ async def test_a_host_that_keeps_failing_is_paused_and_resumed_when_it_answers(
     assert host["consecutive_failures"] == PAUSE_AFTER_FAILURES
     assert host["paused_until"] > epoch_now()
 
-    second = await social_actions.post_note(gemeente.node, org, "<p>Tweede bericht.</p>")
+    second = await social_actions.post_note(
+        gemeente.node.social_services, org, "<p>Tweede bericht.</p>"
+    )
     report = await gemeente.node.worker.run_once()
     assert (report.delivered, report.retried, report.given_up) == (0, 0, 0), "host is paused"
 
@@ -129,7 +139,9 @@ async def test_the_same_signed_post_twice_has_one_effect(
     mastodon = await start_peer()
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
-    post = await social_actions.post_note(wijk.node, org, "<p>Buurtfeest op zaterdag!</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, org, "<p>Buurtfeest op zaterdag!</p>"
+    )
     note = mastodon.note(alice, "<p>Ik neem taart mee.</p>", in_reply_to=post["id"])
     url = f"{wijk.base_url}/inbox"
     body = json.dumps(mastodon.create(note)).encode()
@@ -154,7 +166,9 @@ async def test_the_same_like_delivered_twice_counts_once(
     mastodon = await start_peer()
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
-    post = await social_actions.post_note(wijk.node, org, "<p>Buurtfeest op zaterdag!</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, org, "<p>Buurtfeest op zaterdag!</p>"
+    )
     url = f"{org.uri}/inbox"
     body = json.dumps(mastodon.like(alice, post["id"])).encode()
     headers = mastodon.signed_post_headers(alice, url, body)
@@ -172,7 +186,9 @@ async def test_a_delivered_job_is_final_and_a_late_failure_does_not_move_it(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     await all_follow(gemeente, wijk)
     await social_actions.post_note(
-        gemeente.node, await gemeente.node.organisation(), "<p>Inloopavond dinsdag.</p>"
+        gemeente.node.social_services,
+        await gemeente.node.organisation(),
+        "<p>Inloopavond dinsdag.</p>",
     )
     await deliver(gemeente, wijk)
     delivered = await gemeente.node.deliveries.counts()

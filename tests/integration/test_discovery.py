@@ -75,7 +75,7 @@ async def test_nodeinfo_links_to_2_0_and_2_1_documents_that_describe_the_node(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     mastodon = await start_peer()
     org = await wijk.node.organisation()
-    await social_actions.post_note(wijk.node, org, "<p>Eerste bericht.</p>")
+    await social_actions.post_note(wijk.node.social_services, org, "<p>Eerste bericht.</p>")
 
     links = await mastodon.get(f"{wijk.base_url}/.well-known/nodeinfo", accept="application/json")
     assert links.status == 200
@@ -115,7 +115,9 @@ async def test_servers_get_activitystreams_json_and_browsers_get_html(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     mastodon = await start_peer()
     org = await wijk.node.organisation()
-    post = await social_actions.post_note(wijk.node, org, "<p>Snoeiwerk in het Oosterpark.</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, org, "<p>Snoeiwerk in het Oosterpark.</p>"
+    )
 
     for url, expected_type in ((org.uri, "Organization"), (post["id"], "Note")):
         for accept in (ACTIVITY_JSON, LD_JSON):
@@ -137,8 +139,8 @@ async def test_a_deleted_post_answers_410_with_a_tombstone(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     mastodon = await start_peer()
     org = await wijk.node.organisation()
-    post = await social_actions.post_note(wijk.node, org, "<p>Vergissing.</p>")
-    await social_actions.delete_note(wijk.node, org, post["id"])
+    post = await social_actions.post_note(wijk.node.social_services, org, "<p>Vergissing.</p>")
+    await social_actions.delete_note(wijk.node.social_services, org, post["id"])
 
     gone = await mastodon.get(post["id"])
     page = await mastodon.get(post["id"], accept=BROWSER)
@@ -157,7 +159,8 @@ async def test_followers_and_outbox_are_paged_ordered_collections(
     org = await wijk.node.organisation()
     count = PAGE_SIZE + 1
     posts = [
-        await social_actions.post_note(wijk.node, org, f"<p>Bericht {i}.</p>") for i in range(count)
+        await social_actions.post_note(wijk.node.social_services, org, f"<p>Bericht {i}.</p>")
+        for i in range(count)
     ]
 
     # Added after posting, so the posts are not addressed to these made-up followers.
@@ -204,7 +207,9 @@ async def test_authorized_fetch_needs_a_signed_get_except_for_the_instance_actor
     mastodon = await start_peer(secure_mode=True)
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
-    post = await social_actions.post_note(wijk.node, org, "<p>Alleen voor wie zich meldt.</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, org, "<p>Alleen voor wie zich meldt.</p>"
+    )
     instance = await wijk.node.instance_actor()
 
     for url in (

@@ -15,8 +15,6 @@ from node.participation.proposals import create_proposal
 from node.participation.supports import support
 from node.participation.voting import cast_vote, current_tally, open_vote
 from node.runner import RunningNode
-from node.storage.residents import ResidentRegistry
-from node.storage.trust import TrustList
 from schemas import outgoing_context
 from tests.integration.conftest import StartNode
 from tests.integration.fake_peer import FakeMastodon, PeerAccount
@@ -39,7 +37,7 @@ async def test_a_resident_of_a_trusted_neighbourhood_node_supports_and_votes_fro
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     wijert = await start("wijert", "Wijkdeal De Wijert")
-    await TrustList(gemeente.node.db).add(wijert.node.urls.host)
+    await gemeente.node.trust.add(wijert.node.urls.host)
     await import_register(wijert)
     bram = await resident(wijert, "bram", "9722ab", "4")
     process = await consultation(gemeente)
@@ -47,20 +45,20 @@ async def test_a_resident_of_a_trusted_neighbourhood_node_supports_and_votes_fro
     await exchange(gemeente, wijert)
     proposal = await schoolyard_proposal(gemeente, process)
     await exchange(gemeente, wijert)
-    assert await wijert.node.participation.get_proposal(proposal.uri) is not None
+    assert await wijert.node.participation_store.get_proposal(proposal.uri) is not None
 
-    process = await set_phase(gemeente.node, process, "supporting")
+    process = await set_phase(gemeente.node.participation_services, process, "supporting")
     await exchange(gemeente, wijert)
-    await support(wijert.node, bram, proposal.uri)
+    await support(wijert.node.participation_services, bram, proposal.uri)
     await exchange(gemeente, wijert)
-    assert await gemeente.node.participation.supporters(proposal.uri) == [bram.uri]
+    assert await gemeente.node.participation_store.supporters(proposal.uri) == [bram.uri]
 
-    await set_phase(gemeente.node, process, "voting")
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    await set_phase(gemeente.node.participation_services, process, "voting")
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     await exchange(gemeente, wijert)
-    await cast_vote(wijert.node, bram, question.uri, "voor")
+    await cast_vote(wijert.node.participation_services, bram, question.uri, "voor")
     await exchange(gemeente, wijert)
-    tally = await current_tally(gemeente.node, question)
+    tally = await current_tally(gemeente.node.participation_services, question)
     assert (tally.count("voor"), tally.voters_count) == (1, 1)
     seen = await wijert.node.objects.record(question.uri)
     assert seen is not None and seen.document["votersCount"] == 1
@@ -72,7 +70,7 @@ async def test_support_from_a_trusted_node_counts_and_from_an_untrusted_one_is_r
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     wijert = await start("wijert", "Wijkdeal De Wijert")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
-    await TrustList(gemeente.node.db).add(wijert.node.urls.base)
+    await gemeente.node.trust.add(wijert.node.urls.base)
     for running in (wijert, oosterpark):
         await import_register(running)
     bram = await resident(wijert, "bram", "9722 AB", "4")
@@ -83,12 +81,12 @@ async def test_support_from_a_trusted_node_counts_and_from_an_untrusted_one_is_r
     await exchange(gemeente, wijert, oosterpark)
     proposal = await schoolyard_proposal(gemeente, process)
     await exchange(gemeente, wijert, oosterpark)
-    await set_phase(gemeente.node, process, "supporting")
+    await set_phase(gemeente.node.participation_services, process, "supporting")
 
-    await support(wijert.node, bram, proposal.uri)
-    refused = await support(oosterpark.node, anna, proposal.uri)
+    await support(wijert.node.participation_services, bram, proposal.uri)
+    refused = await support(oosterpark.node.participation_services, anna, proposal.uri)
     await exchange(gemeente, wijert, oosterpark)
-    assert await gemeente.node.participation.supporters(proposal.uri) == [bram.uri]
+    assert await gemeente.node.participation_store.supporters(proposal.uri) == [bram.uri]
     error = await delivery_error(oosterpark, refused)
     assert error is not None and error.startswith("422")
     assert f"{oosterpark.node.urls.host} is not a node this node trusts" in error
@@ -100,20 +98,22 @@ async def test_ineligible_vote_from_an_untrusted_node_is_refused_and_not_counted
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     wijert = await start("wijert", "Wijkdeal De Wijert")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
-    await TrustList(gemeente.node.db).add(wijert.node.urls.host)
+    await gemeente.node.trust.add(wijert.node.urls.host)
     await import_register(oosterpark)
     anna = await resident(oosterpark, "anna", "9713XT", "12")
     sanne = await person(wijert, "sanne")
     process, [proposal] = await process_with_proposals(
         gemeente, "verkeersplan", [("Fietsstraat", None)], eligibility="trusted-nodes"
     )
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     await follow(oosterpark, anna, process.uri)
     await follow(wijert, sanne, process.uri)
     await exchange(gemeente, wijert, oosterpark)
 
-    from_untrusted = await cast_vote(oosterpark.node, anna, question.uri, "voor")
-    unverified = await cast_vote(wijert.node, sanne, question.uri, "voor")
+    from_untrusted = await cast_vote(
+        oosterpark.node.participation_services, anna, question.uri, "voor"
+    )
+    unverified = await cast_vote(wijert.node.participation_services, sanne, question.uri, "voor")
     await exchange(gemeente, wijert, oosterpark)
 
     untrusted_error = await delivery_error(oosterpark, f"{from_untrusted}/activity")
@@ -126,13 +126,13 @@ async def test_ineligible_vote_from_an_untrusted_node_is_refused_and_not_counted
             "SELECT state, reason FROM sent_votes WHERE activity_object = ?", (vote,)
         )
         assert seen["state"] == "refused" and seen["reason"].startswith("vote refused:")
-    assert (await current_tally(gemeente.node, question)).voters_count == 0
+    assert (await current_tally(gemeente.node.participation_services, question)).voters_count == 0
 
 
 async def consultation(gemeente: RunningNode) -> Process:
     """The municipal climate consultation, open to residents of trusted nodes."""
     return await create_process(
-        gemeente.node,
+        gemeente.node.participation_services,
         slug="klimaatbestendig",
         title="Groningen klimaatbestendig",
         archetype="advise",
@@ -148,7 +148,11 @@ async def schoolyard_proposal(gemeente: RunningNode, process: Process) -> Propos
     """A proposal of the municipality itself in the consultation."""
     organisation = await gemeente.node.organisation()
     return await create_proposal(
-        gemeente.node, organisation, process, "Groene schoolpleinen", "Tegels eruit, groen erin."
+        gemeente.node.participation_services,
+        organisation,
+        process,
+        "Groene schoolpleinen",
+        "Tegels eruit, groen erin.",
     )
 
 
@@ -180,13 +184,13 @@ async def test_forged_residency_claim_is_refused_even_from_a_trusted_node(
     try:
         forger.attested_by = (await wijert.node.organisation()).uri
         mallory = forger.add_account("mallory", "Mallory")
-        trust = TrustList(gemeente.node.db)
+        trust = gemeente.node.trust
         await trust.add(forger.host)
         await trust.add(wijert.node.urls.host)
         process, [proposal] = await process_with_proposals(
             gemeente, "verkeersplan", [("Parkeerplaatsen", None)], eligibility="trusted-nodes"
         )
-        question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+        question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
         vote = {
             "id": f"{mallory.uri}#votes/1",
             "type": "Note",
@@ -209,8 +213,10 @@ async def test_forged_residency_claim_is_refused_even_from_a_trusted_node(
         )
         assert answer.status == 422
         assert "forged residency claim refused" in answer.body["error"]
-        assert (await current_tally(gemeente.node, question)).voters_count == 0
-        assert await ResidentRegistry(gemeente.node.db).all() == []
+        assert (
+            await current_tally(gemeente.node.participation_services, question)
+        ).voters_count == 0
+        assert await gemeente.node.residents.all() == []
     finally:
         await forger.stop()
 
@@ -220,7 +226,7 @@ async def test_verified_local_process_takes_only_this_nodes_verified_residents(
 ) -> None:
     wijert = await start("wijert", "Wijkdeal De Wijert")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
-    await TrustList(wijert.node.db).add(oosterpark.node.urls.host)
+    await wijert.node.trust.add(oosterpark.node.urls.host)
     for running in (wijert, oosterpark):
         await import_register(running)
     bram = await resident(wijert, "bram", "9722AB", "6a")
@@ -229,18 +235,18 @@ async def test_verified_local_process_takes_only_this_nodes_verified_residents(
     process, [proposal] = await process_with_proposals(
         wijert, "wijkbudget", [("Buurtkrant", None)], eligibility="verified-local"
     )
-    question = await open_vote(wijert.node, proposal.uri, in_a_week())
+    question = await open_vote(wijert.node.participation_services, proposal.uri, in_a_week())
     await follow(oosterpark, anna, process.uri)
     await exchange(wijert, oosterpark)
 
-    await cast_vote(wijert.node, bram, question.uri, "voor")
+    await cast_vote(wijert.node.participation_services, bram, question.uri, "voor")
     with pytest.raises(Refused, match="is not verified as a resident by this node"):
-        await cast_vote(wijert.node, sanne, question.uri, "voor")
-    remote = await cast_vote(oosterpark.node, anna, question.uri, "tegen")
+        await cast_vote(wijert.node.participation_services, sanne, question.uri, "voor")
+    remote = await cast_vote(oosterpark.node.participation_services, anna, question.uri, "tegen")
     await exchange(wijert, oosterpark)
     error = await delivery_error(oosterpark, f"{remote}/activity")
     assert error is not None and "open only to residents verified by this node" in error
-    tally = await current_tally(wijert.node, question)
+    tally = await current_tally(wijert.node.participation_services, question)
     assert (tally.count("voor"), tally.count("tegen"), tally.voters_count) == (1, 0, 1)
 
 
@@ -249,7 +255,7 @@ async def test_residents_vote_on_a_municipal_poll_from_their_own_nodes_page(
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     wijert = await start("wijert", "Wijkdeal De Wijert")
-    await TrustList(gemeente.node.db).add(wijert.node.urls.host)
+    await gemeente.node.trust.add(wijert.node.urls.host)
     await import_register(wijert)
     bram = await resident(wijert, "bram", "9722AB", "4")
     sanne = await person(wijert, "sanne")
@@ -259,7 +265,7 @@ async def test_residents_vote_on_a_municipal_poll_from_their_own_nodes_page(
     for actor in (bram, sanne):
         await follow(wijert, actor, process.uri)
     await exchange(gemeente, wijert)
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     await exchange(gemeente, wijert)
 
     async with (
@@ -276,5 +282,5 @@ async def test_residents_vote_on_a_municipal_poll_from_their_own_nodes_page(
     assert "Uw stem (voor) is verstuurd." in bram_sees
     assert "Uw stem is geweigerd:</strong> vote refused:" in sanne_sees
     assert "carries no residency attestation" in sanne_sees
-    tally = await current_tally(gemeente.node, question)
+    tally = await current_tally(gemeente.node.participation_services, question)
     assert (tally.count("voor"), tally.voters_count) == (1, 1)

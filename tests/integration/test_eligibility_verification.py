@@ -13,7 +13,6 @@ from node.participation.verification import (
     verify_by_address,
     verify_in_person,
 )
-from node.storage.residents import ResidentRegistry
 from node.web.negotiation import ACTIVITY_JSON
 from tests.integration.conftest import StartNode
 from tests.integration.voting_scenarios import import_register, person
@@ -27,7 +26,7 @@ async def test_a_letter_code_verifies_once_and_the_actor_document_shows_only_the
     await import_register(wijert)
     sanne = await person(wijert, "sanne")
     await person(wijert, "sven")
-    code, address = await issue_letter_code(wijert.node, "9722ab", "6A")
+    code, address = await issue_letter_code(wijert.node.participation_services, "9722ab", "6A")
     assert address.key == "9722AB 6a"
     stored = await wijert.node.db.fetch_value("SELECT code_hash FROM letter_codes")
     assert code.replace("-", "") not in stored
@@ -52,7 +51,7 @@ async def test_a_letter_code_verifies_once_and_the_actor_document_shows_only_the
         "name": "De Wijert",
     }
     assert "9722AB" not in str(document) and "Iddekingeweg" not in str(document)
-    assert [r.actor_uri for r in await ResidentRegistry(wijert.node.db).all()] == [sanne.uri]
+    assert [r.actor_uri for r in await wijert.node.residents.all()] == [sanne.uri]
 
 
 async def test_one_address_verifies_a_bounded_number_of_accounts(start: StartNode) -> None:
@@ -60,13 +59,15 @@ async def test_one_address_verifies_a_bounded_number_of_accounts(start: StartNod
     await import_register(wijert)
     for number in range(MAX_ACCOUNTS_PER_ADDRESS):
         await person(wijert, f"huisgenoot{number}")
-        await verify_by_address(wijert.node, f"huisgenoot{number}", "9722 AB", "4")
+        await verify_by_address(
+            wijert.node.participation_services, f"huisgenoot{number}", "9722 AB", "4"
+        )
     extra = await person(wijert, "nog_een")
     with pytest.raises(Refused, match="has already verified 4 accounts"):
-        await verify_by_address(wijert.node, "nog_een", "9722AB", "4")
+        await verify_by_address(wijert.node.participation_services, "nog_een", "9722AB", "4")
     with pytest.raises(Refused, match="9722AB 5 is not in the address register"):
-        await verify_by_address(wijert.node, "nog_een", "9722AB", "5")
-    assert await ResidentRegistry(wijert.node.db).get(extra.uri) is None
+        await verify_by_address(wijert.node.participation_services, "nog_een", "9722AB", "5")
+    assert await wijert.node.residents.get(extra.uri) is None
 
 
 async def test_in_person_verification_needs_a_moderator(start: StartNode) -> None:
@@ -76,7 +77,9 @@ async def test_in_person_verification_needs_a_moderator(start: StartNode) -> Non
     await person(oosterpark, "buurman")
     await person(oosterpark, "femke", role="moderator")
     with pytest.raises(NotAllowed, match="'buurman' is not a moderator"):
-        await verify_in_person(oosterpark.node, "joost", "buurman", "9713XT")
-    residency = await verify_in_person(oosterpark.node, "joost", "femke", "9713 xt", "12")
+        await verify_in_person(oosterpark.node.participation_services, "joost", "buurman", "9713XT")
+    residency = await verify_in_person(
+        oosterpark.node.participation_services, "joost", "femke", "9713 xt", "12"
+    )
     assert (residency.postcode_area, residency.area_name) == ("9713", "Oosterparkwijk")
     assert residency.method == "in-person" and residency.verified_by is not None

@@ -17,8 +17,8 @@ async def test_follow_post_reply_like_delete_across_three_nodes(start: StartNode
     wijert = await start("wijert", "Wijkdeal De Wijert")
     g, o, w = await _org(gemeente), await _org(oosterpark), await _org(wijert)
 
-    await social_actions.follow(oosterpark.node, o, g.uri)
-    await social_actions.follow(wijert.node, w, g.uri)
+    await social_actions.follow(oosterpark.node.social_services, o, g.uri)
+    await social_actions.follow(wijert.node.social_services, w, g.uri)
     await deliver(gemeente, oosterpark, wijert)
 
     assert sorted(await gemeente.node.follows.followers_of(g.uri)) == sorted([o.uri, w.uri])
@@ -26,7 +26,7 @@ async def test_follow_post_reply_like_delete_across_three_nodes(start: StartNode
     assert (await wijert.node.follows.follow_between(w.uri, g.uri)).state == "accepted"
 
     note = await social_actions.post_note(
-        gemeente.node, g, "<p>Inspraakavond over het klimaatplan op 3 december.</p>"
+        gemeente.node.social_services, g, "<p>Inspraakavond over het klimaatplan op 3 december.</p>"
     )
     await deliver(gemeente, oosterpark, wijert)
     for n in (oosterpark, wijert):
@@ -34,20 +34,23 @@ async def test_follow_post_reply_like_delete_across_three_nodes(start: StartNode
         assert record is not None and "Inspraakavond" in (record.content or "")
 
     reply = await social_actions.post_note(
-        oosterpark.node, o, "<p>Wij komen met tien bewoners.</p>", in_reply_to=note["id"]
+        oosterpark.node.social_services,
+        o,
+        "<p>Wij komen met tien bewoners.</p>",
+        in_reply_to=note["id"],
     )
     await deliver(gemeente, oosterpark, wijert)
     replies = await gemeente.node.objects.replies_to(note["id"])
     assert [r.uri for r in replies] == [reply["id"]]
 
-    await social_actions.like(wijert.node, w, note["id"])
+    await social_actions.like(wijert.node.social_services, w, note["id"])
     await deliver(gemeente, oosterpark, wijert)
     assert await gemeente.node.reactions.likes_of(note["id"]) == [w.uri]
-    await social_actions.unlike(wijert.node, w, note["id"])
+    await social_actions.unlike(wijert.node.social_services, w, note["id"])
     await deliver(gemeente, oosterpark, wijert)
     assert await gemeente.node.reactions.likes_of(note["id"]) == []
 
-    await social_actions.delete_note(gemeente.node, g, note["id"])
+    await social_actions.delete_note(gemeente.node.social_services, g, note["id"])
     await deliver(gemeente, oosterpark, wijert)
     for n in (oosterpark, wijert):
         record = await n.node.objects.record(note["id"])

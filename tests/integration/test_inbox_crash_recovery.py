@@ -89,10 +89,16 @@ async def test_a_node_killed_between_a_proposals_effects_redoes_all_of_them_on_t
     crashing = launch("tests.integration.crash_launcher", str(data_dir))
     try:
         await wait_until_serving(crashing, base_url)
-        remote_process = await known_process(wijk.node, process.uri, fetch=True)
+        remote_process = await known_process(
+            wijk.node.participation_services, process.uri, fetch=True
+        )
         assert remote_process is not None
         proposal = await create_proposal(
-            wijk.node, anna, remote_process, "Meer bankjes", "Bankjes langs het Winschoterdiep."
+            wijk.node.participation_services,
+            anna,
+            remote_process,
+            "Meer bankjes",
+            "Bankjes langs het Winschoterdiep.",
         )
         report = await wijk.node.worker.run_once()
         returncode = await asyncio.to_thread(crashing.wait, 30)

@@ -80,7 +80,9 @@ async def test_mastodon_like_is_counted_then_removed_by_the_undo_embedding_it(
     mastodon = await start_peer()
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
-    post = await social_actions.post_note(wijk.node, org, "<p>Buurtfeest op zaterdag!</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, org, "<p>Buurtfeest op zaterdag!</p>"
+    )
     like = mastodon.like(alice, post["id"])
 
     assert (await mastodon.post(alice, f"{org.uri}/inbox", like)).status == 202
@@ -99,7 +101,9 @@ async def test_mastodon_announce_of_a_local_post_is_counted_and_undone(
     mastodon = await start_peer()
     alice = mastodon.add_account("alice")
     org = await wijk.node.organisation()
-    post = await social_actions.post_note(wijk.node, org, "<p>Buurtfeest op zaterdag!</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, org, "<p>Buurtfeest op zaterdag!</p>"
+    )
     boost = mastodon.announce(alice, post["id"], org.uri)
 
     assert (await mastodon.post(alice, f"{wijk.base_url}/inbox", boost)).status == 202
@@ -299,9 +303,11 @@ async def test_posts_reach_a_mastodon_follower_signed_and_in_a_shape_it_shows(
     assert (await mastodon.post(alice, f"{org.uri}/inbox", follow)).status == 202
     await deliver(wijk)
 
-    post = await social_actions.post_note(wijk.node, org, "<p>Snoeiwerk in het Oosterpark.</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, org, "<p>Snoeiwerk in het Oosterpark.</p>"
+    )
     await deliver(wijk)
-    await social_actions.delete_note(wijk.node, org, post["id"])
+    await social_actions.delete_note(wijk.node.social_services, org, post["id"])
     await deliver(wijk)
 
     accept, create, delete = mastodon.received_by(alice)

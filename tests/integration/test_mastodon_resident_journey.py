@@ -53,10 +53,12 @@ async def test_mastodon_user_follows_reads_comments_supports_and_votes(
 
     # A resident of another node proposes; the process boosts it to Mastodon in full.
     anna = await person(oosterpark, "anna")
-    remote_process = await known_process(oosterpark.node, process.uri, fetch=True)
+    remote_process = await known_process(
+        oosterpark.node.participation_services, process.uri, fetch=True
+    )
     assert remote_process is not None
     proposal = await create_proposal(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         anna,
         remote_process,
         "Wadi's in de Oosterparkwijk",
@@ -91,14 +93,14 @@ async def test_mastodon_user_follows_reads_comments_supports_and_votes(
     # A favourite is a support; its Undo withdraws it.
     like = mastodon.like(joris, proposal.uri)
     assert (await mastodon.post(joris, f"{gemeente.base_url}/inbox", like)).status == 202
-    assert await gemeente.node.participation.supporters(proposal.uri) == [joris.uri]
+    assert await gemeente.node.participation_store.supporters(proposal.uri) == [joris.uri]
     undo = mastodon.undo(joris, like)
     assert (await mastodon.post(joris, f"{gemeente.base_url}/inbox", undo)).status == 202
-    assert await gemeente.node.participation.support_count(proposal.uri) == 0
+    assert await gemeente.node.participation_store.support_count(proposal.uri) == 0
 
     # Voting opens: the poll reaches Mastodon, the vote counts once, the tally comes back.
-    await set_phase(gemeente.node, process, "voting")
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    await set_phase(gemeente.node.participation_services, process, "voting")
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     await deliver(gemeente)
     creates = [a for a in _received(mastodon, joris, "Create") if a["object"]["type"] == "Question"]
     poll = creates[-1]["object"]
@@ -128,7 +130,7 @@ async def test_mastodon_user_follows_reads_comments_supports_and_votes(
             },
         )
         assert answer.status == 202
-    tally = await current_tally(gemeente.node, question)
+    tally = await current_tally(gemeente.node.participation_services, question)
     assert (tally.count("voor"), tally.voters_count) == (1, 1)
 
     # Tally Updates are batched; once the delay has passed one Update carries both votes.

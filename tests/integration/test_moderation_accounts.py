@@ -54,7 +54,9 @@ async def test_a_removed_local_post_is_deleted_everywhere_and_cannot_be_restored
 ) -> None:
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     ria = await person(wijk, "ria")
-    post = await social_actions.post_note(wijk.node, ria, "<p>Adres en telefoon van de buurman</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, ria, "<p>Adres en telefoon van de buurman</p>"
+    )
 
     entry = await remove(
         wijk.node.moderator_services, OPERATOR, post["id"], "Persoonsgegevens van een ander"
@@ -83,7 +85,7 @@ async def test_warning_a_resident_tells_them_and_is_logged_and_a_second_hide_con
     )
     assert told == "moderation_warning"
 
-    post = await social_actions.post_note(wijk.node, ria, "<p>Hm.</p>")
+    post = await social_actions.post_note(wijk.node.social_services, ria, "<p>Hm.</p>")
     await hide(wijk.node.moderator_services, OPERATOR, post["id"], "Op verzoek van de schrijver")
     with pytest.raises(Conflict) as again:
         await hide(wijk.node.moderator_services, OPERATOR, post["id"], "Nog eens")

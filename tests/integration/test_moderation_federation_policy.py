@@ -76,11 +76,13 @@ async def test_blocking_a_domain_drops_its_followers_cancels_queued_jobs_and_sen
     municipality = await gemeente.node.organisation()
     for follower in (oosterpark, wijert):
         await social_actions.follow(
-            follower.node, await follower.node.organisation(), municipality.uri
+            follower.node.social_services, await follower.node.organisation(), municipality.uri
         )
     await deliver(gemeente, oosterpark, wijert)
     blocked_host = oosterpark.node.urls.host
-    await social_actions.post_note(gemeente.node, municipality, "<p>Raadsvergadering dinsdag.</p>")
+    await social_actions.post_note(
+        gemeente.node.social_services, municipality, "<p>Raadsvergadering dinsdag.</p>"
+    )
     await gemeente.node.worker.fan_out()
     assert await _jobs_to(gemeente, blocked_host) == {"delivered": 1, "pending": 1}
 
@@ -96,7 +98,9 @@ async def test_blocking_a_domain_drops_its_followers_cancels_queued_jobs_and_sen
     assert await _jobs_to(gemeente, blocked_host) == {"delivered": 1, "cancelled": 1}
     followers = await gemeente.node.follows.followers_of(municipality.uri)
     assert followers == [(await wijert.node.organisation()).uri]
-    await social_actions.post_note(gemeente.node, municipality, "<p>Nog een bericht.</p>")
+    await social_actions.post_note(
+        gemeente.node.social_services, municipality, "<p>Nog een bericht.</p>"
+    )
     assert await _jobs_to(gemeente, blocked_host) == {"delivered": 1, "cancelled": 1}
     assert await deliver(gemeente) == 2  # both notes reach the node that is not blocked
 
@@ -115,16 +119,22 @@ async def test_a_silenced_node_is_still_heard_but_left_out_of_the_public_listing
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     wijkraad = await oosterpark.node.organisation()
-    await social_actions.follow(gemeente.node, await gemeente.node.organisation(), wijkraad.uri)
+    await social_actions.follow(
+        gemeente.node.social_services, await gemeente.node.organisation(), wijkraad.uri
+    )
     await deliver(gemeente, oosterpark)
-    await social_actions.post_note(oosterpark.node, wijkraad, "<p>Snoeiwerk in het park.</p>")
+    await social_actions.post_note(
+        oosterpark.node.social_services, wijkraad, "<p>Snoeiwerk in het park.</p>"
+    )
     await deliver(gemeente, oosterpark)
     assert "Snoeiwerk" in await _home(gemeente)
 
     await block_domain(
         gemeente.node.moderator_services, OPERATOR, oosterpark.node.urls.host, "silence", "Te luid"
     )
-    late = await social_actions.post_note(oosterpark.node, wijkraad, "<p>Nog meer snoeiwerk.</p>")
+    late = await social_actions.post_note(
+        oosterpark.node.social_services, wijkraad, "<p>Nog meer snoeiwerk.</p>"
+    )
     await deliver(gemeente, oosterpark)
 
     assert await gemeente.node.objects.record(late["id"]) is not None

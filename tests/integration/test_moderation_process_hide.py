@@ -43,14 +43,22 @@ async def test_process_moderators_hide_federates_to_every_follower_and_restore_u
     nodes = (gemeente, oosterpark, wijert)
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
     for follower in (oosterpark, wijert):
-        await social_actions.follow(follower.node, await follower.node.organisation(), process.uri)
+        await social_actions.follow(
+            follower.node.social_services, await follower.node.organisation(), process.uri
+        )
     await deliver(*nodes)
     proposal = await create_proposal(
-        gemeente.node, await person(gemeente, "fatima"), process, "Meer bomen", "Twintig erbij."
+        gemeente.node.participation_services,
+        await person(gemeente, "fatima"),
+        process,
+        "Meer bomen",
+        "Twintig erbij.",
     )
     await deliver(*nodes)
     anouk = await person(oosterpark, "anouk")
-    comment = (await post_comment(oosterpark.node, anouk, proposal.uri, RUDE))["id"]
+    comment = (
+        await post_comment(oosterpark.node.participation_services, anouk, proposal.uri, RUDE)
+    )["id"]
     await deliver(*nodes)
     for running in nodes:
         assert await _hidden_reason(running, comment) is None
@@ -106,7 +114,7 @@ async def test_a_process_moderator_cannot_hide_outside_the_process_and_a_residen
     moderator = await person(gemeente, "mod_klimaat")
     await appoint_process_moderator(gemeente.node.moderator_services, process_actor, moderator)
     elsewhere = await social_actions.post_note(
-        gemeente.node, await person(gemeente, "piet"), "<p>Los bericht</p>"
+        gemeente.node.social_services, await person(gemeente, "piet"), "<p>Los bericht</p>"
     )
     with pytest.raises(NotAllowed, match="not a moderator"):
         await acting_as(gemeente.node.moderator_services, moderator, elsewhere["id"])
@@ -123,10 +131,16 @@ async def test_a_remove_from_an_actor_that_is_not_the_objects_process_is_refused
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
-    await social_actions.follow(oosterpark.node, await oosterpark.node.organisation(), process.uri)
+    await social_actions.follow(
+        oosterpark.node.social_services, await oosterpark.node.organisation(), process.uri
+    )
     await deliver(gemeente, oosterpark)
     proposal = await create_proposal(
-        gemeente.node, await person(gemeente, "fatima"), process, "Meer bomen", "Twintig erbij."
+        gemeente.node.participation_services,
+        await person(gemeente, "fatima"),
+        process,
+        "Meer bomen",
+        "Twintig erbij.",
     )
     await deliver(gemeente, oosterpark)
     impostor = await oosterpark.node.organisation()

@@ -74,27 +74,29 @@ async def test_new_unverified_accounts_post_less_until_they_are_older(start: Sta
     wijk.node.limits.configure(small_rates())
     newcomer = await person(wijk, "nieuw")
     for n in range(2):
-        await social_actions.post_note(wijk.node, newcomer, f"<p>Bericht {n}</p>")
+        await social_actions.post_note(wijk.node.social_services, newcomer, f"<p>Bericht {n}</p>")
     with pytest.raises(RateLimited):
-        await social_actions.post_note(wijk.node, newcomer, "<p>Nog een</p>")
+        await social_actions.post_note(wijk.node.social_services, newcomer, "<p>Nog een</p>")
 
     moderator = await person(wijk, "beheer", "moderator")
     for n in range(3):
-        await social_actions.post_note(wijk.node, moderator, f"<p>Mededeling {n}</p>")
+        await social_actions.post_note(
+            wijk.node.social_services, moderator, f"<p>Mededeling {n}</p>"
+        )
 
     wijk.node.limits.configure(
         SpamRules(new_account_age=timedelta(0), new_account_rates={"post": Rate(2, 3600)})
     )
     for n in range(3):
-        await social_actions.post_note(wijk.node, newcomer, f"<p>Nu ouder {n}</p>")
+        await social_actions.post_note(wijk.node.social_services, newcomer, f"<p>Nu ouder {n}</p>")
 
 
 async def test_a_suspended_account_cannot_post_and_its_content_is_hidden(start: StartNode) -> None:
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     troll = await person(wijk, "trol")
-    post = await social_actions.post_note(wijk.node, troll, "<p>Onzin</p>")
+    post = await social_actions.post_note(wijk.node.social_services, troll, "<p>Onzin</p>")
     await suspend(wijk.node.moderator_services, OPERATOR, troll.uri, "Herhaaldelijk schelden")
     with pytest.raises(NotAllowed, match="suspended"):
-        await social_actions.post_note(wijk.node, troll, "<p>Meer onzin</p>")
+        await social_actions.post_note(wijk.node.social_services, troll, "<p>Meer onzin</p>")
     record = await wijk.node.objects.record(post["id"])
     assert record is not None and "suspended" in (record.hidden_reason or "")

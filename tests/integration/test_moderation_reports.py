@@ -29,16 +29,22 @@ async def _comment_from_b_in_process_on_a(
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
-    await social_actions.follow(oosterpark.node, await oosterpark.node.organisation(), process.uri)
+    await social_actions.follow(
+        oosterpark.node.social_services, await oosterpark.node.organisation(), process.uri
+    )
     await deliver(gemeente, oosterpark)
     fatima = await person(gemeente, "fatima")
     proposal = await create_proposal(
-        gemeente.node, fatima, process, "Meer bomen in de Korreweg", "Twintig bomen erbij."
+        gemeente.node.participation_services,
+        fatima,
+        process,
+        "Meer bomen in de Korreweg",
+        "Twintig bomen erbij.",
     )
     await deliver(gemeente, oosterpark)
     anouk = await person(oosterpark, "anouk")
     comment = await post_comment(
-        oosterpark.node, anouk, proposal.uri, "Wie dit steunt is een idioot."
+        oosterpark.node.participation_services, anouk, proposal.uri, "Wie dit steunt is een idioot."
     )
     await deliver(gemeente, oosterpark)
     assert await gemeente.node.objects.record(comment["id"]) is not None
@@ -101,7 +107,9 @@ async def test_content_reported_by_three_people_is_hidden_pending_review_and_the
 ) -> None:
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     spammer = await person(wijk, "spammer")
-    post = await social_actions.post_note(wijk.node, spammer, "<p>Koop nu goedkope horloges!</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, spammer, "<p>Koop nu goedkope horloges!</p>"
+    )
     reporters = [await person(wijk, name) for name in ("ria", "sem", "tess")]
 
     for reporter in reporters[:2]:
@@ -133,7 +141,9 @@ async def test_a_report_about_someone_elses_post_is_refused_and_stores_nothing(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     ria = await person(wijk, "ria")
     sem = await person(wijk, "sem")
-    post = await social_actions.post_note(wijk.node, ria, "<p>Buurtfeest zaterdag!</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, ria, "<p>Buurtfeest zaterdag!</p>"
+    )
     with pytest.raises(Refused, match="not written by"):
         await file_report(
             wijk.node.moderator_services, sem, sem.uri.replace("sem", "tess"), [post["id"]], ""
@@ -147,7 +157,7 @@ async def test_a_flag_from_mastodon_about_a_local_post_lands_in_the_queue(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     mastodon = await start_peer()
     ria = await person(wijk, "ria")
-    post = await social_actions.post_note(wijk.node, ria, "<p>Koop mijn fiets!</p>")
+    post = await social_actions.post_note(wijk.node.social_services, ria, "<p>Koop mijn fiets!</p>")
     flag = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": f"{mastodon.base_url}/0b6d1c5e-3a55-4c4e-9d1b-6a1f1e0f7a10",
@@ -211,7 +221,9 @@ async def test_three_actors_on_one_server_count_as_one_reporter_and_hide_nothing
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     mastodon = await start_peer()
     ria = await person(wijk, "ria")
-    post = await social_actions.post_note(wijk.node, ria, "<p>Buurtfeest zaterdag!</p>")
+    post = await social_actions.post_note(
+        wijk.node.social_services, ria, "<p>Buurtfeest zaterdag!</p>"
+    )
 
     for name in ("sock1", "sock2", "sock3"):
         sock = mastodon.add_account(name)
@@ -246,7 +258,7 @@ async def test_one_remote_server_never_hides_on_its_own_even_at_a_threshold_of_o
     wijk.node.limits.configure(SpamRules(report_threshold=1))
     mastodon = await start_peer()
     ria = await person(wijk, "ria")
-    post = await social_actions.post_note(wijk.node, ria, "<p>Koop mijn fiets!</p>")
+    post = await social_actions.post_note(wijk.node.social_services, ria, "<p>Koop mijn fiets!</p>")
     sock = mastodon.add_account("sock")
 
     answer = await mastodon.post(

@@ -75,7 +75,11 @@ async def test_a_hanging_follower_fetch_does_not_hold_back_another_nodes_inbox_p
     )
 
     proposal = await create_proposal(
-        gemeente.node, fatima, process, "Meer bankjes", "Bankjes langs het Winschoterdiep."
+        gemeente.node.participation_services,
+        fatima,
+        process,
+        "Meer bankjes",
+        "Bankjes langs het Winschoterdiep.",
     )
     assert not hanging_host.requested.is_set(), "sending must not touch the network"
     # The proposal's Create, and the process's Announce of it.
@@ -84,7 +88,9 @@ async def test_a_hanging_follower_fetch_does_not_hold_back_another_nodes_inbox_p
     fanning_out = asyncio.create_task(gemeente.node.worker.run_once())
     await asyncio.wait_for(hanging_host.requested.wait(), timeout=10)
     municipality = await gemeente.node.organisation()
-    await social_actions.follow(wijk.node, await wijk.node.organisation(), municipality.uri)
+    await social_actions.follow(
+        wijk.node.social_services, await wijk.node.organisation(), municipality.uri
+    )
     report = await wijk.node.worker.run_once()
 
     assert report.delivered == 1, "the Follow was answered 2xx"

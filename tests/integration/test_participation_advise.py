@@ -23,10 +23,12 @@ async def test_threshold_awaits_an_official_response_that_clears_it_on_both_node
     consultation = await open_process(gemeente, "klimaatbestendig", "advise", threshold=2)
 
     anouk = await person(oosterpark, "anouk")
-    remote = await processes.known_process(oosterpark.node, consultation.uri, fetch=True)
+    remote = await processes.known_process(
+        oosterpark.node.participation_services, consultation.uri, fetch=True
+    )
     assert remote is not None
     proposal = await create_proposal(
-        oosterpark.node,
+        oosterpark.node.participation_services,
         anouk,
         remote,
         "Geveltuinen in de Oosterparkwijk",
@@ -39,17 +41,17 @@ async def test_threshold_awaits_an_official_response_that_clears_it_on_both_node
     )
     assert answer.status == 202, answer.body
     bram = await person(oosterpark, "bram")
-    await support(oosterpark.node, bram, proposal.uri)
+    await support(oosterpark.node.participation_services, bram, proposal.uri)
     await deliver(gemeente, oosterpark)
 
     for n in (gemeente, oosterpark):
-        waiting = await n.node.participation.get_proposal(proposal.uri)
+        waiting = await n.node.participation_store.get_proposal(proposal.uri)
         assert waiting is not None
         assert (waiting.status, waiting.awaiting_response) == ("threshold_reached", True)
 
     wethouder = await person(gemeente, "wethouder", "moderator")
     response = await respond_officially(
-        gemeente.node,
+        gemeente.node.participation_services,
         wethouder,
         proposal.uri,
         "We nemen geveltuinen op in het klimaatplan en betalen de eerste honderd.",
@@ -59,9 +61,9 @@ async def test_threshold_awaits_an_official_response_that_clears_it_on_both_node
     await deliver(gemeente, oosterpark)
 
     for n in (gemeente, oosterpark):
-        answered = await n.node.participation.get_proposal(proposal.uri)
+        answered = await n.node.participation_store.get_proposal(proposal.uri)
         assert answered is not None and answered.awaiting_response is False
-        [official] = await n.node.participation.official_responses(proposal.uri)
+        [official] = await n.node.participation_store.official_responses(proposal.uri)
         assert official.response_uri == response["id"]
 
 
@@ -70,8 +72,14 @@ async def test_a_resident_account_cannot_answer_officially(start: StartNode) -> 
     consultation = await open_process(gemeente, "klimaatbestendig", "advise", threshold=2)
     fatima = await person(gemeente, "fatima")
     proposal = await create_proposal(
-        gemeente.node, fatima, consultation, "Meer bomen", "Meer bomen in de binnenstad."
+        gemeente.node.participation_services,
+        fatima,
+        consultation,
+        "Meer bomen",
+        "Meer bomen in de binnenstad.",
     )
     with pytest.raises(NotAllowed, match="moderator or administrator"):
-        await respond_officially(gemeente.node, fatima, proposal.uri, "Ja hoor.")
-    assert await gemeente.node.participation.official_responses(proposal.uri) == []
+        await respond_officially(
+            gemeente.node.participation_services, fatima, proposal.uri, "Ja hoor."
+        )
+    assert await gemeente.node.participation_store.official_responses(proposal.uri) == []

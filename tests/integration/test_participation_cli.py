@@ -69,7 +69,7 @@ def create(node_dir: Path, *extra: str) -> int:
 async def _read(node_dir: Path):
     node = await open_node(node_dir, load_config(node_dir))
     try:
-        return await node.participation.local_process_by_slug("wijkbudget")
+        return await node.participation_store.local_process_by_slug("wijkbudget")
     finally:
         await node.close()
 
@@ -184,10 +184,15 @@ def test_wrong_archetype_phase_and_status_are_refused(
     async def propose() -> str:
         node = await open_node(node_dir, load_config(node_dir))
         try:
-            process = await node.participation.local_process_by_slug("wijkbudget")
+            process = await node.participation_store.local_process_by_slug("wijkbudget")
             author = (await create_account(node.db, node.urls, "lotte")).actor
             proposal = await create_proposal(
-                node, author, process, "Speeltuin opknappen", "Nieuwe schommels.", cost=12000
+                node.participation_services,
+                author,
+                process,
+                "Speeltuin opknappen",
+                "Nieuwe schommels.",
+                cost=12000,
             )
             return proposal.uri
         finally:

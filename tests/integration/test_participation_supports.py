@@ -25,7 +25,11 @@ async def test_support_is_counted_once_per_actor_and_undo_removes_it(
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
     fatima = await person(gemeente, "fatima")
     proposal = await create_proposal(
-        gemeente.node, fatima, process, "Meer bomen", "Meer bomen in de binnenstad."
+        gemeente.node.participation_services,
+        fatima,
+        process,
+        "Meer bomen",
+        "Meer bomen in de binnenstad.",
     )
     inbox = f"{gemeente.base_url}/inbox"
 
@@ -33,10 +37,10 @@ async def test_support_is_counted_once_per_actor_and_undo_removes_it(
     assert (await mastodon.post(joris, inbox, first)).status == 202
     again = mastodon.like(joris, proposal.uri)
     assert (await mastodon.post(joris, inbox, again)).status == 202
-    assert await gemeente.node.participation.supporters(proposal.uri) == [joris.uri]
+    assert await gemeente.node.participation_store.supporters(proposal.uri) == [joris.uri]
 
     assert (await mastodon.post(joris, inbox, mastodon.undo(joris, first))).status == 202
-    assert await gemeente.node.participation.support_count(proposal.uri) == 0
+    assert await gemeente.node.participation_store.support_count(proposal.uri) == 0
     assert await gemeente.node.reactions.likes_of(proposal.uri) == []
 
 
@@ -51,15 +55,19 @@ async def test_support_in_the_wrong_phase_is_rejected_with_the_reason_and_not_co
     )
     fatima = await person(gemeente, "fatima")
     proposal = await create_proposal(
-        gemeente.node, fatima, process, "Meer bomen", "Meer bomen in de binnenstad."
+        gemeente.node.participation_services,
+        fatima,
+        process,
+        "Meer bomen",
+        "Meer bomen in de binnenstad.",
     )
-    await processes.set_phase(gemeente.node, process, "voting")
+    await processes.set_phase(gemeente.node.participation_services, process, "voting")
 
     like = mastodon.like(joris, proposal.uri)
     answer = await mastodon.post(joris, f"{gemeente.base_url}/inbox", like)
     assert answer.status == 422
     assert "fase: voting" in answer.body["error"]
-    assert await gemeente.node.participation.support_count(proposal.uri) == 0
+    assert await gemeente.node.participation_store.support_count(proposal.uri) == 0
     assert await gemeente.node.reactions.likes_of(proposal.uri) == []
 
     await deliver(gemeente)
@@ -93,8 +101,8 @@ async def test_invalid_proposal_is_refused_with_the_schema_path_and_nothing_is_s
     assert problem["path"] == "/proposalStatus"
     assert problem["schema_path"].endswith("proposalStatus/enum")
     assert await gemeente.node.objects.record(note["id"]) is None
-    assert await gemeente.node.participation.get_proposal(note["id"]) is None
-    assert await gemeente.node.participation.proposals_of(process.uri) == []
+    assert await gemeente.node.participation_store.get_proposal(note["id"]) is None
+    assert await gemeente.node.participation_store.proposals_of(process.uri) == []
 
 
 async def test_mastodon_post_mentioning_a_proposing_process_becomes_a_proposal_and_is_announced(
@@ -116,7 +124,7 @@ async def test_mastodon_post_mentioning_a_proposing_process_becomes_a_proposal_a
     )
     assert (await mastodon.post(joris, inbox, mastodon.create(note))).status == 202
 
-    proposal = await gemeente.node.participation.get_proposal(note["id"])
+    proposal = await gemeente.node.participation_store.get_proposal(note["id"])
     assert proposal is not None
     assert (proposal.title, proposal.status) == ("Waterpleinen in Paddepoel", "submitted")
     await deliver(gemeente)
@@ -131,7 +139,7 @@ async def test_mastodon_post_mentioning_a_proposing_process_becomes_a_proposal_a
         in_reply_to=note["id"],
     )
     assert (await mastodon.post(joris, inbox, mastodon.create(reply))).status == 202
-    assert await gemeente.node.participation.stances_of(note["id"]) == {reply["id"]: None}
+    assert await gemeente.node.participation_store.stances_of(note["id"]) == {reply["id"]: None}
 
     edited = {
         **note,
@@ -146,7 +154,7 @@ async def test_mastodon_post_mentioning_a_proposing_process_becomes_a_proposal_a
         "object": edited,
     }
     assert (await mastodon.post(joris, inbox, update)).status == 202
-    retitled = await gemeente.node.participation.get_proposal(note["id"])
+    retitled = await gemeente.node.participation_store.get_proposal(note["id"])
     assert retitled is not None and retitled.title == "Waterpleinen en wadi's in Paddepoel"
 
 
@@ -157,7 +165,7 @@ async def test_mastodon_post_to_a_process_past_proposing_stays_an_ordinary_post(
     mastodon = await start_peer()
     joris = mastodon.add_account("joris")
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
-    await processes.set_phase(gemeente.node, process, "closed")
+    await processes.set_phase(gemeente.node.participation_services, process, "closed")
     note = mastodon.note(
         joris,
         "<p>Wanneer komt de uitslag?</p>",
@@ -166,17 +174,19 @@ async def test_mastodon_post_to_a_process_past_proposing_stays_an_ordinary_post(
     answer = await mastodon.post(joris, f"{gemeente.base_url}/inbox", mastodon.create(note))
     assert answer.status == 202
     assert await gemeente.node.objects.record(note["id"]) is not None
-    assert await gemeente.node.participation.get_proposal(note["id"]) is None
+    assert await gemeente.node.participation_store.get_proposal(note["id"]) is None
 
 
 async def test_local_proposal_outside_the_proposing_phase_is_refused(start: StartNode) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
-    closed = await processes.set_phase(gemeente.node, process, "closed")
+    closed = await processes.set_phase(gemeente.node.participation_services, process, "closed")
     fatima = await person(gemeente, "fatima")
     with pytest.raises(Refused, match="phase: closed"):
-        await create_proposal(gemeente.node, fatima, closed, "Te laat", "Nog een idee.")
-    assert await gemeente.node.participation.proposals_of(process.uri) == []
+        await create_proposal(
+            gemeente.node.participation_services, fatima, closed, "Te laat", "Nog een idee."
+        )
+    assert await gemeente.node.participation_store.proposals_of(process.uri) == []
 
 
 async def test_a_remote_proposal_claiming_its_own_history_starts_at_submitted(
@@ -210,7 +220,7 @@ async def test_a_remote_proposal_claiming_its_own_history_starts_at_submitted(
 
     assert (await peer.post(anouk, f"{gemeente.base_url}/inbox", create)).status == 202
 
-    proposal = await gemeente.node.participation.get_proposal(note["id"])
+    proposal = await gemeente.node.participation_store.get_proposal(note["id"])
     assert proposal is not None and proposal.status == "submitted"
-    trail = await gemeente.node.participation.status_trail(note["id"])
+    trail = await gemeente.node.participation_store.status_trail(note["id"])
     assert [(c.status, c.actor) for c in trail] == [("submitted", anouk.uri)]

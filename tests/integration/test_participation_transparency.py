@@ -30,7 +30,7 @@ async def test_pages_and_exports_show_supports_statuses_responses_and_comments(
         await person(gemeente, "wethouder", "moderator"),
     )
     proposal = await create_proposal(
-        node,
+        node.participation_services,
         fatima,
         process,
         "Groene schoolpleinen",
@@ -39,20 +39,35 @@ async def test_pages_and_exports_show_supports_statuses_responses_and_comments(
         location=Place("Basisschool De Starter", 53.2, 6.6),
     )
     await post_comment(
-        node, kees, proposal.uri, "Goed plan, mijn kinderen spelen daar.", stance="for"
+        node.participation_services,
+        kees,
+        proposal.uri,
+        "Goed plan, mijn kinderen spelen daar.",
+        stance="for",
     )
     await post_comment(
-        node, wethouder, proposal.uri, "Wie betaalt het onderhoud?", stance="against"
+        node.participation_services,
+        wethouder,
+        proposal.uri,
+        "Wie betaalt het onderhoud?",
+        stance="against",
     )
-    await support(node, kees, proposal.uri)
-    await support(node, wethouder, proposal.uri)
+    await support(node.participation_services, kees, proposal.uri)
+    await support(node.participation_services, wethouder, proposal.uri)
     await respond_officially(
-        node, wethouder, proposal.uri, "De gemeente neemt het onderhoud op zich."
+        node.participation_services,
+        wethouder,
+        proposal.uri,
+        "De gemeente neemt het onderhoud op zich.",
     )
-    current = await node.participation.get_proposal(proposal.uri)
+    current = await node.participation_store.get_proposal(proposal.uri)
     assert current is not None
     await change_status(
-        node, current, "accepted", reason="Opgenomen in de begroting 2027.", actor=wethouder.uri
+        node.participation_services,
+        current,
+        "accepted",
+        reason="Opgenomen in de begroting 2027.",
+        actor=wethouder.uri,
     )
     record = await node.objects.record(proposal.uri)
     assert record is not None

@@ -8,9 +8,6 @@ from node.demo import DEMO_NODES, seed_social, settle
 from node.participation.demo_seed import seed_participation
 from node.participation.voting import current_tally
 from node.participation.voting_demo import seed_voting
-from node.storage.ballots import BallotStore
-from node.storage.residents import ResidentRegistry
-from node.storage.votes import VotingStore
 from tests.integration.conftest import StartNode
 
 
@@ -25,31 +22,31 @@ async def test_demo_seed_verifies_residents_and_opens_a_vote_and_the_budget_ball
     await seed_voting(nodes, lambda: settle(list(nodes.values())))
 
     gemeente, oosterpark, wijert = (nodes[h].node for h in ("gemeente", "oosterpark", "wijert"))
-    assert {r.method for r in await ResidentRegistry(wijert.db).all()} == {
+    assert {r.method for r in await wijert.residents.all()} == {
         "address-register",
         "letter-code",
     }
-    assert [r.method for r in await ResidentRegistry(oosterpark.db).all()] == [
+    assert [r.method for r in await oosterpark.residents.all()] == [
         "address-register",
         "in-person",
     ]
-    consultation = await gemeente.participation.local_process_by_slug("klimaatbestendig")
+    consultation = await gemeente.participation_store.local_process_by_slug("klimaatbestendig")
     anna = await oosterpark.actors.by_username("anna")
     assert consultation is not None and anna is not None
     # The municipality trusts Oosterpark, so anna's attestation is believed there.
     trusted_only = replace(consultation, eligibility="trusted-nodes")
-    assert await gemeente.eligibility(trusted_only, anna.uri) is None
+    assert await gemeente.participation_services.eligibility(trusted_only, anna.uri) is None
 
-    budget = await wijert.participation.local_process_by_slug("wijkbudget")
+    budget = await wijert.participation_store.local_process_by_slug("wijkbudget")
     assert budget is not None and budget.current_phase == "voting"
-    assert len(await BallotStore(wijert.db).all_picks(budget.uri)) == 2
-    [question] = await VotingStore(wijert.db).questions_of(budget.uri)
+    assert len(await wijert.ballots.all_picks(budget.uri)) == 2
+    [question] = await wijert.votes.questions_of(budget.uri)
     tally = await current_tally(wijert, question)
     assert (tally.count("voor"), tally.count("tegen")) == (1, 1)
 
     # The city-wide advisory poll counts a vote cast from a neighbourhood node.
-    city_poll = await gemeente.participation.local_process_by_slug("stadspeiling")
+    city_poll = await gemeente.participation_store.local_process_by_slug("stadspeiling")
     assert city_poll is not None and city_poll.current_phase == "voting"
-    [city_question] = await VotingStore(gemeente.db).questions_of(city_poll.uri)
+    [city_question] = await gemeente.votes.questions_of(city_poll.uri)
     city_tally = await current_tally(gemeente, city_question)
     assert city_tally.count("voor") == 1

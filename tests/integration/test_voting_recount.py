@@ -29,17 +29,17 @@ async def test_tallies_equal_an_independent_recount_of_the_stored_votes(start: S
     observer = await person(wijert, "waarnemer")
     await follow(wijert, observer, process.uri)
     await exchange(gemeente, wijert)
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     for number, choice in enumerate(CHOICES):
         here = await person(gemeente, f"inwoner{number}")
         there = await person(wijert, f"bewoner{number}")
-        await cast_vote(gemeente.node, here, question.uri, choice)
-        await cast_vote(wijert.node, there, question.uri, "tegen")
+        await cast_vote(gemeente.node.participation_services, here, question.uri, choice)
+        await cast_vote(wijert.node.participation_services, there, question.uri, "tegen")
         # Everyone changes their mind once; only the last choice counts.
-        await cast_vote(wijert.node, there, question.uri, choice)
+        await cast_vote(wijert.node.participation_services, there, question.uri, choice)
     await exchange(gemeente, wijert)
 
-    result = await close_vote(gemeente.node, question.uri)
+    result = await close_vote(gemeente.node.participation_services, question.uri)
     await exchange(gemeente, wijert)
     assert schemas.validate("result", result) == []
     published = {t["option"]: t["count"] for t in result["voteResult"]["tallies"]}
@@ -80,7 +80,7 @@ async def test_a_resident_votes_on_the_page_and_sees_refusals_with_their_reason(
         wijert, "speeltuin", [("Nieuwe schommels", None)]
     )
     await person(wijert, "bram")
-    question = await open_vote(wijert.node, proposal.uri, in_a_week())
+    question = await open_vote(wijert.node.participation_services, proposal.uri, in_a_week())
     page = f"/processes/{process.slug}/vote"
     async with web_browser(wijert) as browser:
         anonymous = await browser.get(page, follow=False)
@@ -104,13 +104,13 @@ async def test_closing_the_process_lets_due_votes_close_with_their_result(
         wijert, "speeltuin", [("Nieuwe schommels", None), ("Een pannakooi", None)]
     )
     bram = await person(wijert, "bram")
-    open_question = await open_vote(wijert.node, first.uri, in_a_week())
-    await open_vote(wijert.node, second.uri, in_a_week())
-    await cast_vote(wijert.node, bram, open_question.uri, "voor")
-    assert await close_due_votes(wijert.node) == []
+    open_question = await open_vote(wijert.node.participation_services, first.uri, in_a_week())
+    await open_vote(wijert.node.participation_services, second.uri, in_a_week())
+    await cast_vote(wijert.node.participation_services, bram, open_question.uri, "voor")
+    assert await close_due_votes(wijert.node.participation_services) == []
 
-    await set_phase(wijert.node, process, "closed")
-    closed = await close_due_votes(wijert.node)
+    await set_phase(wijert.node.participation_services, process, "closed")
+    closed = await close_due_votes(wijert.node.participation_services)
     assert len(closed) == 2 and open_question.uri in closed
     record = await wijert.node.objects.record(open_question.uri)
     assert record is not None and record.document["voteResult"]["votersCount"] == 1

@@ -37,23 +37,23 @@ async def test_a_changed_vote_replaces_the_earlier_one_and_only_tallies_travel(
     await follow(wijert, bram, process.uri)
     await exchange(gemeente, wijert)
 
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     await exchange(gemeente, wijert)
     seen_by_bram = await wijert.node.objects.record(question.uri)
     assert seen_by_bram is not None and seen_by_bram.as_type == "Question"
     assert totals(seen_by_bram.document) == {"voor": 0, "tegen": 0, "onthouding": 0}
 
-    first = await cast_vote(wijert.node, bram, question.uri, "voor")
+    first = await cast_vote(wijert.node.participation_services, bram, question.uri, "voor")
     await exchange(gemeente, wijert)
-    await cast_vote(wijert.node, bram, question.uri, "voor")
+    await cast_vote(wijert.node.participation_services, bram, question.uri, "voor")
     await exchange(gemeente, wijert)
-    tally = await current_tally(gemeente.node, question)
+    tally = await current_tally(gemeente.node.participation_services, question)
     assert (tally.count("voor"), tally.voters_count) == (1, 1)
 
-    await cast_vote(wijert.node, bram, question.uri, "tegen")
-    await cast_vote(gemeente.node, femke, question.uri, "voor")
+    await cast_vote(wijert.node.participation_services, bram, question.uri, "tegen")
+    await cast_vote(gemeente.node.participation_services, femke, question.uri, "voor")
     await exchange(gemeente, wijert)
-    tally = await current_tally(gemeente.node, question)
+    tally = await current_tally(gemeente.node.participation_services, question)
     assert [(t.option, t.count) for t in tally.tallies] == [
         ("voor", 1),
         ("tegen", 1),
@@ -91,18 +91,18 @@ async def test_vote_after_close_is_rejected_and_not_counted(start: StartNode) ->
     bram = await person(wijert, "bram")
     await follow(wijert, bram, process.uri)
     await exchange(gemeente, wijert)
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     await exchange(gemeente, wijert)
-    await cast_vote(wijert.node, bram, question.uri, "voor")
+    await cast_vote(wijert.node.participation_services, bram, question.uri, "voor")
     await exchange(gemeente, wijert)
 
-    result = await close_vote(gemeente.node, question.uri)
+    result = await close_vote(gemeente.node.participation_services, question.uri)
     await exchange(gemeente, wijert)
     assert result["closed"] and result["voteResult"]["tallies"][0] == {"option": "voor", "count": 1}
     with pytest.raises(IllegalMove, match=r"voting is closed already .* published and final"):
-        await close_vote(gemeente.node, question.uri)
+        await close_vote(gemeente.node.participation_services, question.uri)
 
-    late = await cast_vote(wijert.node, bram, question.uri, "tegen")
+    late = await cast_vote(wijert.node.participation_services, bram, question.uri, "tegen")
     await exchange(gemeente, wijert)
     error = await delivery_error(wijert, f"{late}/activity")
     assert error is not None and error.startswith("422")
@@ -112,7 +112,7 @@ async def test_vote_after_close_is_rejected_and_not_counted(start: StartNode) ->
     )
     assert refusal["state"] == "refused"
     assert "voting on this question closed at" in refusal["reason"]
-    tally = await current_tally(gemeente.node, question)
+    tally = await current_tally(gemeente.node.participation_services, question)
     assert (tally.count("voor"), tally.count("tegen"), tally.voters_count) == (1, 0, 1)
 
 
@@ -125,7 +125,7 @@ async def test_a_mastodon_poll_vote_for_an_unknown_option_gets_422_and_a_reject(
     process, [proposal] = await process_with_proposals(
         gemeente, "verkeersplan", [("Meer groen op het plein", None)]
     )
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     inbox = gemeente.node.urls.inbox(process.slug)
 
     def poll_vote(option: str, number: int) -> dict:
@@ -154,11 +154,13 @@ async def test_a_mastodon_poll_vote_for_an_unknown_option_gets_422_and_a_reject(
     rejects = [r.activity for r in mastodon.received_by(joris) if r.activity["type"] == "Reject"]
     assert len(rejects) == 1 and rejects[0]["object"]["id"] == f"{joris.uri}#votes/1"
     assert "'misschien' is not an option" in rejects[0]["summary"]
-    assert (await current_tally(gemeente.node, question)).voters_count == 0
+    assert (await current_tally(gemeente.node.participation_services, question)).voters_count == 0
 
     answer = await mastodon.post(joris, inbox, poll_vote("onthouding", 2))
     assert answer.status == 202
-    assert (await current_tally(gemeente.node, question)).count("onthouding") == 1
+    assert (await current_tally(gemeente.node.participation_services, question)).count(
+        "onthouding"
+    ) == 1
 
 
 async def test_malformed_and_out_of_phase_votes_are_refused_with_their_reason(
@@ -170,7 +172,7 @@ async def test_malformed_and_out_of_phase_votes_are_refused_with_their_reason(
     process, [proposal] = await process_with_proposals(
         gemeente, "verkeersplan", [("Busbaan op de Petrus Campersingel", None)]
     )
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     stored = await gemeente.node.objects.record(proposal.uri)
     assert stored is not None and stored.document["question"] == question.uri
     inbox = gemeente.node.urls.inbox(process.slug)
@@ -193,10 +195,10 @@ async def test_malformed_and_out_of_phase_votes_are_refused_with_their_reason(
     assert answer.body["error"].startswith("vote refused: malformed vote at /")
     assert "'to' is a required property" in answer.body["error"]
 
-    await set_phase(gemeente.node, process, "closed")
+    await set_phase(gemeente.node.participation_services, process, "closed")
     answer = await mastodon.post(joris, inbox, create | {"object": vote | {"to": process.uri}})
     assert answer.status == 422
     assert (
         "is in its closed phase; votes are taken only in the voting phase" in (answer.body["error"])
     )
-    assert (await current_tally(gemeente.node, question)).voters_count == 0
+    assert (await current_tally(gemeente.node.participation_services, question)).voters_count == 0

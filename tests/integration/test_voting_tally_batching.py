@@ -29,21 +29,28 @@ async def test_votes_within_the_delay_go_out_as_one_update_with_all_of_them(
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     _, [proposal] = await process_with_proposals(gemeente, "plein", [("Bomen op het plein", None)])
-    question = await open_vote(gemeente.node, proposal.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
     for name, option in (("anna", "voor"), ("bram", "voor"), ("cor", "tegen")):
-        await cast_vote(gemeente.node, await person(gemeente, name), question.uri, option)
+        await cast_vote(
+            gemeente.node.participation_services, await person(gemeente, name), question.uri, option
+        )
 
     # The Question at its id is current at once; the Update waits for the delay.
     record = await gemeente.node.objects.record(question.uri)
     assert record is not None and record.document["votersCount"] == 3
-    assert await publish_due_tallies(gemeente.node, now=epoch_now()) == 0
+    assert await publish_due_tallies(gemeente.node.participation_services, now=epoch_now()) == 0
     assert await _question_updates(gemeente, question.uri) == []
 
     later = epoch_now() + TALLY_UPDATE_DELAY
-    assert await publish_due_tallies(gemeente.node, now=later) == 1
+    assert await publish_due_tallies(gemeente.node.participation_services, now=later) == 1
     [update] = await _question_updates(gemeente, question.uri)
     totals = {o["name"]: o["replies"]["totalItems"] for o in update["oneOf"]}
     assert totals == {"voor": 2, "tegen": 1, "onthouding": 0}
     assert update["votersCount"] == 3
     # Nothing changed since: nothing more to send.
-    assert await publish_due_tallies(gemeente.node, now=later + TALLY_UPDATE_DELAY) == 0
+    assert (
+        await publish_due_tallies(
+            gemeente.node.participation_services, now=later + TALLY_UPDATE_DELAY
+        )
+        == 0
+    )

@@ -142,7 +142,9 @@ async def test_a_form_without_its_session_token_is_refused_and_stores_nothing(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     anouk = await person(wijk, "anouk")
     process = await open_process(wijk, "speeltuin", "initiate", threshold=2)
-    proposal = await create_proposal(wijk.node, anouk, process, "Een bankje", "Om te zitten.")
+    proposal = await create_proposal(
+        wijk.node.participation_services, anouk, process, "Een bankje", "Om te zitten."
+    )
     record = await wijk.node.objects.record(proposal.uri)
     assert record is not None
     async with logged_in(wijk, "anouk") as browser:
@@ -152,7 +154,7 @@ async def test_a_form_without_its_session_token_is_refused_and_stores_nothing(
         assert "Dit formulier is verlopen" in forged.text
         login_forged = await browser.post("/login", {"username": "anouk", "password": "x"})
         assert login_forged.status == 403
-    assert await wijk.node.participation.support_count(proposal.uri) == 0
+    assert await wijk.node.participation_store.support_count(proposal.uri) == 0
 
 
 async def test_logging_out_ends_the_session(start: StartNode) -> None:
@@ -172,7 +174,9 @@ async def test_a_comment_without_text_is_refused_next_to_the_field_and_stores_no
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     anouk = await person(wijk, "anouk")
     process = await open_process(wijk, "speeltuin", "initiate", threshold=2)
-    proposal = await create_proposal(wijk.node, anouk, process, "Een bankje", "Om te zitten.")
+    proposal = await create_proposal(
+        wijk.node.participation_services, anouk, process, "Een bankje", "Om te zitten."
+    )
     record = await wijk.node.objects.record(proposal.uri)
     assert record is not None
     page = f"/proposals/{record.row_id}"
@@ -185,7 +189,9 @@ async def test_a_comment_without_text_is_refused_next_to_the_field_and_stores_no
         assert odd.status == 422 and "stance must be one of" in odd.text
         posted = await browser.post(f"{page}/comments", {"stance": "for", "text": "Goed idee!"})
         assert (posted.status, posted.location) == (303, f"{page}#reacties")
-    assert [stance for _, stance, _ in await comments_of(wijk.node, proposal.uri)] == ["for"]
+    assert [
+        stance for _, stance, _ in await comments_of(wijk.node.participation_services, proposal.uri)
+    ] == ["for"]
 
 
 async def test_only_a_municipal_moderator_sees_and_may_use_the_official_response_form(
@@ -195,7 +201,9 @@ async def test_only_a_municipal_moderator_sees_and_may_use_the_official_response
     anouk = await person(gemeente, "anouk")
     await person(gemeente, "margriet", role="moderator")
     process = await open_process(gemeente, "klimaat", "advise", threshold=2)
-    proposal = await create_proposal(gemeente.node, anouk, process, "Meer bomen", "Graag.")
+    proposal = await create_proposal(
+        gemeente.node.participation_services, anouk, process, "Meer bomen", "Graag."
+    )
     record = await gemeente.node.objects.record(proposal.uri)
     assert record is not None
     page = f"/proposals/{record.row_id}"
@@ -207,7 +215,7 @@ async def test_only_a_municipal_moderator_sees_and_may_use_the_official_response
         assert "Officieel antwoord geven" in (await browser.get(page)).text
         answered = await browser.post(f"{page}/official-response", {"text": "We planten er 40."})
         assert answered.status == 303
-    [official] = await gemeente.node.participation.official_responses(proposal.uri)
+    [official] = await gemeente.node.participation_store.official_responses(proposal.uri)
     assert official.actor == (await gemeente.node.organisation()).uri
 
 
@@ -217,7 +225,9 @@ async def test_a_proposals_object_address_opened_in_a_browser_shows_its_page(
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     anouk = await person(wijk, "anouk")
     process = await open_process(wijk, "speeltuin", "initiate", threshold=2)
-    proposal = await create_proposal(wijk.node, anouk, process, "Een bankje", "Om te zitten.")
+    proposal = await create_proposal(
+        wijk.node.participation_services, anouk, process, "Een bankje", "Om te zitten."
+    )
     record = await wijk.node.objects.record(proposal.uri)
     assert record is not None
     async with web_browser(wijk) as browser:

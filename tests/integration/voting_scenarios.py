@@ -15,7 +15,6 @@ from node.participation.verification import verify_by_address
 from node.participation.voting import TALLY_UPDATE_DELAY, publish_due_tallies
 from node.runner import RunningNode
 from node.storage.actors import LocalActor
-from node.storage.addresses import AddressRegister
 from tests.integration.participation_helpers import person
 
 REGISTER_CSV = (
@@ -42,7 +41,7 @@ def in_a_week() -> str:
 async def resident(running: RunningNode, username: str, postcode: str, number: str) -> LocalActor:
     """A local account verified by the address register (the register must be imported)."""
     actor = await person(running, username)
-    await verify_by_address(running.node, username, postcode, number)
+    await verify_by_address(running.node.participation_services, username, postcode, number)
     return actor
 
 
@@ -58,7 +57,7 @@ async def process_with_proposals(
     """A local process with proposals from its organisation, moved to its voting phase."""
     node = running.node
     process = await create_process(
-        node,
+        node.participation_services,
         slug=slug,
         title=slug.replace("-", " ").title(),
         archetype="decide",
@@ -72,21 +71,28 @@ async def process_with_proposals(
     )
     organisation = await node.organisation()
     proposals = [
-        await create_proposal(node, organisation, process, title, f"Voorstel: {title}.", cost=cost)
+        await create_proposal(
+            node.participation_services,
+            organisation,
+            process,
+            title,
+            f"Voorstel: {title}.",
+            cost=cost,
+        )
         for title, cost in titles
     ]
-    process = await set_phase(node, process, "voting")
+    process = await set_phase(node.participation_services, process, "voting")
     return process, proposals
 
 
 async def follow(running: RunningNode, follower: LocalActor, target: str) -> None:
     """Follow a remote actor (deliver afterwards)."""
-    await social_actions.follow(running.node, follower, target)
+    await social_actions.follow(running.node.social_services, follower, target)
 
 
 async def import_register(running: RunningNode) -> None:
     """A small address register with homes in De Wijert and Oosterparkwijk."""
-    await AddressRegister(running.node.db).replace_all(parse_register(REGISTER_CSV))
+    await running.node.addresses.replace_all(parse_register(REGISTER_CSV))
 
 
 async def delivery_error(running: RunningNode, activity_id: str) -> str | None:
@@ -99,7 +105,9 @@ async def delivery_error(running: RunningNode, activity_id: str) -> str | None:
 async def send_tally_updates(*nodes: RunningNode) -> None:
     """Queue the batched tally Updates now, as if their delay had passed."""
     for running in nodes:
-        await publish_due_tallies(running.node, now=epoch_now() + TALLY_UPDATE_DELAY)
+        await publish_due_tallies(
+            running.node.participation_services, now=epoch_now() + TALLY_UPDATE_DELAY
+        )
 
 
 async def exchange(*nodes: RunningNode, rounds: int = 10) -> None:

@@ -1,0 +1,72 @@
+"""What the participation domain works with: the stores and services it uses, built once.
+
+``open_node`` builds one ``ParticipationServices`` and hands it to every
+domain function, to the domain's inbox handlers (bound in
+``node/participation/handlers.py`` ``participation_handlers``) and to the
+surfaces (pages, client API, CLI), so no domain function reaches for the
+whole node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from federation.actors import ActorResolver
+from federation.fetch import ObjectFetcher
+from moderation.spam import ActionGuard
+from node.clock import Clock
+from node.config import NodeConfig
+from node.outbox import NodeOutbox
+from node.participation.models import EligibilityCheck
+from node.social_actions import SocialServices
+from node.storage.accounts import AccountRepository
+from node.storage.actors import ActorRepository, LocalActor
+from node.storage.addresses import AddressRegister
+from node.storage.ballots import BallotStore
+from node.storage.database import Database
+from node.storage.follows import FollowRepository
+from node.storage.notifications import NotificationRepository
+from node.storage.objects import ObjectRepository
+from node.storage.participation import ParticipationStore
+from node.storage.reactions import ReactionRepository
+from node.storage.residents import ResidentRegistry
+from node.storage.trust import TrustList
+from node.storage.votes import SentVotes, VotingStore
+from node.urls import Urls
+
+
+@dataclass(frozen=True)
+class ParticipationServices:
+    """The participation domain's stores and services."""
+
+    db: Database
+    config: NodeConfig
+    urls: Urls
+    social: SocialServices
+    actors: ActorRepository
+    accounts: AccountRepository
+    objects: ObjectRepository
+    reactions: ReactionRepository
+    follows: FollowRepository
+    notifications: NotificationRepository
+    outbox: NodeOutbox
+    resolver: ActorResolver
+    fetcher: ObjectFetcher
+    guard: ActionGuard
+    store: ParticipationStore
+    votes: VotingStore
+    sent_votes: SentVotes
+    ballots: BallotStore
+    residents: ResidentRegistry
+    addresses: AddressRegister
+    trust: TrustList
+    eligibility: EligibilityCheck
+    # Every reading of the time in the domain (node/clock.py).
+    clock: Clock
+
+    async def organisation(self) -> LocalActor:
+        """The collective or municipality that runs this node."""
+        actor = await self.actors.by_username(self.config.handle)
+        if actor is None:
+            raise RuntimeError("node has no organisation actor")
+        return actor

@@ -28,6 +28,8 @@ Modules:
 - ``official_responses`` — the municipality's official answer to a proposal.
 - ``processes`` — processes: local Group actors, and remote ones we know.
 - ``proposals`` — proposals: Notes with a title, addressed to a process.
+- ``services`` — ``ParticipationServices``: the stores and services every domain function
+  takes, built once by ``open_node`` (no function takes the whole ``Node``).
 - ``status`` — the proposal lifecycle as a declared state graph.
 - ``supports`` — supports: a ``Like`` of a proposal, counted once per person.
 - ``tally`` — pure counting of votes and ballots (shared with storage).

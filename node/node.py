@@ -141,10 +141,7 @@ class Node:
 
     async def organisation(self) -> LocalActor:
         """The collective or municipality that runs this node."""
-        actor = await self.actors.by_username(self.config.handle)
-        if actor is None:
-            raise RuntimeError("node has no organisation actor")
-        return actor
+        return await self.participation_services.organisation()
 
     async def start(self) -> None:
         """Open outbound connections."""

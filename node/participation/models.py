@@ -159,13 +159,6 @@ EligibilityCheck = Callable[[Process, str], Awaitable[str | None]]
 """Whether an actor may support or vote in a process: None if so, else the reason why not."""
 
 
-async def open_eligibility(process: Process, actor_uri: str) -> str | None:
-    """The default check: "open" lets everyone in; stricter policies need a real check."""
-    if process.eligibility == "open":
-        return None
-    return f"this process is only open to {process.eligibility} participants"
-
-
 @dataclass(frozen=True)
 class Question:
     """A vote on one proposal, hosted by the proposal's process."""

@@ -17,7 +17,7 @@ from node import social_actions
 from node.config import ConfigError
 from node.participation.demo_seed import seed_participation
 from node.participation.voting_demo import seed_voting
-from node.runner import RunningNode, dev_config, ensure_port_free, start_node
+from node.runner import RunningNode, dev_config, ensure_port_free, start_node, until_stopped
 from node.setup import create_account
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ async def run_demo(base_port: int, directory: Path | None) -> None:
             await seed_voting(nodes, lambda: settle(list(nodes.values())))
         workers = [asyncio.create_task(n.node.run_background()) for n in nodes.values()]
         print(_instructions(nodes, admins), flush=True)
-        await asyncio.Event().wait()
+        await until_stopped()
     finally:
         for task in workers:
             task.cancel()

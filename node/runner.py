@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
+import signal
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,25 @@ class RunningNode:
     async def stop(self) -> None:
         """Stop serving and close the node."""
         await self.runner.cleanup()
+
+
+async def until_stopped() -> None:
+    """Wait for SIGINT or SIGTERM, taken by the event loop.
+
+    A signal handled by the loop only wakes this wait, so the caller's cleanup runs
+    with every task intact; raised as KeyboardInterrupt it could land inside any
+    task, and an unclosed database thread then kept the process from exiting.
+    """
+    loop = asyncio.get_running_loop()
+    stopped = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        loop.add_signal_handler(signum, stopped.set)
+    try:
+        await stopped.wait()
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

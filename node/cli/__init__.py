@@ -80,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.serves_until_stopped:
         # Ctrl-C must stop a serving command even when it was started from a shell
         # that set SIGINT to be ignored (background jobs); SIGTERM stops it the same way.
+        # This covers start-up; once serving, node/runner.py until_stopped takes both.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
     return run_within_error_boundary(lambda: asyncio.run(args.handler(args)))

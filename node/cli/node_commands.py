@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sqlite3
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from node.cli.errors import CliError
 from node.cli.opened_node import opened_node
 from node.config import KINDS, NodeConfig, load_config, validate_domain, validate_handle
 from node.demo import run_demo
-from node.runner import ensure_port_free, start_node
+from node.runner import ensure_port_free, start_node, until_stopped
 from node.setup import create_account, initialise
 from node.storage.accounts import ROLES
 
@@ -107,7 +106,7 @@ async def serve_node(args: argparse.Namespace) -> int:
             flush=True,
         )
         try:
-            await asyncio.Event().wait()
+            await until_stopped()
         finally:
             await running.stop()
     return 0

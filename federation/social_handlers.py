@@ -197,17 +197,28 @@ async def handle_undo_like(ctx: InboxContext, activity: Activity) -> None:
 
 async def handle_announce(ctx: InboxContext, activity: Activity) -> None:
     """A boost. A foreign object is believed only after fetching it from its origin."""
+    await keep_announce(ctx, activity, await announced_object(ctx, activity))
+
+
+async def announced_object(ctx: InboxContext, activity: Activity) -> ASObject | None:
+    """The object a boost shares, as it is to be stored: the announcer's own object, or a
+    foreign one fetched from its origin; None when it is stored already. Reads and the
+    network only, so a handler can look further before its first write."""
     obj = activity.object
-    if obj is None or obj.attributed_to != activity.actor:
-        known = await ctx.objects.get_object(activity.object_id)
-        if known is None:
-            try:
-                obj = await ctx.fetcher.fetch(activity.object_id)
-            except FetchError as exc:
-                raise Refused(f"the announced object could not be fetched: {exc}") from exc
-            await ctx.objects.save_remote_object(obj)
-    else:
+    if obj is not None and obj.attributed_to == activity.actor:
         require_same_origin(activity, obj.id)
+        return obj
+    if await ctx.objects.get_object(activity.object_id) is not None:
+        return None
+    try:
+        return await ctx.fetcher.fetch(activity.object_id)
+    except FetchError as exc:
+        raise Refused(f"the announced object could not be fetched: {exc}") from exc
+
+
+async def keep_announce(ctx: InboxContext, activity: Activity, obj: ASObject | None) -> None:
+    """Store a boost and the object ``announced_object`` gave for it."""
+    if obj is not None:
         await ctx.objects.save_remote_object(obj)
     await ctx.reactions.add_announce(activity.id, activity.actor, activity.object_id)
     announced = await ctx.objects.get_object(activity.object_id)

@@ -85,14 +85,22 @@ async def post_comment(
 async def comments_of(
     services: ParticipationServices, proposal_uri: str
 ) -> list[tuple[Any, str | None, int]]:
-    """The thread under a proposal, depth first: (record, stance, depth) per comment."""
+    """The thread under a proposal, depth first: (record, stance, depth) per comment.
+
+    The official response stands apart, and the process's own notices of status
+    steps are no comments: the status trail shows them.
+    """
     stances = await services.store.stances_of(proposal_uri)
     responses = {r.response_uri for r in await services.store.official_responses(proposal_uri)}
+    proposal = await services.store.get_proposal(proposal_uri)
+    process_uri = proposal.process_uri if proposal is not None else None
     thread: list[tuple[Any, str | None, int]] = []
 
     async def walk(uri: str, depth: int) -> None:
         for reply in await services.objects.replies_to(uri):
             if reply.uri in responses or reply.deleted_at is not None:
+                continue
+            if reply.attributed_to == process_uri:
                 continue
             thread.append((reply, stances.get(reply.uri), depth))
             await walk(reply.uri, depth + 1)

@@ -104,16 +104,23 @@ async def _record_proposal(
     process: Process,
     document: dict[str, Any],
     told_by_process: Mapping[str, Any] | None = None,
+    *,
+    local: bool = False,
 ) -> None:
     """Keep a stored post as a proposal of ``process``; a local process shares it.
 
     Status and trail are believed only from the process (``told_by_process``,
     the object its Announce carried); an author's own claims start at submitted.
+    ``local``: the post is by one of our people (posted from an app, say), so
+    our copy of it becomes the proposal as the process took it.
     """
     obj = parse_object(document)
-    await services.objects.save_remote_object(obj)
+    if local:
+        await services.objects.save_local_object(document)
+    else:
+        await services.objects.save_remote_object(obj)
     proposal = replace(
-        proposal_from_object(obj, process, local=False),
+        proposal_from_object(obj, process, local=local),
         status=INITIAL_STATUS,
         progress=None,
         awaiting_response=False,
@@ -150,7 +157,9 @@ async def _receive_reply(
     ctx: InboxContext, services: ParticipationServices, activity: Activity, obj: ASObject
 ) -> None:
     proposal = await thread_proposal(services, obj.in_reply_to)
-    if proposal is None:
+    # The process's own posts in the thread tell Mastodon readers of its decisions
+    # (node/participation/trail.py status_notice); they are no comments.
+    if proposal is None or obj.attributed_to == proposal.process_uri:
         await social_handlers.store_created_object(ctx, activity)
         return
     validate("comment", dict(obj.raw))
@@ -180,9 +189,18 @@ async def _record_comment(services: ParticipationServices, obj: ASObject) -> Non
 async def handle_announce_note(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
-    """A boost; from a process we know, it shares a proposal or a comment of that process."""
-    await social_handlers.handle_announce(ctx, activity)
+    """A boost; from a process we know, it shares a proposal or a comment of that process.
+
+    As in FEP-1b12, the process announces what belongs to it: a post addressed
+    to it that it announces as a proposal is one here too, as the process
+    describes it, whatever its author's server wrote (a Mastodon status has no
+    title or ``audience``).
+    """
+    # The network first (the object from its origin, then the announcer), writes after:
+    # nothing is fetched while the inbox's write transaction is open.
+    announced = await social_handlers.announced_object(ctx, activity)
     process = await known_process(services, activity.actor, fetch=True)
+    await social_handlers.keep_announce(ctx, activity, announced)
     if process is None or process.local:
         return
     record = await services.objects.record(activity.object_id)
@@ -192,12 +210,45 @@ async def handle_announce_note(
     if obj.in_reply_to is not None:
         await _record_comment(services, obj)
         return
-    if obj.audience != process.uri or await services.store.get_proposal(obj.id):
+    if await services.store.get_proposal(obj.id):
         return
-    document = dict(record.document)
-    if validate_quietly("proposal", document):
-        told = activity.object.raw if activity.object is not None else None
-        await _record_proposal(services, process, document, told)
+    told = activity.object.raw if activity.object is not None else None
+    document = as_told_by_process(dict(record.document), process, told)
+    if document is not None and validate_quietly("proposal", document):
+        await _record_proposal(services, process, document, told, local=record.local)
+
+
+# What a process says about a proposal it hosts: what the post is in the process.
+PROCESS_VIEW = (
+    "name",
+    "audience",
+    "proposalStatus",
+    "progress",
+    "supportCount",
+    "awaitingResponse",
+    "statusHistory",
+    "cost",
+    "area",
+    "location",
+    "question",
+)
+
+
+def as_told_by_process(
+    document: dict[str, Any], process: Process, told: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """A post as a proposal of ``process``: its author's text with the process's view of it
+    (``told``, the object of the process's Announce), or None when it is no proposal there.
+
+    The author's server vouches for the text, the process for what the post is in
+    it; a process can only take a post that was addressed to it.
+    """
+    obj = parse_object(document)
+    if process.uri not in addressed_actors(obj):
+        return None
+    if told is None or told.get("id") != obj.id or told.get("audience") != process.uri:
+        return document if obj.audience == process.uri else None
+    return document | {key: told[key] for key in PROCESS_VIEW if key in told}
 
 
 def validate_quietly(kind: str, document: dict[str, Any]) -> bool:
@@ -213,14 +264,17 @@ def validate_quietly(kind: str, document: dict[str, Any]) -> bool:
 async def handle_update_note(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
-    """A status change from a proposal's process, or an author's edit."""
+    """The process's view of a proposal (a status change, a support count), or an
+    author's edit."""
     obj = activity.object
     assert obj is not None
-    if "statusChange" in obj.raw:
+    proposal = await services.store.get_proposal(obj.id)
+    if "statusChange" in obj.raw or (
+        proposal is not None and activity.actor == proposal.process_uri
+    ):
         await receive_status_change(services, activity.actor, obj)
         return
     await social_handlers.handle_update_object(ctx, activity)
-    proposal = await services.store.get_proposal(obj.id)
     if proposal is not None and obj.name and obj.name != proposal.title:
         await services.store.save_proposal(replace(proposal, title=plain_text(obj.name, MAX_TITLE)))
 
@@ -262,7 +316,7 @@ async def handle_undo_like(
     await social_handlers.handle_undo_like(ctx, activity)
     inner = activity.object_activity
     target = inner.object_id if inner is not None else activity.object_id
-    await services.store.remove_support(target, activity.actor)
+    await forget_support(services, activity.actor, target)
 
 
 async def handle_undo_by_id(

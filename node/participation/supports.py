@@ -13,7 +13,7 @@ from activitypub.vocabulary import Activity
 from federation.errors import Conflict, NotFound, Refused
 from node.participation.models import Process, Proposal
 from node.participation.status import THRESHOLD_STATUS
-from node.participation.trail import change_status, process_of
+from node.participation.trail import change_status, process_of, publish_support_count
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
@@ -45,18 +45,19 @@ async def _count(
         added = await services.store.add_support(activity_id, proposal.uri, actor)
         if added:
             await services.reactions.add_like(activity_id, actor, proposal.uri)
-    if added:
-        await reach_threshold_if_due(services, process, proposal)
+    if added and not await reach_threshold_if_due(services, process, proposal):
+        await publish_support_count(services, process, proposal)
 
 
 async def reach_threshold_if_due(
     services: ParticipationServices, process: Process, proposal: Proposal
-) -> None:
-    """Move a submitted proposal on once its supports reach the process's threshold."""
+) -> bool:
+    """Move a submitted proposal on once its supports reach the process's threshold;
+    whether it moved (its status change carries the new count)."""
     count = await services.store.support_count(proposal.uri)
     threshold = process.support_threshold
     if proposal.status != "submitted" or count < threshold:
-        return
+        return False
     await change_status(
         services,
         proposal,
@@ -64,6 +65,7 @@ async def reach_threshold_if_due(
         reason=f"{count} keer gesteund: de drempel van {threshold} is bereikt.",
         actor=process.uri,
     )
+    return True
 
 
 async def receive_support(
@@ -155,8 +157,15 @@ async def withdraw_support(
 
 
 async def forget_support(services: ParticipationServices, actor: str, proposal_uri: str) -> bool:
-    """Stop counting an actor's support (and its like); False when there was none."""
+    """Stop counting an actor's support (and its like); False when there was none.
+
+    In a local process, the nodes that show the proposal hear its new count.
+    """
     async with services.db.transaction():
         removed = await services.store.remove_support(proposal_uri, actor)
         await services.reactions.remove_like(actor, proposal_uri)
+        proposal = await services.store.get_proposal(proposal_uri)
+        process = await process_of(services, proposal) if removed and proposal else None
+        if proposal is not None and process is not None and process.local:
+            await publish_support_count(services, process, proposal)
     return removed

@@ -1,23 +1,37 @@
 """The status trail: changing a proposal's status, federating it, and taking it in.
 
-Only the node hosting a proposal's process changes its status. Every change is
-an ``Update`` of the whole proposal with a ``statusChange``, sent by the
-process actor to its followers and to the author; other nodes accept it from
-that process only.
+Only the node hosting a proposal's process changes its status and counts its
+supports; every other node shows what the process published. Each change of
+the process's view (a status step, a new support count) is an ``Update`` of
+the whole proposal sent by the process actor to its followers and to the
+author; Samenspraak nodes accept it from that process only.
+
+Mastodon-family servers refuse an ``Update`` whose actor is not the object's
+author, so a status step also travels as a notice: a public ``Note`` by the
+process in the proposal's thread, carrying the new status and its reason
+(``status_notice``). Samenspraak nodes keep it as a post of the process, never
+as a comment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import PUBLIC, ASObject, parse_object
 from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import iso_now
 from node.participation.models import Process, Proposal, StatusChange
-from node.participation.proposals import change_document, statused_content, validate
+from node.participation.proposals import (
+    change_document,
+    status_html,
+    statused_content,
+    validate,
+)
 from node.participation.status import PROPOSAL_LIFECYCLE, require_status_change
+from node.social_actions import create_object
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
@@ -86,21 +100,76 @@ async def change_status(
             document["updated"] = now
         validate("status_change", document)
         await _save_document(services, document, local=proposal.local)
-        followers = services.urls.followers(process.slug)
-        recipients = [followers, proposal.author]
-        await services.outbox.send(
-            process.uri,
-            {
-                "id": services.outbox.new_activity_id(),
-                "type": "Update",
-                "object": document,
-                "to": [PUBLIC],
-                "cc": recipients,
-            },
-            recipients,
-        )
+        await _send_process_view(services, process, proposal, document)
+        await _post_status_notice(services, process, changed, change)
     await notify_status_change(services, changed, actor)
     return changed
+
+
+async def publish_support_count(
+    services: ParticipationServices, process: Process, proposal: Proposal
+) -> None:
+    """Tell the nodes that show a proposal of a local process its new support count."""
+    await _send_process_view(
+        services, process, proposal, await proposal_document(services, proposal)
+    )
+
+
+async def _send_process_view(
+    services: ParticipationServices,
+    process: Process,
+    proposal: Proposal,
+    document: dict[str, Any],
+) -> None:
+    """The process's view of a proposal, as an ``Update`` to its followers and the author."""
+    recipients = [services.urls.followers(process.slug), proposal.author]
+    await services.outbox.send(
+        process.uri,
+        {
+            "id": services.outbox.new_activity_id(),
+            "type": "Update",
+            "object": document,
+            "to": [PUBLIC],
+            "cc": recipients,
+        },
+        recipients,
+    )
+
+
+def status_notice(
+    services: ParticipationServices, process: Process, proposal: Proposal, change: StatusChange
+) -> dict[str, Any]:
+    """The process's post in a proposal's thread that tells of a status step.
+
+    It is the process's own ``Note``, so servers that take posts only from their
+    authors (Mastodon, Takahē) show it to the process's followers as a reply.
+    """
+    uri = services.urls.new_object()
+    recipients = [services.urls.followers(process.slug), proposal.author]
+    return {
+        "id": uri,
+        "type": "Note",
+        "attributedTo": process.uri,
+        "inReplyTo": proposal.uri,
+        "audience": process.uri,
+        "content": f"<p><strong>{escape(proposal.title)}</strong></p>"
+        + status_html(change.status, change.reason, change.progress),
+        "to": [PUBLIC],
+        "cc": recipients,
+        "tag": [{"type": "Mention", "href": proposal.author}],
+        "url": uri,
+        "published": change.published,
+        "statusChange": change_document(change),
+    }
+
+
+async def _post_status_notice(
+    services: ParticipationServices, process: Process, proposal: Proposal, change: StatusChange
+) -> None:
+    actor = await services.actors.by_uri(process.uri)
+    assert actor is not None, f"{process.uri} is a local process without an actor"
+    notice = status_notice(services, process, proposal, change)
+    await create_object(services.social, actor, notice, list(notice["cc"]))
 
 
 async def notify_status_change(
@@ -137,7 +206,8 @@ def status_change_from_wire(proposal_uri: str, step: Mapping[str, Any]) -> Statu
 async def receive_status_change(
     services: ParticipationServices, sender: str, obj: ASObject
 ) -> None:
-    """An ``Update`` of a proposal with a ``statusChange``, from the process hosting it."""
+    """An ``Update`` of a proposal from the process hosting it: a ``statusChange``, or
+    without one its new support count. To our own process, an author's withdrawal."""
     proposal = await services.store.get_proposal(obj.id)
     if proposal is None:
         return
@@ -148,6 +218,9 @@ async def receive_status_change(
         return
     if sender != proposal.process_uri:
         raise NotAllowed(f"only {proposal.process_uri} decides the status of {proposal.uri}")
+    if "statusChange" not in document:
+        await _receive_support_count(services, proposal, document)
+        return
     validate("status_change", document)
     step = document["statusChange"]
     if step["status"] != document["proposalStatus"]:
@@ -183,6 +256,18 @@ async def receive_status_change(
             kept["updated"] = iso_now()
         await _save_document(services, kept, local=proposal.local)
     await notify_status_change(services, changed, sender)
+
+
+async def _receive_support_count(
+    services: ParticipationServices, proposal: Proposal, document: dict[str, Any]
+) -> None:
+    """Show the support count the process published; nothing else is taken from it."""
+    validate("proposal", document)
+    if not isinstance(document.get("supportCount"), int):
+        return
+    kept = await proposal_document(services, proposal)
+    kept["supportCount"] = document["supportCount"]
+    await _save_document(services, kept, local=proposal.local)
 
 
 async def _receive_withdrawal(

@@ -306,13 +306,16 @@ async def verify_request(
     body: bytes | None,
     lookup_key: KeyLookup,
     now: datetime | None = None,
+    host_signed: bool = False,
 ) -> VerificationResult:
     """Verify the HTTP signature of a received request.
 
     `target` is the request target exactly as received (raw path plus `?query`, e.g. aiohttp's
     `request.raw_path`); `headers` may use any case (a dict or a CIMultiDict); `body` is the
     body as received. The key is looked up through `lookup_key`, and fetched once more when
-    the signature does not verify with the cached key (rotation).
+    the signature does not verify with the cached key (rotation). `host_signed` requires the
+    signature to cover the host on any method (always required on GET and HEAD), for a
+    request judged by someone other than the server it was sent to.
     """
     moment = now if now is not None else datetime.now(UTC)
     received = _normalise_headers(headers)
@@ -320,14 +323,28 @@ async def verify_request(
     payload = body if body is not None else b""
     try:
         if "signature-input" in received:
-            candidate = _rfc9421_candidate(method, target, received, payload, moment)
+            candidate = _rfc9421_candidate(
+                method, target, received, payload, moment, host_signed=host_signed
+            )
         elif "signature" in received:
             candidate = _cavage_candidate(
-                method, target, received, received["signature"], payload, moment
+                method,
+                target,
+                received,
+                received["signature"],
+                payload,
+                moment,
+                host_signed=host_signed,
             )
         elif received.get("authorization", "")[:10].lower() == "signature ":
             candidate = _cavage_candidate(
-                method, target, received, received["authorization"], payload, moment
+                method,
+                target,
+                received,
+                received["authorization"],
+                payload,
+                moment,
+                host_signed=host_signed,
             )
         else:
             return VerificationResult(Verdict.UNSIGNED, detail="Request is not signed")
@@ -401,6 +418,8 @@ def _cavage_candidate(
     raw_signature: str,
     body: bytes,
     now: datetime,
+    *,
+    host_signed: bool,
 ) -> _Candidate:
     try:
         params = parse_signature_header(raw_signature)
@@ -414,7 +433,7 @@ def _cavage_candidate(
         raise _Refusal(Verdict.MALFORMED, "(created) and (expires) need algorithm hs2019", key_id)
     _require(REQUEST_TARGET in signed, "(request-target) must be signed", key_id)
     _require("date" in signed or CREATED in signed, "date or (created) must be signed", key_id)
-    if method in _FETCH_METHODS:
+    if method in _FETCH_METHODS or host_signed:
         _require("host" in signed, f"host must be signed on {method}", key_id)
     if method == "POST":
         _require("digest" in signed, "digest must be signed on POST", key_id)
@@ -449,7 +468,13 @@ def _cavage_candidate(
 
 
 def _rfc9421_candidate(
-    method: str, target: str, headers: Mapping[str, str], body: bytes, now: datetime
+    method: str,
+    target: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+    *,
+    host_signed: bool,
 ) -> _Candidate:
     covered, params, signature = _rfc9421_signature(headers)
     key_id = params.get("keyid")
@@ -472,7 +497,7 @@ def _rfc9421_candidate(
         key_id,
     )
     _require("date" in names or created is not None, "date or created must be signed", key_id)
-    if method in _FETCH_METHODS:
+    if method in _FETCH_METHODS or host_signed:
         _require(
             bool(names & {"@target-uri", "@authority", "host"}),
             f"@authority or host must be signed on {method}",

@@ -17,11 +17,14 @@ Modules:
   cache in storage; origin helpers (``host_of``, ``same_origin``).
 - ``delivery`` — outgoing delivery: who receives an activity (``Recipients``),
   the worker that expands fan-out jobs and sends the queue (``DeliveryWorker``),
+  hands what local actors send each other to the node's own inbox (``OwnInbox``),
   retry and host-pause policy.
 - ``errors`` — refusals (``NotFound``, ``Refused``, ``Conflict``, ``NotAllowed``,
   ``Invalid``...): what a node will not or cannot do, said for people, without
   an HTTP status; every surface maps them once.
 - ``fetch`` — fetching remote objects from their origin, with the origin checks.
+- ``forwarding`` — passing a received signed request on to another node
+  (``ForwardedRequest``), which verifies it with its first sender's own key.
 - ``handlers`` — the one table mapping (activity type, object type) to a
   handler (``HandlerTable``), and the typed ``InboxContext`` handlers get.
 - ``inbox`` — the inbox pipeline (``InboxPipeline``): from a POSTed body to a

@@ -7,6 +7,12 @@ not cached) into inboxes, merging shared inboxes, then writes one delivery per
 inbox and finishes the fan-out job in one transaction. Its delivery step sends
 due jobs with a per-host concurrency limit, so a dead peer only ever occupies
 its own slots.
+
+An activity may also be addressed to this node's own inbox (``OwnInbox``): a
+post or a like from a local app that local actors must act on. The worker then
+hands it to the node's own handlers, as one more delivery after the sender's
+commit, so it is handled once, in its own transaction, by the same rules as an
+activity from elsewhere.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 
 from activitypub.vocabulary import PUBLIC_ALIASES
 from federation.actors import ActorResolver, host_of
-from federation.errors import FetchError
+from federation.errors import FetchError, Refusal
 from federation.ports import (
     SYSTEM_TIME,
     DeliveryJob,
@@ -153,6 +159,20 @@ class Recipients:
         return self._host_allowed is None or await self._host_allowed(host)
 
 
+@dataclass(frozen=True)
+class OwnInbox:
+    """This node's own inbox, for activities its local actors send to its local actors.
+
+    ``address`` is the node's shared inbox URL: the sender lists it among the
+    recipients, and the worker queues one delivery to it. ``receive`` runs the
+    body through the node's inbox handlers without HTTP or signature (the body
+    comes from the node's own outbox); it raises a ``Refusal`` to refuse.
+    """
+
+    address: str
+    receive: Callable[[bytes], Awaitable[object]]
+
+
 class _PassSigners:
     """Signing identities read once per worker pass, not once per job.
 
@@ -176,7 +196,9 @@ class DeliveryReport:
     """What one pass of the worker did."""
 
     fanned_out: int = 0
+    # Sent to other servers; what this node's own inbox took is ``handled_here``.
     delivered: int = 0
+    handled_here: int = 0
     retried: int = 0
     given_up: int = 0
 
@@ -197,8 +219,10 @@ class DeliveryWorker:
         per_host: int = 4,
         batch: int = 200,
         now: Now = SYSTEM_TIME,
+        own_inbox: OwnInbox | None = None,
     ) -> None:
         self._queue = queue
+        self._own_inbox = own_inbox
         self._local = local
         # The node's clock: the outbox dates fan-out jobs on it too (node/outbox.py).
         self._now = now
@@ -255,10 +279,16 @@ class DeliveryWorker:
                 return done
 
     async def _inboxes_for(self, job: FanoutJob) -> list[str]:
+        own = self._own_inbox.address if self._own_inbox is not None else None
+        recipients = [r for r in job.recipients if r != own]
         if not job.personal_inboxes:
-            return await self._recipients.inboxes(job.recipients)
-        found = [await self._recipients.personal_inbox(r) for r in job.recipients]
-        return [inbox for inbox in found if inbox]
+            inboxes = await self._recipients.inboxes(recipients)
+        else:
+            found = [await self._recipients.personal_inbox(r) for r in recipients]
+            inboxes = [inbox for inbox in found if inbox]
+        if own is not None and own in job.recipients:
+            inboxes.append(own)
+        return inboxes
 
     async def run_forever(self, idle: float = 5.0) -> None:
         """Loop: fan out and send what is due, then sleep until woken or ``idle`` seconds pass."""
@@ -316,6 +346,9 @@ class DeliveryWorker:
         signers: _PassSigners,
         delivered: list[DeliveryJob],
     ) -> bool:
+        if self._own_inbox is not None and job.inbox == self._own_inbox.address:
+            await self._deliver_here(self._own_inbox, job, report, delivered)
+            return True
         signer = await signers.get(job.signer)
         if signer is None:
             await self._queue.give_up(job, f"signer {job.signer} no longer exists")
@@ -349,10 +382,33 @@ class DeliveryWorker:
             report.retried += 1
         return False
 
+    async def _deliver_here(
+        self,
+        own_inbox: OwnInbox,
+        job: DeliveryJob,
+        report: DeliveryReport,
+        delivered: list[DeliveryJob],
+    ) -> None:
+        """Hand a job for this node's own inbox to its handlers; a refusal is final.
+
+        The handlers tell the local sender of a refusal themselves (a ``Reject``),
+        as they tell a remote one; the reason stays on the failed job.
+        """
+        try:
+            await own_inbox.receive(job.body)
+        except Refusal as refusal:
+            log.info("%s refused by this node's own inbox: %s", job.activity, refusal)
+            await self._queue.give_up(job, str(refusal))
+            report.given_up += 1
+            return
+        delivered.append(job)
+        report.handled_here += 1
+
 
 __all__ = [
     "DeliveryReport",
     "DeliveryWorker",
+    "OwnInbox",
     "Recipients",
     "host_of",
     "host_pause",

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from activitypub.vocabulary import Activity
 from federation.actors import ActorResolver
 from federation.fetch import ObjectFetcher
+from federation.forwarding import InboxRequest
 from federation.ports import (
     FollowStore,
     InboxLog,
@@ -74,6 +75,9 @@ class InboxContext:
     fetcher: ObjectFetcher
     # None on a node that keeps no notifications.
     notifier: Notifier | None
+    # The request being handled, as received from its sender, for a handler that must
+    # pass it on (federation/forwarding.py); None for what was not received directly.
+    received: InboxRequest | None = None
 
 
 Handler = Callable[[InboxContext, Activity], Awaitable[None]]

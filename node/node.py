@@ -10,7 +10,7 @@ from pathlib import Path
 
 from activitypub.jsonld import LocalDocumentLoader, normalise
 from federation.actors import ActorResolver
-from federation.delivery import DeliveryWorker, Recipients
+from federation.delivery import DeliveryWorker, OwnInbox, Recipients
 from federation.fetch import ObjectFetcher
 from federation.handlers import Handler, HandlerKey, HandlerTable, InboxContext
 from federation.inbox import InboxPipeline
@@ -189,7 +189,14 @@ async def open_node(
         host_allowed=policy.may_deliver,
     )
     worker = DeliveryWorker(
-        queue=deliveries, local=actors, transport=transport, recipients=recipients, now=clock.now
+        queue=deliveries,
+        local=actors,
+        transport=transport,
+        recipients=recipients,
+        now=clock.now,
+        # ``inbox`` is built below, from parts that need the worker; the worker only
+        # calls this once the node runs.
+        own_inbox=OwnInbox(urls.shared_inbox(), lambda body: inbox.receive_local(body)),
     )
     outbox = NodeOutbox(db=db, urls=urls, outbox=outbox_store, queue=deliveries, worker=worker)
     notifications = NotificationRepository(db)

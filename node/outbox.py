@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from activitypub.vocabulary import PUBLIC_ALIASES, as_list, id_of, ids_of
+from federation.actors import host_of
 from federation.delivery import DeliveryWorker
 from node.clock import epoch_now, iso_now
 from node.documents import with_context
@@ -49,6 +50,7 @@ class NodeOutbox:
         local_write: LocalWrite | None = None,
         personal_inboxes: bool = False,
         outlives_rollback: bool = False,
+        deliver_locally: bool = False,
     ) -> dict[str, Any]:
         """Store ``activity`` from ``actor_id`` and queue its fan-out to ``recipients``.
 
@@ -59,9 +61,15 @@ class NodeOutbox:
         ``personal_inboxes`` sends to each recipient's own inbox, as Mastodon
         requires for poll votes. ``outlives_rollback`` stores it after the current
         transaction ends, whether that commits or rolls back: for the Reject that
-        answers a refused activity.
+        answers a refused activity. ``deliver_locally`` also hands the activity to
+        this node's own inbox handlers after the commit (``federation.delivery.OwnInbox``)
+        when it names another local actor, for acts whose meaning local actors decide
+        as they would a remote one's (a post to a local process, a like of a proposal);
+        leave it off when the caller applies the local effects itself.
         """
         document = with_context({"published": iso_now(), **activity, "actor": actor_id})
+        if deliver_locally and self._names_local_actor(actor_id, recipients):
+            recipients = [*recipients, self._urls.shared_inbox()]
         if not outlives_rollback:
             await self._store(document, recipients, local_write, personal_inboxes)
             return document
@@ -71,6 +79,16 @@ class NodeOutbox:
 
         await self._db.after_transaction(store_afterwards)
         return document
+
+    def _names_local_actor(self, sender: str, recipients: list[str]) -> bool:
+        # Local followers read posts from the node's own tables: only actors named
+        # directly (mentioned, replied to, liked) act on an activity.
+        return any(
+            host_of(r) == self._urls.host
+            and r != sender
+            and self._urls.username_of_followers(r) is None
+            for r in recipients
+        )
 
     async def _store(
         self,

@@ -1,7 +1,10 @@
 """What local actors do socially: post, reply, follow, like, boost, delete.
 
 The web pages, the client API, the CLI and the demo all go through these, so
-every local action is stored and federated the same way.
+every local action is stored and federated the same way. Posts and reactions
+also reach this node's own inbox handlers after they are stored (``deliver_locally``
+in ``node/outbox.py``): a post to a local process or a like of a local proposal
+takes part by the same rules as one from another server.
 """
 
 from __future__ import annotations
@@ -49,8 +52,13 @@ async def post_note(
     mentions: list[str] | None = None,
     extra: dict[str, Any] | None = None,
     public: bool = True,
+    deliver_locally: bool = True,
 ) -> dict[str, Any]:
-    """Publish a Note from a local actor to its followers (and the replied-to author)."""
+    """Publish a Note from a local actor to its followers (and the replied-to author).
+
+    The node's own handlers read it as they read a remote post, unless
+    ``deliver_locally`` is off because the caller records its meaning itself.
+    """
     await social.guard.check(author.uri, "post")
     mentions = list(mentions or [])
     recipients = [social.urls.followers(author.username), *mentions]
@@ -81,13 +89,19 @@ async def post_note(
     if in_reply_to is not None:
         note["inReplyTo"] = in_reply_to
     note["url"] = note["id"]
-    return await create_object(social, author, note, recipients)
+    return await create_object(social, author, note, recipients, deliver_locally=deliver_locally)
 
 
 async def create_object(
-    social: SocialServices, author: LocalActor, obj: dict[str, Any], recipients: list[str]
+    social: SocialServices,
+    author: LocalActor,
+    obj: dict[str, Any],
+    recipients: list[str],
+    *,
+    deliver_locally: bool = True,
 ) -> dict[str, Any]:
-    """Store a local object and send its Create, in one transaction."""
+    """Store a local object and send its Create, in one transaction; the node's own
+    handlers read it afterwards unless ``deliver_locally`` is off."""
 
     async def store() -> None:
         await social.objects.save_local_object(obj)
@@ -103,6 +117,7 @@ async def create_object(
         },
         recipients,
         local_write=store,
+        deliver_locally=deliver_locally,
     )
     return obj
 
@@ -224,6 +239,8 @@ async def _react(social: SocialServices, actor: LocalActor, object_id: str, kind
         {"id": activity_id, "type": kind, "object": object_id, **addressing},
         recipients,
         local_write=store,
+        # A like may be a support; a boost means nothing to a process.
+        deliver_locally=not boost,
     )
     return activity_id
 
@@ -255,6 +272,7 @@ async def _unreact(social: SocialServices, actor: LocalActor, object_id: str, ki
         },
         recipients,
         local_write=store,
+        deliver_locally=not boost,
     )
 
 

@@ -28,6 +28,8 @@ Modules:
 - ``official_responses`` — the municipality's official answer to a proposal.
 - ``processes`` — processes: local Group actors, and remote ones we know.
 - ``proposals`` — proposals: Notes with a title, addressed to a process.
+- ``relay`` — the author's node passes a favourite or reply it alone received on to the
+  proposal's process, as the signed request it was (``federation/forwarding.py``).
 - ``services`` — ``ParticipationServices``: the stores and services every domain function
   takes, built once by ``open_node`` (no function takes the whole ``Node``).
 - ``status`` — the proposal lifecycle as a declared state graph.

@@ -75,6 +75,7 @@ async def post_comment(
             in_reply_to=in_reply_to,
             mentions=[process.uri],
             extra=fields,
+            deliver_locally=False,
         )
         await services.store.save_stance(document["id"], proposal.uri, stance)
         if process.local:

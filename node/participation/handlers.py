@@ -39,6 +39,7 @@ from node.participation.proposals import (
     proposal_from_object,
     validate,
 )
+from node.participation.relay import pass_on_to_process
 from node.participation.services import ParticipationServices
 from node.participation.status import INITIAL_STATUS
 from node.participation.supports import forget_support, receive_support
@@ -89,7 +90,9 @@ async def handle_create_note(
         await social_handlers.store_created_object(ctx, activity)
         return
     await social_handlers.store_created_object(ctx, activity)
-    await _record_proposal(services, process, document)
+    # From an app on this node, through its own inbox (federation.delivery.OwnInbox).
+    local = await ctx.is_local_actor(activity.actor)
+    await _record_proposal(services, process, document, local=local)
 
 
 def _check_accepts_proposals(process: Process) -> None:
@@ -167,6 +170,7 @@ async def _receive_reply(
         validate("official_response", dict(obj.raw))
     await social_handlers.store_created_object(ctx, activity)
     await _record_comment(services, obj)
+    await pass_on_to_process(services, ctx, activity, proposal.uri)
 
 
 async def _record_comment(services: ParticipationServices, obj: ASObject) -> None:
@@ -307,6 +311,7 @@ async def handle_like(
             )
             return
     await social_handlers.handle_like(ctx, activity)
+    await pass_on_to_process(services, ctx, activity, activity.object_id)
 
 
 async def handle_undo_like(
@@ -317,6 +322,7 @@ async def handle_undo_like(
     inner = activity.object_activity
     target = inner.object_id if inner is not None else activity.object_id
     await forget_support(services, activity.actor, target)
+    await pass_on_to_process(services, ctx, activity, target)
 
 
 async def handle_undo_by_id(

@@ -90,6 +90,8 @@ async def receive_support(
             },
             [like.actor],
             outlives_rollback=True,
+            # A local person's refused like is forgotten by the Reject's handler.
+            deliver_locally=True,
         )
         raise Refused(f"support not counted: {refusal}")
     await _count(services, process, proposal, like.id, like.actor)

@@ -130,6 +130,8 @@ class InboxPipeline:
         request = forwarded_request(wrapper, forwarder)
         doc = parse_body(request.body)
         actor = await self._admitted_actor(doc, "the forwarded activity")
+        if host_of(actor) == self._ctx.own_host:
+            raise NotAllowed(f"{actor} is an actor of this node: nothing of theirs is passed on")
         await verify_forwarded(request, actor, str(doc.get("type")), self._lookup_key, self._now())
         return await self._dispatch(self._activity(doc), self._ctx)
 

@@ -98,10 +98,11 @@ async def create_object(
     obj: dict[str, Any],
     recipients: list[str],
     *,
-    deliver_locally: bool = True,
+    deliver_locally: bool = False,
 ) -> dict[str, Any]:
-    """Store a local object and send its Create, in one transaction; the node's own
-    handlers read it afterwards unless ``deliver_locally`` is off."""
+    """Store a local object and send its Create, in one transaction. With
+    ``deliver_locally`` the node's own handlers read it afterwards, as a post from
+    an app; domain callers that record what the object means leave it off."""
 
     async def store() -> None:
         await social.objects.save_local_object(obj)

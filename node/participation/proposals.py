@@ -167,9 +167,7 @@ async def create_proposal(
         published=now,
     )
     async with services.db.transaction():
-        await create_object(
-            services.social, author, document, [followers, process.uri], deliver_locally=False
-        )
+        await create_object(services.social, author, document, [followers, process.uri])
         await services.store.save_proposal(proposal)
         await services.store.add_status_change(first)
         if process.local:

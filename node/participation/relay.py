@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from activitypub.vocabulary import Activity
+from federation.actors import same_origin
 from federation.forwarding import forwarded_request_activity
 from federation.handlers import InboxContext
 
@@ -35,6 +36,9 @@ async def pass_on_to_process(
         return
     process = await services.store.get_process(proposal.process_uri)
     if process is None or process.local or process.uri in _addressees(activity):
+        return
+    if same_origin(activity.actor, process.uri):
+        # From the process's own node (its status notices): it has it already.
         return
     forwarder = (await services.actors.instance_signer()).actor_id
     await services.outbox.send(

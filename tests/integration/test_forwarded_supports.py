@@ -21,6 +21,7 @@ from node.clock import utc_now
 from node.participation.models import Process, Proposal
 from node.participation.processes import known_process
 from node.participation.proposals import create_proposal
+from node.participation.trail import change_status
 from node.runner import RunningNode
 from schemas import outgoing_context
 from tests.integration.conftest import StartNode, StartPeer, deliver
@@ -131,6 +132,25 @@ async def test_mastodon_reply_mentioning_only_the_author_becomes_a_comment_of_th
     await deliver(net.oosterpark, net.gemeente)
     stances = await net.gemeente.node.participation_store.stances_of(net.proposal.uri)
     assert list(stances) == [reply["id"]]
+
+    # The process's own notice in the thread reaches the author's node, and stays there.
+    proposal = await net.gemeente.node.participation_store.get_proposal(net.proposal.uri)
+    assert proposal is not None
+    await change_status(
+        net.gemeente.node.participation_services,
+        proposal,
+        "under_review",
+        reason="De gemeente bekijkt het.",
+        actor=net.process.uri,
+    )
+    await deliver(net.oosterpark, net.gemeente)
+    assert list(await net.gemeente.node.participation_store.stances_of(proposal.uri)) == [
+        reply["id"]
+    ]
+    forwarded = await net.oosterpark.node.db.fetch_all(
+        "SELECT uri FROM outbox WHERE type = 'ForwardedRequest'"
+    )
+    assert len(forwarded) == 1, "the reply only"
 
 
 async def test_forged_forwards_are_refused_and_count_nothing(

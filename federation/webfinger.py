@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from activitypub.vocabulary import as_list
-from federation.errors import FetchError
+from federation.errors import FetchError, Invalid, NotFound, Refused
 from federation.ports import LocalSigner
 from federation.transport import Transport
 
 # name@host or @name@host, the host with an optional port (development handles keep it).
 HANDLE = re.compile(r"^@?(?P<name>[\w.\-]+)@(?P<host>[\w.\-]+(?::\d+)?)$", re.ASCII)
 ACTIVITY_TYPES = ("application/activity+json", "application/ld+json")
+# The link of a WebFinger answer whose template opens the account's server on a post or
+# account from elsewhere (Mastodon's ``/authorize_interaction?uri={uri}``).
+SUBSCRIBE_REL = "http://ostatus.org/schema/1.0/subscribe"
 
 
 def parse_handle(text: str) -> tuple[str, str] | None:
@@ -27,14 +30,75 @@ async def actor_id_for_handle(
     transport: Transport, signer: LocalSigner, name: str, host: str, *, scheme: str = "https"
 ) -> str:
     """The actor id WebFinger gives for ``name@host``; raise FetchError when there is none."""
-    resource = quote(f"acct:{name}@{host}", safe=":@")
-    document = await transport.get_json(
-        f"{scheme}://{host}/.well-known/webfinger?resource={resource}", signer
-    )
+    document = await webfinger_document(transport, signer, name, host, scheme=scheme)
     actor_id = actor_id_from_webfinger(document)
     if actor_id is None:
         raise FetchError(f"WebFinger of {name}@{host} names no ActivityPub actor")
     return actor_id
+
+
+async def webfinger_document(
+    transport: Transport, signer: LocalSigner, name: str, host: str, *, scheme: str = "https"
+) -> dict[str, Any]:
+    """The WebFinger answer of ``host`` for ``name@host``, through the guarded transport."""
+    resource = quote(f"acct:{name}@{host}", safe=":@")
+    return await transport.get_json(
+        f"{scheme}://{host}/.well-known/webfinger?resource={resource}", signer
+    )
+
+
+def interaction_template(document: Mapping[str, Any]) -> str | None:
+    """The ``{uri}`` template of the subscribe link of a WebFinger answer, or None when
+    there is none or it is no web address a visitor could safely be sent to."""
+    for link in as_list(document.get("links")):
+        if not isinstance(link, dict) or link.get("rel") != SUBSCRIBE_REL:
+            continue
+        template = link.get("template")
+        if isinstance(template, str) and "{uri}" in template:
+            parts = urlsplit(template.replace("{uri}", ""))
+            if parts.scheme in ("http", "https") and parts.netloc:
+                return template
+    return None
+
+
+def unreachable(name: str, host: str, exc: FetchError) -> NotFound:
+    """The refusal when ``host`` cannot be asked about ``name@host`` or knows no such
+    account, said for the person who gave the handle."""
+    return NotFound(
+        f"{host} could not be asked about @{name}@{host}",
+        detail=str(exc),
+        code="handle_unreachable",
+        values={"handle": f"@{name}@{host}", "host": host},
+    )
+
+
+async def remote_interaction_url(
+    transport: Transport, signer: LocalSigner, handle: str, uri: str, *, scheme: str = "https"
+) -> str:
+    """Where the owner of ``handle`` acts on ``uri`` (a post or an account) on their own
+    server: its WebFinger subscribe template filled in. A bad handle, a server that cannot
+    be reached or knows no such account, and one without a template are refused with a
+    reason for the visitor."""
+    parsed = parse_handle(handle)
+    if parsed is None:
+        raise Invalid(
+            f"{handle!r} is not a fediverse address such as @name@example.org",
+            code="handle_invalid",
+            values={"handle": handle},
+        )
+    name, host = parsed
+    try:
+        document = await webfinger_document(transport, signer, name, host, scheme=scheme)
+    except FetchError as exc:
+        raise unreachable(name, host, exc) from exc
+    template = interaction_template(document)
+    if template is None:
+        raise Refused(
+            f"{host} does not say where its accounts act on posts from elsewhere",
+            code="handle_no_template",
+            values={"host": host, "uri": uri},
+        )
+    return template.replace("{uri}", quote(uri, safe=""))
 
 
 def actor_id_from_webfinger(document: Mapping[str, Any]) -> str | None:

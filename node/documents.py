@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from federation.webfinger import SUBSCRIBE_REL
 from node.storage.actors import LocalActor
 from node.urls import Urls
 from schemas import outgoing_context
@@ -76,13 +77,15 @@ def collection_page(
     return with_context(doc)
 
 
-def webfinger(subject: str, actor_uri: str, profile: str) -> dict[str, Any]:
-    """A WebFinger answer pointing at an actor."""
+def webfinger(subject: str, actor_uri: str, profile: str, interaction: str) -> dict[str, Any]:
+    """A WebFinger answer pointing at an actor, with the ``{uri}`` template of the page
+    where this node's residents act on posts from elsewhere (as Mastodon advertises it)."""
     return {
         "subject": subject,
         "aliases": [actor_uri, profile],
         "links": [
             {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile},
             {"rel": "self", "type": "application/activity+json", "href": actor_uri},
+            {"rel": SUBSCRIBE_REL, "template": interaction},
         ],
     }

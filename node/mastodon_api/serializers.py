@@ -26,6 +26,7 @@ from moderation.sanitize import html_to_text, plain_text, sanitize_html, text_to
 from node.clock import utc_now
 from node.mastodon_api.state import ClientApi
 from node.node import Node
+from node.participation.own_acts import own_vote, support_shown
 from node.storage.actors import LocalActor
 from node.storage.notifications import Notification
 from node.storage.objects import ObjectRecord
@@ -206,6 +207,12 @@ class EntityWriter:
         likes = await self._node.reactions.likes_of(record.uri)
         announces = await self._node.reactions.announces_of(record.uri)
         viewer = self._viewer.uri if self._viewer else None
+        favourites, favourited = len(likes), viewer in likes
+        proposal = await self._node.participation_store.get_proposal(record.uri)
+        if proposal is not None:
+            # A proposal's favourites are its supports, as its process counts them.
+            shown = await support_shown(self._node.participation_services, proposal, viewer)
+            favourites, favourited = shown.count, shown.given or favourited
         content = record.content or ""
         if record.name and record.as_type != "Note" and record.name not in content:
             content = f"<p><strong>{html.escape(record.name)}</strong></p>{content}"
@@ -232,8 +239,8 @@ class EntityWriter:
             ),
             "replies_count": await self._api.timelines.reply_count(record.uri),
             "reblogs_count": len(announces),
-            "favourites_count": len(likes),
-            "favourited": viewer in likes,
+            "favourites_count": favourites,
+            "favourited": favourited,
             "reblogged": viewer in announces,
             "muted": False,
             "bookmarked": False,
@@ -300,7 +307,7 @@ class EntityWriter:
         voters = document.get("votersCount")
         own: list[int] = []
         if self._viewer is not None:
-            chosen = await self._node.votes.vote_of(record.uri, self._viewer.uri)
+            chosen = await own_vote(self._node.participation_services, record.uri, self._viewer.uri)
             own = [i for i, o in enumerate(options) if o["title"] == chosen]
         return {
             "id": str(record.row_id),

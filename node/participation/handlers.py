@@ -22,6 +22,7 @@ from typing import Any
 import schemas
 from activitypub.vocabulary import Activity, ASObject, as_list, parse_object
 from federation import social_handlers
+from federation.actors import same_origin
 from federation.errors import Invalid, NotAllowed, Refused
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext, bind_all
 from moderation.sanitize import plain_text
@@ -154,6 +155,15 @@ async def _record_proposal(
             await services.store.add_status_change(step)
     if process.local:
         await announce_to_followers(services, process, await proposal_document(services, proposal))
+
+
+async def record_fetched_proposal(
+    services: ParticipationServices, process: Process, document: dict[str, Any]
+) -> None:
+    """Keep a proposal fetched from its origin (a resident opened it from another server);
+    its status and trail are believed only when that origin is the process's own node."""
+    told = document if same_origin(str(document["id"]), process.uri) else None
+    await _record_proposal(services, process, document, told)
 
 
 async def _receive_reply(

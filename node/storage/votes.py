@@ -161,6 +161,15 @@ class SentVotes:
             "SELECT target FROM sent_votes WHERE activity_object = ?", (object_id,)
         )
 
+    async def standing(self, voter: str, target: str) -> str | None:
+        """The choice of the last vote a local account sent to a question that its process
+        has not refused: what counts there for them, as far as this node knows."""
+        return await self._db.fetch_value(
+            "SELECT choice FROM sent_votes WHERE voter = ? AND target = ? AND state != 'refused'"
+            " ORDER BY sent_at DESC, rowid DESC LIMIT 1",
+            (voter, target),
+        )
+
     async def latest(self, voter: str, target: str) -> Row | None:
         """The last vote or ballot a local account sent to a question or process."""
         return await self._db.fetch_one(

@@ -64,6 +64,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     from node.web import (
         activitypub_routes,
         discovery,
+        interaction_pages,
         moderation_routes,
         pages,
         participation_forms,
@@ -93,6 +94,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     pages.register(app)
     participation_pages.register(app)
     participation_forms.register(app)
+    interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)
     mastodon_routes.register(app)

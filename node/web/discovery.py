@@ -11,6 +11,7 @@ from aiohttp import web
 from federation.errors import MalformedDocument, NotFound
 from node.documents import webfinger
 from node.web.app import NODE
+from node.web.interaction_pages import AUTHORIZE_INTERACTION
 
 SOFTWARE = "samenspraak"
 
@@ -44,7 +45,10 @@ async def webfinger_handler(request: web.Request) -> web.Response:
     if actor is None:
         raise NotFound(f"no such account: {resource}")
     document = webfinger(
-        f"acct:{actor.username}@{node.urls.host}", actor.uri, node.urls.profile_page(actor.username)
+        f"acct:{actor.username}@{node.urls.host}",
+        actor.uri,
+        node.urls.profile_page(actor.username),
+        f"{node.urls.base}{AUTHORIZE_INTERACTION}?uri={{uri}}",
     )
     return web.json_response(document, content_type="application/jrd+json")
 

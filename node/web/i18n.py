@@ -122,6 +122,31 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "nl": "Deze stemming bestaat niet op deze node.",
             "en": "This vote does not exist on this node.",
         },
+        "reason.interaction_unknown": {
+            "nl": "Dat bericht of account is niet te vinden.",
+            "en": "That post or account could not be found.",
+        },
+        "reason.handle_missing": {
+            "nl": "Geef uw adres, zoals @naam@voorbeeld.nl.",
+            "en": "Give your address, such as @name@example.org.",
+        },
+        "reason.handle_invalid": {
+            "nl": "'{handle}' is geen adres in de fediverse; zo ziet het eruit:"
+            " @naam@voorbeeld.nl.",
+            "en": "'{handle}' is not a fediverse address; it looks like this: @name@example.org.",
+        },
+        "reason.handle_unreachable": {
+            "nl": "{host} gaf geen antwoord over {handle}. Klopt het adres? Probeer het anders"
+            " later nog eens.",
+            "en": "{host} gave no answer about {handle}. Is the address right? Otherwise try"
+            " again later.",
+        },
+        "reason.handle_no_template": {
+            "nl": "{host} zegt niet waar u daar meedoet met berichten van elders. Zoek op uw"
+            " eigen server naar dit adres: {uri}",
+            "en": "{host} does not say where you act there on posts from elsewhere. Search for"
+            " this address on your own server: {uri}",
+        },
         "reason.report_unknown": {
             "nl": "Deze melding bestaat niet.",
             "en": "This report does not exist.",
@@ -260,6 +285,48 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "comment.submit": {"nl": "Reactie plaatsen", "en": "Post comment"},
         "comment.login": {"nl": "Log in om te reageren.", "en": "Log in to comment."},
         "official.title": {"nl": "Officieel antwoord geven", "en": "Give an official response"},
+        "elsewhere.title": {
+            "nl": "Een account op een andere server?",
+            "en": "An account on another server?",
+        },
+        "elsewhere.intro": {
+            "nl": "Woont u in een andere wijk of heeft u een Mastodon-account? Geef uw adres:"
+            " u gaat naar uw eigen server en steunt, reageert of volgt daar.",
+            "en": "Do you live in another neighbourhood or have a Mastodon account? Give your"
+            " address: you go to your own server and support, comment or follow there.",
+        },
+        "elsewhere.handle": {"nl": "Uw adres in de fediverse", "en": "Your fediverse address"},
+        "elsewhere.hint": {"nl": "Bijvoorbeeld {example}", "en": "For example {example}"},
+        "elsewhere.submit": {"nl": "Verder op mijn server", "en": "Continue on my server"},
+        "elsewhere.or": {
+            "nl": "Of gebruik uw account op een andere server.",
+            "en": "Or use your account on another server.",
+        },
+        "interact.title": {"nl": "Verder op uw eigen server", "en": "Continue on your own server"},
+        "interact.going": {
+            "nl": "U gaat naar {host}, waar u ingelogd bent, om daar mee te doen.",
+            "en": "You are going to {host}, where you are logged in, to take part there.",
+        },
+        "interact.continue": {"nl": "Verder naar {host}", "en": "Continue to {host}"},
+        "interact.back": {"nl": "Terug", "en": "Back"},
+        "authorize.title": {"nl": "Meedoen vanaf uw account", "en": "Take part from your account"},
+        "authorize.post_by": {"nl": "Bericht van {name}", "en": "Post by {name}"},
+        "authorize.origin": {"nl": "Bekijk op de eigen server", "en": "View on its own server"},
+        "authorize.process": {"nl": "Proces: {name}", "en": "Process: {name}"},
+        "authorize.follow": {"nl": "Volg {name}", "en": "Follow {name}"},
+        "authorize.following": {"nl": "U volgt {name}.", "en": "You follow {name}."},
+        "authorize.pending": {
+            "nl": "U heeft gevraagd {name} te volgen; dat wacht op antwoord.",
+            "en": "You asked to follow {name}; that is waiting for an answer.",
+        },
+        "authorize.followed": {
+            "nl": "U volgt {name} nu: nieuwe voorstellen komen op uw tijdlijn.",
+            "en": "You now follow {name}: new proposals come to your timeline.",
+        },
+        "authorize.no_proposals": {
+            "nl": "Deze node kent nog geen voorstellen van dit proces.",
+            "en": "This node knows no proposals of this process yet.",
+        },
         "official.text": {
             "nl": "Antwoord namens {organisation}",
             "en": "Response on behalf of {organisation}",

@@ -154,6 +154,8 @@ class FakeMastodon:
 
     port: int = field(default_factory=free_port)
     secure_mode: bool = False
+    # Mastodon's WebFinger names its remote interaction page; False plays a server without one.
+    offers_interaction: bool = True
     accounts: dict[str, PeerAccount] = field(default_factory=dict)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     inbox: list[Received] = field(default_factory=list)
@@ -553,12 +555,16 @@ class FakeMastodon:
         account = self.accounts.get(name)
         if host != self.host or account is None:
             return web.json_response({"error": "not found"}, status=404)
+        links: list[dict[str, str]] = [{"rel": "self", "type": ACTIVITY_JSON, "href": account.uri}]
+        if self.offers_interaction:
+            links.append(
+                {
+                    "rel": "http://ostatus.org/schema/1.0/subscribe",
+                    "template": f"{self.base_url}/authorize_interaction?uri={{uri}}",
+                }
+            )
         return web.json_response(
-            {
-                "subject": f"acct:{name}@{self.host}",
-                "aliases": [account.uri],
-                "links": [{"rel": "self", "type": ACTIVITY_JSON, "href": account.uri}],
-            },
+            {"subject": f"acct:{name}@{self.host}", "aliases": [account.uri], "links": links},
             content_type="application/jrd+json",
         )
 

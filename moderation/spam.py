@@ -39,8 +39,15 @@ NEW_PREFIX = "new:"
 # Ten password attempts at one account name per five minutes from one address stop
 # guessing, not typos; thirty from one address over all names stop one address from
 # trying a common password on every account.
+# Thirty handle lookups per five minutes from one address let a visitor mistype their
+# handle often, but not make the node ask other servers in bulk on anyone's behalf.
 NODE_RATES: Mapping[str, Rate] = MappingProxyType(
-    {**DEFAULT_RATES, "login": Rate(10, 300), "login_address": Rate(30, 300)}
+    {
+        **DEFAULT_RATES,
+        "login": Rate(10, 300),
+        "login_address": Rate(30, 300),
+        "lookup_address": Rate(30, 300),
+    }
 )
 # Account names are keys of buckets: bounded, so a guesser cannot fill memory with long ones.
 MAX_LOGIN_NAME = 64

@@ -24,8 +24,11 @@ Modules:
 - ``demo_seed`` — processes, proposals, comments and supports for the demo.
 - ``eligibility`` — who may support and vote: the three eligibility policies.
 - ``handlers`` — the domain's inbox handlers, for the one handler table.
+- ``interactions`` — what a resident sent here from another server acts on: found here
+  or fetched from its origin and kept.
 - ``models`` — the domain as plain typed records (shared with storage).
 - ``official_responses`` — the municipality's official answer to a proposal.
+- ``own_acts`` — a resident's own votes and supports, shown back as the process counts.
 - ``processes`` — processes: local Group actors, and remote ones we know.
 - ``proposals`` — proposals: Notes with a title, addressed to a process.
 - ``relay`` — the author's node passes a favourite or reply it alone received on to the

@@ -23,6 +23,9 @@ Modules:
 - ``discovery`` — WebFinger, NodeInfo 2.0/2.1 and host-meta.
 - ``form_state`` — what a resident typed into a refused form, and why, to show again.
 - ``i18n`` — Dutch and English for the page chrome and forms, and local dates.
+- ``interaction_pages`` — taking part from an account elsewhere: the handle form's way
+  to the visitor's own server (``/interact``), and ``/authorize_interaction`` for this
+  node's residents.
 - ``moderation_routes`` — the public moderation log and the moderators' queue.
 - ``negotiation`` — content negotiation: servers get ActivityStreams JSON,
   browsers get HTML.

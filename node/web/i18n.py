@@ -81,6 +81,14 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "nl": "Nog geen account? Vraag er een aan bij de wijkraad of op het spreekuur.",
             "en": "No account yet? Ask the neighbourhood council or come to the consultation hour.",
         },
+        "login.elsewhere": {
+            "nl": "Heeft u geen account op {node} maar wel in een andere wijk of op Mastodon?",
+            "en": "No account on {node}, but one in another neighbourhood or on Mastodon?",
+        },
+        "login.elsewhere_link": {
+            "nl": "Doe mee vanaf uw eigen account",
+            "en": "Take part from your own account",
+        },
         "logout.question": {"nl": "Wilt u uitloggen?", "en": "Do you want to log out?"},
         "refusal.title": {"nl": "Dat kan niet", "en": "That is not possible"},
         "refusal.expired": {

@@ -34,6 +34,7 @@ from node.node import Node
 from node.participation.interactions import InteractionTarget, find_interaction_target
 from node.participation.processes import known_process
 from node.web.app import NODE
+from node.web.client_address import client_address
 from node.web.pages import render
 from node.web.participation_pages import names_of
 from node.web.refusals import http_status, page_reason
@@ -71,6 +72,7 @@ async def interact(request: web.Request) -> web.Response:
         parsed = parse_handle(handle)
         if parsed is not None and parsed[1] == node.urls.host.lower():
             raise web.HTTPSeeOther(f"{AUTHORIZE_INTERACTION}?uri={quote(uri, safe='')}")
+        node.limits.hit("lookup_address", f"address:{client_address(request)}")
         target = await remote_interaction_url(
             node.transport,
             await node.actors.instance_signer(),

@@ -8,6 +8,8 @@ import html
 import re
 from urllib.parse import quote, unquote
 
+from moderation.rate_limit import Rate
+from moderation.spam import NODE_RATES, SpamRules
 from node.participation.models import Process, Proposal
 from node.participation.proposals import create_proposal
 from node.runner import RunningNode, free_port
@@ -62,6 +64,8 @@ async def test_a_neighbourhood_resident_supports_a_municipal_proposal_from_their
     page = await proposal_page(gemeente, proposal)
 
     async with web_browser(gemeente) as visitor:
+        login = await visitor.get(f"/login?next={page}")
+        assert f'href="{gemeente.base_url}{page}#elders"' in login.text, "no dead end"
         shown = await visitor.get(page)
         assert 'action="' + gemeente.base_url + '/interact"' in shown.text
         assert 'name="uri" value="' + proposal.uri + '"' in shown.text
@@ -188,3 +192,15 @@ async def test_webfinger_answers_advertise_the_nodes_interaction_page(start: Sta
             document = await response.json(content_type=None)
     [link] = [link for link in document["links"] if link["rel"] == SUBSCRIBE]
     assert link["template"] == f"{wijert.base_url}/authorize_interaction?uri={{uri}}"
+
+
+async def test_handle_lookups_from_one_address_are_limited(start: StartNode) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    gemeente.node.limits.configure(SpamRules(rates={**NODE_RATES, "lookup_address": Rate(2, 300)}))
+    process = await open_process(gemeente, "verkeersplan", "advise", threshold=3)
+    silent = f"127.0.0.1:{free_port()}"
+    async with web_browser(gemeente) as visitor:
+        for _ in range(2):
+            assert (await visitor.get(interact_path(process.uri, f"@a@{silent}"))).status == 404
+        limited = await visitor.get(interact_path(process.uri, f"@a@{silent}"))
+    assert limited.status == 429 and "try again in" in limited.text

@@ -10,9 +10,11 @@ from urllib.parse import quote, unquote
 
 from moderation.rate_limit import Rate
 from moderation.spam import NODE_RATES, SpamRules
+from node.participation.comments import comments_of
 from node.participation.models import Process, Proposal
 from node.participation.proposals import create_proposal
 from node.runner import RunningNode, free_port
+from node.social_actions import post_note
 from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.participation_helpers import open_process, person
 from tests.integration.web_login import WebBrowser, logged_in, web_browser
@@ -91,10 +93,31 @@ async def test_a_neighbourhood_resident_supports_a_municipal_proposal_from_their
         assert f'action="{wijert.base_url}{here}/support"' in local_page.text
         supported = await anna.post(f"{here}/support", {})
         assert supported.status == 303, supported.text
+        commented = await anna.post(
+            f"{here}/comments", {"stance": "for", "text": "Graag, het is daar gevaarlijk."}
+        )
+        assert commented.status == 303, commented.text
         await deliver(gemeente, wijert)
 
     anna_uri = wijert.node.urls.actor("anna")
     assert await gemeente.node.participation_store.supporters(proposal.uri) == [anna_uri]
+    thread = await comments_of(gemeente.node.participation_services, proposal.uri)
+    assert [(c.attributed_to, stance) for c, stance, _ in thread] == [(anna_uri, "for")]
+
+
+async def test_an_ordinary_post_from_elsewhere_is_shown_with_its_author_to_follow(
+    start: StartNode,
+) -> None:
+    gemeente, wijert, _ = await municipality_and_neighbourhood(start)
+    organisation = await gemeente.node.organisation()
+    note = await post_note(
+        gemeente.node.social_services, organisation, "<p>De markt gaat verhuizen.</p>"
+    )
+    async with logged_in(wijert, "anna") as anna:
+        shown = await anna.get(f"/authorize_interaction?uri={quote(note['id'], safe='')}")
+    assert shown.status == 200
+    assert "De markt gaat verhuizen." in shown.text
+    assert f'name="actor" value="{organisation.uri}"' in shown.text
 
 
 async def test_a_resident_follows_a_remote_process_from_their_own_authorize_page(

@@ -166,11 +166,13 @@ class OwnInbox:
     ``address`` is the node's shared inbox URL: the sender lists it among the
     recipients, and the worker queues one delivery to it. ``receive`` runs the
     body through the node's inbox handlers without HTTP or signature (the body
-    comes from the node's own outbox); it raises a ``Refusal`` to refuse.
+    comes from the node's own outbox); it raises a ``Refusal`` to refuse, which
+    ``refused`` then tells the local sender, as an inbox's answer tells a remote one.
     """
 
     address: str
     receive: Callable[[bytes], Awaitable[object]]
+    refused: Callable[[bytes, Refusal], Awaitable[None]]
 
 
 class _PassSigners:
@@ -391,8 +393,8 @@ class DeliveryWorker:
     ) -> None:
         """Hand a job for this node's own inbox to its handlers; a refusal is final.
 
-        The handlers tell the local sender of a refusal themselves (a ``Reject``),
-        as they tell a remote one; the reason stays on the failed job.
+        The reason stays on the failed job and is told to the sender once, after
+        the job is closed (a crash in between tells nobody rather than twice).
         """
         try:
             await own_inbox.receive(job.body)
@@ -400,6 +402,7 @@ class DeliveryWorker:
             log.info("%s refused by this node's own inbox: %s", job.activity, refusal)
             await self._queue.give_up(job, str(refusal))
             report.given_up += 1
+            await own_inbox.refused(job.body, refusal)
             return
         delivered.append(job)
         report.handled_here += 1

@@ -31,7 +31,7 @@ from node.participation.handlers import participation_handlers
 from node.participation.services import ParticipationServices
 from node.participation.voting import publish_due_tallies
 from node.participation.voting_handlers import voting_handlers
-from node.social_actions import SocialServices
+from node.social_actions import SocialServices, tell_refusal
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.addresses import AddressRegister
@@ -194,9 +194,13 @@ async def open_node(
         transport=transport,
         recipients=recipients,
         now=clock.now,
-        # ``inbox`` is built below, from parts that need the worker; the worker only
-        # calls this once the node runs.
-        own_inbox=OwnInbox(urls.shared_inbox(), lambda body: inbox.receive_local(body)),
+        # ``inbox`` and ``social`` are built below, from parts that need the worker;
+        # the worker only calls these once the node runs.
+        own_inbox=OwnInbox(
+            urls.shared_inbox(),
+            lambda body: inbox.receive_local(body),
+            lambda body, refusal: tell_refusal(social, notifications, body, refusal),
+        ),
     )
     outbox = NodeOutbox(db=db, urls=urls, outbox=outbox_store, queue=deliveries, worker=worker)
     notifications = NotificationRepository(db)

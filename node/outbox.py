@@ -80,6 +80,14 @@ class NodeOutbox:
         await self._db.after_transaction(store_afterwards)
         return document
 
+    async def send_again(self, activity_id: str, actor_id: str, recipients: list[str]) -> None:
+        """Queue an activity already sent by ``actor_id`` for ``recipients`` too; an inbox
+        that had it already is not sent it twice."""
+        await self._queue.add_fanout(
+            activity_id, actor_id, recipients, personal_inboxes=False, now=epoch_now()
+        )
+        self._db.after_commit(self._worker.wake)
+
     def _names_local_actor(self, sender: str, recipients: list[str]) -> bool:
         # Local followers read posts from the node's own tables: only actors named
         # directly (mentioned, replied to, liked) act on an activity.

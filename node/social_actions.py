@@ -9,12 +9,14 @@ takes part by the same rules as one from another server.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from html import escape
 from typing import Any, Protocol
 
-from activitypub.vocabulary import PUBLIC
+from activitypub.vocabulary import PUBLIC, id_of
 from federation.actors import ActorResolver
-from federation.errors import NotFound, Refused
+from federation.errors import NotFound, Refusal, Refused
 from federation.ports import Follow
 from moderation.sanitize import sanitize_html
 from moderation.spam import ActionGuard
@@ -23,9 +25,10 @@ from node.outbox import NodeOutbox
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
 from node.storage.follows import FollowRepository
+from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRecord, ObjectRepository
 from node.storage.reactions import ReactionRepository
-from node.urls import Urls
+from node.urls import INSTANCE_USERNAME, Urls
 
 
 @dataclass(frozen=True)
@@ -295,3 +298,39 @@ async def announce(social: SocialServices, actor: LocalActor, object_id: str) ->
 async def unannounce(social: SocialServices, actor: LocalActor, object_id: str) -> None:
     """Undo a boost."""
     await _unreact(social, actor, object_id, "Announce")
+
+
+async def tell_refusal(
+    social: SocialServices, notifications: NotificationRepository, body: bytes, refusal: Refusal
+) -> None:
+    """Tell a local person why this node's own handlers refused what they sent from an app.
+
+    Apps show no refusal of a post or a favourite, but every app shows a direct
+    message: it comes from the node's instance actor, which nobody follows, so
+    only its addressee sees it; a refused post gets it as a reply.
+    """
+    activity = json.loads(body)
+    author = await social.actors.by_uri(id_of(activity.get("actor")) or "")
+    instance = await social.actors.by_username(INSTANCE_USERNAME)
+    if author is None or instance is None:
+        return
+    uri = social.urls.new_object()
+    mention = (
+        f'<span class="h-card"><a href="{social.urls.profile_page(author.username)}"'
+        f' class="u-url mention">@<span>{escape(author.username)}</span></a></span>'
+    )
+    note: dict[str, Any] = {
+        "id": uri,
+        "type": "Note",
+        "attributedTo": instance.uri,
+        "content": f"<p>{mention} Niet verwerkt: {escape(refusal.reason)}</p>",
+        "published": iso_now(),
+        "to": [author.uri],
+        "cc": [],
+        "tag": [{"type": "Mention", "href": author.uri}],
+        "url": uri,
+    }
+    if activity.get("type") == "Create" and id_of(activity.get("object")):
+        note["inReplyTo"] = id_of(activity.get("object"))
+    await create_object(social, instance, note, [author.uri])
+    await notifications.notify("mention", author.uri, instance.uri, uri)

@@ -14,7 +14,8 @@ from typing import Any
 
 from activitypub.vocabulary import id_of
 from node import social_actions
-from node.participation.processes import set_phase
+from node.participation.processes import known_process, set_phase
+from node.participation.proposals import create_proposal
 from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.fake_peer import FakeMastodon, PeerAccount
 from tests.integration.oauth_browser import logged_in_client, resident
@@ -82,8 +83,11 @@ async def test_local_like_refused_by_the_process_is_rejected_and_counts_nothing(
     process = await open_process(
         oosterpark, "wijkagenda", "initiate", threshold=3, phases=PROPOSING_AND_VOTING
     )
-    anna = await person(oosterpark, "anna")
-    bram = await person(oosterpark, "bram")
+    await resident(oosterpark, "anna")
+    await resident(oosterpark, "bram")
+    anna = await node.actors.by_username("anna")
+    bram = await node.actors.by_username("bram")
+    assert anna is not None and bram is not None
     post = await social_actions.post_note(
         node.social_services,
         anna,
@@ -104,6 +108,42 @@ async def test_local_like_refused_by_the_process_is_rejected_and_counts_nothing(
     refused = await node.db.fetch_all(
         "SELECT activity, last_error FROM deliveries WHERE state = 'failed'"
     )
-    assert [r["last_error"] for r in refused] == [
-        "support not counted: Proces wijkagenda neemt nu geen steun aan (fase: voting)"
-    ]
+    reason = "support not counted: Proces wijkagenda neemt nu geen steun aan (fase: voting)"
+    assert [r["last_error"] for r in refused] == [reason]
+    # Bram's app shows why, as a direct message only he can see.
+    app = await logged_in_client(oosterpark, "bram")
+    [told] = await asyncio.to_thread(app.notifications, types=["mention"])
+    assert f"Niet verwerkt: {reason}" in told.status.content
+    assert told.status.visibility != "public"
+    anna_app = await logged_in_client(oosterpark, "anna")
+    assert not await asyncio.to_thread(anna_app.notifications, types=["mention"])
+
+
+async def test_app_reply_mentioning_only_the_local_author_reaches_the_remote_process(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    process = await open_process(gemeente, "klimaat", "advise", threshold=3)
+    anna = await person(oosterpark, "anna")
+    remote = await known_process(oosterpark.node.participation_services, process.uri, fetch=True)
+    assert remote is not None
+    proposal = await create_proposal(
+        oosterpark.node.participation_services, anna, remote, "Wadi's", "Tegen wateroverlast."
+    )
+    await deliver(gemeente, oosterpark)
+    await resident(oosterpark, "bram")
+    bram = await logged_in_client(oosterpark, "bram")
+    shown = await oosterpark.node.objects.record(proposal.uri)
+    assert shown is not None
+
+    # The composer left out the process: only Anna, on this node, is named.
+    replied: Any = await asyncio.to_thread(
+        bram.status_post, "@anna Ook bij de school graag.", in_reply_to_id=shown.row_id
+    )
+    reply = await oosterpark.node.objects.record_by_row_id(int(replied.id))
+    assert reply is not None
+    await deliver(oosterpark, gemeente)
+    for running in (oosterpark, gemeente):
+        stances = await running.node.participation_store.stances_of(proposal.uri)
+        assert list(stances) == [reply.uri]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from node.clock import utc_now
 from node.participation import processes
-from node.participation.models import Phase, Process, phases_around
+from node.participation.models import Phase, Process, Proposal, phases_around
+from node.participation.proposals import create_proposal
 from node.runner import RunningNode
 from node.setup import create_account
 from node.storage.actors import LocalActor
+from tests.integration.conftest import deliver
 
 # Around the time the tests start, on the node's clock (shifted in CI's second pass).
 PROPOSING = phases_around(utc_now(), ("proposing", -34, 10))
@@ -36,3 +38,17 @@ async def open_process(
         threshold_count=threshold,
         phases=phases,
     )
+
+
+async def proposal_from_elsewhere(
+    process_node: RunningNode, author_node: RunningNode, author: LocalActor, process: Process
+) -> Proposal:
+    """A proposal by a resident of ``author_node`` in ``process``, hosted by ``process_node``,
+    known on both nodes."""
+    services = author_node.node.participation_services
+    remote = await processes.known_process(services, process.uri, fetch=True)
+    assert remote is not None
+    proposal = await create_proposal(services, author, remote, "Wadi's", "Tegen wateroverlast.")
+    await deliver(process_node, author_node)
+    assert await process_node.node.participation_store.get_proposal(proposal.uri) is not None
+    return proposal

@@ -19,14 +19,12 @@ from federation.forwarding import InboxRequest, forwarded_request_activity
 from federation.transport import PostOutcome
 from node.clock import utc_now
 from node.participation.models import Process, Proposal
-from node.participation.processes import known_process
-from node.participation.proposals import create_proposal
 from node.participation.trail import change_status
 from node.runner import RunningNode
 from schemas import outgoing_context
 from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.fake_peer import FakeMastodon, PeerAccount
-from tests.integration.participation_helpers import open_process, person
+from tests.integration.participation_helpers import open_process, person, proposal_from_elsewhere
 
 
 @dataclass(frozen=True)
@@ -48,13 +46,7 @@ async def _network(start: StartNode, start_peer: StartPeer) -> Network:
     joris = mastodon.add_account("joris", "Joris")
     process = await open_process(gemeente, "klimaat", "advise", threshold=3)
     anna = await person(oosterpark, "anna")
-    remote = await known_process(oosterpark.node.participation_services, process.uri, fetch=True)
-    assert remote is not None
-    proposal = await create_proposal(
-        oosterpark.node.participation_services, anna, remote, "Wadi's", "Tegen wateroverlast."
-    )
-    await deliver(gemeente, oosterpark)
-    assert await gemeente.node.participation_store.get_proposal(proposal.uri) is not None
+    proposal = await proposal_from_elsewhere(gemeente, oosterpark, anna, process)
     return Network(gemeente, oosterpark, mastodon, joris, process, proposal)
 
 

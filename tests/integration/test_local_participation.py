@@ -14,12 +14,16 @@ from typing import Any
 
 from activitypub.vocabulary import id_of
 from node import social_actions
-from node.participation.processes import known_process, set_phase
-from node.participation.proposals import create_proposal
+from node.participation.processes import set_phase
 from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.fake_peer import FakeMastodon, PeerAccount
 from tests.integration.oauth_browser import logged_in_client, resident
-from tests.integration.participation_helpers import PROPOSING_AND_VOTING, open_process, person
+from tests.integration.participation_helpers import (
+    PROPOSING_AND_VOTING,
+    open_process,
+    person,
+    proposal_from_elsewhere,
+)
 
 
 def _boosts(peer: FakeMastodon, account: PeerAccount) -> list[str]:
@@ -126,12 +130,7 @@ async def test_app_reply_mentioning_only_the_local_author_reaches_the_remote_pro
     oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
     process = await open_process(gemeente, "klimaat", "advise", threshold=3)
     anna = await person(oosterpark, "anna")
-    remote = await known_process(oosterpark.node.participation_services, process.uri, fetch=True)
-    assert remote is not None
-    proposal = await create_proposal(
-        oosterpark.node.participation_services, anna, remote, "Wadi's", "Tegen wateroverlast."
-    )
-    await deliver(gemeente, oosterpark)
+    proposal = await proposal_from_elsewhere(gemeente, oosterpark, anna, process)
     await resident(oosterpark, "bram")
     bram = await logged_in_client(oosterpark, "bram")
     shown = await oosterpark.node.objects.record(proposal.uri)

@@ -288,8 +288,20 @@ async def handle_update_note(
     ):
         await receive_status_change(services, activity.actor, obj)
         return
+    if proposal is None:
+        await social_handlers.handle_update_object(ctx, activity)
+        return
+    before = await services.objects.record(obj.id)
     await social_handlers.handle_update_object(ctx, activity)
-    if proposal is not None and obj.name and obj.name != proposal.title:
+    after = await services.objects.record(obj.id)
+    if before is not None and after is not None and not after.local:
+        # The author edits the text; what the post is in its process stays as the
+        # process took it (a Mastodon edit has no title, audience or count).
+        kept = {k: before.document[k] for k in PROCESS_VIEW if k in before.document}
+        missing = {k: v for k, v in kept.items() if k not in after.document}
+        if missing:
+            await services.objects.save_remote_object(parse_object(after.document | missing))
+    if obj.name and obj.name != proposal.title:
         await services.store.save_proposal(replace(proposal, title=plain_text(obj.name, MAX_TITLE)))
 
 

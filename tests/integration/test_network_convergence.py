@@ -177,6 +177,17 @@ async def test_a_mastodon_proposal_and_its_support_undone_show_on_a_following_no
     html = (await proposal_page(wijert, post["id"]))[2]
     assert support_count_shown(html) == "1 van 3 steunbetuigingen"
 
+    # Joris edits his post: the text changes everywhere, the proposal stays one.
+    edit = mastodon.update_note(post, f"<p>{handle} Een bankje bij de vijver</p><p>Of twee.</p>")
+    for node_inbox in (inbox, f"{wijert.base_url}/inbox"):
+        assert (await mastodon.post(joris, node_inbox, edit)).status == 202
+    await deliver(gemeente, wijert)
+    for running in (gemeente, wijert):
+        code, _, html = await proposal_page(running, post["id"])
+        assert code == 200 and "Of twee." in html
+        assert "<h1>Een bankje bij de vijver</h1>" in html
+        assert support_count_shown(html) == "1 van 3 steunbetuigingen"
+
     assert (await mastodon.post(joris, inbox, mastodon.undo(joris, like))).status == 202
     await deliver(gemeente, wijert)
     html = (await proposal_page(wijert, post["id"]))[2]

@@ -43,6 +43,7 @@ from node.storage.inbox_log import InboxLogRepository
 from node.storage.moderation_store import ModerationRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
+from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
 from node.storage.reactions import ReactionRepository
 from node.storage.residents import ResidentRegistry
@@ -235,6 +236,7 @@ async def open_node(
     )
     residents = ResidentRegistry(db)
     trust = TrustList(db)
+    participants = ProcessParticipants(db)
     participation = ParticipationServices(
         db=db,
         config=config,
@@ -255,6 +257,7 @@ async def open_node(
         votes=VotingStore(db),
         sent_votes=SentVotes(db),
         ballots=BallotStore(db),
+        participants=participants,
         residents=residents,
         addresses=AddressRegister(db),
         trust=trust,
@@ -266,6 +269,8 @@ async def open_node(
             remote_document=actors.remote_document,
             is_local=actors.is_local,
             normalise=lambda document: normalise(document, canonical_context, loader),
+            participants=participants,
+            account_published=actors.published,
         ).check,
     )
     gate = InboxGate(policy, limits, moderation_store)

@@ -42,6 +42,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--archetype", required=True, help=" | ".join(ARCHETYPES))
     create.add_argument("--eligibility", default="open", help=" | ".join(ELIGIBILITIES))
     create.add_argument("--threshold", required=True, help="supports needed: 25, or 5%%")
+    create.add_argument(
+        "--per-server-cap",
+        default=None,
+        help="open processes: count at most this many accounts from one server",
+    )
+    create.add_argument(
+        "--min-account-age-days",
+        default=None,
+        help="open processes: count only accounts at least this many days old",
+    )
     create.add_argument("--electorate", default="0", help="how many people may take part")
     create.add_argument("--budget", default=None, help="amount to divide (decide processes)")
     create.add_argument("--currency", default="EUR")
@@ -186,6 +196,10 @@ def parse_create(args: argparse.Namespace) -> dict[str, object]:
         "budget": budget,
         "phases": phases,
         "voting_options": options,
+        "per_server_cap": _optional_whole(args.per_server_cap, "--per-server-cap"),
+        "min_account_age_days": _optional_whole(
+            args.min_account_age_days, "--min-account-age-days"
+        ),
     }
 
 
@@ -252,6 +266,10 @@ def _whole(text: str, option: str) -> int:
     if value < 0:
         raise CliError(f"{option} cannot be negative")
     return value
+
+
+def _optional_whole(text: str | None, option: str) -> int | None:
+    return None if text is None else _whole(text, option)
 
 
 def _number(text: str, option: str) -> float:

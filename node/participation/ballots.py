@@ -20,10 +20,19 @@ import schemas
 from federation.errors import Conflict, NotFound, Refused
 from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
+from node.participation.eligibility import claim_place
 from node.participation.models import Budget, BudgetRound, Process, parse_moment
 from node.participation.processes import send_process_update, set_phase
-from node.participation.tally import Allocation, BallotEntry, allocate_budget, cents, count_picks
-from node.participation.voting import VOTING_WINDOW
+from node.participation.tally import (
+    Allocation,
+    BallotEntry,
+    ServerCount,
+    allocate_budget,
+    by_server,
+    cents,
+    count_picks,
+)
+from node.participation.voting import VOTING_WINDOW, servers_document
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
@@ -132,7 +141,11 @@ async def record_ballot(
         reason = await services.eligibility(process, voter)
     if reason is not None:
         raise Refused(f"ballot refused: {reason}")
-    await store.put_ballot(process.uri, voter, ballot_id, picks)
+    async with services.db.transaction():
+        reason = await claim_place(services, process, voter)
+        if reason is not None:
+            raise Refused(f"ballot refused: {reason}")
+        await store.put_ballot(process.uri, voter, ballot_id, picks)
 
 
 async def cast_ballot(
@@ -185,13 +198,31 @@ async def budget_allocations(
     return allocate_budget(budget.amount, entries, count_picks(entries, ballots)), len(ballots)
 
 
+async def budget_servers(
+    services: ParticipationServices, process: Process
+) -> tuple[ServerCount, ...] | None:
+    """The ballots of an open process per server they came from; None for other
+    processes, whose voters are residents verified by known nodes."""
+    if process.eligibility != "open":
+        return None
+    store = services.ballots
+    return by_server(
+        await store.ballots_by_server(process.uri), await store.picks_by_server(process.uri)
+    )
+
+
 def budget_result(
-    process: Process, allocations: list[Allocation], voters: int, closed_at: str
+    process: Process,
+    allocations: list[Allocation],
+    voters: int,
+    closed_at: str,
+    servers: tuple[ServerCount, ...] | None = None,
 ) -> dict[str, Any]:
-    """The ``budgetResult`` of a process (schema ``result``)."""
+    """The ``budgetResult`` of a process (schema ``result``), with the ballots per server
+    when given."""
     budget = process.budget
     assert budget is not None
-    return {
+    result: dict[str, Any] = {
         "type": "BudgetResult",
         "allocations": [
             {
@@ -207,6 +238,15 @@ def budget_result(
         "closedAt": closed_at,
         "recount": recount_url(process),
     }
+    if servers is not None:
+        result |= servers_document(
+            servers,
+            lambda counts: [
+                {"proposal": a.proposal, "votes": counts.get(a.proposal, 0)} for a in allocations
+            ],
+            "allocations",
+        )
+    return result
 
 
 async def close_budget(services: ParticipationServices, process_uri: str) -> dict[str, Any]:
@@ -229,7 +269,9 @@ async def close_budget(services: ParticipationServices, process_uri: str) -> dic
         properties = dict(actor.properties)
         properties["activitypub"] = {
             **properties.get("activitypub", {}),
-            "budgetResult": budget_result(process, allocations, voters, closed_at),
+            "budgetResult": budget_result(
+                process, allocations, voters, closed_at, await budget_servers(services, process)
+            ),
         }
         document = actor_document(replace(actor, properties=properties), services.urls)
         problems = schemas.validate("result", document)

@@ -5,28 +5,41 @@ verified itself. ``trusted-nodes``: those, plus members of nodes this node
 trusts whose actor documents carry a residency attestation from their own
 node. A claim attested by another host than the person's is forged and not
 believed, and neither is one from a node this node does not trust.
+
+Any server can mint accounts, so an organiser may limit an open process: at
+most ``per_server_cap`` accounts of one server take part (the first ones to
+act; ``claim_place`` holds their places), and only accounts at least
+``min_account_age_days`` old, by the date the account's own server gives.
+A server that lies about that date is still bounded by the cap, and its
+weight shows in the results per server (node/participation/tally.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import schemas
 from activitypub.jsonld import JsonLdError
 from federation.actors import ActorResolver, host_of, same_origin
-from federation.errors import FetchError
+from federation.errors import FetchError, Refused
 from federation.ports import RemoteActor
-from node.clock import epoch_now
-from node.participation.models import Process
+from node.clock import epoch_now, utc_now
+from node.participation.models import Process, parse_moment
+from node.storage.participants import ProcessParticipants
 from node.storage.residents import ResidentRegistry
 from node.storage.trust import TrustList
+
+if TYPE_CHECKING:
+    from node.participation.services import ParticipationServices
 
 Normaliser = Callable[[dict[str, Any]], dict[str, Any]]
 RemoteDocument = Callable[[str], Awaitable[dict[str, Any] | None]]
 CachedActor = Callable[[str], Awaitable[RemoteActor | None]]
 IsLocal = Callable[[str], Awaitable[bool]]
+AccountPublished = Callable[[str], Awaitable[str | None]]
 
 # A verification its node withdrew is believed here at most this much longer.
 ATTESTATION_MAX_AGE = 3600.0
@@ -75,6 +88,31 @@ def read_attestation(document: Mapping[str, Any], actor_uri: str) -> Attestation
     )
 
 
+def server_full(process: Process, server: str) -> str:
+    """The reason an account is refused when its server's places are taken."""
+    return (
+        f"{process.title} counts at most {process.per_server_cap} accounts from one server,"
+        f" and {process.per_server_cap} accounts from {server} take part already"
+    )
+
+
+async def claim_place(
+    services: ParticipationServices, process: Process, actor_uri: str
+) -> str | None:
+    """Count an account among those taking part in a local process, in the transaction
+    that stores its support, vote or ballot; the reason when its server's places are
+    taken (the caller refuses then, and the transaction rolls back).
+
+    The eligibility check reads the same count before, to refuse early and to tell
+    people on pages; this is the write that holds the place.
+    """
+    server = host_of(actor_uri)
+    cap = process.per_server_cap if process.eligibility == "open" else None
+    if await services.participants.take_part(process.uri, actor_uri, server, cap):
+        return None
+    return server_full(process, server)
+
+
 class EligibilityPolicy:
     """The node's EligibilityCheck: None when an actor may take part, else the reason."""
 
@@ -88,7 +126,11 @@ class EligibilityPolicy:
         remote_document: RemoteDocument,
         is_local: IsLocal,
         normalise: Normaliser,
+        participants: ProcessParticipants,
+        account_published: AccountPublished,
     ) -> None:
+        self._participants = participants
+        self._account_published = account_published
         self._residents = residents
         self._trust = trust
         self._resolver = resolver
@@ -100,7 +142,9 @@ class EligibilityPolicy:
     async def check(self, process: Process, actor_uri: str) -> str | None:
         """Apply the process's policy to one actor."""
         if process.eligibility == "open":
-            return None
+            return await self._account_too_young(process, actor_uri) or await self._server_full(
+                process, actor_uri
+            )
         if await self._is_local(actor_uri):
             if await self._residents.get(actor_uri) is not None:
                 return None
@@ -124,6 +168,36 @@ class EligibilityPolicy:
         except UnbelievedClaim as exc:
             return str(exc)
         return None
+
+    async def _account_too_young(self, process: Process, actor_uri: str) -> str | None:
+        days = process.min_account_age_days
+        if days is None:
+            return None
+        published = await self._account_published(actor_uri)
+        try:
+            made = parse_moment(published) if published else None
+        except Refused:
+            made = None
+        if made is None:
+            return (
+                f"{process.title} counts only accounts at least {days} days old, and the"
+                f" server of {actor_uri} does not say when the account was made"
+            )
+        if utc_now() - made < timedelta(days=days):
+            return (
+                f"{process.title} counts only accounts at least {days} days old, and"
+                f" {actor_uri} was made on {made.date().isoformat()}"
+            )
+        return None
+
+    async def _server_full(self, process: Process, actor_uri: str) -> str | None:
+        cap = process.per_server_cap
+        if cap is None or await self._participants.takes_part(process.uri, actor_uri):
+            return None
+        server = host_of(actor_uri)
+        if await self._participants.count_from(process.uri, server) < cap:
+            return None
+        return server_full(process, server)
 
     async def remote_attestation(self, actor_uri: str) -> Attestation:
         """Read a remote person's attestation from a copy at most ATTESTATION_MAX_AGE old,

@@ -100,6 +100,10 @@ class Process:
     budget: Budget | None
     voting_options: tuple[str, ...]
     hosted_by: str
+    # Limits of an open process (node/participation/open_limits.py): at most this many
+    # accounts from one server take part, and only accounts at least this many days old.
+    per_server_cap: int | None = None
+    min_account_age_days: int | None = None
 
     @property
     def support_threshold(self) -> int:

@@ -70,6 +70,16 @@ def process_properties(process: Process, page: str) -> dict[str, Any]:
         "electorateSize": process.electorate_size,
         "votingOptions": list(process.voting_options),
     }
+    limits = {
+        key: value
+        for key, value in (
+            ("perServer", process.per_server_cap),
+            ("minAccountAgeDays", process.min_account_age_days),
+        )
+        if value is not None
+    }
+    if limits:
+        doc["openLimits"] = {"type": "OpenLimits", **limits}
     if process.budget is not None:
         doc["budget"] = {
             "type": "Budget",
@@ -119,6 +129,14 @@ def check_process(process: Process) -> None:
             raise Refused("the budget must be more than 0")
         if not 0 <= budget.min_picks <= budget.max_picks or budget.max_picks < 1:
             raise Refused("picks must satisfy 0 ≤ min-picks ≤ max-picks and max-picks ≥ 1")
+    limits = (process.per_server_cap, process.min_account_age_days)
+    if any(limit is not None for limit in limits) and process.eligibility != "open":
+        raise Refused(
+            "a per-server cap and a minimum account age are for open processes; a"
+            f" {process.eligibility} process counts verified residents only already"
+        )
+    if any(limit is not None and limit < 1 for limit in limits):
+        raise Refused("a per-server cap and a minimum account age must be at least 1")
     if len(set(process.voting_options)) != len(process.voting_options) or (
         len(process.voting_options) < 2
     ):
@@ -147,6 +165,8 @@ async def create_process(
     phases: tuple[Phase, ...],
     current_phase: str | None = None,
     voting_options: tuple[str, ...] = DEFAULT_VOTING_OPTIONS,
+    per_server_cap: int | None = None,
+    min_account_age_days: int | None = None,
 ) -> Process:
     """Open a new local process: a Group actor anyone can follow, hosted by the organisation."""
     organisation = await services.organisation()
@@ -166,6 +186,8 @@ async def create_process(
         budget=budget,
         voting_options=voting_options,
         hosted_by=organisation.uri,
+        per_server_cap=per_server_cap,
+        min_account_age_days=min_account_age_days,
     )
     check_process(process)
     async with services.db.transaction():
@@ -250,6 +272,8 @@ def process_from_document(document: Mapping[str, Any]) -> Process | None:
             max_picks=int(budget_doc["maxPicks"]),
         )
     options = tuple(str(o) for o in as_list(document.get("votingOptions")))
+    limits = document.get("openLimits")
+    limits = limits if isinstance(limits, Mapping) else {}
     return Process(
         uri=document["id"],
         local=False,
@@ -268,6 +292,8 @@ def process_from_document(document: Mapping[str, Any]) -> Process | None:
         budget=budget,
         voting_options=options if len(options) >= 2 else DEFAULT_VOTING_OPTIONS,
         hosted_by=id_of(document.get("hostedBy")) or "",
+        per_server_cap=limits.get("perServer"),
+        min_account_age_days=limits.get("minAccountAgeDays"),
     )
 
 

@@ -27,6 +27,7 @@ from node.storage.database import Database
 from node.storage.follows import FollowRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository
+from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
 from node.storage.reactions import ReactionRepository
 from node.storage.residents import ResidentRegistry
@@ -57,6 +58,7 @@ class ParticipationServices:
     votes: VotingStore
     sent_votes: SentVotes
     ballots: BallotStore
+    participants: ProcessParticipants
     residents: ResidentRegistry
     addresses: AddressRegister
     trust: TrustList

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from activitypub.vocabulary import Activity
 from federation.errors import Conflict, NotFound, Refused
+from node.participation.eligibility import claim_place
 from node.participation.models import Process, Proposal
 from node.participation.status import THRESHOLD_STATUS
 from node.participation.trail import change_status, process_of, publish_support_count
@@ -40,13 +41,18 @@ async def _count(
     proposal: Proposal,
     activity_id: str,
     actor: str,
-) -> None:
+) -> str | None:
+    """Count a support; the reason when it cannot be (its server's places are taken)."""
     async with services.db.transaction():
+        reason = await claim_place(services, process, actor)
+        if reason is not None:
+            return reason
         added = await services.store.add_support(activity_id, proposal.uri, actor)
         if added:
             await services.reactions.add_like(activity_id, actor, proposal.uri)
     if added and not await reach_threshold_if_due(services, process, proposal):
         await publish_support_count(services, process, proposal)
+    return None
 
 
 async def reach_threshold_if_due(
@@ -73,6 +79,8 @@ async def receive_support(
 ) -> None:
     """A Like of a proposal in a local process, from anywhere."""
     refusal = await support_refusal(services, process, proposal, like.actor)
+    if refusal is None:
+        refusal = await _count(services, process, proposal, like.id, like.actor)
     if refusal is not None:
         await services.outbox.send(
             process.uri,
@@ -94,7 +102,6 @@ async def receive_support(
             deliver_locally=True,
         )
         raise Refused(f"support not counted: {refusal}")
-    await _count(services, process, proposal, like.id, like.actor)
 
 
 async def support(services: ParticipationServices, supporter: LocalActor, proposal_uri: str) -> str:
@@ -112,11 +119,12 @@ async def support(services: ParticipationServices, supporter: LocalActor, propos
     recipients = list(dict.fromkeys([proposal.author, process.uri]))
     like = {"id": activity_id, "type": "Like", "object": proposal.uri, "to": recipients}
     if process.local:
-        refusal = await support_refusal(services, process, proposal, supporter.uri)
+        refusal = await support_refusal(services, process, proposal, supporter.uri) or await _count(
+            services, process, proposal, activity_id, supporter.uri
+        )
         if refusal is not None:
             raise Refused(f"support not counted: {refusal}")
         await services.outbox.send(supporter.uri, like, recipients)
-        await _count(services, process, proposal, activity_id, supporter.uri)
     else:
 
         async def store() -> None:

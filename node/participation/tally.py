@@ -103,3 +103,47 @@ def allocate_budget(
             remaining -= cents(entry.cost)
         result.append(Allocation(entry.proposal, count, entry.cost, selected))
     return result
+
+
+# A server from which fewer people voted than this is not named in the results per
+# server but counted with the other small ones: a tally of one or two people would
+# tell everyone how they voted.
+SMALLEST_NAMED_SERVER = 5
+
+
+@dataclass(frozen=True)
+class ServerCount:
+    """Votes or ballots from one server, or (``server`` None) from every server too small
+    to name, together."""
+
+    server: str | None
+    servers: int
+    voters: int
+    counts: dict[str, int]
+
+
+def by_server(
+    voters: Mapping[str, int],
+    counts: Iterable[tuple[str, str, int]],
+    smallest_named: int = SMALLEST_NAMED_SERVER,
+) -> tuple[ServerCount, ...]:
+    """Results per server from the voters per server and the (server, choice, count) rows:
+    the servers with at least ``smallest_named`` voters, most voters first, then the
+    smaller ones as one row. The rows add up to the whole result."""
+    per_server: dict[str, Counter[str]] = {server: Counter() for server in voters}
+    for server, choice, count in counts:
+        per_server.setdefault(server, Counter())[choice] += count
+    named = sorted(
+        (s for s in per_server if voters.get(s, 0) >= smallest_named),
+        key=lambda s: (-voters.get(s, 0), s),
+    )
+    rows = [ServerCount(s, 1, voters.get(s, 0), dict(per_server[s])) for s in named]
+    small = [s for s in per_server if s not in set(named)]
+    if small:
+        together: Counter[str] = Counter()
+        for server in small:
+            together.update(per_server[server])
+        rows.append(
+            ServerCount(None, len(small), sum(voters.get(s, 0) for s in small), dict(together))
+        )
+    return tuple(rows)

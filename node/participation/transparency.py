@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from node.participation.ballots import budget_allocations, budget_result
+from node.participation.ballots import budget_allocations, budget_result, budget_servers
 from node.participation.models import Process, Proposal
 from node.participation.status import STATUS_LABELS_NL
-from node.participation.voting import current_tally
+from node.participation.voting import current_tally, question_servers, servers_document
 from node.participation.voting import recount_url as voting_recount_url
 
 if TYPE_CHECKING:
@@ -125,6 +127,10 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+def _per_option(options: tuple[str, ...], counts: Mapping[str, int]) -> dict[str, int]:
+    return {option: counts.get(option, 0) for option in options}
+
+
 async def process_results(
     services: ParticipationServices, process: Process
 ) -> list[dict[str, Any]]:
@@ -132,18 +138,28 @@ async def process_results(
     results: list[dict[str, Any]] = []
     for question in await services.votes.questions_of(process.uri):
         tally = await current_tally(services, question)
-        results.append(
-            {
-                "question": question.uri,
-                "proposal": question.proposal_uri,
-                "closed": question.closed_at is not None,
-                "voters": tally.voters_count,
-                "tallies": {t.option: t.count for t in tally.tallies},
-                "recount": voting_recount_url(question),
-            }
-        )
+        result = {
+            "question": question.uri,
+            "proposal": question.proposal_uri,
+            "closed": question.closed_at is not None,
+            "voters": tally.voters_count,
+            "tallies": {t.option: t.count for t in tally.tallies},
+            "recount": voting_recount_url(question),
+        }
+        servers = await question_servers(services, question, process)
+        if servers is not None:
+            result |= servers_document(servers, partial(_per_option, question.options), "tallies")
+        results.append(result)
     budget_round = await services.ballots.budget_round(process.uri)
     if budget_round is not None and budget_round.closed_at is not None:
         allocations, voters = await budget_allocations(services, process)
-        results.append(budget_result(process, allocations, voters, budget_round.closed_at))
+        results.append(
+            budget_result(
+                process,
+                allocations,
+                voters,
+                budget_round.closed_at,
+                await budget_servers(services, process),
+            )
+        )
     return results

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +25,15 @@ from federation.errors import Conflict, FetchError, NotFound, Refused
 from federation.lifecycle import StateGraph
 from moderation.sanitize import html_to_text
 from node.clock import epoch_now, iso, iso_now, utc_now
+from node.participation.eligibility import claim_place
 from node.participation.models import Process, Proposal, Question, parse_moment
-from node.participation.tally import VoteTally, count_votes, tally_counts
+from node.participation.tally import (
+    ServerCount,
+    VoteTally,
+    by_server,
+    count_votes,
+    tally_counts,
+)
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
@@ -105,9 +113,10 @@ def question_document(
     proposal: Proposal,
     process: Process,
     tally: VoteTally,
+    servers: tuple[ServerCount, ...] | None = None,
 ) -> dict[str, Any]:
     """The Question as Mastodon reads a poll, with current tallies; a closed one carries
-    its ``voteResult`` (schema ``result``)."""
+    its ``voteResult`` (schema ``result``), with the tallies per server when given."""
     title = html.escape(proposal.title)
     options = ", ".join(html.escape(o) for o in question.options)
     doc: dict[str, Any] = {
@@ -146,7 +155,47 @@ def question_document(
             "closedAt": question.closed_at,
             "recount": recount_url(question),
         }
+        if servers is not None:
+            doc["voteResult"] |= servers_document(
+                servers,
+                lambda counts: [{"option": o, "count": counts.get(o, 0)} for o in question.options],
+                "tallies",
+            )
     return doc
+
+
+def servers_document(
+    servers: tuple[ServerCount, ...],
+    choices: Callable[[Mapping[str, int]], object],
+    key: str,
+) -> dict[str, Any]:
+    """``serversCount`` and ``byServer`` of a result: each named server, then the small
+    ones together, with their counts under ``key`` as ``choices`` lists them."""
+    return {
+        "serversCount": sum(s.servers for s in servers),
+        "byServer": [
+            {
+                **({"server": s.server} if s.server else {"serversCount": s.servers}),
+                "votersCount": s.voters,
+                key: choices(s.counts),
+            }
+            for s in servers
+        ],
+    }
+
+
+async def question_servers(
+    services: ParticipationServices, question: Question, process: Process
+) -> tuple[ServerCount, ...] | None:
+    """The tallies of an open process's question per server its voters came from; None
+    for other processes, whose voters are residents verified by known nodes."""
+    if process.eligibility != "open":
+        return None
+    counts = await services.votes.option_counts_by_server(question.uri)
+    voters: Counter[str] = Counter()
+    for server, _, count in counts:
+        voters[server] += count
+    return by_server(voters, counts)
 
 
 async def current_tally(services: ParticipationServices, question: Question) -> VoteTally:
@@ -224,9 +273,12 @@ async def open_vote(services: ParticipationServices, proposal_uri: str, end_time
 async def current_question_document(
     services: ParticipationServices, question: Question, proposal: Proposal, process: Process
 ) -> dict[str, Any]:
-    """The Question with the tallies as they stand now."""
+    """The Question with the tallies as they stand now (and per server, once closed)."""
+    servers = None
+    if question.closed_at is not None:
+        servers = await question_servers(services, question, process)
     return question_document(
-        services, question, proposal, process, await current_tally(services, question)
+        services, question, proposal, process, await current_tally(services, question), servers
     )
 
 
@@ -288,6 +340,9 @@ async def record_vote(
     # indexed count of the tally, so it runs without a hand-off to aiosqlite's thread
     # per statement (which cost more than the statements).
     async with services.db.transaction(inline=True):
+        reason = await claim_place(services, process, voter)
+        if reason is not None:
+            raise Refused(f"vote refused: {reason}")
         await store.put_vote(question.uri, voter, option, vote_id)
         await store.mark_tallies_changed(question.uri, epoch_now())
         tally = await current_tally(services, question)

@@ -254,6 +254,16 @@ class ActorRepository:
         raw = await self._db.fetch_value("SELECT document FROM remote_actors WHERE uri = ?", (uri,))
         return json.loads(raw) if raw else None
 
+    async def published(self, uri: str) -> str | None:
+        """When an account was made: this node's record for its own, what the account's
+        server says (``published``) for another's; None when unknown."""
+        local = await self.by_uri(uri)
+        if local is not None:
+            return local.created_at
+        document = await self.remote_document(uri)
+        published = document.get("published") if document else None
+        return published if isinstance(published, str) else None
+
     async def save_remote_actor(self, actor: ActorDocument, fetched_at: float) -> RemoteActor:
         """Insert or refresh a remote actor."""
         await self._db.execute(

@@ -86,6 +86,27 @@ class BallotStore:
                 picks.append(r["proposal_uri"])
         return list(ballots.values())
 
+    async def ballots_by_server(self, process_uri: str) -> dict[str, int]:
+        """How many ballots came from each server (node/storage/participants.py)."""
+        rows = await self._db.fetch_all(
+            "SELECT p.server, COUNT(*) FROM ballots b JOIN process_participants p"
+            " ON p.process_uri = b.process_uri AND p.actor_uri = b.voter"
+            " WHERE b.process_uri = ? GROUP BY p.server",
+            (process_uri,),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def picks_by_server(self, process_uri: str) -> list[tuple[str, str, int]]:
+        """(server, proposal, ballots picking it) of a process, without who picked what."""
+        rows = await self._db.fetch_all(
+            "SELECT p.server, b.proposal_uri, COUNT(*) FROM ballot_picks b"
+            " JOIN process_participants p"
+            " ON p.process_uri = b.process_uri AND p.actor_uri = b.voter"
+            " WHERE b.process_uri = ? GROUP BY p.server, b.proposal_uri",
+            (process_uri,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     async def picks_of(self, process_uri: str, voter: str) -> list[str]:
         """One voter's current picks, to show them their own ballot."""
         rows = await self._db.fetch_all(

@@ -44,6 +44,8 @@ def _process(row: Row) -> Process:
         budget=budget,
         voting_options=tuple(options) if options else DEFAULT_VOTING_OPTIONS,
         hosted_by=row["hosted_by"],
+        per_server_cap=row["per_server_cap"],
+        min_account_age_days=row["min_account_age_days"],
     )
 
 
@@ -113,8 +115,9 @@ class ParticipationStore:
             "INSERT INTO processes (uri, local, slug, title, summary, archetype, phases,"
             " current_phase, eligibility, threshold_count, threshold_share, electorate_size,"
             " budget_amount, budget_currency, min_picks, max_picks, voting_options, hosted_by,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?) ON CONFLICT (uri) DO UPDATE SET slug = excluded.slug,"
+            " per_server_cap, min_account_age_days, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (uri) DO UPDATE SET slug = excluded.slug,"
             " title = excluded.title, summary = excluded.summary,"
             " archetype = excluded.archetype, phases = excluded.phases,"
             " current_phase = excluded.current_phase, eligibility = excluded.eligibility,"
@@ -124,6 +127,8 @@ class ParticipationStore:
             " budget_amount = excluded.budget_amount, budget_currency = excluded.budget_currency,"
             " min_picks = excluded.min_picks, max_picks = excluded.max_picks,"
             " voting_options = excluded.voting_options, hosted_by = excluded.hosted_by,"
+            " per_server_cap = excluded.per_server_cap,"
+            " min_account_age_days = excluded.min_account_age_days,"
             " updated_at = excluded.updated_at",
             (
                 process.uri,
@@ -144,6 +149,8 @@ class ParticipationStore:
                 budget.max_picks if budget else None,
                 json.dumps(list(process.voting_options)),
                 process.hosted_by,
+                process.per_server_cap,
+                process.min_account_age_days,
                 now,
                 now,
             ),

@@ -110,6 +110,19 @@ class VotingStore:
         )
         return {r["option"]: r["voters"] for r in rows}
 
+    async def option_counts_by_server(self, question_uri: str) -> list[tuple[str, str, int]]:
+        """(server, option, voters) of a question, from the servers its voters came from
+        (node/storage/participants.py), without who chose what."""
+        rows = await self._db.fetch_all(
+            "SELECT p.server, v.option, COUNT(*) FROM votes v"
+            " JOIN questions q ON q.uri = v.question_uri"
+            " JOIN process_participants p"
+            " ON p.process_uri = q.process_uri AND p.actor_uri = v.voter"
+            " WHERE v.question_uri = ? GROUP BY p.server, v.option",
+            (question_uri,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     async def voters(self, question_uri: str) -> list[str]:
         """Who voted (never what): the tallies go back to them."""
         rows = await self._db.fetch_all(

@@ -195,6 +195,14 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "nl": "Iedereen met een account in de fediverse",
             "en": "Anyone with an account in the fediverse",
         },
+        "process.per_server_cap": {
+            "nl": "hoogstens {cap} accounts per server tellen mee",
+            "en": "at most {cap} accounts per server count",
+        },
+        "process.min_account_age": {
+            "nl": "alleen accounts van minstens {days} dagen oud tellen mee",
+            "en": "only accounts at least {days} days old count",
+        },
         "process.who_trusted": {
             "nl": "Bewoners die zijn bevestigd door een vertrouwde buurtnode",
             "en": "Residents confirmed by a trusted neighbourhood node",

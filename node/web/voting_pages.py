@@ -16,12 +16,13 @@ from aiohttp import web
 
 from federation.errors import NotFound, Refusal
 from node.node import Node
-from node.participation.ballots import budget_allocations, cast_ballot, money
+from node.participation.ballots import budget_allocations, budget_servers, cast_ballot, money
 from node.participation.ballots import recount_url as budget_recount_url
 from node.participation.models import Process, Question
 from node.participation.processes import local_process
+from node.participation.tally import SMALLEST_NAMED_SERVER
 from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS, verify_by_letter_code
-from node.participation.voting import cast_vote, current_tally, known_questions
+from node.participation.voting import cast_vote, current_tally, known_questions, question_servers
 from node.participation.voting import recount_url as question_recount_url
 from node.storage.accounts import Account
 from node.web.app import NODE
@@ -96,6 +97,7 @@ async def _results(node: Node, process: Process) -> dict[str, Any]:
                 "question": question,
                 "title": titles.get(question.proposal_uri, question.proposal_uri),
                 "tally": tally,
+                "servers": await question_servers(node.participation_services, question, process),
                 "recount": question_recount_url(question),
             }
         )
@@ -119,9 +121,16 @@ async def _results(node: Node, process: Process) -> dict[str, Any]:
             ]
             if closed
             else [],
+            "servers": await budget_servers(node.participation_services, process)
+            if closed
+            else None,
+            "choices": [
+                {"key": a.proposal, "label": titles.get(a.proposal, a.proposal)}
+                for a in allocations
+            ],
             "recount": budget_recount_url(process),
         }
-    return {"votes": votes, "budget": budget}
+    return {"votes": votes, "budget": budget, "smallest_named": SMALLEST_NAMED_SERVER}
 
 
 async def results_page(request: web.Request) -> web.Response:

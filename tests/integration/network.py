@@ -8,11 +8,14 @@ Oosterpark has made a proposal in it, which every node knows.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from node.participation.models import Process, Proposal
-from node.runner import RunningNode
+from node.runner import RunningNode, dev_config, free_port, start_node
 from node.social_actions import follow
 from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.fake_peer import FakeMastodon, PeerAccount
@@ -65,6 +68,53 @@ async def start_network(start: StartNode, start_peer: StartPeer, archetype: str)
     proposal = await proposal_from_elsewhere(gemeente, oosterpark, anna, process)
     await deliver(gemeente, oosterpark, wijert)
     return Network(gemeente, oosterpark, wijert, mastodon, joris, process, proposal)
+
+
+@dataclass
+class LongRunningNetwork:
+    """One network shared by many tests: each asks for a fresh proposal and fresh people."""
+
+    network: Network
+    names: itertools.count[int]
+
+    def username(self, prefix: str) -> str:
+        """A username no earlier test of the module used."""
+        return f"{prefix}{next(self.names)}"
+
+    async def fresh_proposal(self) -> Proposal:
+        """A new proposal by a new Oosterpark resident, known on every node."""
+        net = self.network
+        author = await person(net.oosterpark, self.username("auteur"))
+        proposal = await proposal_from_elsewhere(net.gemeente, net.oosterpark, author, net.process)
+        await net.deliver()
+        return proposal
+
+
+async def shared_network(directory: Path, archetype: str) -> AsyncIterator[LongRunningNetwork]:
+    """The network of ``start_network``, in ``directory``, stopped when the caller is done."""
+    running: list[RunningNode] = []
+    peers: list[FakeMastodon] = []
+
+    async def _start(handle: str, name: str, *, kind: str = "collective") -> RunningNode:
+        config = dev_config(handle, name, free_port(), kind, False)
+        node = await start_node(directory / handle, config, run_workers=False)
+        running.append(node)
+        return node
+
+    async def _start_peer() -> FakeMastodon:
+        peer = FakeMastodon()
+        await peer.start()
+        peers.append(peer)
+        return peer
+
+    try:
+        network = await start_network(_start, _start_peer, archetype)
+        yield LongRunningNetwork(network, itertools.count(1))
+    finally:
+        for peer in peers:
+            await peer.stop()
+        for node in reversed(running):
+            await node.stop()
 
 
 async def proposal_path(running: RunningNode, uri: str) -> str:

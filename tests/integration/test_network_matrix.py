@@ -1,93 +1,212 @@
-"""Every route of supporting a proposal reaches the process and shows on every node.
+"""Every route of taking part reaches the process and shows on every node.
 
 The matrix is route (web form on a node, Mastodon client API on a node, a remote
-Mastodon server) × origin node × archetype × act. Each case starts the network
-of ``tests/integration/network.py``, in which a resident of Oosterpark has a
-proposal in a municipal process, and asserts the count on the process's node
-and the count a visitor reads on every node's proposal page.
+Mastodon server) × origin node × archetype × act. One network of
+``tests/integration/network.py`` runs per archetype (module-scoped, so the
+matrix stays quick); each case uses a fresh proposal and fresh people, and
+asserts what the process's node counts and what a visitor reads on every
+node's proposal page.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
-from node.participation.models import ARCHETYPES
-from tests.integration.conftest import StartNode, StartPeer
+from node.participation.models import ARCHETYPES, Proposal
 from tests.integration.network import (
     THRESHOLD,
+    LongRunningNetwork,
     Network,
     proposal_path,
-    start_network,
+    shared_network,
     support_count_shown,
 )
 from tests.integration.oauth_browser import logged_in_client, resident
 from tests.integration.participation_helpers import person
-from tests.integration.web_login import logged_in
+from tests.integration.web_login import logged_in, web_browser
 
-ORIGINS = ("gemeente", "oosterpark", "wijert")
-# A remote Mastodon server sends a favourite to the author's node only (Oosterpark).
-ROUTES = [("web", origin) for origin in ORIGINS] + [("api", origin) for origin in ORIGINS]
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+NODES = ("gemeente", "oosterpark", "wijert")
+# A remote Mastodon server sends a favourite or a reply to the author's node only
+# (Oosterpark), and a new post to the servers it mentions (the municipality).
+ROUTES = [("web", origin) for origin in NODES] + [("api", origin) for origin in NODES]
 ROUTES.append(("mastodon", "mastodon.example"))
-ACTS = ("support", "withdraw")
+ACTS = ("propose", "comment", "support", "withdraw")
+NO_WEB_PROPOSAL_ELSEWHERE = (
+    "no such route: the proposal form (POST /processes/{slug}/proposals) exists only on "
+    "the process's own node; residents of other nodes propose from an app or Mastodon"
+)
+
+LOCAL_APP_REPLY_TO_REMOTE_AUTHOR = (
+    "bug: an app reply on the process's node (gemeente) to a proposal whose author lives on "
+    "another node (oosterpark), mentioning nobody, is not taken by the process: stances_of "
+    "on the process's node stays empty (the same reply from an app on wijert counts); "
+    "likely cause: the local OwnInbox hand-off only covers acts addressed to local actors"
+)
 
 
-async def web_act(network: Network, origin: str, act: str) -> None:
-    """A resident of ``origin`` supports (and withdraws) on its own node's page."""
+def cases() -> list[Any]:
+    """Every (route, origin, act), with the combinations that do not exist marked why."""
+    found = []
+    for route, origin in ROUTES:
+        for act in ACTS:
+            marks = []
+            if (route, act) == ("web", "propose") and origin != "gemeente":
+                marks.append(pytest.mark.skip(reason=NO_WEB_PROPOSAL_ELSEWHERE))
+            if (route, origin, act) == ("api", "gemeente", "comment"):
+                marks.append(
+                    pytest.mark.xfail(strict=True, reason=LOCAL_APP_REPLY_TO_REMOTE_AUTHOR)
+                )
+            found.append(pytest.param(route, origin, act, marks=marks))
+    return found
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=ARCHETYPES)
+async def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[LongRunningNetwork]:
+    """One network per archetype for the whole module."""
+    directory: Path = tmp_path_factory.mktemp(request.param)
+    async for network in shared_network(directory, request.param):
+        yield network
+
+
+async def page_of(network: Network, handle: str, uri: str) -> str:
+    """What a visitor of a node's page for the proposal reads."""
+    running = network.node(handle)
+    async with web_browser(running) as visitor:
+        page = await visitor.get(await proposal_path(running, uri))
+    assert page.status == 200, (handle, page.text)
+    return page.text
+
+
+async def web_act(shared: LongRunningNetwork, origin: str, act: str, proposal: Proposal) -> str:
+    """A resident of ``origin`` acts with the forms of its own node; returns their text."""
+    network = shared.network
     running = network.node(origin)
-    await person(running, "steuner")
-    path = await proposal_path(running, network.proposal.uri)
-    async with logged_in(running, "steuner") as browser:
+    username = shared.username("web")
+    await person(running, username)
+    text = f"Bericht van {username}."
+    async with logged_in(running, username) as browser:
+        if act == "propose":
+            form = {"title": f"Voorstel van {username}", "text": text}
+            assert (await browser.post("/processes/inspraak/proposals", form)).status == 303
+            return text
+        path = await proposal_path(running, proposal.uri)
+        if act == "comment":
+            form = {"stance": "for", "text": text}
+            assert (await browser.post(f"{path}/comments", form)).status == 303
+            return text
         assert (await browser.post(f"{path}/support", {})).status == 303
         await network.deliver()
         if act == "withdraw":
             assert (await browser.post(f"{path}/support/withdraw", {})).status == 303
+    return text
 
 
-async def api_act(network: Network, origin: str, act: str) -> None:
-    """A resident of ``origin`` favourites (and unfavourites) from a Mastodon app."""
+async def api_act(shared: LongRunningNetwork, origin: str, act: str, proposal: Proposal) -> str:
+    """A resident of ``origin`` acts from a Mastodon app logged in to it; returns their text."""
+    network = shared.network
     running = network.node(origin)
-    await resident(running, "steuner")
-    app = await logged_in_client(running, "steuner")
-    found: Any = await asyncio.to_thread(app.search_v2, network.proposal.uri, resolve=True)
+    username = shared.username("app")
+    await resident(running, username)
+    app = await logged_in_client(running, username)
+    text = f"Bericht van {username}."
+    if act == "propose":
+        handle = f"@inspraak@{network.gemeente.node.urls.host}"
+        await asyncio.to_thread(app.status_post, f"{handle} Voorstel van {username}\n{text}")
+        return text
+    found: Any = await asyncio.to_thread(app.search_v2, proposal.uri, resolve=True)
     [status] = found.statuses
+    if act == "comment":
+        await asyncio.to_thread(app.status_post, text, in_reply_to_id=status.id)
+        return text
     assert (await asyncio.to_thread(app.status_favourite, status.id)).favourited
     await network.deliver()
     if act == "withdraw":
         await asyncio.to_thread(app.status_unfavourite, status.id)
+    return text
 
 
-async def mastodon_act(network: Network, act: str) -> None:
-    """A Mastodon user likes (and unlikes): Mastodon sends it to the author's node."""
+async def mastodon_act(shared: LongRunningNetwork, act: str, proposal: Proposal) -> str:
+    """A Mastodon user acts; Mastodon sends where it would. Returns their text."""
+    network = shared.network
     peer, joris = network.mastodon, network.joris
-    inbox = f"{network.oosterpark.base_url}/inbox"
-    like = peer.like(joris, network.proposal.uri)
-    assert (await peer.post(joris, inbox, like)).status == 202
+    text = f"Bericht van joris {shared.username('')}."
+    author_inbox = f"{network.oosterpark.base_url}/inbox"
+    if act == "propose":
+        handle = f"@inspraak@{network.gemeente.node.urls.host}"
+        title = f"Voorstel van joris {shared.username('')}"
+        note = peer.note(
+            joris,
+            f"<p>{handle} {title}</p><p>{text}</p>",
+            mentions=((network.process.uri, handle),),
+        )
+        peer.publish(note)
+        inbox = f"{network.gemeente.base_url}/inbox"
+        assert (await peer.post(joris, inbox, peer.create(note))).status == 202
+        return text
+    if act == "comment":
+        note = peer.note(joris, f"<p>{text}</p>", in_reply_to=proposal.uri)
+        peer.publish(note)
+        assert (await peer.post(joris, author_inbox, peer.create(note))).status == 202
+        return text
+    like = peer.like(joris, proposal.uri)
+    assert (await peer.post(joris, author_inbox, like)).status == 202
     await network.deliver()
     if act == "withdraw":
-        assert (await peer.post(joris, inbox, peer.undo(joris, like))).status == 202
+        assert (await peer.post(joris, author_inbox, peer.undo(joris, like))).status == 202
+    return text
 
 
-@pytest.mark.parametrize("act", ACTS)
-@pytest.mark.parametrize("route,origin", ROUTES)
-@pytest.mark.parametrize("archetype", ARCHETYPES)
-async def test_support_reaches_the_process_and_every_node(
-    start: StartNode, start_peer: StartPeer, archetype: str, route: str, origin: str, act: str
+async def new_proposal_uri(network: Network, text: str) -> str:
+    """The process's proposal whose text holds ``text``."""
+    store = network.gemeente.node.participation_store
+    for proposal in await store.proposals_of(network.process.uri):
+        record = await network.gemeente.node.objects.record(proposal.uri)
+        if record is not None and text in (record.content or ""):
+            return proposal.uri
+    raise AssertionError(f"no proposal with {text!r} on the process's node")
+
+
+@pytest.mark.parametrize("route,origin,act", cases())
+async def test_an_act_reaches_the_process_and_shows_on_every_node(
+    shared: LongRunningNetwork, route: str, origin: str, act: str
 ) -> None:
-    network = await start_network(start, start_peer, archetype)
+    network = shared.network
+    proposal = await shared.fresh_proposal()
     if route == "web":
-        await web_act(network, origin, act)
+        text = await web_act(shared, origin, act, proposal)
     elif route == "api":
-        await api_act(network, origin, act)
+        text = await api_act(shared, origin, act, proposal)
     else:
-        await mastodon_act(network, act)
+        text = await mastodon_act(shared, act, proposal)
     await network.deliver()
 
-    expected = 1 if act == "support" else 0
     store = network.gemeente.node.participation_store
-    assert await store.support_count(network.proposal.uri) == expected
-    for running in network.nodes:
-        shown = await support_count_shown(running, network.proposal.uri)
-        assert shown == f"{expected} van {THRESHOLD} steunbetuigingen", running.node.config.handle
+    if act == "propose":
+        uri = await new_proposal_uri(network, text)
+        kept = await store.get_proposal(uri)
+        assert kept is not None and kept.process_uri == network.process.uri
+        for handle in NODES:
+            assert text in await page_of(network, handle, uri), handle
+            shown = await support_count_shown(network.node(handle), uri)
+            assert shown == f"0 van {THRESHOLD} steunbetuigingen", handle
+    elif act == "comment":
+        stances = await store.stances_of(proposal.uri)
+        assert list(stances.values()) == ["for" if route == "web" else None]
+        for handle in NODES:
+            assert text in await page_of(network, handle, proposal.uri), handle
+    else:
+        expected = 1 if act == "support" else 0
+        assert await store.support_count(proposal.uri) == expected
+        for handle in NODES:
+            shown = await support_count_shown(network.node(handle), proposal.uri)
+            assert shown == f"{expected} van {THRESHOLD} steunbetuigingen", handle

@@ -19,6 +19,9 @@ import pytest
 import pytest_asyncio
 
 from node.participation.models import ARCHETYPES, Proposal
+from node.participation.voting import current_tally, open_vote
+from node.social_actions import follow
+from tests.integration.conftest import StartNode
 from tests.integration.network import (
     THRESHOLD,
     LongRunningNetwork,
@@ -29,6 +32,7 @@ from tests.integration.network import (
 )
 from tests.integration.oauth_browser import logged_in_client, resident
 from tests.integration.participation_helpers import person
+from tests.integration.voting_scenarios import exchange, in_a_week, process_with_proposals
 from tests.integration.web_login import logged_in, web_browser
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -210,3 +214,42 @@ async def test_an_act_reaches_the_process_and_shows_on_every_node(
         for handle in NODES:
             shown = await support_count_shown(network.node(handle), proposal.uri)
             assert shown == f"{expected} van {THRESHOLD} steunbetuigingen", handle
+
+
+@pytest.mark.asyncio(loop_scope="function")
+@pytest.mark.parametrize("origin", NODES)
+async def test_a_vote_from_an_app_counts_on_the_process_and_shows_on_every_node(
+    start: StartNode, origin: str
+) -> None:
+    """Voting exists only in a decide process's voting phase: its own network per case."""
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    wijert = await start("wijert", "Bewonersorganisatie De Wijert")
+    nodes = {"gemeente": gemeente, "oosterpark": oosterpark, "wijert": wijert}
+    process, [proposal] = await process_with_proposals(
+        gemeente, "inspraak", [("30 km/u op de Oosterweg", None)]
+    )
+    for neighbourhood in (oosterpark, wijert):
+        node = neighbourhood.node
+        await follow(node.social_services, await node.organisation(), process.uri)
+    await exchange(*nodes.values())
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, in_a_week())
+    await exchange(*nodes.values())
+
+    running = nodes[origin]
+    await resident(running, "kiezer")
+    app = await logged_in_client(running, "kiezer")
+    found: Any = await asyncio.to_thread(app.search_v2, question.uri, resolve=True)
+    [status] = found.statuses
+    voted = await asyncio.to_thread(app.poll_vote, status.poll.id, [1])
+    assert voted.voted and voted.own_votes == [1]
+    await exchange(*nodes.values())
+
+    tally = await current_tally(gemeente.node.participation_services, question)
+    assert (tally.count(question.options[1]), tally.voters_count) == (1, 1)
+    for handle, shown_on in nodes.items():
+        await resident(shown_on, "lezer")
+        reader = await logged_in_client(shown_on, "lezer")
+        seen: Any = await asyncio.to_thread(reader.search_v2, question.uri, resolve=True)
+        [poll_status] = seen.statuses
+        assert poll_status.poll.votes_count == 1, handle

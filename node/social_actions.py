@@ -65,7 +65,7 @@ async def post_note(
     await social.guard.check(author.uri, "post")
     mentions = list(mentions or [])
     recipients = [social.urls.followers(author.username), *mentions]
-    reply_author = None
+    reply_author = audience = None
     if in_reply_to is not None:
         replied = await social.objects.get_object(in_reply_to)
         if replied is None or replied.deleted:
@@ -77,6 +77,12 @@ async def post_note(
         reply_author = replied.attributed_to
         if reply_author and reply_author not in recipients:
             recipients.append(reply_author)
+        # A reply in a group's thread goes to the group too (FEP-1b12): a process hears
+        # of a comment on its proposal whoever wrote the proposal and wherever.
+        record = await social.objects.record(in_reply_to)
+        audience = id_of(record.document.get("audience")) if record is not None else None
+        if audience and audience not in recipients:
+            recipients.append(audience)
     note: dict[str, Any] = {
         "id": social.urls.new_object(),
         "type": "Note",
@@ -85,8 +91,9 @@ async def post_note(
         "published": iso_now(),
         "to": [PUBLIC] if public else [social.urls.followers(author.username)],
         "cc": [social.urls.followers(author.username), *mentions]
-        + ([reply_author] if reply_author else []),
+        + [r for r in (reply_author, audience) if r],
         "tag": [{"type": "Mention", "href": m} for m in mentions],
+        **({"audience": audience} if audience else {}),
         **(extra or {}),
     }
     if in_reply_to is not None:
@@ -217,10 +224,15 @@ async def unfollow(social: SocialServices, follower: LocalActor, target: str) ->
 def _reaction_audience(
     social: SocialServices, actor: LocalActor, record: ObjectRecord | None, boost: bool
 ) -> list[str]:
-    """Who hears of a reaction: the post's author, and for boosts one's followers."""
+    """Who hears of a reaction: the post's author, for boosts one's followers, and for
+    likes the group the post belongs to (FEP-1b12 ``audience``): a process counts a
+    favourite of its proposal as a support wherever the proposal's author lives."""
     recipients = [social.urls.followers(actor.username)] if boost else []
     if record is not None and record.attributed_to:
         recipients.append(record.attributed_to)
+    audience = id_of(record.document.get("audience")) if record is not None else None
+    if not boost and audience and audience not in recipients:
+        recipients.append(audience)
     return recipients
 
 

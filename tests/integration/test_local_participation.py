@@ -146,3 +146,30 @@ async def test_app_reply_mentioning_only_the_local_author_reaches_the_remote_pro
     for running in (oosterpark, gemeente):
         stances = await running.node.participation_store.stances_of(proposal.uri)
         assert list(stances) == [reply.uri]
+
+
+async def test_a_like_and_a_reply_in_a_proposals_thread_reach_its_process_wherever_the_author(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    process = await open_process(gemeente, "inspraak", "advise", threshold=3)
+    anna = await person(oosterpark, "anna")
+    proposal = await proposal_from_elsewhere(gemeente, oosterpark, anna, process)
+    femke = await person(gemeente, "femke")
+
+    # A plain like and a reply, as any app of the process's node would send them: to the
+    # author on another node, and to the process the proposal belongs to (its audience).
+    await social_actions.like(gemeente.node.social_services, femke, proposal.uri)
+    await social_actions.post_note(
+        gemeente.node.social_services, femke, "<p>Goed plan.</p>", in_reply_to=proposal.uri
+    )
+    await deliver(gemeente, oosterpark)
+
+    store = gemeente.node.participation_store
+    assert await store.supporters(proposal.uri) == [femke.uri]
+    assert list((await store.stances_of(proposal.uri)).keys()) != []
+    # The author's own like of the proposal reaches the process too, and is counted there.
+    await social_actions.like(oosterpark.node.social_services, anna, proposal.uri)
+    await deliver(gemeente, oosterpark)
+    assert sorted(await store.supporters(proposal.uri)) == sorted([femke.uri, anna.uri])

@@ -48,13 +48,6 @@ NO_WEB_PROPOSAL_ELSEWHERE = (
     "the process's own node; residents of other nodes propose from an app or Mastodon"
 )
 
-LOCAL_APP_REPLY_TO_REMOTE_AUTHOR = (
-    "bug: an app reply on the process's node (gemeente) to a proposal whose author lives on "
-    "another node (oosterpark), mentioning nobody, is not taken by the process: stances_of "
-    "on the process's node stays empty (the same reply from an app on wijert counts); "
-    "likely cause: the local OwnInbox hand-off only covers acts addressed to local actors"
-)
-
 
 def cases() -> list[Any]:
     """Every (route, origin, act), with the combinations that do not exist marked why."""
@@ -64,10 +57,6 @@ def cases() -> list[Any]:
             marks = []
             if (route, act) == ("web", "propose") and origin != "gemeente":
                 marks.append(pytest.mark.skip(reason=NO_WEB_PROPOSAL_ELSEWHERE))
-            if (route, origin, act) == ("api", "gemeente", "comment"):
-                marks.append(
-                    pytest.mark.xfail(strict=True, reason=LOCAL_APP_REPLY_TO_REMOTE_AUTHOR)
-                )
             found.append(pytest.param(route, origin, act, marks=marks))
     return found
 

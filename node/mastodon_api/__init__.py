@@ -20,8 +20,11 @@ Modules:
 - ``common`` — helpers the endpoints share: entity writers, ids in paths, visibility.
 - ``errors`` — a refusal as Mastodon answers it: ``{"error": ...}`` and its status.
 - ``instance`` — the instance endpoints (v1 and v2), the default avatar and header.
-- ``misc`` — preferences, markers, and the empty collections of features this
-  node does not have (lists, custom emojis, filters...).
+- ``marks`` — bookmarks, pins, muted conversations and accounts, and the
+  bookmark, favourite and mute lists.
+- ``misc`` — preferences, markers, the empty collections of features this node
+  does not have (lists, custom emojis, filters...), refusals in JSON for the
+  rest (Web Push, translation), and the JSON 404 for unknown API paths.
 - ``notifications`` — notifications: list, show, dismiss, clear.
 - ``oauth`` — OAuth 2 as apps use it: app registration, the browser login, tokens.
 - ``pagination`` — Mastodon paging: ``max_id``/``since_id``/``min_id`` in, ``Link`` out.

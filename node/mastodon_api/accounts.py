@@ -8,7 +8,8 @@ from federation.errors import NotFound
 from federation.webfinger import parse_handle
 from node import social_actions
 from node.mastodon_api.auth import optional_caller, require_caller
-from node.mastodon_api.common import account_uri, is_following, writer
+from node.mastodon_api.common import account_uri, is_following, visible_records, writer
+from node.mastodon_api.marks import pinned_of
 from node.mastodon_api.misc import empty_list
 from node.mastodon_api.pagination import page_request, with_link_header
 from node.mastodon_api.params import Params
@@ -57,7 +58,11 @@ async def statuses(request: web.Request) -> web.Response:
     caller = await optional_caller(request)
     uri = await account_uri(request)
     params = await Params.of(request)
-    if params.flag("pinned") or params.flag("only_media"):
+    if params.flag("pinned"):
+        pinned = await visible_records(request, caller, await pinned_of(request, uri))
+        entities = writer(request, caller)
+        return web.json_response([await entities.status(r) for r in pinned])
+    if params.flag("only_media"):
         return web.json_response([])
     include_private = caller is not None and (
         caller.actor.uri == uri or await is_following(request.app[NODE], caller.actor.uri, uri)
@@ -82,6 +87,24 @@ async def relationships(request: web.Request) -> web.Response:
         uri = await api.account_ids.uri_for(int(value)) if value.isdigit() else None
         if uri is not None:
             found.append(await entities.relationship(uri))
+    return web.json_response(found)
+
+
+async def familiar_followers(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts/familiar_followers?id[]=``: for each account, the ones among
+    its followers whom the caller follows."""
+    caller = await require_caller(request, "read:follows")
+    api = request.app[CLIENT_API]
+    follows = request.app[NODE].follows
+    followed = set(await follows.following_of(caller.actor.uri))
+    entities = writer(request, caller)
+    found = []
+    for value in (await Params.of(request)).texts("id"):
+        uri = await api.account_ids.uri_for(int(value)) if value.isdigit() else None
+        if uri is None:
+            continue
+        familiar = [f for f in await follows.followers_of(uri) if f in followed]
+        found.append({"id": value, "accounts": [await entities.account(f) for f in familiar[:40]]})
     return web.json_response(found)
 
 
@@ -126,6 +149,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/api/v1/accounts/verify_credentials", verify_credentials)
     app.router.add_get("/api/v1/accounts/lookup", lookup)
     app.router.add_get("/api/v1/accounts/relationships", relationships)
+    app.router.add_get("/api/v1/accounts/familiar_followers", familiar_followers)
     app.router.add_get("/api/v1/accounts/{id}", show)
     app.router.add_get("/api/v1/accounts/{id}/statuses", statuses)
     app.router.add_get("/api/v1/accounts/{id}/followers", follow_list)

@@ -52,6 +52,20 @@ async def visible_record(
     return record
 
 
+async def visible_records(
+    request: web.Request, caller: Caller | None, uris: list[str]
+) -> list[ObjectRecord]:
+    """The live posts among ``uris`` that the caller may see, in the given order."""
+    node = request.app[NODE]
+    found = await request.app[CLIENT_API].timelines.by_ids(uris)
+    shown = []
+    for uri in uris:
+        record = found.get(uri)
+        if record is not None and (record.public or await _may_see_private(node, caller, record)):
+            shown.append(record)
+    return shown
+
+
 async def is_following(node: Node, follower: str, followed: str) -> bool:
     """Whether ``follower`` follows ``followed`` (accepted, not merely asked)."""
     follow = await node.follows.follow_between(follower, followed)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import struct
 import zlib
+from datetime import timedelta
 
 from aiohttp import web
 
-from node.mastodon_api.serializers import AVATAR_PATH, HEADER_PATH
+from node.clock import iso, utc_now
+from node.mastodon_api.serializers import AVATAR_PATH, HEADER_PATH, api_time
 from node.web.app import NODE, Handler
-from node.web.discovery import software_version
+from node.web.discovery import MASTODON_COMPATIBILITY, software_version
 
-# Mastodon.py and toot parse "X.Y.Z" to decide which endpoints exist; 4.3.0 is
-# the API level implemented here.
-MASTODON_COMPATIBILITY = "4.3.0"
 MAX_CHARACTERS = 5000
 POLL_LIMITS = {
     "max_options": 4,
@@ -26,7 +25,8 @@ PALE_GREEN = (216, 243, 220)
 
 
 def compatible_version() -> str:
-    """The version string apps parse: Mastodon's API level, then ours."""
+    """The version string apps parse ("X.Y.Z" decides for Mastodon.py and toot which
+    endpoints exist): Mastodon's API level, then ours."""
     return f"{MASTODON_COMPATIBILITY} (compatible; Samenspraak {software_version()})"
 
 
@@ -142,8 +142,61 @@ async def instance_v2(request: web.Request) -> web.Response:
     )
 
 
+# Mastodon shows twelve weeks of activity.
+ACTIVITY_WEEKS = 12
+
+
+async def activity(request: web.Request) -> web.Response:
+    """``GET /api/v1/instance/activity``: posts, app logins and new accounts per week,
+    this week first, counts as strings as Mastodon writes them."""
+    accounts = request.app[NODE].accounts
+    now = utc_now()
+    monday = (now - timedelta(days=now.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    weeks = []
+    for back in range(ACTIVITY_WEEKS):
+        start = monday - timedelta(weeks=back)
+        posts, logins, made = await accounts.activity_between(
+            iso(start), iso(start + timedelta(weeks=1))
+        )
+        weeks.append(
+            {
+                "week": str(int(start.timestamp())),
+                "statuses": str(posts),
+                "logins": str(logins),
+                "registrations": str(made),
+            }
+        )
+    return web.json_response(weeks)
+
+
+async def extended_description(request: web.Request) -> web.Response:
+    """``GET /api/v1/instance/extended_description``: who runs the node, as its about page."""
+    organisation = await request.app[NODE].organisation()
+    return web.json_response(
+        {"updated_at": api_time(organisation.created_at), "content": organisation.summary}
+    )
+
+
+async def translation_languages(request: web.Request) -> web.Response:
+    """``GET /api/v1/instance/translation_languages``: none, this node does not translate."""
+    return web.json_response({})
+
+
+async def languages(request: web.Request) -> web.Response:
+    """``GET /api/v1/instance/languages``: the languages posts here are written in."""
+    names = {"nl": "Dutch", "en": "English", "fy": "Western Frisian", "de": "German"}
+    code = request.app[NODE].config.language
+    return web.json_response([{"code": code, "name": names.get(code, code)}])
+
+
 def register(app: web.Application) -> None:
     """Add the instance routes and the default images."""
+    app.router.add_get("/api/v1/instance/activity", activity)
+    app.router.add_get("/api/v1/instance/extended_description", extended_description)
+    app.router.add_get("/api/v1/instance/translation_languages", translation_languages)
+    app.router.add_get("/api/v1/instance/languages", languages)
     # Mastodon.py asks with a trailing slash, toot without.
     for path in ("/api/v1/instance", "/api/v1/instance/"):
         app.router.add_get(path, instance_v1)

@@ -1,16 +1,21 @@
-"""Preferences, markers, and the collections of features this node does not have
-(lists, custom emojis, filters, ...), which apps load on start and must find empty."""
+"""Preferences, markers, and what apps ask of features this node does not have: the
+collections they load on start (lists, custom emojis, filters, ...) are empty, and
+actions on such features (Web Push, translation, followed hashtags) are refused in
+Mastodon's JSON, never with a plain-text page. Unknown API paths answer the same
+way (``unknown_endpoint``, registered last)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from federation.errors import Invalid
-from node.mastodon_api.auth import require_caller
+from federation.errors import Invalid, NotAllowed, NotFound, Refused
+from node.mastodon_api.auth import optional_caller, require_caller
+from node.mastodon_api.common import visible_record
 from node.mastodon_api.params import Params
 from node.mastodon_api.serializers import api_time
 from node.mastodon_api.state import CLIENT_API
 from node.storage.client_state import Marker
+from node.web.app import NODE
 
 TIMELINES = ("home", "notifications")
 # Paths apps call at start-up whose answer here is always an empty list.
@@ -22,9 +27,7 @@ EMPTY_LISTS = (
     "/api/v1/announcements",
     "/api/v1/follow_requests",
     "/api/v1/blocks",
-    "/api/v1/mutes",
     "/api/v1/domain_blocks",
-    "/api/v1/bookmarks",
     "/api/v1/conversations",
     "/api/v1/followed_tags",
     "/api/v1/featured_tags",
@@ -34,7 +37,18 @@ EMPTY_LISTS = (
     "/api/v1/trends/links",
     "/api/v1/instance/rules",
     "/api/v1/instance/peers",
+    "/api/v1/instance/domain_blocks",
+    "/api/v1/suggestions",
+    "/api/v2/suggestions",
+    "/api/v1/endorsements",
+    "/api/v1/directory",
+    "/api/v1/trends",
+    "/api/v1/timelines/direct",
+    "/api/v1/notifications/requests",
+    "/api/v1/featured_tags/suggestions",
 )
+NO_WEB_PUSH = "Web Push is not available on this server; apps see new notifications when they ask"
+NO_TAG_FOLLOWS = "Following hashtags is not available on this server"
 
 
 async def preferences(request: web.Request) -> web.Response:
@@ -93,10 +107,88 @@ async def empty_list(request: web.Request) -> web.Response:
     return web.json_response([])
 
 
+async def push_subscription(request: web.Request) -> web.Response:
+    """``/api/v1/push/subscription``: there is never one to show; asking for one is refused."""
+    await require_caller(request, "push")
+    if request.method == "GET":
+        raise NotFound("Record not found")
+    if request.method == "DELETE":
+        return web.json_response({})
+    raise Refused(NO_WEB_PUSH)
+
+
+async def notification_policy(request: web.Request) -> web.Response:
+    """``GET /api/v2/notifications/policy`` (and v1): every notification is let through,
+    as nothing here filters them; a change of the policy is refused."""
+    await require_caller(request, "read:notifications")
+    if request.method != "GET":
+        raise Refused("Filtering notifications is not available on this server")
+    if request.path.startswith("/api/v1/"):
+        return web.json_response(
+            {
+                "filter_not_following": False,
+                "filter_not_followers": False,
+                "filter_new_accounts": False,
+                "filter_private_mentions": False,
+                "summary": {"pending_requests_count": 0, "pending_notifications_count": 0},
+            }
+        )
+    return web.json_response(
+        {
+            "for_not_following": "accept",
+            "for_not_followers": "accept",
+            "for_new_accounts": "accept",
+            "for_private_mentions": "accept",
+            "for_limited_accounts": "accept",
+            "summary": {"pending_requests_count": 0, "pending_notifications_count": 0},
+        }
+    )
+
+
+async def translate(request: web.Request) -> web.Response:
+    """``POST /api/v1/statuses/:id/translate``: the instance says translation is off; a
+    post that exists is refused as Mastodon refuses it then (403), an unknown one is 404."""
+    caller = await optional_caller(request)
+    await visible_record(request, caller)
+    raise NotAllowed("Translation is not available on this server")
+
+
+async def tag(request: web.Request) -> web.Response:
+    """``GET /api/v1/tags/:name``: a hashtag, which nobody here can follow."""
+    name = request.match_info["name"].lstrip("#")
+    base = request.app[NODE].urls.base
+    return web.json_response(
+        {"name": name, "url": f"{base}/tags/{name}", "history": [], "following": False}
+    )
+
+
+async def follow_tag(request: web.Request) -> web.Response:
+    """``POST /api/v1/tags/:name/follow`` and ``/unfollow``."""
+    await require_caller(request, "write:follows")
+    raise Refused(NO_TAG_FOLLOWS)
+
+
+async def unknown_endpoint(request: web.Request) -> web.Response:
+    """Any other path under ``/api/``: Mastodon's JSON 404, whatever the method."""
+    raise NotFound(f"{request.method} {request.path} is not an endpoint of this server")
+
+
 def register(app: web.Application) -> None:
-    """Add the preference, marker and empty-collection routes."""
+    """Add the preference, marker, empty-collection and refused-feature routes."""
     app.router.add_get("/api/v1/preferences", preferences)
     app.router.add_get("/api/v1/markers", markers)
     app.router.add_post("/api/v1/markers", save_markers)
     for path in EMPTY_LISTS:
         app.router.add_get(path, empty_list)
+    app.router.add_route("*", "/api/v1/push/subscription", push_subscription)
+    for version in ("v1", "v2"):
+        app.router.add_route("*", f"/api/{version}/notifications/policy", notification_policy)
+    app.router.add_post("/api/v1/statuses/{id}/translate", translate)
+    app.router.add_get("/api/v1/tags/{name}", tag)
+    app.router.add_post("/api/v1/tags/{name}/follow", follow_tag)
+    app.router.add_post("/api/v1/tags/{name}/unfollow", follow_tag)
+
+
+def register_catch_all(app: web.Application) -> None:
+    """Answer every path under ``/api/`` no other route took; register it last."""
+    app.router.add_route("*", "/api/{tail:.*}", unknown_endpoint)

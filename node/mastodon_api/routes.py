@@ -7,6 +7,7 @@ from aiohttp import web
 from node.mastodon_api import (
     accounts,
     instance,
+    marks,
     misc,
     notifications,
     oauth,
@@ -23,18 +24,21 @@ from node.web.app import NODE
 def register(app: web.Application) -> None:
     """Add every client API route and the API's state to ``app``."""
     app[CLIENT_API] = ClientApi.for_node(app[NODE])
-    # search before accounts: /api/v1/accounts/search must win over /api/v1/accounts/{id}.
+    # search before accounts: /api/v1/accounts/search must win over /api/v1/accounts/{id};
+    # misc before notifications: /api/v1/notifications/requests over .../{id}.
     modules = (
         oauth,
         instance,
         search,
         accounts,
         statuses,
+        marks,
         polls,
         reports,
         timelines,
-        notifications,
         misc,
+        notifications,
     )
     for module in modules:
         module.register(app)
+    misc.register_catch_all(app)

@@ -242,9 +242,7 @@ class EntityWriter:
             "favourites_count": favourites,
             "favourited": favourited,
             "reblogged": viewer in announces,
-            "muted": False,
-            "bookmarked": False,
-            "pinned": False,
+            **await self._viewer_marks(record),
             "reblog": None,
             "application": None,
             "media_attachments": [
@@ -262,6 +260,17 @@ class EntityWriter:
             "poll": await self.poll(record) if record.as_type == "Question" else None,
             "filtered": [],
         }
+
+    async def _viewer_marks(self, record: ObjectRecord) -> dict[str, bool]:
+        """Whether the viewer bookmarked or pinned the post, or muted its thread."""
+        if self._viewer is None:
+            return {"muted": False, "bookmarked": False, "pinned": False}
+        marks = self._api.marks
+        own = await marks.marks_on(self._viewer.id, record.uri)
+        root = await self._node.objects.thread_root(record.uri)
+        in_thread = own if root == record.uri else await marks.marks_on(self._viewer.id, root)
+        muted = "mute" in in_thread
+        return {"muted": muted, "bookmarked": "bookmark" in own, "pinned": "pin" in own}
 
     async def reblog(self, record: ObjectRecord, booster: str) -> dict[str, Any]:
         """The Status of a boost, wrapping the boosted post (boosts have no rows of their own,
@@ -323,7 +332,7 @@ class EntityWriter:
         }
 
     async def notification(self, notification: Notification) -> dict[str, Any] | None:
-        """The Notification entity, or None when its post is gone."""
+        """The Notification entity, or None when its post is gone or its thread muted."""
         entity: dict[str, Any] = {
             "id": str(notification.id),
             "type": notification.type,
@@ -337,6 +346,9 @@ class EntityWriter:
             if record is None or record.deleted_at is not None:
                 return None
             entity["status"] = await self.status(record)
+            # A muted conversation notifies nobody of what happens in it.
+            if entity["status"]["muted"]:
+                return None
         return entity
 
     async def relationship(self, uri: str) -> dict[str, Any]:
@@ -345,6 +357,7 @@ class EntityWriter:
         follows = self._node.follows
         outgoing = await follows.follow_between(self._viewer.uri, uri)
         incoming = await follows.follow_between(uri, self._viewer.uri)
+        mute = await self._api.marks.account_mute(self._viewer.id, uri)
         return {
             "id": str(await self._api.account_ids.id_for(uri)),
             "following": outgoing is not None and outgoing.state == "accepted",
@@ -355,8 +368,8 @@ class EntityWriter:
             "languages": None,
             "blocking": False,
             "blocked_by": False,
-            "muting": False,
-            "muting_notifications": False,
+            "muting": mute is not None,
+            "muting_notifications": bool(mute),
             "requested_by": incoming is not None and incoming.state == "pending",
             "domain_blocking": False,
             "endorsed": False,

@@ -10,6 +10,7 @@ from node.node import Node
 from node.storage.client_state import AccountIdRepository, IdempotencyRepository, MarkerRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.oauth import OAuthRepository
+from node.storage.status_marks import StatusMarkRepository
 from node.storage.timelines import TimelineRepository
 
 
@@ -23,6 +24,7 @@ class ClientApi:
     markers: MarkerRepository
     notifications: NotificationRepository
     timelines: TimelineRepository
+    marks: StatusMarkRepository
 
     @classmethod
     def for_node(cls, node: Node) -> ClientApi:
@@ -34,6 +36,7 @@ class ClientApi:
             markers=MarkerRepository(node.db),
             notifications=node.notifications,
             timelines=TimelineRepository(node.db),
+            marks=StatusMarkRepository(node.db),
         )
 
 

@@ -56,6 +56,20 @@ class AccountRepository:
         """How many local accounts there are (NodeInfo's and the instance's user count)."""
         return int(await self._db.fetch_value("SELECT COUNT(*) FROM accounts"))
 
+    async def activity_between(self, start: str, end: str) -> tuple[int, int, int]:
+        """Local posts published, accounts that logged in to an app, and accounts made,
+        from ``start`` up to ``end`` (ISO timestamps): a week of the instance's activity."""
+        row = await self._db.fetch_one(
+            "SELECT (SELECT COUNT(*) FROM objects WHERE local = 1 AND published >= ?1"
+            " AND published < ?2 AND as_type IN ('Note', 'Question', 'Page', 'Article')),"
+            " (SELECT COUNT(DISTINCT actor_id) FROM oauth_tokens WHERE actor_id IS NOT NULL"
+            " AND created_at >= ?1 AND created_at < ?2),"
+            " (SELECT COUNT(*) FROM accounts WHERE created_at >= ?1 AND created_at < ?2)",
+            (start, end),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1]), int(row[2])
+
     async def set_password(self, actor_id: int, password_hash: str) -> None:
         """Replace an account's password."""
         await self._db.execute(

@@ -61,9 +61,14 @@ class NotificationRepository:
         types: Sequence[str] = (),
         exclude_types: Sequence[str] = (),
     ) -> list[Notification]:
-        """A page of visible notifications, newest first."""
-        where = ["recipient = ?", "dismissed = 0"]
-        params: list[object] = [recipient]
+        """A page of visible notifications, newest first, without those from accounts the
+        recipient muted with their notifications."""
+        muted = (
+            "SELECT m.target FROM account_mutes m JOIN local_actors a ON a.id = m.actor_id"
+            " WHERE a.uri = ? AND m.hide_notifications = 1"
+        )
+        where = ["recipient = ?", "dismissed = 0", f"actor NOT IN ({muted})"]
+        params: list[object] = [recipient, recipient]
         if types:
             where.append(f"type IN ({', '.join('?' * len(types))})")
             params += types

@@ -161,6 +161,18 @@ class ObjectRepository:
         )
         return [_record(r) for r in rows]
 
+    async def thread_root(self, uri: str, max_depth: int = 40) -> str:
+        """The first post of the thread a post is in, as far up as this node holds it."""
+        root = await self._db.fetch_value(
+            "WITH RECURSIVE up (uri, parent, depth) AS ("
+            " SELECT uri, in_reply_to, 0 FROM objects WHERE uri = ?"
+            " UNION ALL SELECT o.uri, o.in_reply_to, up.depth + 1 FROM objects o"
+            " JOIN up ON o.uri = up.parent WHERE up.depth < ?)"
+            " SELECT uri FROM up ORDER BY depth DESC LIMIT 1",
+            (uri, max_depth),
+        )
+        return str(root) if root is not None else uri
+
     async def by_author(self, actor_id: str, limit: int = 40) -> list[ObjectRecord]:
         """Latest public objects of an author."""
         rows = await self._db.fetch_all(

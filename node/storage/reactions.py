@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from node.clock import iso_now
 from node.storage.database import Database
+from node.storage.paging import PageRequest, fetch_page
 
 
 class ReactionRepository:
@@ -41,6 +42,18 @@ class ReactionRepository:
             "SELECT actor FROM likes WHERE object = ? ORDER BY created_at", (object_id,)
         )
         return [r[0] for r in rows]
+
+    async def liked_by(self, actor: str, page: PageRequest) -> list[tuple[int, str]]:
+        """(like row id, object) of what an actor likes, newest first: the row ids page."""
+        rows = await fetch_page(
+            self._db,
+            "SELECT rowid, object FROM likes",
+            ["actor = ?"],
+            [actor],
+            page,
+            id_column="rowid",
+        )
+        return [(r[0], r[1]) for r in rows]
 
     async def add_announce(self, activity_id: str, actor: str, object_id: str) -> bool:
         """Record an announce."""

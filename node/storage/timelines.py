@@ -20,16 +20,32 @@ class TimelineRepository:
         self._db = db
 
     async def home(self, actor_uri: str, page: PageRequest) -> list[ObjectRecord]:
-        """Posts of the actor, of actors it follows and to processes (groups) it follows."""
+        """Posts of the actor, of actors it follows and to processes (groups) it follows,
+        without those of accounts it muted."""
         followed = "SELECT followed FROM follows WHERE follower = ? AND state = 'accepted'"
+        muted = (
+            "SELECT m.target FROM account_mutes m JOIN local_actors a ON a.id = m.actor_id"
+            " WHERE a.uri = ?"
+        )
         return await self._page(
             [
                 _LIVE_POSTS,
                 f"(attributed_to = ? OR attributed_to IN ({followed}) OR audience IN ({followed}))",
+                f"attributed_to NOT IN ({muted})",
             ],
-            [actor_uri, actor_uri, actor_uri],
+            [actor_uri, actor_uri, actor_uri, actor_uri],
             page,
         )
+
+    async def by_ids(self, uris: list[str]) -> dict[str, ObjectRecord]:
+        """Live posts by id (bookmarks, favourites, pins), keyed by id."""
+        if not uris:
+            return {}
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM objects WHERE {_LIVE_POSTS} AND uri IN ({', '.join('?' * len(uris))})",
+            uris,
+        )
+        return {r["uri"]: object_record(r) for r in rows}
 
     async def public(self, page: PageRequest, *, local_only: bool = False) -> list[ObjectRecord]:
         """Public posts this node knows, optionally only its own."""

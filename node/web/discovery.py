@@ -14,6 +14,10 @@ from node.web.app import NODE
 from node.web.interaction_pages import AUTHORIZE_INTERACTION
 
 SOFTWARE = "samenspraak"
+# The Mastodon API level the client API implements: apps parse it from the instance's
+# version, and clients that choose an API flavour from NodeInfo (megalodon, for
+# Whalebird) read it as ``metadata.upstream``, the way Mastodon-API forks announce it.
+MASTODON_COMPATIBILITY = "4.3.0"
 
 
 def software_version() -> str:
@@ -95,6 +99,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
         "metadata": {
             "nodeName": organisation.display_name,
             "nodeKind": node.config.kind,
+            "upstream": {"name": "mastodon", "version": MASTODON_COMPATIBILITY},
         },
     }
     return web.Response(

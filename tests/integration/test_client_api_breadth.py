@@ -1,0 +1,204 @@
+"""What Elk, Phanpy, Tusky, Ivory and Whalebird call besides posting: every endpoint
+answers in Mastodon's JSON, and bookmarks, favourites, pins and mutes work."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+from mastodon import Mastodon, MastodonAPIError
+
+from node.runner import RunningNode
+from tests.integration.conftest import StartNode
+from tests.integration.oauth_browser import logged_in_client, resident
+
+
+async def call(function, *args, **kwargs):
+    """Run a synchronous Mastodon.py call off the loop that serves the nodes."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+async def answer(base: str, token: str, method: str, path: str) -> tuple[int, str, object]:
+    """Status, content type and JSON body of one authenticated request."""
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.request(method, base + path) as response:
+            return response.status, response.content_type, await response.json()
+
+
+async def neighbours(start: StartNode) -> tuple[RunningNode, Mastodon, Mastodon]:
+    """A node with two residents, anna and bert, each logged in from an app."""
+    oosterpark = await start("oosterpark")
+    await resident(oosterpark, "anna")
+    await resident(oosterpark, "bert")
+    return (
+        oosterpark,
+        await logged_in_client(oosterpark, "anna"),
+        await logged_in_client(oosterpark, "bert"),
+    )
+
+
+# (method, path, status, what the body is): what apps call at start-up and on common
+# actions for features this node does not have, or has only as empty collections.
+START_UP_CALLS = [
+    ("GET", "/api/v1/favourites", 200, []),
+    ("GET", "/api/v1/bookmarks", 200, []),
+    ("GET", "/api/v1/mutes", 200, []),
+    ("GET", "/api/v2/suggestions", 200, []),
+    ("GET", "/api/v1/suggestions", 200, []),
+    ("GET", "/api/v1/endorsements", 200, []),
+    ("GET", "/api/v1/followed_tags", 200, []),
+    ("GET", "/api/v1/filters", 200, []),
+    ("GET", "/api/v2/filters", 200, []),
+    ("GET", "/api/v1/lists", 200, []),
+    ("GET", "/api/v1/announcements", 200, []),
+    ("GET", "/api/v1/conversations", 200, []),
+    ("GET", "/api/v1/trends/tags", 200, []),
+    ("GET", "/api/v1/trends/statuses", 200, []),
+    ("GET", "/api/v1/trends/links", 200, []),
+    ("GET", "/api/v1/custom_emojis", 200, []),
+    ("GET", "/api/v1/timelines/direct", 200, []),
+    ("GET", "/api/v1/notifications/requests", 200, []),
+    ("GET", "/api/v1/instance/translation_languages", 200, {}),
+    ("GET", "/api/v1/push/subscription", 404, "error"),
+    ("POST", "/api/v1/push/subscription", 422, "error"),
+    ("GET", "/api/v1/streaming/health", 404, "error"),
+    ("GET", "/api/v1/timelines/list/1", 404, "error"),
+    ("POST", "/api/v1/tags/buurt/follow", 422, "error"),
+    ("PUT", "/api/v2/notifications/policy", 422, "error"),
+    ("GET", "/api/v9/nothing/here", 404, "error"),
+    ("PATCH", "/api/v1/statuses", 404, "error"),
+]
+
+
+async def test_start_up_endpoints_answer_mastodons_json_never_plain_text(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    await resident(oosterpark, "anna")
+    anna = await logged_in_client(oosterpark, "anna")
+    for method, path, status, body in START_UP_CALLS:
+        got_status, content_type, got = await answer(
+            oosterpark.base_url, anna.access_token, method, path
+        )
+        assert (method, path, got_status, content_type) == (
+            method,
+            path,
+            status,
+            "application/json",
+        )
+        if body == "error":
+            assert isinstance(got, dict) and isinstance(got["error"], str), (path, got)
+        else:
+            assert got == body, (path, got)
+
+
+async def test_instance_subresources_and_notification_policy_have_mastodons_shape(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    await resident(oosterpark, "anna")
+    anna = await logged_in_client(oosterpark, "anna")
+    await call(anna.status_post, "Eerste bericht van deze week.")
+    base, token = oosterpark.base_url, anna.access_token
+
+    _, _, weeks = await answer(base, token, "GET", "/api/v1/instance/activity")
+    assert isinstance(weeks, list) and len(weeks) == 12
+    accounts = await oosterpark.node.accounts.count()
+    assert weeks[0]["statuses"] == "1" and weeks[0]["registrations"] == str(accounts)
+    assert weeks[0]["logins"] == "1" and weeks[1]["statuses"] == "0"
+    _, _, about = await answer(base, token, "GET", "/api/v1/instance/extended_description")
+    assert set(about) == {"updated_at", "content"}
+    _, _, policy = await answer(base, token, "GET", "/api/v2/notifications/policy")
+    assert policy["for_not_following"] == "accept"
+    assert policy["summary"]["pending_requests_count"] == 0
+    _, _, tag = await answer(base, token, "GET", "/api/v1/tags/buurtfeest")
+    assert tag["name"] == "buurtfeest" and tag["following"] is False
+
+    post = await call(anna.status_post, "Te vertalen.")
+    status, _, refused = await answer(base, token, "POST", f"/api/v1/statuses/{post.id}/translate")
+    assert status == 403 and "Translation" in refused["error"]
+
+
+async def test_nodeinfo_names_mastodon_as_upstream_for_clients_that_pick_an_api(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{oosterpark.base_url}/nodeinfo/2.1") as response:
+            info = await response.json(content_type=None)
+    assert info["software"]["name"] == "samenspraak"
+    assert info["metadata"]["upstream"] == {"name": "mastodon", "version": "4.3.0"}
+
+
+async def test_bookmarks_and_favourites_are_listed_newest_first_and_undone(
+    start: StartNode,
+) -> None:
+    _, anna, bert = await neighbours(start)
+    first = await call(bert.status_post, "Bloembakken op zaterdag.")
+    second = await call(bert.status_post, "Koffie na afloop.")
+
+    marked = await call(anna.status_bookmark, first.id)
+    assert marked.bookmarked and not (await call(bert.status, first.id)).bookmarked
+    await call(anna.status_bookmark, second.id)
+    assert [s.id for s in await call(anna.bookmarks)] == [second.id, first.id]
+    assert await call(bert.bookmarks) == []
+    unmarked = await call(anna.status_unbookmark, second.id)
+    assert not unmarked.bookmarked
+    assert [s.id for s in await call(anna.bookmarks)] == [first.id]
+
+    await call(anna.status_favourite, second.id)
+    await call(anna.status_favourite, first.id)
+    assert [s.id for s in await call(anna.favourites)] == [first.id, second.id]
+    await call(anna.status_unfavourite, first.id)
+    assert [s.id for s in await call(anna.favourites)] == [second.id]
+
+
+async def test_own_posts_pin_to_the_profile_and_others_posts_do_not(start: StartNode) -> None:
+    oosterpark, anna, bert = await neighbours(start)
+    kept = await call(anna.status_post, "Spreekuur elke dinsdag.")
+    await call(anna.status_post, "Gewoon een bericht.")
+    me = await call(anna.me)
+
+    pinned = await call(anna.status_pin, kept.id)
+    assert pinned.pinned
+    anonymous = Mastodon(api_base_url=oosterpark.base_url)
+    assert [s.id for s in await call(anonymous.account_statuses, me.id, pinned=True)] == [kept.id]
+    with pytest.raises(MastodonAPIError, match="only pin your own"):
+        await call(bert.status_pin, kept.id)
+    assert not (await call(anna.status_unpin, kept.id)).pinned
+    assert await call(anonymous.account_statuses, me.id, pinned=True) == []
+
+
+async def test_muted_account_leaves_home_and_notifications_until_unmuted(
+    start: StartNode,
+) -> None:
+    _, anna, bert = await neighbours(start)
+    bert_account = await call(anna.account_lookup, "bert")
+    await call(anna.account_follow, bert_account.id)
+    post = await call(bert.status_post, "Luid bericht.")
+    mine = await call(anna.status_post, "Mijn vraag.")
+    await call(bert.status_favourite, mine.id)
+
+    relationship = await call(anna.account_mute, bert_account.id)
+    assert relationship.muting and relationship.muting_notifications
+    assert [a.acct for a in await call(anna.mutes)] == ["bert"]
+    assert [s.id for s in await call(anna.timeline_home)] == [mine.id]
+    assert await call(anna.notifications, types=["favourite"]) == []
+
+    await call(anna.account_unmute, bert_account.id)
+    assert [s.id for s in await call(anna.timeline_home)] == [mine.id, post.id]
+    assert len(await call(anna.notifications, types=["favourite"])) == 1
+
+
+async def test_muted_conversation_stops_notifications_from_its_replies(start: StartNode) -> None:
+    _, anna, bert = await neighbours(start)
+    question = await call(anna.status_post, "Wie heeft er een ladder?")
+    first = await call(bert.status_reply, question, "Ik!")
+
+    assert (await call(anna.status_mute, first.id)).muted
+    assert (await call(anna.status, question.id)).muted
+    await call(bert.status_reply, first, "Of toch niet.")
+    assert await call(anna.notifications, types=["mention"]) == []
+    await call(anna.status_unmute, question.id)
+    assert len(await call(anna.notifications, types=["mention"])) == 2

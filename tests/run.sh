@@ -1,6 +1,7 @@
 #!/bin/sh
 # Set up and run the whole test suite on a fresh clone. Needs Python 3.11, pip
-# and apt (for Chromium, which drives the browser tests).
+# and apt (for Chromium, which drives the browser tests, and Node 20 or later with npm
+# when the machine has none, which runs the Fedify peer).
 set -eu
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
@@ -10,6 +11,17 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
+# The independent servers of tests/integration/test_interop_peers.py (tests/peers/):
+# Fedify on the machine's Node, from its lockfile; bovine-herd in a virtual environment
+# of its own, because bovine pins cryptography and PyLD below the versions the node uses.
+if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+(cd tests/peers/fedify && npm ci --no-audit --no-fund --silent)
+python3 -m venv tests/peers/bovine/.venv
+tests/peers/bovine/.venv/bin/pip install -q -r tests/peers/bovine/requirements.txt
 .venv/bin/python -m pytest -q "$@"
 # Once more two years ahead on the node's clock (node/clock.py), so that no date in the
 # demo or the tests can expire. The fuzz suite (tests/fuzz) reads no dates that could

@@ -74,3 +74,10 @@ def iso_now() -> str:
 def iso(moment: datetime) -> str:
     """A datetime as an ActivityStreams timestamp."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_now_ms() -> str:
+    """Now, as ``iso_now`` with milliseconds: for an edit, whose time must differ from
+    the post's publication even within the same second."""
+    moment = utc_now()
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Protocol
 
-from activitypub.vocabulary import PUBLIC, id_of
+from activitypub.vocabulary import PUBLIC, as_list, id_of
 from federation.actors import ActorResolver
 from federation.errors import NotFound, Refusal, Refused
 from federation.ports import Follow
 from moderation.sanitize import sanitize_html
 from moderation.spam import ActionGuard
-from node.clock import iso_now
+from node.clock import iso_now, iso_now_ms
 from node.outbox import NodeOutbox
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
@@ -131,6 +131,71 @@ async def create_object(
         deliver_locally=deliver_locally,
     )
     return obj
+
+
+async def edit_note(
+    social: SocialServices,
+    author: LocalActor,
+    uri: str,
+    content_html: str,
+    *,
+    mentions: list[str],
+    changes: dict[str, Any],
+) -> dict[str, Any]:
+    """Replace the text of one's own post (and ``changes`` such as its content warning
+    or attachments; a None value removes the property) and send the ``Update`` to
+    everyone who received the post, plus anyone newly mentioned. The version it
+    replaces is kept as the post's history."""
+    await social.guard.check(author.uri, "post")
+    record = await social.objects.record(uri)
+    if (
+        record is None
+        or record.deleted_at is not None
+        or not record.local
+        or record.attributed_to != author.uri
+    ):
+        raise NotFound(f"this is not a post of {author.username}", detail=uri)
+    earlier = record.document
+    added = [m for m in mentions if m not in as_list(earlier.get("cc"))]
+    note = {
+        **earlier,
+        "content": sanitize_html(content_html),
+        "updated": iso_now_ms(),
+        "cc": [*as_list(earlier.get("cc")), *added],
+        "tag": [
+            *(t for t in as_list(earlier.get("tag")) if not _is_mention(t)),
+            *({"type": "Mention", "href": m} for m in mentions),
+        ],
+        **changes,
+    }
+    note = {key: value for key, value in note.items() if value is not None}
+    recipients = [
+        social.urls.followers(author.username),
+        *(a for a in as_list(note.get("to")) if isinstance(a, str)),
+        *(a for a in note["cc"] if isinstance(a, str)),
+    ]
+
+    async def store() -> None:
+        await social.objects.save_edit(uri, earlier)
+        await social.objects.save_local_object(note)
+
+    await social.outbox.send(
+        author.uri,
+        {
+            "id": social.outbox.new_activity_id(),
+            "type": "Update",
+            "object": note,
+            "to": note.get("to", []),
+            "cc": note["cc"],
+        },
+        recipients,
+        local_write=store,
+    )
+    return note
+
+
+def _is_mention(tag: object) -> bool:
+    return isinstance(tag, dict) and tag.get("type") == "Mention"
 
 
 class PostDeletion(Protocol):

@@ -22,6 +22,9 @@ fi
 (cd tests/peers/fedify && npm ci --no-audit --no-fund --silent)
 python3 -m venv tests/peers/bovine/.venv
 tests/peers/bovine/.venv/bin/pip install -q -r tests/peers/bovine/requirements.txt
+# The npm client libraries (masto.js, megalodon) that tests/integration/test_client_libraries.py
+# drives, from their committed lockfile.
+npm ci --prefix tests/clients --no-audit --no-fund --silent
 .venv/bin/python -m pytest -q "$@"
 # Once more two years ahead on the node's clock (node/clock.py), so that no date in the
 # demo or the tests can expire. The fuzz suite (tests/fuzz) reads no dates that could

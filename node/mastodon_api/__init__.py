@@ -22,6 +22,8 @@ Modules:
 - ``instance`` — the instance endpoints (v1 and v2), the default avatar and header.
 - ``marks`` — bookmarks, pins, muted conversations and accounts, and the
   bookmark, favourite and mute lists.
+- ``media`` — image uploads with alt text (``/api/v2/media``), their checks by
+  their own bytes, and the files served at ``/media/uploads/``.
 - ``misc`` — preferences, markers, the empty collections of features this node
   does not have (lists, custom emojis, filters...), refusals in JSON for the
   rest (Web Push, translation), and the JSON 404 for unknown API paths.
@@ -38,7 +40,8 @@ Modules:
 - ``serializers`` — Mastodon entities (Account, Status, Poll, Notification,
   Relationship) from what the node stores.
 - ``state`` — what the client API keeps per running node: its repositories.
-- ``statuses`` — statuses: post, read, delete, context, favourite (a support,
-  for proposals) and boost.
+- ``statuses`` — statuses: post (with images), read, edit (its ``Update``
+  federates, its history and source readable), delete, context, favourite (a
+  support, for proposals) and boost.
 - ``timelines`` — the home and public timelines.
 """

@@ -62,8 +62,6 @@ async def statuses(request: web.Request) -> web.Response:
         pinned = await visible_records(request, caller, await pinned_of(request, uri))
         entities = writer(request, caller)
         return web.json_response([await entities.status(r) for r in pinned])
-    if params.flag("only_media"):
-        return web.json_response([])
     include_private = caller is not None and (
         caller.actor.uri == uri or await is_following(request.app[NODE], caller.actor.uri, uri)
     )
@@ -72,6 +70,8 @@ async def statuses(request: web.Request) -> web.Response:
     )
     if params.flag("exclude_replies"):
         records = [r for r in records if r.in_reply_to is None]
+    if params.flag("only_media"):
+        records = [r for r in records if r.document.get("attachment")]
     entities = writer(request, caller)
     response = web.json_response([await entities.status(r) for r in records])
     return with_link_header(request, response, [r.row_id for r in records])
@@ -87,6 +87,19 @@ async def relationships(request: web.Request) -> web.Response:
         uri = await api.account_ids.uri_for(int(value)) if value.isdigit() else None
         if uri is not None:
             found.append(await entities.relationship(uri))
+    return web.json_response(found)
+
+
+async def several(request: web.Request) -> web.Response:
+    """``GET /api/v1/accounts?id[]=``: several accounts at once; unknown ids are left out."""
+    caller = await optional_caller(request)
+    api = request.app[CLIENT_API]
+    entities = writer(request, caller)
+    found = []
+    for value in (await Params.of(request)).texts("id")[:40]:
+        uri = await api.account_ids.uri_for(int(value)) if value.isdigit() else None
+        if uri is not None:
+            found.append(await entities.account(uri))
     return web.json_response(found)
 
 
@@ -146,6 +159,7 @@ async def follow_list(request: web.Request) -> web.Response:
 
 def register(app: web.Application) -> None:
     """Add the account routes."""
+    app.router.add_get("/api/v1/accounts", several)
     app.router.add_get("/api/v1/accounts/verify_credentials", verify_credentials)
     app.router.add_get("/api/v1/accounts/lookup", lookup)
     app.router.add_get("/api/v1/accounts/relationships", relationships)

@@ -9,6 +9,13 @@ from datetime import timedelta
 from aiohttp import web
 
 from node.clock import iso, utc_now
+from node.mastodon_api.media import (
+    EXTENSIONS,
+    MAX_ATTACHMENTS,
+    MAX_DESCRIPTION,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+)
 from node.mastodon_api.serializers import AVATAR_PATH, HEADER_PATH, api_time
 from node.web.app import NODE, Handler
 from node.web.discovery import MASTODON_COMPATIBILITY, software_version
@@ -95,13 +102,14 @@ def _configuration() -> dict[str, object]:
     return {
         "statuses": {
             "max_characters": MAX_CHARACTERS,
-            "max_media_attachments": 0,
+            "max_media_attachments": MAX_ATTACHMENTS,
             "characters_reserved_per_url": 23,
         },
         "media_attachments": {
-            "supported_mime_types": [],
-            "image_size_limit": 0,
-            "image_matrix_limit": 0,
+            "supported_mime_types": list(EXTENSIONS),
+            "image_size_limit": MAX_IMAGE_BYTES,
+            "image_matrix_limit": MAX_IMAGE_PIXELS,
+            "description_limit": MAX_DESCRIPTION,
             "video_size_limit": 0,
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,

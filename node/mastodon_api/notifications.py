@@ -74,6 +74,20 @@ async def grouped(request: web.Request) -> web.Response:
     return with_link_header(request, response, [n.id for n in found])
 
 
+async def unread_count(request: web.Request) -> web.Response:
+    """``GET /api/v2/notifications/unread_count`` (and v1): notifications after the
+    resident's ``notifications`` marker, counted up to ``limit`` (100, at most 1000)."""
+    caller = await require_caller(request, "read:notifications")
+    api = request.app[CLIENT_API]
+    limit = max(1, min((await Params.of(request)).integer("limit", 100) or 100, 1000))
+    markers = await api.markers.markers(caller.actor.id, ["notifications"])
+    last_read = markers[0].last_read_id if markers else "0"
+    after = int(last_read) if last_read.isdigit() else 0
+    return web.json_response(
+        {"count": await api.notifications.count_after(caller.actor.uri, after, limit)}
+    )
+
+
 async def show(request: web.Request) -> web.Response:
     """``GET /api/v1/notifications/:id``."""
     caller = await require_caller(request, "read:notifications")
@@ -102,6 +116,8 @@ def register(app: web.Application) -> None:
     """Add the notification routes."""
     app.router.add_get("/api/v1/notifications", index)
     app.router.add_post("/api/v1/notifications/clear", clear)
+    for version in ("v1", "v2"):
+        app.router.add_get(f"/api/{version}/notifications/unread_count", unread_count)
     app.router.add_get("/api/v1/notifications/{id}", show)
     app.router.add_post("/api/v1/notifications/{id}/dismiss", dismiss)
     app.router.add_get("/api/v2/notifications", grouped)

@@ -28,11 +28,13 @@ from node.mastodon_api.state import ClientApi
 from node.node import Node
 from node.participation.own_acts import own_vote, support_shown
 from node.storage.actors import LocalActor
+from node.storage.media import MediaRecord
 from node.storage.notifications import Notification
 from node.storage.objects import ObjectRecord
 
 AVATAR_PATH = "/media/avatar.png"
 HEADER_PATH = "/media/header.png"
+UPLOADS_PATH = "/media/uploads/"
 BOT_TYPES = frozenset({"Application", "Service"})
 GROUP_TYPES = frozenset({"Group", "Organization"})
 # Mastodon's limit for display names.
@@ -245,11 +247,7 @@ class EntityWriter:
             **await self._viewer_marks(record),
             "reblog": None,
             "application": None,
-            "media_attachments": [
-                _attachment(index, record.row_id, a.url, a.media_type, a.name)
-                for index, a in enumerate(obj.attachments)
-                if a.type in ("Document", "Image", "Video", "Audio") and a.url
-            ],
+            "media_attachments": await self._attachments(record, obj),
             "mentions": [await self._mention(href) for href in obj.mentions],
             "tags": [
                 {"name": name, "url": f"{self._node.urls.base}/tags/{name}"}
@@ -260,6 +258,38 @@ class EntityWriter:
             "poll": await self.poll(record) if record.as_type == "Question" else None,
             "filtered": [],
         }
+
+    async def version(self, record: ObjectRecord, document: dict[str, Any]) -> dict[str, Any]:
+        """A StatusEdit entity: one version of a post, as it read then."""
+        obj = parse_object(document)
+        return {
+            "content": obj.content or "",
+            "spoiler_text": obj.summary if obj.sensitive and obj.summary else "",
+            "sensitive": obj.sensitive,
+            "created_at": api_time(obj.updated or obj.published),
+            "account": await self.account(record.attributed_to or obj.attributed_to or ""),
+            "poll": None,
+            "media_attachments": await self._attachments(record, obj),
+            "emojis": [],
+        }
+
+    async def _attachments(self, record: ObjectRecord, obj: ASObject) -> list[dict[str, Any]]:
+        """A post's media; images uploaded here keep the ids their upload had."""
+        uploads = self._node.urls.base + UPLOADS_PATH
+        found = []
+        for index, a in enumerate(obj.attachments):
+            if a.type not in ("Document", "Image", "Video", "Audio") or not a.url:
+                continue
+            media = (
+                await self._api.media.by_file(a.url.removeprefix(uploads))
+                if record.local and a.url.startswith(uploads)
+                else None
+            )
+            if media is not None:
+                found.append(attachment_entity(self._node.urls.base, media))
+            else:
+                found.append(_attachment(index, record.row_id, a.url, a.media_type, a.name))
+        return found
 
     async def _viewer_marks(self, record: ObjectRecord) -> dict[str, bool]:
         """Whether the viewer bookmarked or pinned the post, or muted its thread."""
@@ -393,6 +423,34 @@ def _image_url(image: Any) -> str | None:
             if isinstance(url, str):
                 return url
     return None
+
+
+def media_url(base: str, file_name: str) -> str:
+    """The address an uploaded file is served at."""
+    return base + UPLOADS_PATH + file_name
+
+
+def attachment_entity(base: str, media: MediaRecord) -> dict[str, Any]:
+    """The MediaAttachment entity of an upload."""
+    url = media_url(base, media.file_name)
+    size = {
+        "width": media.width,
+        "height": media.height,
+        "size": f"{media.width}x{media.height}",
+        "aspect": media.width / media.height if media.height else 1,
+    }
+    return {
+        "id": str(media.id),
+        "type": "image",
+        "url": url,
+        "preview_url": url,
+        "remote_url": None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "description": media.description or None,
+        "blurhash": None,
+        "meta": {"original": size, "small": size},
+    }
 
 
 def _attachment(

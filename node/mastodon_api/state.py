@@ -8,6 +8,7 @@ from aiohttp import web
 
 from node.node import Node
 from node.storage.client_state import AccountIdRepository, IdempotencyRepository, MarkerRepository
+from node.storage.media import MediaRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.oauth import OAuthRepository
 from node.storage.status_marks import StatusMarkRepository
@@ -25,6 +26,7 @@ class ClientApi:
     notifications: NotificationRepository
     timelines: TimelineRepository
     marks: StatusMarkRepository
+    media: MediaRepository
 
     @classmethod
     def for_node(cls, node: Node) -> ClientApi:
@@ -37,6 +39,7 @@ class ClientApi:
             notifications=node.notifications,
             timelines=TimelineRepository(node.db),
             marks=StatusMarkRepository(node.db),
+            media=MediaRepository(node.db),
         )
 
 

@@ -10,15 +10,17 @@ from aiohttp import web
 
 from federation.errors import FetchError, Invalid, NotFound, Refused
 from federation.webfinger import actor_id_for_handle
-from moderation.sanitize import text_to_html
+from moderation.sanitize import html_to_text, text_to_html
 from node import social_actions
-from node.mastodon_api.auth import optional_caller, require_caller
-from node.mastodon_api.common import visible_record, writer
+from node.mastodon_api.auth import Caller, optional_caller, require_caller
+from node.mastodon_api.common import visible_record, visible_records, writer
 from node.mastodon_api.instance import MAX_CHARACTERS
+from node.mastodon_api.media import describe, image_attachment, media_for_post
 from node.mastodon_api.params import Params
 from node.mastodon_api.state import CLIENT_API
 from node.node import Node
 from node.participation.supports import support, withdraw_support
+from node.storage.media import MediaRecord
 from node.storage.objects import ObjectRecord
 from node.web.app import NODE
 
@@ -101,16 +103,7 @@ async def create(request: web.Request) -> web.Response:
         record = await node.objects.record(earlier) if earlier else None
         if record is not None:
             return web.json_response(await writer(request, caller).status(record))
-    text = (params.text("status") or "").strip()
-    if params.section("poll") is not None:
-        raise Invalid(
-            "Validation failed: polls are opened by processes when a proposal goes to the"
-            " vote; a post cannot carry one"
-        )
-    if not text:
-        raise Invalid("Validation failed: Text can't be blank")
-    if len(text) > MAX_CHARACTERS:
-        raise Invalid(f"Validation failed: Text is over {MAX_CHARACTERS} characters")
+    composed = await compose(request, caller, params)
     visibility = params.text("visibility") or "public"
     if visibility not in ("public", "unlisted", "private"):
         raise Invalid(
@@ -121,20 +114,21 @@ async def create(request: web.Request) -> web.Response:
     reply_id = params.text("in_reply_to_id")
     if reply_id:
         parent = await visible_record(request, caller, int(reply_id) if reply_id.isdigit() else 0)
-    mentions = await mentions_in(node, text)
-    extra: dict[str, object] = {}
-    spoiler = (params.text("spoiler_text") or "").strip()
-    if params.flag("sensitive") or spoiler:
-        extra = {"sensitive": True, "summary": spoiler}
+    mentions = composed.mentions
+    extra = {
+        **{k: v for k, v in composed.warning.items() if v is not None},
+        **({"attachment": composed.attachments} if composed.attachments else {}),
+    }
     note = await social_actions.post_note(
         node.social_services,
         caller.actor,
-        with_mention_links(text_to_html(text), mentions),
+        composed.html,
         in_reply_to=parent.uri if parent else None,
         mentions=[m.uri for m in mentions],
         extra=extra,
         public=visibility != "private",
     )
+    await api.media.attach([m.id for m in composed.media], note["id"])
     # Local recipients hear of it here; remote ones from their own inbox.
     addressed = {m.uri for m in mentions}
     if parent is not None and parent.attributed_to:
@@ -146,6 +140,151 @@ async def create(request: web.Request) -> web.Response:
     record = await node.objects.record(note["id"])
     assert record is not None
     return web.json_response(await writer(request, caller).status(record))
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A post's text, mentions, content warning and images as an app sent them."""
+
+    html: str
+    mentions: list[Mentioned]
+    # summary and sensitive, None where the post has no content warning.
+    warning: dict[str, object]
+    media: list[MediaRecord]
+    attachments: list[dict[str, object]]
+
+
+async def compose(
+    request: web.Request,
+    caller: Caller,
+    params: Params,
+    editing: str | None = None,
+    keeps_media: bool = False,
+) -> Composed:
+    """Read and check what a new or edited post says; images come from ``media_ids[]``.
+    Text may be blank when the post has images (``keeps_media``: those it had)."""
+    node = request.app[NODE]
+    text = (params.text("status") or "").strip()
+    if params.section("poll") is not None:
+        raise Invalid(
+            "Validation failed: polls are opened by processes when a proposal goes to the"
+            " vote; a post cannot carry one"
+        )
+    media = await media_for_post(request, caller, params.texts("media_ids"), editing)
+    if not text and not media and not keeps_media:
+        raise Invalid("Validation failed: Text can't be blank")
+    if len(text) > MAX_CHARACTERS:
+        raise Invalid(f"Validation failed: Text is over {MAX_CHARACTERS} characters")
+    mentions = await mentions_in(node, text)
+    spoiler = (params.text("spoiler_text") or "").strip()
+    warned = params.flag("sensitive") or bool(spoiler)
+    return Composed(
+        html=with_mention_links(text_to_html(text), mentions) if text else "",
+        mentions=mentions,
+        warning={"sensitive": True if warned else None, "summary": spoiler if warned else None},
+        media=media,
+        attachments=[image_attachment(node, m) for m in media],
+    )
+
+
+async def own_record(request: web.Request, caller: Caller) -> ObjectRecord:
+    """The caller's own live post with the id in the path; 404 for anyone else's."""
+    record = await visible_record(request, caller)
+    if record.attributed_to != caller.actor.uri or not record.local:
+        raise NotFound("Record not found")
+    return record
+
+
+async def edit(request: web.Request) -> web.Response:
+    """``PUT /api/v1/statuses/:id``: edit one's own post; the ``Update`` goes to everyone
+    who had it. Attachments are replaced only when ``media_ids`` is sent (as Mastodon
+    does), and ``media_attributes`` change the alt text of uploads."""
+    caller = await require_caller(request, "write:statuses")
+    node = request.app[NODE]
+    api = request.app[CLIENT_API]
+    record = await own_record(request, caller)
+    params = await Params.of(request)
+    await _describe_media(request, caller, params, record.uri)
+    if "media_attributes" in params.values and "media_ids" not in params.values:
+        # New alt text goes out with the images the post has.
+        kept = await api.media.attached_to(record.uri)
+        params = Params({**params.values, "media_ids": [str(m.id) for m in kept]})
+    replaces_media = "media_ids" in params.values
+    composed = await compose(
+        request,
+        caller,
+        params,
+        editing=record.uri,
+        keeps_media=not replaces_media and bool(record.document.get("attachment")),
+    )
+    changes = dict(composed.warning)
+    if replaces_media:
+        changes["attachment"] = composed.attachments or None
+    await social_actions.edit_note(
+        node.social_services,
+        caller.actor,
+        record.uri,
+        composed.html,
+        mentions=[m.uri for m in composed.mentions],
+        changes=changes,
+    )
+    await api.media.attach([m.id for m in composed.media], record.uri)
+    edited = await node.objects.record(record.uri)
+    assert edited is not None
+    return web.json_response(await writer(request, caller).status(edited))
+
+
+async def _describe_media(
+    request: web.Request, caller: Caller, params: Params, object_id: str
+) -> None:
+    attributes = params.values.get("media_attributes")
+    for item in attributes if isinstance(attributes, list) else []:
+        section = Params(item) if isinstance(item, dict) else None
+        media_id = section.text("id") if section else None
+        if section is None or media_id is None:
+            continue
+        await media_for_post(request, caller, [media_id], object_id)
+        await request.app[CLIENT_API].media.describe(
+            int(media_id), describe(section.text("description"))
+        )
+
+
+async def history(request: web.Request) -> web.Response:
+    """``GET /api/v1/statuses/:id/history``: every version of a post, oldest first."""
+    caller = await optional_caller(request)
+    record = await visible_record(request, caller)
+    entities = writer(request, caller)
+    versions = [*await request.app[NODE].objects.edits_of(record.uri), record.document]
+    return web.json_response([await entities.version(record, v) for v in versions])
+
+
+async def source(request: web.Request) -> web.Response:
+    """``GET /api/v1/statuses/:id/source``: what the edit form starts from."""
+    caller = await require_caller(request, "read:statuses")
+    record = await own_record(request, caller)
+    summary = record.document.get("summary")
+    return web.json_response(
+        {
+            "id": str(record.row_id),
+            "text": html_to_text(record.content or ""),
+            "spoiler_text": summary if isinstance(summary, str) else "",
+        }
+    )
+
+
+async def several(request: web.Request) -> web.Response:
+    """``GET /api/v1/statuses?id[]=``: several posts at once; unknown or hidden ones are
+    left out."""
+    caller = await optional_caller(request)
+    node = request.app[NODE]
+    uris = []
+    for value in (await Params.of(request)).texts("id")[:40]:
+        record = await node.objects.record_by_row_id(int(value)) if value.isdigit() else None
+        if record is not None:
+            uris.append(record.uri)
+    entities = writer(request, caller)
+    records = await visible_records(request, caller, uris)
+    return web.json_response([await entities.status(r) for r in records])
 
 
 async def show(request: web.Request) -> web.Response:
@@ -266,8 +405,12 @@ async def reacted_by(request: web.Request) -> web.Response:
 def register(app: web.Application) -> None:
     """Add the status routes."""
     app.router.add_post("/api/v1/statuses", create)
+    app.router.add_get("/api/v1/statuses", several)
     app.router.add_get("/api/v1/statuses/{id}", show)
     app.router.add_delete("/api/v1/statuses/{id}", delete)
+    app.router.add_put("/api/v1/statuses/{id}", edit)
+    app.router.add_get("/api/v1/statuses/{id}/history", history)
+    app.router.add_get("/api/v1/statuses/{id}/source", source)
     app.router.add_get("/api/v1/statuses/{id}/context", context)
     app.router.add_post("/api/v1/statuses/{id}/favourite", favourite)
     app.router.add_post("/api/v1/statuses/{id}/unfavourite", unfavourite)

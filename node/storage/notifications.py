@@ -78,6 +78,16 @@ class NotificationRepository:
         rows = await fetch_page(self._db, "SELECT * FROM notifications", where, params, page)
         return [_notification(r) for r in rows]
 
+    async def count_after(self, recipient: str, after_id: int, limit: int) -> int:
+        """How many visible notifications came after ``after_id``, counted up to ``limit``."""
+        return int(
+            await self._db.fetch_value(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient = ?"
+                " AND dismissed = 0 AND id > ? LIMIT ?)",
+                (recipient, after_id, limit),
+            )
+        )
+
     async def get(self, recipient: str, notification_id: int) -> Notification | None:
         """One visible notification of a recipient."""
         row = await self._db.fetch_one(

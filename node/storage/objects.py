@@ -37,6 +37,11 @@ class ObjectRecord:
     hidden_reason: str | None = None
 
 
+def _text_of(document: dict[str, Any]) -> tuple[object, ...]:
+    """What an edit changes that people read: text, content warning, attachments."""
+    return tuple(document.get(key) for key in ("content", "summary", "name", "attachment"))
+
+
 def _record(row: Row) -> ObjectRecord:
     return ObjectRecord(
         row_id=row["id"],
@@ -94,19 +99,38 @@ class ObjectRepository:
         return _record(row) if row else None
 
     async def save_remote_object(self, obj: ASObject) -> None:
-        """Insert a remote object, or replace an older version; content is sanitised here."""
+        """Insert a remote object, or replace an older version; content is sanitised here.
+        A newer version with other text keeps the one it replaces as an edit (its history)."""
         doc = dict(obj.raw)
         if obj.content is not None:
             doc["content"] = sanitize_html(obj.content)
             doc.pop("contentMap", None)
-        await self._upsert(parse_object(doc), doc, local=False)
+        earlier = await self.record(obj.id)
+        async with self._db.transaction():
+            changed = await self._upsert(parse_object(doc), doc, local=False)
+            if changed and earlier is not None and _text_of(earlier.document) != _text_of(doc):
+                await self.save_edit(obj.id, earlier.document)
+
+    async def save_edit(self, uri: str, replaced: dict[str, Any]) -> None:
+        """Keep the version of a post that an edit replaces."""
+        await self._db.execute(
+            "INSERT INTO status_edits (object, document, created_at) VALUES (?, ?, ?)",
+            (uri, json.dumps(replaced), iso_now()),
+        )
+
+    async def edits_of(self, uri: str) -> list[dict[str, Any]]:
+        """The earlier versions of a post, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT document FROM status_edits WHERE object = ? ORDER BY id", (uri,)
+        )
+        return [json.loads(r[0]) for r in rows]
 
     async def save_local_object(self, document: dict[str, Any]) -> None:
         """Store an object created on this node (already sanitised by its author's path)."""
         await self._upsert(parse_object(document), document, local=True)
 
-    async def _upsert(self, obj: ASObject, doc: dict[str, Any], *, local: bool) -> None:
-        await self._db.write_row(
+    async def _upsert(self, obj: ASObject, doc: dict[str, Any], *, local: bool) -> int:
+        return await self._db.write_row(
             "INSERT INTO objects (uri, as_type, attributed_to, in_reply_to, audience, name,"
             " summary, content, url, public, local, published, updated, document)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from activitypub.vocabulary import parse_object
 from federation.errors import NotFound
 from node.storage.actors import LocalActor
 from node.storage.objects import ObjectRecord
@@ -77,8 +78,18 @@ async def render_actor_page(request: web.Request, actor: LocalActor) -> web.Resp
     )
 
 
+def own_images(record: ObjectRecord, base: str) -> list[tuple[str, str]]:
+    """(address, alt text) of the images a post carries that this node serves itself:
+    the page's security policy shows no other server's files."""
+    return [
+        (a.url, a.name or "")
+        for a in parse_object(record.document).attachments
+        if a.type == "Image" and a.url and a.url.startswith(base + "/media/")
+    ]
+
+
 async def render_object_page(request: web.Request, record: ObjectRecord) -> web.Response:
-    """A post with its replies."""
+    """A post with its images and replies."""
     node = request.app[NODE]
     replies = await node.objects.replies_to(record.uri)
     likes = await node.reactions.likes_of(record.uri)
@@ -87,6 +98,7 @@ async def render_object_page(request: web.Request, record: ObjectRecord) -> web.
         "object.html",
         status=410 if record.deleted_at else 200,
         post=record,
+        images=own_images(record, node.urls.base) if record.deleted_at is None else [],
         replies=replies,
         like_count=len(likes),
         names=await author_names(request, [record, *replies]),

@@ -68,3 +68,10 @@ async def logged_in_client(running: RunningNode, username: str) -> Mastodon:
     code = await code_from_browser(url, username)
     await asyncio.to_thread(api.log_in, code=code, scopes=SCOPES, allow_http=True)
     return api
+
+
+async def neighbours(running: RunningNode) -> tuple[Mastodon, Mastodon]:
+    """Two residents of a node, anna and bert, each logged in from an app."""
+    await resident(running, "anna")
+    await resident(running, "bert")
+    return await logged_in_client(running, "anna"), await logged_in_client(running, "bert")

@@ -9,9 +9,8 @@ import aiohttp
 import pytest
 from mastodon import Mastodon, MastodonAPIError
 
-from node.runner import RunningNode
 from tests.integration.conftest import StartNode
-from tests.integration.oauth_browser import logged_in_client, resident
+from tests.integration.oauth_browser import logged_in_client, neighbours, resident
 
 
 async def call(function, *args, **kwargs):
@@ -24,18 +23,6 @@ async def answer(base: str, token: str, method: str, path: str) -> tuple[int, st
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
         async with http.request(method, base + path) as response:
             return response.status, response.content_type, await response.json()
-
-
-async def neighbours(start: StartNode) -> tuple[RunningNode, Mastodon, Mastodon]:
-    """A node with two residents, anna and bert, each logged in from an app."""
-    oosterpark = await start("oosterpark")
-    await resident(oosterpark, "anna")
-    await resident(oosterpark, "bert")
-    return (
-        oosterpark,
-        await logged_in_client(oosterpark, "anna"),
-        await logged_in_client(oosterpark, "bert"),
-    )
 
 
 # (method, path, status, what the body is): what apps call at start-up and on common
@@ -134,7 +121,7 @@ async def test_nodeinfo_names_mastodon_as_upstream_for_clients_that_pick_an_api(
 async def test_bookmarks_and_favourites_are_listed_newest_first_and_undone(
     start: StartNode,
 ) -> None:
-    _, anna, bert = await neighbours(start)
+    anna, bert = await neighbours(await start("oosterpark"))
     first = await call(bert.status_post, "Bloembakken op zaterdag.")
     second = await call(bert.status_post, "Koffie na afloop.")
 
@@ -155,7 +142,8 @@ async def test_bookmarks_and_favourites_are_listed_newest_first_and_undone(
 
 
 async def test_own_posts_pin_to_the_profile_and_others_posts_do_not(start: StartNode) -> None:
-    oosterpark, anna, bert = await neighbours(start)
+    oosterpark = await start("oosterpark")
+    anna, bert = await neighbours(oosterpark)
     kept = await call(anna.status_post, "Spreekuur elke dinsdag.")
     await call(anna.status_post, "Gewoon een bericht.")
     me = await call(anna.me)
@@ -173,7 +161,7 @@ async def test_own_posts_pin_to_the_profile_and_others_posts_do_not(start: Start
 async def test_muted_account_leaves_home_and_notifications_until_unmuted(
     start: StartNode,
 ) -> None:
-    _, anna, bert = await neighbours(start)
+    anna, bert = await neighbours(await start("oosterpark"))
     bert_account = await call(anna.account_lookup, "bert")
     await call(anna.account_follow, bert_account.id)
     post = await call(bert.status_post, "Luid bericht.")
@@ -192,7 +180,7 @@ async def test_muted_account_leaves_home_and_notifications_until_unmuted(
 
 
 async def test_muted_conversation_stops_notifications_from_its_replies(start: StartNode) -> None:
-    _, anna, bert = await neighbours(start)
+    anna, bert = await neighbours(await start("oosterpark"))
     question = await call(anna.status_post, "Wie heeft er een ladder?")
     first = await call(bert.status_reply, question, "Ik!")
 

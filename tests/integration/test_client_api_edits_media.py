@@ -1,0 +1,171 @@
+"""Editing a post from an app sends its Update to everyone who had it and keeps its
+history; images uploaded with alt text go out as Image attachments."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+
+import aiohttp
+import pytest
+from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
+
+from node.mastodon_api.instance import solid_png
+from node.runner import RunningNode
+from tests.integration.conftest import StartNode, deliver
+from tests.integration.oauth_browser import logged_in_client, neighbours, resident
+
+
+async def call(function, *args, **kwargs):
+    """Run a synchronous Mastodon.py call off the loop that serves the nodes."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+async def followed_across(start: StartNode) -> tuple[RunningNode, RunningNode, Mastodon, Mastodon]:
+    """anna on Oosterpark, followed by the wethouder on the municipality's node."""
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    await resident(oosterpark, "anna")
+    await resident(gemeente, "wethouder")
+    anna = await logged_in_client(oosterpark, "anna")
+    wethouder = await logged_in_client(gemeente, "wethouder")
+    host = oosterpark.node.urls.host
+    [found] = (await call(wethouder.search_v2, f"@anna@{host}", resolve=True)).accounts
+    await call(wethouder.account_follow, found.id)
+    await deliver(oosterpark, gemeente)
+    return oosterpark, gemeente, anna, wethouder
+
+
+async def test_edit_reaches_followers_elsewhere_with_its_history(start: StartNode) -> None:
+    oosterpark, gemeente, anna, wethouder = await followed_across(start)
+    post = await call(anna.status_post, "Buurtfeest op 12 juni.")
+    await deliver(oosterpark, gemeente)
+
+    edited = await call(
+        anna.status_update, post.id, "Buurtfeest op 19 juni.", spoiler_text="Nieuwe datum"
+    )
+    assert edited.content == "<p>Buurtfeest op 19 juni.</p>" and edited.edited_at
+    assert edited.spoiler_text == "Nieuwe datum" and edited.id == post.id
+    await deliver(oosterpark, gemeente)
+
+    [seen] = await call(wethouder.timeline_home)
+    assert seen.uri == post.uri and seen.content == "<p>Buurtfeest op 19 juni.</p>"
+    assert seen.spoiler_text == "Nieuwe datum"
+    for client, status_id in ((anna, post.id), (wethouder, seen.id)):
+        versions = await call(client.status_history, status_id)
+        assert [v.content for v in versions] == [
+            "<p>Buurtfeest op 12 juni.</p>",
+            "<p>Buurtfeest op 19 juni.</p>",
+        ]
+        assert [v.spoiler_text for v in versions] == ["", "Nieuwe datum"]
+    source = await call(anna.status_source, post.id)
+    assert source.text == "Buurtfeest op 19 juni." and source.spoiler_text == "Nieuwe datum"
+
+    update = await oosterpark.node.db.fetch_value(
+        "SELECT document FROM outbox WHERE type = 'Update' AND object = ?", (post.uri,)
+    )
+    sent = json.loads(update)
+    assert sent["object"]["content"] == "<p>Buurtfeest op 19 juni.</p>"
+    assert sent["cc"] == [oosterpark.node.urls.followers("anna")]
+
+
+async def test_only_the_author_edits_and_an_edit_without_text_is_refused(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    anna, bert = await neighbours(oosterpark)
+    post = await call(anna.status_post, "Origineel.")
+
+    with pytest.raises(MastodonNotFoundError):
+        await call(bert.status_update, post.id, "Overgenomen.")
+    with pytest.raises(MastodonAPIError, match="can't be blank"):
+        await call(anna.status_update, post.id, "")
+    assert [v.content for v in await call(anna.status_history, post.id)] == ["<p>Origineel.</p>"]
+    assert (await call(bert.status, post.id)).content == "<p>Origineel.</p>"
+
+
+async def test_uploaded_image_with_alt_text_goes_out_as_an_image_attachment(
+    start: StartNode,
+) -> None:
+    oosterpark, gemeente, anna, wethouder = await followed_across(start)
+    png = solid_png(40, 30, (200, 30, 30))
+    media = await call(
+        anna.media_post, io.BytesIO(png), mime_type="image/png", file_name="bank.png",
+        description="Een kapotte bank aan de vijver",
+    )  # fmt: skip
+    assert media.type == "image" and media.meta.original.width == 40
+    described = await call(anna.media_update, media.id, description="Kapotte bank bij de vijver")
+    assert described.description == "Kapotte bank bij de vijver"
+
+    post = await call(anna.status_post, "De bank is kapot.", media_ids=[media.id])
+    [attached] = post.media_attachments
+    assert attached.id == media.id and attached.description == "Kapotte bank bij de vijver"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(attached.url) as served:
+            assert served.status == 200 and served.content_type == "image/png"
+            assert await served.read() == png
+        async with http.get(post.url, headers={"Accept": "text/html"}) as page:
+            assert f'<img src="{attached.url}" alt="Kapotte bank bij de vijver">' in (
+                await page.text()
+            )
+    await deliver(oosterpark, gemeente)
+
+    created = json.loads(
+        await oosterpark.node.db.fetch_value(
+            "SELECT document FROM outbox WHERE type = 'Create' AND object = ?", (post.uri,)
+        )
+    )
+    assert created["object"]["attachment"] == [
+        {
+            "type": "Image",
+            "mediaType": "image/png",
+            "url": attached.url,
+            "name": "Kapotte bank bij de vijver",
+            "width": 40,
+            "height": 30,
+        }
+    ]
+    [seen] = await call(wethouder.timeline_home)
+    [remote] = seen.media_attachments
+    assert remote.type == "image" and remote.url == attached.url
+    assert remote.description == "Kapotte bank bij de vijver"
+
+    edited = await call(anna.status_update, post.id, "De bank is gemaakt.")
+    assert [m.id for m in edited.media_attachments] == [media.id]
+    alt = await call(anna.generate_media_edit_attributes, media.id, description="Gemaakte bank")
+    await call(anna.status_update, post.id, "De bank is gemaakt!", media_attributes=[alt])
+    await deliver(oosterpark, gemeente)
+    [seen] = await call(wethouder.timeline_home)
+    assert seen.content == "<p>De bank is gemaakt!</p>"
+    assert [m.description for m in seen.media_attachments] == ["Gemaakte bank"]
+    with pytest.raises(MastodonAPIError, match="another post"):
+        await call(anna.status_post, "Nog een keer.", media_ids=[media.id])
+
+
+async def test_uploads_that_are_no_image_or_too_large_are_refused_and_not_stored(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    anna, bert = await neighbours(oosterpark)
+
+    with pytest.raises(MastodonAPIError, match="not a PNG, JPEG, GIF or WebP"):
+        await call(
+            anna.media_post, io.BytesIO(b"<svg onload=alert(1)>"), mime_type="image/png",
+            file_name="x.png",
+        )  # fmt: skip
+    huge = b"\x89PNG\r\n\x1a\n" + bytes(8 * 1024 * 1024)
+    with pytest.raises(MastodonAPIError, match="over the limit of 8 MB") as refused:
+        await call(anna.media_post, io.BytesIO(huge), mime_type="image/png", file_name="y.png")
+    assert refused.value.args[1] == 413
+    assert await oosterpark.node.db.fetch_value("SELECT COUNT(*) FROM media") == 0
+    assert not (oosterpark.node.data_dir / "media").exists() or not any(
+        (oosterpark.node.data_dir / "media").iterdir()
+    )
+
+    media = await call(
+        anna.media_post, io.BytesIO(solid_png(8, 8, (0, 0, 0))), mime_type="image/png",
+        file_name="z.png",
+    )  # fmt: skip
+    with pytest.raises(MastodonNotFoundError):
+        await call(bert.status_post, "Met andermans foto.", media_ids=[media.id])

@@ -10,7 +10,7 @@ takes part by the same rules as one from another server.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from federation.ports import Follow
 from moderation.sanitize import sanitize_html
 from moderation.spam import ActionGuard
 from node.clock import iso_now, iso_now_ms
+from node.documents import actor_document
 from node.outbox import NodeOutbox
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
@@ -196,6 +197,48 @@ async def edit_note(
 
 def _is_mention(tag: object) -> bool:
     return isinstance(tag, dict) and tag.get("type") == "Mention"
+
+
+async def update_profile(
+    social: SocialServices,
+    actor: LocalActor,
+    *,
+    display_name: str,
+    summary_html: str,
+    properties: dict[str, Any],
+) -> LocalActor:
+    """Change a local actor's name, description and ActivityPub properties (its images),
+    and send its ``Update`` to its followers, as Mastodon does with a profile edit."""
+    updated = replace(
+        actor,
+        display_name=display_name,
+        summary=sanitize_html(summary_html),
+        properties=properties,
+    )
+    document = actor_document(updated, social.urls)
+    followers = social.urls.followers(actor.username)
+
+    async def store() -> None:
+        await social.actors.update_local(
+            actor.uri,
+            display_name=updated.display_name,
+            summary=updated.summary,
+            properties=updated.properties,
+        )
+
+    await social.outbox.send(
+        actor.uri,
+        {
+            "id": social.outbox.new_activity_id(),
+            "type": "Update",
+            "object": {k: v for k, v in document.items() if k != "@context"},
+            "to": [PUBLIC],
+            "cc": [followers],
+        },
+        [followers],
+        local_write=store,
+    )
+    return updated
 
 
 class PostDeletion(Protocol):

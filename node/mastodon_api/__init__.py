@@ -32,6 +32,8 @@ Modules:
 - ``pagination`` — Mastodon paging: ``max_id``/``since_id``/``min_id`` in, ``Link`` out.
 - ``params`` — request parameters as apps send them: query, form or JSON.
 - ``polls`` — a process's vote on a proposal, shown and voted on as a Mastodon poll.
+- ``profile`` — a resident edits their name, description, avatar and header;
+  the actor's ``Update`` goes to their followers.
 - ``redirect_uris`` — which redirect URIs an OAuth app may register: Mastodon's
   rules, plus no credentials and no browser-internal schemes.
 - ``reports`` — ``POST /api/v1/reports``: a resident reports an account and posts.

@@ -9,6 +9,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from node.clock import iso, utc_now
+from node.mastodon_api.marks import MAX_PINNED
 from node.mastodon_api.media import (
     EXTENSIONS,
     MAX_ATTACHMENTS,
@@ -138,7 +139,7 @@ async def instance_v2(request: web.Request) -> web.Response:
             "configuration": {
                 "urls": {"streaming": _streaming_url(base), "status": None},
                 "vapid": {"public_key": ""},
-                "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+                "accounts": {"max_featured_tags": 0, "max_pinned_statuses": MAX_PINNED},
                 **_configuration(),
                 "translation": {"enabled": False},
             },

@@ -25,7 +25,7 @@ from node.mastodon_api.params import Params
 from node.mastodon_api.serializers import UPLOADS_PATH, attachment_entity, media_url
 from node.mastodon_api.state import CLIENT_API
 from node.node import Node
-from node.storage.media import MediaRecord, NewMedia
+from node.storage.media import MediaRecord, MediaRepository, NewMedia
 from node.web.app import NODE
 
 MEDIA_FOLDER = "media"
@@ -35,6 +35,8 @@ MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_IMAGE_PIXELS = 33_177_600
 MAX_DESCRIPTION = 1500
 MAX_ATTACHMENTS = 4
+MAX_FIELD_BYTES = 64 * 1024
+MAX_PARTS = 50
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 _CHUNK = 64 * 1024
 
@@ -50,7 +52,7 @@ class ImageFacts:
 
 def sniff_image(data: bytes) -> ImageFacts | None:
     """The type and size of a PNG, JPEG, GIF or WebP image, or None for anything else."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
         width, height = struct.unpack(">II", data[16:24])
         return ImageFacts("image/png", width, height)
     if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
@@ -117,37 +119,50 @@ def describe(text: str | None) -> str:
     return description
 
 
-async def _read_upload(request: web.Request) -> tuple[bytes, str]:
-    """The file and the description of a multipart upload, the file read up to the limit."""
+@dataclass(frozen=True)
+class MultipartForm:
+    """The text fields and files of a multipart request."""
+
+    fields: dict[str, str]
+    files: dict[str, bytes]
+
+
+async def read_multipart(request: web.Request, file_fields: frozenset[str]) -> MultipartForm:
+    """Read a multipart body part by part: files (the parts named in ``file_fields``) up to
+    ``MAX_IMAGE_BYTES``, text fields up to ``MAX_FIELD_BYTES``, at most ``MAX_PARTS``."""
     if request.content_type != "multipart/form-data":
-        raise Invalid("Validation failed: send the image as multipart/form-data in 'file'")
+        raise Invalid("Validation failed: send images as multipart/form-data")
     reader = await request.multipart()
-    data = b""
-    description = ""
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    count = 0
     while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
+        count += 1
+        if count > MAX_PARTS:
+            raise Invalid(f"Validation failed: more than {MAX_PARTS} form fields")
+        if not isinstance(part, BodyPartReader) or part.name is None:
             continue
-        if part.name == "file":
-            chunks = bytearray()
-            while chunk := await part.read_chunk(_CHUNK):
-                chunks += chunk
-                if len(chunks) > MAX_IMAGE_BYTES:
-                    raise BodyTooLarge(
-                        f"File is over the limit of {MAX_IMAGE_BYTES // (1024 * 1024)} MB"
-                    )
-            data = bytes(chunks)
-        elif part.name == "description":
-            description = (await part.read(decode=True)).decode("utf-8", "replace")
-    if not data:
-        raise Invalid("Validation failed: File can't be blank")
-    return data, description
+        if part.name in file_fields:
+            files[part.name] = await _read_part(part, MAX_IMAGE_BYTES, "File")
+        else:
+            text = await _read_part(part, MAX_FIELD_BYTES, part.name)
+            fields[part.name] = text.decode(part.get_charset("utf-8"), "replace")
+    return MultipartForm(fields, files)
 
 
-async def upload(request: web.Request) -> web.Response:
-    """``POST /api/v2/media`` and ``/api/v1/media``: store an image, not yet in a post."""
-    caller = await require_caller(request, "write:media")
-    data, description_text = await _read_upload(request)
-    description = describe(description_text)
+async def _read_part(part: BodyPartReader, limit: int, what: str) -> bytes:
+    chunks = bytearray()
+    while chunk := await part.read_chunk(_CHUNK):
+        chunks += chunk
+        if len(chunks) > limit:
+            shown = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+            raise BodyTooLarge(f"{what} is over the limit of {shown}")
+    # Files may come with a transfer encoding (base64, quoted-printable).
+    return bytes(part.decode(bytes(chunks)))
+
+
+def checked_image(data: bytes) -> ImageFacts:
+    """What an uploaded image is; refused when it is no image we take, or too large."""
     facts = sniff_image(data)
     if facts is None or facts.width == 0 or facts.height == 0:
         raise Invalid(
@@ -158,16 +173,37 @@ async def upload(request: web.Request) -> web.Response:
             f"Validation failed: Image of {facts.width}x{facts.height} pixels is over the"
             f" limit of {MAX_IMAGE_PIXELS} pixels"
         )
+    return facts
+
+
+async def store_image(
+    request: web.Request, caller: Caller, data: bytes, description: str = ""
+) -> MediaRecord:
+    """Write a checked image to the node's media folder and record it."""
+    facts = checked_image(data)
     node = request.app[NODE]
     folder = media_folder(node)
     folder.mkdir(exist_ok=True)
     file_name = f"{secrets.token_hex(16)}.{EXTENSIONS[facts.media_type]}"
     (folder / file_name).write_bytes(data)
-    media = await request.app[CLIENT_API].media.add(
+    return await request.app[CLIENT_API].media.add(
         caller.actor.id,
         NewMedia(file_name, facts.media_type, len(data), facts.width, facts.height, description),
     )
-    return web.json_response(attachment_entity(node.urls.base, media))
+
+
+async def upload(request: web.Request) -> web.Response:
+    """``POST /api/v2/media`` and ``/api/v1/media``: store an image, not yet in a post."""
+    caller = await require_caller(request, "write:media")
+    # An upload spends the posting allowance: a suspended or flooding account fills no disk.
+    await request.app[NODE].guard.check(caller.actor.uri, "post")
+    form = await read_multipart(request, frozenset({"file"}))
+    description = describe(form.fields.get("description"))
+    data = form.files.get("file")
+    if not data:
+        raise Invalid("Validation failed: File can't be blank")
+    media = await store_image(request, caller, data, description)
+    return web.json_response(attachment_entity(request.app[NODE].urls.base, media))
 
 
 async def own_media(request: web.Request, caller: Caller, media_id: int) -> MediaRecord:
@@ -218,12 +254,20 @@ async def media_for_post(
     return found
 
 
+async def remove_media(node: Node, repository: MediaRepository, object_id: str) -> None:
+    """Delete the images of a deleted post, rows and files."""
+    for file_name in await repository.remove_of(object_id):
+        (media_folder(node) / file_name).unlink(missing_ok=True)
+
+
 async def serve(request: web.Request) -> web.StreamResponse:
-    """``GET /media/uploads/:name``: an uploaded image, by the name the node gave it."""
+    """``GET /media/uploads/:name``: an uploaded image, by the name the node gave it; not
+    once the post it went out with is deleted (by its author or a moderator)."""
     node = request.app[NODE]
     name = request.match_info["name"]
     media = await request.app[CLIENT_API].media.by_file(name)
-    if media is None:
+    post = await node.objects.get_object(media.object) if media and media.object else None
+    if media is None or (post is not None and post.deleted):
         raise NotFound(f"no uploaded file {name}")
     return web.FileResponse(
         media_folder(node) / media.file_name,

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from activitypub.bounded_json import loads_bounded
 from federation.errors import Invalid, MalformedDocument
-from node.web.app import read_form
+from node.web.app import read_body, read_form
 
 TRUE_WORDS = frozenset({"1", "true", "t", "on", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "f", "off", "no", ""})
@@ -61,7 +61,7 @@ class Params:
         if request.can_read_body:
             if request.content_type == "application/json":
                 try:
-                    body = loads_bounded(await request.read() or b"{}")
+                    body = loads_bounded(await read_body(request) or b"{}")
                 except ValueError as exc:
                     raise MalformedDocument(f"the body is not valid JSON: {exc}") from exc
                 if not isinstance(body, dict):

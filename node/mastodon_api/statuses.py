@@ -15,7 +15,7 @@ from node import social_actions
 from node.mastodon_api.auth import Caller, optional_caller, require_caller
 from node.mastodon_api.common import visible_record, visible_records, writer
 from node.mastodon_api.instance import MAX_CHARACTERS
-from node.mastodon_api.media import describe, image_attachment, media_for_post
+from node.mastodon_api.media import describe, image_attachment, media_for_post, remove_media
 from node.mastodon_api.params import Params
 from node.mastodon_api.state import CLIENT_API
 from node.node import Node
@@ -229,6 +229,13 @@ async def edit(request: web.Request) -> web.Response:
         changes=changes,
     )
     await api.media.attach([m.id for m in composed.media], record.uri)
+    # Who favourited or boosted it hears of the edit, as on Mastodon.
+    reacted = [
+        *await node.reactions.likes_of(record.uri),
+        *await node.reactions.announces_of(record.uri),
+    ]
+    for someone in dict.fromkeys(reacted):
+        await api.notifications.notify("update", someone, caller.actor.uri, record.uri)
     edited = await node.objects.record(record.uri)
     assert edited is not None
     return web.json_response(await writer(request, caller).status(edited))
@@ -295,13 +302,20 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def delete(request: web.Request) -> web.Response:
-    """``DELETE /api/v1/statuses/:id``: delete one's own post; answer with it, text included."""
+    """``DELETE /api/v1/statuses/:id``: delete one's own post; answer with it, text and
+    images included. ``delete_media=true`` deletes its images too."""
     caller = await require_caller(request, "write:statuses")
     record = await visible_record(request, caller)
     if record.attributed_to != caller.actor.uri:
         raise NotFound("Record not found")
     entity = await writer(request, caller).status(record)
-    await social_actions.delete_note(request.app[NODE].social_services, caller.actor, record.uri)
+    node = request.app[NODE]
+    await social_actions.delete_note(node.social_services, caller.actor, record.uri)
+    if (await Params.of(request)).flag("delete_media"):
+        await remove_media(node, request.app[CLIENT_API].media, record.uri)
+    else:
+        # As Mastodon: the images stay for a redraft of the post.
+        await request.app[CLIENT_API].media.release(record.uri)
     return web.json_response(entity)
 
 

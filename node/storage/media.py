@@ -98,3 +98,15 @@ class MediaRepository:
         await self._db.executemany(
             "UPDATE media SET object = ? WHERE id = ?", [(object_id, m) for m in media_ids]
         )
+
+    async def release(self, object_id: str) -> None:
+        """Free a deleted post's uploads for a new post (Mastodon's delete and redraft)."""
+        await self._db.execute("UPDATE media SET object = NULL WHERE object = ?", (object_id,))
+
+    async def remove_of(self, object_id: str) -> list[str]:
+        """Forget a deleted post's uploads; return their file names, to delete the files."""
+        rows = await self._db.fetch_all(
+            "SELECT file_name FROM media WHERE object = ?", (object_id,)
+        )
+        await self._db.execute("DELETE FROM media WHERE object = ?", (object_id,))
+        return [r[0] for r in rows]

@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from federation.errors import MalformedDocument
+from federation.errors import BodyTooLarge, MalformedDocument
 from federation.inbox import MAX_INBOX_BODY
 from node.node import Node
 from node.storage.web_sessions import WebSession
@@ -38,6 +38,22 @@ async def read_form(request: web.Request) -> FormData:
         return await request.post()
     except ValueError as exc:
         raise MalformedDocument("The form could not be read", detail=str(exc)) from exc
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise too_large(exc) from exc
+
+
+async def read_body(request: web.Request) -> bytes:
+    """A request's whole body, up to the application's limit; over it, a refusal that
+    each surface answers in its own shape (aiohttp's own answer is plain text)."""
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise too_large(exc) from exc
+
+
+def too_large(exc: web.HTTPRequestEntityTooLarge) -> BodyTooLarge:
+    """aiohttp's refusal of an oversized body as ours."""
+    return BodyTooLarge(f"The body is over the limit of {MAX_INBOX_BODY} bytes", detail=exc.text)
 
 
 @web.middleware

@@ -89,6 +89,7 @@ async function withMasto() {
   await on("GET /api/v2/instance", async () => {
     const instance = await masto.v2.instance.fetch();
     expect(instance.configuration.mediaAttachments.supportedMimeTypes.includes("image/png"), "png");
+    expect(instance.configuration.accounts.maxPinnedStatuses === 5, "five pins");
     return instance.domain;
   });
   await on("GET /api/v1/instance/activity", async () => {
@@ -325,6 +326,14 @@ async function withMasto() {
   await on("POST /api/v1/accounts/:id/unmute", async () => {
     expect(!(await masto.v1.accounts.$select(bert.id).unmute()).muting, "not muting");
   });
+  await on("PATCH /api/v1/accounts/update_credentials", async () => {
+    const avatar = new Blob([readFileSync(imagePath)], { type: "image/png" });
+    const changed = await masto.v1.accounts.updateCredentials({
+      displayName: "Anna uit Elk", note: "Bloembakken.", avatar,
+    });
+    expect(changed.displayName === "Anna uit Elk" && changed.avatar.includes("/media/uploads/"),
+      JSON.stringify([changed.displayName, changed.avatar]));
+  });
   await on("DELETE /api/v1/statuses/:id", async () => {
     const removed = await masto.v1.statuses.$select(reply.id).remove();
     expect(removed.id === reply.id, "the reply");
@@ -468,6 +477,10 @@ async function withMegalodon() {
   });
   await on("unmuteAccount", async () => {
     expect(!(await client.unmuteAccount(anna.id)).data.muting, "not muting");
+  });
+  await on("updateCredentials", async () => {
+    const changed = (await client.updateCredentials({ display_name: "Bert uit Whalebird" })).data;
+    expect(changed.display_name === "Bert uit Whalebird", changed.display_name);
   });
   await on("deleteStatus", () => client.deleteStatus(ownPost.id));
 }

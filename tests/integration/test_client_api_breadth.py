@@ -190,3 +190,17 @@ async def test_muted_conversation_stops_notifications_from_its_replies(start: St
     assert await call(anna.notifications, types=["mention"]) == []
     await call(anna.status_unmute, question.id)
     assert len(await call(anna.notifications, types=["mention"])) == 2
+
+
+async def test_a_body_over_the_limit_is_refused_in_json_not_plain_text(start: StartNode) -> None:
+    oosterpark = await start("oosterpark")
+    await resident(oosterpark, "anna")
+    anna = await logged_in_client(oosterpark, "anna")
+    headers = {"Authorization": f"Bearer {anna.access_token}"}
+    huge = "x" * (2 * 1024 * 1024)
+    async with aiohttp.ClientSession(headers=headers) as http:
+        for body in ({"json": {"status": huge}}, {"data": {"status": huge}}):
+            async with http.post(f"{oosterpark.base_url}/api/v1/statuses", **body) as answer:
+                assert answer.status == 413 and answer.content_type == "application/json"
+                assert "over the limit" in (await answer.json())["error"]
+    assert await oosterpark.node.objects.count_local_posts() == 0

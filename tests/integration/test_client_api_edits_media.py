@@ -1,5 +1,6 @@
 """Editing a post from an app sends its Update to everyone who had it and keeps its
-history; images uploaded with alt text go out as Image attachments."""
+history; images uploaded with alt text go out as Image attachments; a profile edit
+(name, description, avatar) reaches followers elsewhere."""
 
 from __future__ import annotations
 
@@ -70,12 +71,13 @@ async def test_edit_reaches_followers_elsewhere_with_its_history(start: StartNod
     assert sent["cc"] == [oosterpark.node.urls.followers("anna")]
 
 
-async def test_only_the_author_edits_and_an_edit_without_text_is_refused(
+async def test_only_the_author_edits_and_who_favourited_hears_of_the_edit(
     start: StartNode,
 ) -> None:
     oosterpark = await start("oosterpark")
     anna, bert = await neighbours(oosterpark)
     post = await call(anna.status_post, "Origineel.")
+    await call(bert.status_favourite, post.id)
 
     with pytest.raises(MastodonNotFoundError):
         await call(bert.status_update, post.id, "Overgenomen.")
@@ -83,6 +85,11 @@ async def test_only_the_author_edits_and_an_edit_without_text_is_refused(
         await call(anna.status_update, post.id, "")
     assert [v.content for v in await call(anna.status_history, post.id)] == ["<p>Origineel.</p>"]
     assert (await call(bert.status, post.id)).content == "<p>Origineel.</p>"
+    assert await call(bert.notifications, types=["update"]) == []
+
+    await call(anna.status_update, post.id, "Verbeterd.")
+    [update] = await call(bert.notifications, types=["update"])
+    assert update.status.content == "<p>Verbeterd.</p>" and update.account.acct == "anna"
 
 
 async def test_uploaded_image_with_alt_text_goes_out_as_an_image_attachment(
@@ -169,3 +176,63 @@ async def test_uploads_that_are_no_image_or_too_large_are_refused_and_not_stored
     )  # fmt: skip
     with pytest.raises(MastodonNotFoundError):
         await call(bert.status_post, "Met andermans foto.", media_ids=[media.id])
+
+
+async def test_deleting_a_post_keeps_its_images_for_a_redraft_or_deletes_them_when_asked(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    await resident(oosterpark, "anna")
+    anna = await logged_in_client(oosterpark, "anna")
+    folder = oosterpark.node.data_dir / "media"
+
+    async def upload() -> object:
+        return await call(
+            anna.media_post, io.BytesIO(solid_png(8, 8, (9, 9, 9))), mime_type="image/png",
+            file_name="a.png",
+        )  # fmt: skip
+
+    async def served(url: str) -> int:
+        async with aiohttp.ClientSession() as http, http.get(url) as answer:
+            return answer.status
+
+    first = await call(anna.status_post, "Eerste versie.", media_ids=[(await upload()).id])
+    deleted = await call(anna.status_delete, first.id)
+    [image] = deleted.media_attachments
+    redraft = await call(anna.status_post, "Tweede versie.", media_ids=[image.id])
+    assert [m.id for m in redraft.media_attachments] == [image.id]
+    assert await served(image.url) == 200
+
+    await call(anna.status_delete, redraft.id, delete_media=True)
+    assert await served(image.url) == 404
+    assert list(folder.iterdir()) == []
+
+    kept = await call(anna.status_post, "Met foto.", media_ids=[(await upload()).id])
+    await oosterpark.node.objects.tombstone(kept.uri)
+    assert await served(kept.media_attachments[0].url) == 404
+
+
+async def test_profile_edit_with_an_avatar_reaches_followers_elsewhere(start: StartNode) -> None:
+    oosterpark, gemeente, anna, wethouder = await followed_across(start)
+    avatar = solid_png(120, 120, (200, 100, 0))
+
+    me = await call(
+        anna.account_update_credentials, display_name="Anna de Vries",
+        note="Bloembakken en bankjes.", avatar=io.BytesIO(avatar), avatar_mime_type="image/png",
+        locked=False, bot=False,
+    )  # fmt: skip
+    assert me.display_name == "Anna de Vries" and me.source.note == "Bloembakken en bankjes."
+    assert "/media/uploads/" in me.avatar
+    async with aiohttp.ClientSession() as http, http.get(me.avatar) as served:
+        assert await served.read() == avatar
+    await deliver(oosterpark, gemeente)
+
+    [seen] = (await call(wethouder.search_v2, me.acct + "@" + oosterpark.node.urls.host)).accounts
+    assert seen.display_name == "Anna de Vries" and seen.avatar == me.avatar
+    assert seen.note == "<p>Bloembakken en bankjes.</p>"
+
+    with pytest.raises(MastodonAPIError, match="locked cannot be changed"):
+        await call(anna.account_update_credentials, locked=True)
+    with pytest.raises(MastodonAPIError, match="profile fields are not available"):
+        await call(anna.account_update_credentials, fields=[("Buurt", "Oosterpark")])
+    assert (await call(anna.me)).display_name == "Anna de Vries"

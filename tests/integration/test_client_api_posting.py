@@ -9,6 +9,7 @@ import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 
 from federation.errors import RateLimited
+from node.mastodon_api.instance import solid_png
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode
 from tests.integration.oauth_browser import logged_in_client, resident
@@ -87,7 +88,17 @@ async def test_posting_beyond_the_rate_limit_answers_429_with_retry_after(
             assert answer.status == 429
             assert int(answer.headers["Retry-After"]) >= 1
             assert "too many post actions" in (await answer.json())["error"]
+        # An image upload spends the same allowance: a flooding account fills no disk.
+        upload = aiohttp.FormData()
+        upload.add_field("file", solid_png(8, 8, (0, 0, 0)), filename="z.png")
+        async with http.post(
+            f"{oosterpark.base_url}/api/v2/media",
+            headers={"Authorization": f"Bearer {anna.access_token}"},
+            data=upload,
+        ) as answer:
+            assert answer.status == 429 and int(answer.headers["Retry-After"]) >= 1
     assert await local_posts(oosterpark) == 0
+    assert await oosterpark.node.db.fetch_value("SELECT COUNT(*) FROM media") == 0
 
 
 async def test_markers_preferences_and_empty_collections_answer(start: StartNode) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from node.mastodon_api.instance import solid_png
 from node.mastodon_api.media import ImageFacts, sniff_image
@@ -41,9 +43,28 @@ def test_images_are_recognised_with_their_size(data: bytes, facts: ImageFacts) -
         b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
         b"%PDF-1.7",
         b"\xff\xd8" + b"\x00" * 20,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00",
+        b"GIF89a\x01",
         b"RIFF\x00\x00\x00\x00WAVEfmt ",
         b"",
     ],
 )
 def test_anything_else_is_not_an_image(data: bytes) -> None:
     assert sniff_image(data) is None
+
+
+@given(
+    prefix=st.sampled_from(
+        [
+            b"",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR",
+            b"GIF89a",
+            b"\xff\xd8",
+            b"RIFF\x00\x00\x00\x00WEBP",
+        ]
+    ),
+    rest=st.binary(max_size=64),
+)
+def test_any_bytes_are_an_image_or_none_never_an_error(prefix: bytes, rest: bytes) -> None:
+    facts = sniff_image(prefix + rest)
+    assert facts is None or facts.media_type.startswith("image/")

@@ -108,7 +108,8 @@ class PeerProcess:
 def fedify_peer() -> PeerProcess:
     """The Fedify peer (``fedify/peer.mjs`` on the machine's Node)."""
     if not (FEDIFY / "node_modules" / "@fedify" / "fedify").is_dir():
-        raise PeerFailed(NOT_INSTALLED.format(peer="Fedify", how="npm ci in tests/peers/fedify"))
+        how = "cd tests/peers/fedify && npm ci"
+        raise PeerFailed(NOT_INSTALLED.format(peer="Fedify", how=how))
     return PeerProcess("Fedify", ["node", str(FEDIFY / "peer.mjs")])
 
 
@@ -116,9 +117,7 @@ def bovine_peer() -> PeerProcess:
     """The bovine peer (``bovine/peer.py`` in its own virtual environment)."""
     python = BOVINE / ".venv" / "bin" / "python"
     if not python.exists():
-        raise PeerFailed(
-            NOT_INSTALLED.format(
-                peer="bovine", how="its venv from tests/peers/bovine/requirements.txt"
-            )
-        )
+        venv, needs = "tests/peers/bovine/.venv", "tests/peers/bovine/requirements.txt"
+        how = f"python3 -m venv {venv} && {venv}/bin/pip install -r {needs}"
+        raise PeerFailed(NOT_INSTALLED.format(peer="bovine", how=how))
     return PeerProcess("bovine", [str(python), str(BOVINE / "peer.py")])

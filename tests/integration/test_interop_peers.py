@@ -77,7 +77,6 @@ KNOWN: dict[tuple[str, str], str] = {
         "test_follow_node_to_peer",
         "test_follow_process_node_to_peer",
         "test_vote_node_to_peer",
-        "test_update_node_to_peer",
     )
 } | {
     ("fedify", "test_authorized_fetch_node_to_peer"): AUTHORIZED_FETCH_BUG,
@@ -331,14 +330,17 @@ async def test_update_peer_to_node(world: World) -> None:
 
 
 async def test_update_node_to_peer(world: World) -> None:
-    """The node's Update that reaches other servers: a process's, when its phase changes
-    (a resident's own edit from an app is issue 10 item 5, not built yet)."""
-    process = await world.process("fasen")
-    await world.peer_follows_process(process)
-    await set_phase(world.running.node.participation_services, process, "voting")
+    """Anna edits her post in her app: the peer gets the Update with the new text."""
+    status = await world.anna_posts(f"{world.peer_handle} We beginnen om acht uur.")
+    await world.call(
+        "status_update", status["id"], f"{world.peer_handle} We beginnen om negen uur."
+    )
     await world.deliver()
-    updates = [a for a in await world.peer.received("Update") if a["actor"] == process.uri]
-    assert [id_of(u["object"]) for u in updates] == [process.uri]
+    [update] = [
+        a for a in await world.peer.received("Update") if id_of(a["object"]) == status["uri"]
+    ]
+    assert update["actor"] == world.anna.uri
+    assert "negen uur" in update["object"]["content"]
 
 
 # Delete
@@ -374,12 +376,13 @@ async def test_follow_process_peer_to_node(world: World) -> None:
 
 
 async def test_follow_process_node_to_peer(world: World) -> None:
-    """What a follower of a process hears: the process boosts each new proposal."""
+    """What a follower of a process hears: the process boosts each new proposal, and
+    tells of its phases."""
     process = await world.process("voorstellen")
     await world.peer_follows_process(process)
     proposal = await create_proposal(
         world.running.node.participation_services,
-        world.anna,
+        await person(world.running, f"indiener{next(world.names)}"),
         process,
         "Meer bankjes",
         "Langs de Oosterhamrikkade is nergens een bank.",
@@ -389,6 +392,11 @@ async def test_follow_process_node_to_peer(world: World) -> None:
         a for a in await world.peer.received("Announce") if id_of(a["object"]) == proposal.uri
     ]
     assert boost["actor"] == process.uri
+    # And when the process moves to its next phase, followers get its Update.
+    await set_phase(world.running.node.participation_services, process, "voting")
+    await world.deliver()
+    updates = [a for a in await world.peer.received("Update") if a["actor"] == process.uri]
+    assert process.uri in [id_of(u["object"]) for u in updates]
 
 
 # Voting in an open process
@@ -399,9 +407,8 @@ async def _vote_opened(world: World) -> tuple[Process, Any]:
     process = await world.process("stemming")
     await world.peer_follows_process(process)
     services = world.running.node.participation_services
-    proposal = await create_proposal(
-        services, world.anna, process, "Een speeltuin", "Voor de buurt."
-    )
+    author = await person(world.running, f"indiener{next(world.names)}")
+    proposal = await create_proposal(services, author, process, "Een speeltuin", "Voor de buurt.")
     process = await set_phase(services, process, "voting")
     question = await open_vote(services, proposal.uri, in_a_week())
     await world.deliver()

@@ -27,6 +27,8 @@ from node.web.app import NODE
 # @name or @name@host, not inside a word, an e-mail address or a URL path.
 MENTION = re.compile(r"(?<![\w@/.])@([\w.\-]+)(?:@([\w\-]+(?:\.[\w\-]+)*(?::\d+)?))?", re.ASCII)
 MAX_CONTEXT_DEPTH = 40
+# A BCP 47 language tag as apps send it: nl, en, fy, pt-BR.
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ async def create(request: web.Request) -> web.Response:
         parent = await visible_record(request, caller, int(reply_id) if reply_id.isdigit() else 0)
     mentions = composed.mentions
     extra = {
-        **{k: v for k, v in composed.warning.items() if v is not None},
+        **{k: v for k, v in composed.properties.items() if v is not None},
         **({"attachment": composed.attachments} if composed.attachments else {}),
     }
     note = await social_actions.post_note(
@@ -148,8 +150,9 @@ class Composed:
 
     html: str
     mentions: list[Mentioned]
-    # summary and sensitive, None where the post has no content warning.
-    warning: dict[str, object]
+    # What the Note says besides its content: summary and sensitive (the content
+    # warning) and contentMap (its language), each None where the post has none.
+    properties: dict[str, object]
     media: list[MediaRecord]
     attachments: list[dict[str, object]]
 
@@ -160,9 +163,11 @@ async def compose(
     params: Params,
     editing: str | None = None,
     keeps_media: bool = False,
+    language: str | None = None,
 ) -> Composed:
     """Read and check what a new or edited post says; images come from ``media_ids[]``.
-    Text may be blank when the post has images (``keeps_media``: those it had)."""
+    Text may be blank when the post has images (``keeps_media``: those it had); the
+    language is the app's ``language``, else ``language`` (an edited post's)."""
     node = request.app[NODE]
     text = (params.text("status") or "").strip()
     if params.section("poll") is not None:
@@ -178,10 +183,18 @@ async def compose(
     mentions = await mentions_in(node, text)
     spoiler = (params.text("spoiler_text") or "").strip()
     warned = params.flag("sensitive") or bool(spoiler)
+    language = params.text("language") or language
+    if language is not None and not LANGUAGE.fullmatch(language):
+        raise Invalid(f"Validation failed: {language!r} is not a language code such as nl")
+    html = with_mention_links(text_to_html(text), mentions) if text else ""
     return Composed(
-        html=with_mention_links(text_to_html(text), mentions) if text else "",
+        html=html,
         mentions=mentions,
-        warning={"sensitive": True if warned else None, "summary": spoiler if warned else None},
+        properties={
+            "sensitive": True if warned else None,
+            "summary": spoiler if warned else None,
+            "contentMap": {language: html} if language else None,
+        },
         media=media,
         attachments=[image_attachment(node, m) for m in media],
     )
@@ -216,8 +229,9 @@ async def edit(request: web.Request) -> web.Response:
         params,
         editing=record.uri,
         keeps_media=not replaces_media and bool(record.document.get("attachment")),
+        language=next(iter(record.document.get("contentMap") or {}), None),
     )
-    changes = dict(composed.warning)
+    changes = dict(composed.properties)
     if replaces_media:
         changes["attachment"] = composed.attachments or None
     await social_actions.edit_note(

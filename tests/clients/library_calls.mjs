@@ -195,7 +195,9 @@ async function withMasto() {
     expect(Array.isArray(await masto.v1.timelines.tag.$select("buurt").list()), "list");
   });
   await on("POST /api/v1/statuses", async () => {
-    ownPost = await masto.v1.statuses.create({ status: "Vanuit Elk: wie helpt met de bloembakken?" });
+    ownPost = await masto.v1.statuses.create({
+      status: "Vanuit Elk: wie helpt met de bloembakken?", language: "nl", visibility: "public",
+    });
     expect(ownPost.account.id === me.id, "own post");
   });
   await on("POST /api/v1/statuses (reply)", async () => {

@@ -236,3 +236,25 @@ async def test_profile_edit_with_an_avatar_reaches_followers_elsewhere(start: St
     with pytest.raises(MastodonAPIError, match="profile fields are not available"):
         await call(anna.account_update_credentials, fields=[("Buurt", "Oosterpark")])
     assert (await call(anna.me)).display_name == "Anna de Vries"
+
+
+async def test_the_language_an_app_gives_travels_as_content_map_and_stays_through_edits(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    await resident(oosterpark, "anna")
+    anna = await logged_in_client(oosterpark, "anna")
+
+    async def sent(kind: str, uri: str) -> dict:
+        return json.loads(
+            await oosterpark.node.db.fetch_value(
+                "SELECT document FROM outbox WHERE type = ? AND object = ?", (kind, uri)
+            )
+        )["object"]
+
+    post = await call(anna.status_post, "Goedemorgen buren.", language="nl")
+    assert (await sent("Create", post.uri))["contentMap"] == {"nl": "<p>Goedemorgen buren.</p>"}
+    await call(anna.status_update, post.id, "Goedemiddag buren.")
+    assert (await sent("Update", post.uri))["contentMap"] == {"nl": "<p>Goedemiddag buren.</p>"}
+    with pytest.raises(MastodonAPIError, match="not a language code"):
+        await call(anna.status_post, "Hallo.", language="Nederlands")

@@ -38,7 +38,7 @@ def nest(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
             elif following == "":
                 target.setdefault(part, [])
                 if isinstance(target[part], list):
-                    target[part].append(value)
+                    _append(target[part], path[index + 2 :], value)
                 break
             else:
                 child = target.get(part)
@@ -46,6 +46,20 @@ def nest(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
                     child = target[part] = {}
                 target = child
     return result
+
+
+def _append(items: list[Any], keys: list[str], value: str) -> None:
+    """``a[]=v`` appends v; ``a[][k]=v`` sets k in the last object of the list, or in a
+    new one when that already has k, as Rails builds ``media_attributes[][id]``."""
+    if not keys:
+        items.append(value)
+        return
+    if len(keys) > 1:
+        # Deeper nesting inside list items is not a shape any Mastodon endpoint takes.
+        return
+    if not items or not isinstance(items[-1], dict) or keys[0] in items[-1]:
+        items.append({})
+    items[-1][keys[0]] = value
 
 
 @dataclass(frozen=True)

@@ -204,3 +204,18 @@ async def test_a_body_over_the_limit_is_refused_in_json_not_plain_text(start: St
                 assert answer.status == 413 and answer.content_type == "application/json"
                 assert "over the limit" in (await answer.json())["error"]
     assert await oosterpark.node.objects.count_local_posts() == 0
+
+
+async def test_favourites_and_bookmarks_page_by_when_they_were_given(start: StartNode) -> None:
+    anna, bert = await neighbours(await start("oosterpark"))
+    posts = [await call(bert.status_post, f"Bericht {n}") for n in range(3)]
+    # Given in another order than posted: pages follow the favourite, not the post.
+    for post in (posts[1], posts[0], posts[2]):
+        await call(anna.status_favourite, post.id)
+        await call(anna.status_bookmark, post.id)
+    for listing in (anna.favourites, anna.bookmarks):
+        first = await call(listing, limit=2)
+        second = await call(anna.fetch_next, first)
+        assert [s.id for s in first] == [posts[2].id, posts[0].id]
+        assert [s.id for s in second] == [posts[1].id]
+        assert await call(anna.fetch_next, second) == []

@@ -319,6 +319,40 @@ async function withMasto() {
     const found = await masto.v2.search.list({ q: "bert", resolve: true, type: "accounts" });
     expect(found.accounts.some((a) => a.id === bert.id), "bert found");
   });
+  await on("GET /api/v1/accounts/search", async () => {
+    const found = await masto.v1.accounts.search.list({ q: "ber" });
+    expect(found.some((a) => a.id === bert.id), "bert");
+  });
+  await on("GET /api/v1/accounts/:id/followers", async () => {
+    const followers = await masto.v1.accounts.$select(bert.id).followers.list();
+    expect(followers.some((a) => a.id === me.id), "anna follows bert");
+  });
+  await on("GET /api/v1/accounts/:id/following", async () => {
+    const following = await masto.v1.accounts.$select(me.id).following.list();
+    expect(following.some((a) => a.id === bert.id), "bert followed");
+  });
+  await on("GET /api/v1/accounts/:id/featured_tags", async () => {
+    expect((await masto.v1.accounts.$select(bert.id).featuredTags.list()).length === 0, "none");
+  });
+  await on("GET /api/v1/accounts/:id/lists", async () => {
+    expect((await masto.v1.accounts.$select(bert.id).lists.list()).length === 0, "none");
+  });
+  await on("GET /api/v1/statuses/:id/reblogged_by", async () => {
+    expect(Array.isArray(await masto.v1.statuses.$select(bertPost.id).rebloggedBy.list()), "list");
+  });
+  await on("GET /api/v1/notifications/:id and POST .../dismiss", async () => {
+    const [latest] = await masto.v1.notifications.list({ limit: 1 });
+    expect((await masto.v1.notifications.$select(latest.id).fetch()).id === latest.id, "same");
+    await masto.v1.notifications.$select(latest.id).dismiss();
+    const after = await masto.v1.notifications.list({ limit: 40 });
+    expect(!after.some((n) => n.id === latest.id), "dismissed");
+  });
+  await on("POST /api/v1/reports", async () => {
+    const report = await masto.v1.reports.create({
+      accountId: bert.id, statusIds: [bertPost.id], comment: "Test van een melding",
+    });
+    expect(report.targetAccount.id === bert.id, JSON.stringify(report));
+  });
   await on("POST /api/v1/accounts/:id/mute", async () => {
     expect((await masto.v1.accounts.$select(bert.id).mute()).muting, "muting");
   });
@@ -335,6 +369,9 @@ async function withMasto() {
     });
     expect(changed.displayName === "Anna uit Elk" && changed.avatar.includes("/media/uploads/"),
       JSON.stringify([changed.displayName, changed.avatar]));
+  });
+  await on("POST /api/v1/accounts/:id/unfollow", async () => {
+    expect(!(await masto.v1.accounts.$select(bert.id).unfollow()).following, "unfollowed");
   });
   await on("DELETE /api/v1/statuses/:id", async () => {
     const removed = await masto.v1.statuses.$select(reply.id).remove();
@@ -401,7 +438,15 @@ async function withMegalodon() {
   });
   await on("getRelationships", async () => {
     const [relation] = (await client.getRelationships([anna.id])).data;
-    expect(relation.followed_by, JSON.stringify(relation));
+    // anna unfollowed bert at the end of her masto.js session.
+    expect(relation.id === anna.id && relation.followed_by === false, JSON.stringify(relation));
+  });
+  await on("followAccount", async () => {
+    expect((await client.followAccount(anna.id)).data.following, "following");
+  });
+  await on("getAccountFollowers", async () => {
+    const followers = (await client.getAccountFollowers(anna.id)).data;
+    expect(followers.some((a) => a.id === me.id), "bert follows anna");
   });
   await on("getAccountStatuses", async () => {
     annaPost = (await client.getAccountStatuses(anna.id, { limit: 5 })).data[0];
@@ -434,6 +479,17 @@ async function withMegalodon() {
       expect((await client[off](annaPost.id)).data[field] === false, field);
     });
   }
+  await on("getStatusFavouritedBy", async () => {
+    expect(Array.isArray((await client.getStatusFavouritedBy(annaPost.id)).data), "list");
+  });
+  await on("getStatusRebloggedBy", async () => {
+    expect(Array.isArray((await client.getStatusRebloggedBy(annaPost.id)).data), "list");
+  });
+  await on("report", async () => {
+    const report = (await client.report(anna.id, { status_ids: [annaPost.id], comment: "Test" }))
+      .data;
+    expect(report.target_account.id === anna.id, JSON.stringify(report));
+  });
   await on("pinStatus", async () => {
     expect((await client.pinStatus(ownPost.id)).data.pinned, "pinned");
   });
@@ -483,6 +539,9 @@ async function withMegalodon() {
   await on("updateCredentials", async () => {
     const changed = (await client.updateCredentials({ display_name: "Bert uit Whalebird" })).data;
     expect(changed.display_name === "Bert uit Whalebird", changed.display_name);
+  });
+  await on("unfollowAccount", async () => {
+    expect(!(await client.unfollowAccount(anna.id)).data.following, "unfollowed");
   });
   await on("deleteStatus", () => client.deleteStatus(ownPost.id));
 }

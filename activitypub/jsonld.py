@@ -5,6 +5,19 @@ inbox reads plain JSON whose terms mean what the ActivityStreams vocabulary says
 aliases the sender used. Documents using `@graph`, `@included` or `@reverse` are refused
 outright, as Mastodon does, because they let a document say something other than what its
 plain-JSON reading shows.
+
+Contexts never block a document. Mastodon processes no context at all and reads the
+ActivityStreams terms by their compact names; peers put contexts on their documents for
+their own purposes (Fedify the identity context of its Linked Data signature, PeerTube the
+credentials context). So, as read here:
+
+- the contexts real servers send are bundled; any other URL is an empty context, ignored
+  and never fetched (its terms fall to the ActivityStreams `@vocab` and keep their names);
+- a document whose context lacks ActivityStreams (or has none) is read with it;
+- a term the ActivityStreams context defines keeps that meaning when a bundled context
+  redefines it (credentials v2 makes `name` and `mediaType` schema.org terms), and a term
+  an outer context defines keeps its meaning in an embedded object's own `@context`;
+- `@protected` is dropped, so a later context adding a term never makes a document unreadable.
 """
 
 from __future__ import annotations
@@ -12,6 +25,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import logging
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -21,8 +35,11 @@ from cachetools import LRUCache
 from pyld import jsonld as pyld_jsonld
 from pyld.context_resolver import ContextResolver
 
+log = logging.getLogger(__name__)
+
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
+MISCELLANY_CONTEXT = "https://purl.archive.org/miscellany"
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 _BUNDLED_FILES: Mapping[str, str] = {
@@ -33,6 +50,19 @@ _BUNDLED_FILES: Mapping[str, str] = {
     "https://www.w3.org/ns/did/v1": "did-v1.jsonld",
     "https://purl.archive.org/socialweb/webfinger": "webfinger.jsonld",
     "https://gotosocial.org/ns": "gotosocial-ns.jsonld",
+    # Fedify puts it on every activity, for its Linked Data signature.
+    "https://w3id.org/identity/v1": "identity-v1.jsonld",
+    # PeerTube, with its own `size` term beside it.
+    "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
+    "https://w3id.org/security/data-integrity/v2": "data-integrity-v2.jsonld",
+    "https://w3id.org/fep/5711": "fep-5711.jsonld",
+    "https://w3id.org/fep/7aa9": "fep-7aa9.jsonld",
+    "https://w3id.org/fep/ef61": "fep-ef61.jsonld",
+    # Mastodon inlines its terms, but some servers name its namespace as a context.
+    "http://joinmastodon.org/ns": "joinmastodon.jsonld",
+    "https://join-lemmy.org/context.json": "join-lemmy.jsonld",
+    MISCELLANY_CONTEXT: "miscellany.jsonld",
+    "http://schema.org/": "schemaorg.jsonld",
 }
 # Other spellings peers use for the same documents.
 _ALIASES: Mapping[str, str] = {
@@ -40,6 +70,14 @@ _ALIASES: Mapping[str, str] = {
     "https://www.w3.org/ns/activitystreams.jsonld": AS_CONTEXT,
     "http://www.w3.org/ns/activitystreams.jsonld": AS_CONTEXT,
     "http://w3id.org/security/v1": SECURITY_CONTEXT,
+    "http://joinmastodon.org/ns#": "http://joinmastodon.org/ns",
+    "https://joinmastodon.org/ns": "http://joinmastodon.org/ns",
+    "https://schema.org/": "http://schema.org/",
+    "https://schema.org": "http://schema.org/",
+    "http://schema.org": "http://schema.org/",
+    "https://schema.org/docs/jsonldcontext.jsonld": "http://schema.org/",
+    "http://schema.org/docs/jsonldcontext.jsonld": "http://schema.org/",
+    "https://schema.org/docs/jsonldcontext.json": "http://schema.org/",
 }
 # Pleroma and Akkoma reference the LitePub context on their own host
 # (https://<instance>/schemas/litepub-0.1.jsonld); every instance serves the same file.
@@ -71,21 +109,68 @@ def _load_bundled() -> Mapping[str, Any]:
         url: json.loads((package / name).read_text(encoding="utf-8"))
         for url, name in _BUNDLED_FILES.items()
     }
-    documents |= {alias: documents[url] for alias, url in _ALIASES.items()}
     documents[_LITEPUB_FILE] = json.loads((package / _LITEPUB_FILE).read_text(encoding="utf-8"))
+    activitystreams = _terms_of(documents[AS_CONTEXT]["@context"])
+    documents = {
+        url: document
+        if url == AS_CONTEXT
+        else {**document, "@context": _without_terms(document["@context"], activitystreams)}
+        for url, document in documents.items()
+    }
+    documents |= {alias: documents[url] for alias, url in _ALIASES.items()}
     return documents
 
 
+def _terms_of(context: Any) -> frozenset[str]:
+    """The terms (and `@vocab`) an inline context or a list of them defines."""
+    entries = context if isinstance(context, list) else [context]
+    return frozenset(
+        term
+        for entry in entries
+        if isinstance(entry, dict)
+        for term in entry
+        if term == "@vocab" or not term.startswith("@")
+    )
+
+
+def _without_terms(context: Any, kept: frozenset[str]) -> Any:
+    """`context` without definitions of the terms in `kept` (their meaning stays the one
+    already given), without `@protected`, and without terms declared as `@graph`
+    containers (a document using them is read as if they were unknown), also inside
+    scoped contexts."""
+    if isinstance(context, list):
+        return [_without_terms(entry, kept) for entry in context]
+    if not isinstance(context, dict):
+        return context
+    reduced: dict[str, Any] = {}
+    for term, definition in context.items():
+        if term == "@protected" or term in kept or _graph_container(definition):
+            continue
+        if isinstance(definition, dict):
+            definition = {k: v for k, v in definition.items() if k != "@protected"}
+            if "@context" in definition:
+                definition["@context"] = _without_terms(definition["@context"], kept)
+        reduced[term] = definition
+    return reduced
+
+
+def _graph_container(definition: Any) -> bool:
+    container = definition.get("@container") if isinstance(definition, dict) else None
+    return "@graph" in (container if isinstance(container, list) else [container])
+
+
 def bundled_contexts() -> dict[str, dict]:
-    """The bundled context documents by URL (AS, its aliases, security v1 and others)."""
+    """The bundled context documents by URL (AS, its aliases, security v1 and others), as
+    they are read: without redefinitions of ActivityStreams terms."""
     return {url: doc for url, doc in _load_bundled().items() if url != _LITEPUB_FILE}
 
 
 class LocalDocumentLoader:
     """A pyld document loader serving only bundled contexts and those registered in `extra`.
 
-    Unknown URLs raise JsonLdError; nothing is ever fetched. Each loader keeps its own bounded
-    cache of resolved contexts, so loaders with different `extra` documents never share one.
+    Any other URL is served as an empty context: ignored, never fetched. Each loader keeps
+    its own bounded cache of resolved contexts, so loaders with different `extra`
+    documents never share one.
     """
 
     def __init__(self, extra: Mapping[str, dict] | None = None) -> None:
@@ -93,19 +178,25 @@ class LocalDocumentLoader:
         self._documents.update(extra or {})
         self._resolved: LRUCache = LRUCache(maxsize=RESOLVED_CONTEXT_CACHE_SIZE)
 
-    def __call__(self, url: str, options: dict | None = None) -> dict:
-        """Return the remote-document record pyld expects for `url`, or raise JsonLdError."""
+    def knows(self, url: str) -> bool:
+        """Whether `url` names a context this loader holds."""
+        return url in self._documents or _is_litepub(url)
+
+    def context_of(self, url: str) -> Any:
+        """The `@context` of the document at `url` (not a copy), `{}` when unknown."""
         document = self._documents.get(url)
         if document is None and _is_litepub(url):
             document = self._documents[_LITEPUB_FILE]
-        if document is None:
-            raise JsonLdError(f"Unknown JSON-LD context {url}; contexts are never fetched")
+        return {} if document is None else document.get("@context", {})
+
+    def __call__(self, url: str, options: dict | None = None) -> dict:
+        """Return the remote-document record pyld expects for `url`."""
         return {
             "contentType": "application/ld+json",
             "contextUrl": None,
             "documentUrl": url,
             # pyld rewrites context documents in place while resolving them.
-            "document": copy.deepcopy(document),
+            "document": {"@context": copy.deepcopy(self.context_of(url))},
             "tag": "static",
         }
 
@@ -226,15 +317,86 @@ def normalise(document: dict, context: list | dict, loader: LocalDocumentLoader)
     if not isinstance(document, dict):
         raise JsonLdError("Document must be a JSON object")
     nested_context = _inspect(document)
-    if "@context" not in document:
-        raise JsonLdError("Document has no @context")
-    if not nested_context:
+    if not nested_context and "@context" in document:
         if _terms_already_canonical(document["@context"], context):
             return {**document, "@context": context}
         renames = _plain_inline_terms(document["@context"], context, loader)
         if renames is not None and not _used_as_value(document, renames):
             return {**_renamed_in_full(document, renames), "@context": context}
-    return compact(document, context, loader)
+    return compact(as_mastodon_reads(document, loader), context, loader)
+
+
+def as_mastodon_reads(document: dict, loader: LocalDocumentLoader) -> dict:
+    """`document` with its contexts as read here (see the module's docstring).
+
+    ActivityStreams comes first when the top-level context lacks it, followed by the
+    ActivityStreams extension terms Mastodon reads (the SWICG miscellany); unknown context URLs
+    are logged and ignored; each embedded `@context` loses the definitions of terms its
+    outer contexts define, its ActivityStreams URL (read at the top already) and `null`
+    entries that would reset the outer ones.
+    """
+    top = document.get("@context")
+    entries = [entry for entry in (top if isinstance(top, list) else [top]) if entry is not None]
+    _log_unknown(entries, loader)
+    first = next(
+        (
+            i
+            for i, e in enumerate(entries)
+            if isinstance(e, str) and _canonical_url(e) == AS_CONTEXT
+        ),
+        None,
+    )
+    if first is None:
+        entries, first = [AS_CONTEXT, *entries], 0
+    # The extension terms in the ActivityStreams namespace that Mastodon reads by name
+    # (Hashtag, sensitive, movedTo ...), defined or not.
+    entries = [*entries[: first + 1], MISCELLANY_CONTEXT, *entries[first + 1 :]]
+    outer = _defined_by(entries, loader)
+    body = {
+        key: _nested_contexts_read(value, outer, loader)
+        for key, value in document.items()
+        if key != "@context"
+    }
+    return {"@context": entries, **body}
+
+
+def _defined_by(entries: list[Any], loader: LocalDocumentLoader) -> frozenset[str]:
+    return frozenset().union(
+        *(
+            _terms_of(loader.context_of(_canonical_url(entry)) if isinstance(entry, str) else entry)
+            for entry in entries
+        )
+    )
+
+
+def _log_unknown(entries: list[Any], loader: LocalDocumentLoader) -> None:
+    for entry in entries:
+        if isinstance(entry, str) and not loader.knows(_canonical_url(entry)):
+            log.info("unknown JSON-LD context %s ignored, never fetched", entry)
+
+
+def _nested_contexts_read(node: Any, outer: frozenset[str], loader: LocalDocumentLoader) -> Any:
+    if isinstance(node, list):
+        return [_nested_contexts_read(item, outer, loader) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "@context" in node:
+        own = node["@context"]
+        entries = [e for e in (own if isinstance(own, list) else [own]) if e is not None]
+        _log_unknown(entries, loader)
+        # ActivityStreams is read at the top already; another URL is inlined, so that the
+        # outer terms can be taken out of it as well.
+        inlined = [
+            loader.context_of(_canonical_url(e)) if isinstance(e, str) else e
+            for e in entries
+            if not (isinstance(e, str) and _canonical_url(e) == AS_CONTEXT)
+        ]
+        reduced = [_without_terms(entry, outer) for entry in inlined]
+        node = {key: value for key, value in node.items() if key != "@context"}
+        if reduced:
+            node["@context"] = reduced
+        outer = outer | _defined_by(reduced, loader)
+    return {key: _nested_contexts_read(value, outer, loader) for key, value in node.items()}
 
 
 def _plain_inline_terms(

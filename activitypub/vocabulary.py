@@ -250,9 +250,11 @@ def parse_activity(doc: Mapping[str, Any]) -> Activity:
         raise VocabularyError("activity has no type")
     if not actor:
         raise VocabularyError("activity has no actor")
-    if not object_id:
-        raise VocabularyError(f"{kind} has no object")
     embedded = next((o for o in as_list(obj) if isinstance(o, Mapping)), None)
+    if not object_id:
+        raise VocabularyError(
+            f"{kind} has no object" if embedded is None else f"the object of {kind} has no id"
+        )
     parsed_object: ASObject | None = None
     parsed_activity: Activity | None = None
     if embedded is not None:

@@ -54,6 +54,24 @@ def actor_document(actor: LocalActor, urls: Urls) -> dict[str, Any]:
     return with_context(doc)
 
 
+# What Mastodon's AccountsController shows of an actor to an unsigned fetch in
+# authorized-fetch mode: enough to deliver to it and to verify what it signs.
+REDUCED_ACTOR_FIELDS = (
+    "@context",
+    "id",
+    "type",
+    "preferredUsername",
+    "inbox",
+    "publicKey",
+    "endpoints",
+)
+
+
+def reduced_actor_document(document: dict[str, Any]) -> dict[str, Any]:
+    """An actor document reduced to its address and key (no profile, no collections)."""
+    return {key: document[key] for key in REDUCED_ACTOR_FIELDS if key in document}
+
+
 def ordered_collection(collection_id: str, total: int, first_page: str | None) -> dict[str, Any]:
     """The top of a paged OrderedCollection."""
     doc: dict[str, Any] = {"id": collection_id, "type": "OrderedCollection", "totalItems": total}

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from activitypub.signatures import verify_request
+from activitypub.signatures import VerificationResult, verify_request
 from federation.errors import BodyTooLarge, NotFound, SignatureRefused
 from federation.inbox import MAX_INBOX_BODY, InboxRequest
 from federation.transport import read_capped
-from node.documents import PAGE_SIZE, actor_document, collection_page, ordered_collection
+from node.documents import (
+    PAGE_SIZE,
+    actor_document,
+    collection_page,
+    ordered_collection,
+    reduced_actor_document,
+)
 from node.node import Node
 from node.storage.actors import LocalActor
 from node.urls import INSTANCE_USERNAME
@@ -19,12 +26,11 @@ from node.web.app import NODE
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import render_actor_page, render_object_page
 
+log = logging.getLogger(__name__)
 
-async def require_signed_fetch(request: web.Request, node: Node) -> None:
-    """In authorized-fetch mode, ActivityPub GETs must carry a valid signature."""
-    if not node.config.authorized_fetch:
-        return
-    result = await verify_request(
+
+async def _fetch_verdict(request: web.Request, node: Node) -> VerificationResult:
+    return await verify_request(
         method=request.method,
         target=request.raw_path,
         headers=request.headers,
@@ -32,6 +38,13 @@ async def require_signed_fetch(request: web.Request, node: Node) -> None:
         lookup_key=node.resolver.lookup_key,
         now=node.clock.now(),
     )
+
+
+async def require_signed_fetch(request: web.Request, node: Node) -> None:
+    """In authorized-fetch mode, ActivityPub GETs must carry a valid signature."""
+    if not node.config.authorized_fetch:
+        return
+    result = await _fetch_verdict(request, node)
     if not result.ok:
         raise SignatureRefused(
             f"this node requires signed fetches ({result.verdict.value})", result.verdict.value
@@ -52,10 +65,21 @@ async def actor_handler(request: web.Request) -> web.StreamResponse:
     actor = await _local_actor(request)
     if not wants_activity_json(request):
         return await render_actor_page(request, actor)
-    if actor.username != INSTANCE_USERNAME:
-        # The instance actor stays fetchable unsigned: others need it to verify us.
-        await require_signed_fetch(request, node)
-    return activity_response(actor_document(actor, node.urls))
+    document = actor_document(actor, node.urls)
+    # The instance actor stays whole for everyone: others need it to verify us.
+    if node.config.authorized_fetch and actor.username != INSTANCE_USERNAME:
+        result = await _fetch_verdict(request, node)
+        if not result.ok:
+            # As Mastodon does: a fetch without a (valid) signature gets the actor reduced
+            # to what verifying its deliveries needs, its key; peers that fetch keys
+            # unsigned (Fedify by default) can then verify what it sends them.
+            log.info(
+                "unsigned fetch of %s answered with the reduced actor (%s)",
+                actor.uri,
+                result.verdict.value,
+            )
+            document = reduced_actor_document(document)
+    return activity_response(document)
 
 
 def _page_number(request: web.Request) -> int | None:

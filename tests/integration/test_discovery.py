@@ -213,7 +213,6 @@ async def test_authorized_fetch_needs_a_signed_get_except_for_the_instance_actor
     instance = await wijk.node.instance_actor()
 
     for url in (
-        org.uri,
         f"{org.uri}/followers",
         f"{org.uri}/outbox?page=1",
         post["id"],
@@ -227,8 +226,40 @@ async def test_authorized_fetch_needs_a_signed_get_except_for_the_instance_actor
 
     assert (await mastodon.get(instance.uri)).status == 200
     assert (await mastodon.get(org.uri, accept=BROWSER)).status == 200
+    assert "followers" in (await mastodon.get(org.uri, signer=alice)).body
     # Another Samenspraak node signs its fetches with its instance actor.
     document = await gemeente.node.transport.get_json(
         org.uri, await gemeente.node.actors.instance_signer()
     )
     assert document["id"] == org.uri
+
+
+async def test_authorized_fetch_serves_an_unsigned_actor_fetch_the_reduced_actor_with_its_key(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark", authorized_fetch=True)
+    fedify = await start_peer()
+    org = await wijk.node.organisation()
+
+    unsigned = await fedify.get(org.uri)
+
+    # Mastodon's reduced actor: where to deliver, and the key that verifies its deliveries.
+    assert unsigned.status == 200, unsigned.body
+    assert unsigned.body["id"] == org.uri
+    assert unsigned.body["inbox"] == f"{org.uri}/inbox"
+    assert unsigned.body["publicKey"] == {
+        "id": org.key_id,
+        "owner": org.uri,
+        "publicKeyPem": org.public_key_pem,
+    }
+    assert unsigned.body["preferredUsername"] == org.username
+    for withheld in ("followers", "following", "outbox", "summary", "name", "url"):
+        assert withheld not in unsigned.body, withheld
+    # A signature that does not verify gets no more than no signature.
+    stranger = fedify.add_account("stranger")
+    forged = fedify.signed_get_headers(stranger, org.uri) | {
+        "Date": "Mon, 01 Jan 2024 00:00:00 GMT"
+    }
+    async with fedify.session.get(org.uri, headers=forged) as response:
+        assert response.status == 200
+        assert "followers" not in await response.json(content_type=None)

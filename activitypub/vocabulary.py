@@ -8,14 +8,19 @@ fields.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
 ACTOR_TYPES = frozenset({"Person", "Group", "Organization", "Application", "Service"})
+# A BCP 47 language tag, as far as a status's language needs one ("nl", "en-GB", "zh-Hant").
+_NOT_IN_USERNAME = re.compile(r"[^A-Za-z0-9_.-]+")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 
 
 class VocabularyError(ValueError):
@@ -110,6 +115,8 @@ class ASObject:
     tags: tuple[Tag, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     sensitive: bool = False
+    # The language of the content, as Mastodon reads it: the first key of contentMap.
+    language: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -125,8 +132,8 @@ class ASObject:
 
     @property
     def mentions(self) -> tuple[str, ...]:
-        """Ids of the accounts this object mentions."""
-        return tuple(t.href for t in self.tags if t.type == "Mention" and t.href)
+        """Ids of the accounts this object mentions, each once."""
+        return tuple(dict.fromkeys(t.href for t in self.tags if t.type == "Mention" and t.href))
 
     @property
     def hashtags(self) -> tuple[str, ...]:
@@ -233,8 +240,16 @@ def parse_object(doc: Mapping[str, Any]) -> ASObject:
         tags=tags,
         attachments=attachments,
         sensitive=doc.get("sensitive") is True,
+        language=_language(doc.get("contentMap")),
         raw=doc,
     )
+
+
+def _language(content_map: Any) -> str | None:
+    if not isinstance(content_map, Mapping):
+        return None
+    first = next(iter(content_map), None)
+    return first if isinstance(first, str) and _LANGUAGE_TAG.fullmatch(first) else None
 
 
 def parse_activity(doc: Mapping[str, Any]) -> Activity:
@@ -262,6 +277,13 @@ def parse_activity(doc: Mapping[str, Any]) -> Activity:
             parsed_activity = parse_activity(embedded)
         else:
             parsed_object = parse_object(embedded)
+            if kind == "Create" and parsed_object.attributed_to is None:
+                # As Mastodon reads it: a created object without an author is the actor's.
+                parsed_object = replace(
+                    parsed_object,
+                    attributed_to=actor,
+                    raw={**parsed_object.raw, "attributedTo": actor},
+                )
     return Activity(
         id=ident,
         type=kind,
@@ -310,7 +332,7 @@ def parse_actor(doc: Mapping[str, Any]) -> ActorDocument:
     if not inbox:
         raise VocabularyError(f"actor {obj.id} has no inbox")
     if not isinstance(username, str) or not username:
-        raise VocabularyError(f"actor {obj.id} has no preferredUsername")
+        username = username_from_id(obj.id)
     endpoints = doc.get("endpoints")
     shared = _first_id(endpoints.get("sharedInbox")) if isinstance(endpoints, Mapping) else None
     key = next((k for k in as_list(doc.get("publicKey")) if isinstance(k, Mapping)), None)
@@ -332,6 +354,15 @@ def parse_actor(doc: Mapping[str, Any]) -> ActorDocument:
         manually_approves_followers=doc.get("manuallyApprovesFollowers") is True,
         raw=doc,
     )
+
+
+def username_from_id(actor_id: str) -> str:
+    """A handle's user part for an actor without ``preferredUsername``: the last segment of
+    its id (``https://host/@ana`` or ``https://host/users/ana`` give ``ana``), its host
+    for a bare origin."""
+    parts = urlsplit(actor_id)
+    segment = parts.path.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
+    return _NOT_IN_USERNAME.sub("_", unquote(segment)).strip("_.-") or parts.hostname or "actor"
 
 
 def _first_id(value: Any) -> str | None:

@@ -18,6 +18,12 @@ from federation.ports import Follow
 log = logging.getLogger(__name__)
 
 ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
+# What Mastodon shows as a status: Note and Question in full, the others reduced to a title
+# and a link (app/lib/activitypub/activity.rb, SUPPORTED_TYPES and CONVERTED_TYPES).
+POST_TYPES = frozenset({"Note", "Question", "Article", "Page", "Event", "Image", "Video", "Audio"})
+# Parents of a reply fetched at most, up its thread: a reply to a long unknown thread
+# costs a bounded number of fetches.
+MAX_FETCHED_PARENTS = 5
 
 
 def require_same_origin(activity: Activity, object_id: str) -> None:
@@ -99,7 +105,9 @@ async def handle_undo_follow(ctx: InboxContext, activity: Activity) -> None:
 
 
 async def store_created_object(ctx: InboxContext, activity: Activity) -> ASObject:
-    """Origin-check and store the object of a Create; return it.
+    """Origin-check and store the object of a Create, with the parents of a reply that
+    this node does not hold yet; return it. An object that is no post (a Tombstone, a
+    Place, a Relationship ...) is accepted and not kept, as Mastodon does.
 
     Used by the generic Create handler and by domain handlers that do more.
     """
@@ -112,6 +120,13 @@ async def store_created_object(ctx: InboxContext, activity: Activity) -> ASObjec
             raise Refused(f"the created object could not be fetched: {exc}") from exc
     require_same_origin(activity, obj.id)
     require_author(activity, obj)
+    if obj.type not in POST_TYPES:
+        log.info("%s %s from %s is no post: not kept", obj.type, obj.id, activity.actor)
+        return obj
+    # The network first: nothing is fetched once the handler has written.
+    parents = await missing_parents(ctx, obj)
+    for parent in parents:
+        await ctx.objects.save_remote_object(parent)
     await ctx.objects.save_remote_object(obj)
     addressed = set(obj.mentions)
     if obj.in_reply_to is not None:
@@ -121,6 +136,30 @@ async def store_created_object(ctx: InboxContext, activity: Activity) -> ASObjec
     for recipient in sorted(addressed):
         await notify(ctx, "mention", recipient, activity.actor, obj.id)
     return obj
+
+
+async def missing_parents(ctx: InboxContext, obj: ASObject) -> list[ASObject]:
+    """The posts a reply answers that this node does not hold, nearest first, fetched from
+    their origins (signed, through the guarded transport) with the origin checks of
+    ``ObjectFetcher``: at most MAX_FETCHED_PARENTS, and a failed fetch ends the walk, so
+    the reply is kept with the parents that could be had."""
+    parents: list[ASObject] = []
+    seen = {obj.id}
+    parent_id = obj.in_reply_to
+    while parent_id is not None and parent_id not in seen and len(parents) < MAX_FETCHED_PARENTS:
+        if await ctx.objects.get_object(parent_id) is not None:
+            break
+        try:
+            parent = await ctx.fetcher.fetch(parent_id)
+        except FetchError as exc:
+            log.info("parent %s of %s could not be fetched: %s", parent_id, obj.id, exc)
+            break
+        if parent.type not in POST_TYPES:
+            break
+        parents.append(parent)
+        seen.add(parent_id)
+        parent_id = parent.in_reply_to
+    return parents
 
 
 async def handle_create(ctx: InboxContext, activity: Activity) -> None:
@@ -177,10 +216,12 @@ async def handle_delete(ctx: InboxContext, activity: Activity) -> None:
 
 
 async def handle_like(ctx: InboxContext, activity: Activity) -> None:
-    """A like of an object this node knows."""
+    """A like of an object this node knows; of another one, accepted and ignored (as
+    Mastodon does: the liker's server cannot know what this node holds)."""
     known = await ctx.objects.get_object(activity.object_id)
     if known is None:
-        raise NotFound(f"no object {activity.object_id} here")
+        log.info("like of %s by %s ignored: not held here", activity.object_id, activity.actor)
+        return
     await ctx.reactions.add_like(activity.id, activity.actor, activity.object_id)
     if known.attributed_to is not None:
         await notify(ctx, "favourite", known.attributed_to, activity.actor, activity.object_id)
@@ -211,15 +252,21 @@ async def announced_object(ctx: InboxContext, activity: Activity) -> ASObject | 
     if await ctx.objects.get_object(activity.object_id) is not None:
         return None
     try:
-        return await ctx.fetcher.fetch(activity.object_id)
+        obj = await ctx.fetcher.fetch(activity.object_id)
     except FetchError as exc:
-        raise Refused(f"the announced object could not be fetched: {exc}") from exc
+        # Not believed without its origin: the boost is accepted and ignored, as Mastodon does.
+        log.info("announce %s ignored: %s", activity.id, exc)
+        return None
+    return obj if obj.type in POST_TYPES else None
 
 
 async def keep_announce(ctx: InboxContext, activity: Activity, obj: ASObject | None) -> None:
-    """Store a boost and the object ``announced_object`` gave for it."""
+    """Store a boost and the object ``announced_object`` gave for it; a boost of what
+    this node neither holds nor could fetch is not kept."""
     if obj is not None:
         await ctx.objects.save_remote_object(obj)
+    elif await ctx.objects.get_object(activity.object_id) is None:
+        return
     await ctx.reactions.add_announce(activity.id, activity.actor, activity.object_id)
     announced = await ctx.objects.get_object(activity.object_id)
     if announced is not None and announced.attributed_to is not None:

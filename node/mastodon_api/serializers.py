@@ -15,6 +15,7 @@ from typing import Any
 from activitypub.vocabulary import (
     PUBLIC_ALIASES,
     ASObject,
+    Attachment,
     VocabularyError,
     as_list,
     parse_actor,
@@ -39,6 +40,8 @@ BOT_TYPES = frozenset({"Application", "Service"})
 GROUP_TYPES = frozenset({"Group", "Organization"})
 # Mastodon's limit for display names.
 MAX_NAME = 30
+# A content warning is a line, not a post: longer ones are cut.
+MAX_SPOILER = 500
 
 
 def parse_time(timestamp: str | None) -> datetime | None:
@@ -220,6 +223,7 @@ class EntityWriter:
             content = f"<p><strong>{html.escape(record.name)}</strong></p>{content}"
         if record.hidden_reason:
             content = hidden_notice_html(record.hidden_reason)
+        spoiler_text = plain_text(obj.summary, MAX_SPOILER) if obj.summary else ""
         return {
             "id": str(record.row_id),
             "uri": record.uri,
@@ -230,9 +234,10 @@ class EntityWriter:
             "content": content,
             "text": html_to_text(content) if record.local else None,
             "visibility": visibility_of(obj, followers),
-            "sensitive": obj.sensitive,
-            "spoiler_text": obj.summary if obj.sensitive and obj.summary else "",
-            "language": None,
+            # As Mastodon: the summary is the content warning, and makes the post sensitive.
+            "sensitive": obj.sensitive or bool(spoiler_text),
+            "spoiler_text": spoiler_text,
+            "language": obj.language,
             "in_reply_to_id": str(parent.row_id) if parent else None,
             "in_reply_to_account_id": (
                 str(await self._api.account_ids.id_for(parent.attributed_to))
@@ -288,7 +293,7 @@ class EntityWriter:
             if media is not None:
                 found.append(attachment_entity(self._node.urls.base, media))
             else:
-                found.append(_attachment(index, record.row_id, a.url, a.media_type, a.name))
+                found.append(_attachment(index, record.row_id, a))
         return found
 
     async def _viewer_marks(self, record: ObjectRecord) -> dict[str, bool]:
@@ -453,17 +458,17 @@ def attachment_entity(base: str, media: MediaRecord) -> dict[str, Any]:
     }
 
 
-def _attachment(
-    index: int, row_id: int, url: str | None, media_type: str | None, name: str | None
-) -> dict[str, Any]:
-    kind = (media_type or "").split("/")[0]
+def _attachment(index: int, row_id: int, attachment: Attachment) -> dict[str, Any]:
+    # The media type decides; without one, the ActivityStreams type (Image, Video, Audio).
+    kind = (attachment.media_type or attachment.type).split("/")[0].lower()
+    url = attachment.url
     return {
         "id": f"{row_id}{index:02d}",
         "type": kind if kind in ("image", "video", "audio") else "unknown",
         "url": url,
         "preview_url": url,
         "remote_url": url,
-        "description": name,
+        "description": attachment.name,
         "blurhash": None,
         "meta": None,
     }

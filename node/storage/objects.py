@@ -105,6 +105,9 @@ class ObjectRepository:
         if obj.content is not None:
             doc["content"] = sanitize_html(obj.content)
             doc.pop("contentMap", None)
+            if obj.language is not None:
+                # The language stays known; the other languages' texts are not kept unsanitised.
+                doc["contentMap"] = {obj.language: doc["content"]}
         earlier = await self.record(obj.id)
         async with self._db.transaction():
             changed = await self._upsert(parse_object(doc), doc, local=False)

@@ -213,7 +213,10 @@ class LocalDocumentLoader:
 
 
 def _is_litepub(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all ("A://[")
+        return False
     return parts.scheme in ("http", "https") and parts.path == _LITEPUB_PATH and not parts.query
 
 
@@ -384,10 +387,10 @@ def _nested_contexts_read(node: Any, outer: frozenset[str], loader: LocalDocumen
         own = node["@context"]
         entries = [e for e in (own if isinstance(own, list) else [own]) if e is not None]
         _log_unknown(entries, loader)
-        # ActivityStreams is read at the top already; another URL is inlined, so that the
-        # outer terms can be taken out of it as well.
+        # ActivityStreams is read at the top already; another URL is inlined (a copy: pyld
+        # rewrites contexts in place), so that the outer terms can be taken out of it too.
         inlined = [
-            loader.context_of(_canonical_url(e)) if isinstance(e, str) else e
+            copy.deepcopy(loader.context_of(_canonical_url(e))) if isinstance(e, str) else e
             for e in entries
             if not (isinstance(e, str) and _canonical_url(e) == AS_CONTEXT)
         ]

@@ -101,6 +101,8 @@ jsonld_documents = st.tuples(json_objects, contexts).map(lambda d: {**d[0], "@co
 @example({"@context": "0"})
 @example({"@context": ""})
 @example({"@context": {"@version": 2}})
+@example({"@context": ["A://["]})
+@example({"@context": "https://strange.example/", "object": {"@context": [None, 5, "A://["]}})
 @example({"@context": [AS_CONTEXT, {"x": {"@id": "as:Note", "@container": "@list"}}], "x": 1})
 def test_any_json_ld_document_normalises_or_is_refused(document: dict[str, Any]) -> None:
     try:

@@ -110,7 +110,7 @@ def _load_bundled() -> Mapping[str, Any]:
         for url, name in _BUNDLED_FILES.items()
     }
     documents[_LITEPUB_FILE] = json.loads((package / _LITEPUB_FILE).read_text(encoding="utf-8"))
-    activitystreams = _terms_of(documents[AS_CONTEXT]["@context"])
+    activitystreams = _definitions_of(documents[AS_CONTEXT]["@context"])
     documents = {
         url: document
         if url == AS_CONTEXT
@@ -121,21 +121,22 @@ def _load_bundled() -> Mapping[str, Any]:
     return documents
 
 
-def _terms_of(context: Any) -> frozenset[str]:
-    """The terms (and `@vocab`) an inline context or a list of them defines."""
+def _definitions_of(context: Any) -> dict[str, Any]:
+    """The term definitions (and `@vocab`) of an inline context or a list of them."""
     entries = context if isinstance(context, list) else [context]
-    return frozenset(
-        term
+    return {
+        term: definition
         for entry in entries
         if isinstance(entry, dict)
-        for term in entry
+        for term, definition in entry.items()
         if term == "@vocab" or not term.startswith("@")
-    )
+    }
 
 
-def _without_terms(context: Any, kept: frozenset[str]) -> Any:
-    """`context` without definitions of the terms in `kept` (their meaning stays the one
-    already given), without `@protected`, and without terms declared as `@graph`
+def _without_terms(context: Any, kept: Mapping[str, Any]) -> Any:
+    """`context` without other definitions of the terms in `kept` (their meaning stays
+    the one `kept` gives; the same definition again stays, a prefix the context itself
+    uses may be one), without `@protected`, and without terms declared as `@graph`
     containers (a document using them is read as if they were unknown), also inside
     scoped contexts."""
     if isinstance(context, list):
@@ -144,7 +145,8 @@ def _without_terms(context: Any, kept: frozenset[str]) -> Any:
         return context
     reduced: dict[str, Any] = {}
     for term, definition in context.items():
-        if term == "@protected" or term in kept or _graph_container(definition):
+        redefined = term in kept and kept[term] != definition
+        if term == "@protected" or redefined or _graph_container(definition):
             continue
         if isinstance(definition, dict):
             definition = {k: v for k, v in definition.items() if k != "@protected"}
@@ -363,13 +365,12 @@ def as_mastodon_reads(document: dict, loader: LocalDocumentLoader) -> dict:
     return {"@context": entries, **body}
 
 
-def _defined_by(entries: list[Any], loader: LocalDocumentLoader) -> frozenset[str]:
-    return frozenset().union(
-        *(
-            _terms_of(loader.context_of(_canonical_url(entry)) if isinstance(entry, str) else entry)
-            for entry in entries
-        )
-    )
+def _defined_by(entries: list[Any], loader: LocalDocumentLoader) -> dict[str, Any]:
+    defined: dict[str, Any] = {}
+    for entry in entries:
+        context = loader.context_of(_canonical_url(entry)) if isinstance(entry, str) else entry
+        defined.update(_definitions_of(context))
+    return defined
 
 
 def _log_unknown(entries: list[Any], loader: LocalDocumentLoader) -> None:
@@ -378,7 +379,7 @@ def _log_unknown(entries: list[Any], loader: LocalDocumentLoader) -> None:
             log.info("unknown JSON-LD context %s ignored, never fetched", entry)
 
 
-def _nested_contexts_read(node: Any, outer: frozenset[str], loader: LocalDocumentLoader) -> Any:
+def _nested_contexts_read(node: Any, outer: Mapping[str, Any], loader: LocalDocumentLoader) -> Any:
     if isinstance(node, list):
         return [_nested_contexts_read(item, outer, loader) for item in node]
     if not isinstance(node, dict):
@@ -398,7 +399,7 @@ def _nested_contexts_read(node: Any, outer: frozenset[str], loader: LocalDocumen
         node = {key: value for key, value in node.items() if key != "@context"}
         if reduced:
             node["@context"] = reduced
-        outer = outer | _defined_by(reduced, loader)
+        outer = {**outer, **_defined_by(reduced, loader)}
     return {key: _nested_contexts_read(value, outer, loader) for key, value in node.items()}
 
 

@@ -267,10 +267,11 @@ class EntityWriter:
     async def version(self, record: ObjectRecord, document: dict[str, Any]) -> dict[str, Any]:
         """A StatusEdit entity: one version of a post, as it read then."""
         obj = parse_object(document)
+        spoiler_text = plain_text(obj.summary, MAX_SPOILER) if obj.summary else ""
         return {
             "content": obj.content or "",
-            "spoiler_text": obj.summary if obj.sensitive and obj.summary else "",
-            "sensitive": obj.sensitive,
+            "spoiler_text": spoiler_text,
+            "sensitive": obj.sensitive or bool(spoiler_text),
             "created_at": api_time(obj.updated or obj.published),
             "account": await self.account(record.attributed_to or obj.attributed_to or ""),
             "poll": None,

@@ -44,45 +44,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PEERS: dict[str, Callable[[], PeerProcess]] = {"fedify": fedify_peer, "bovine": bovine_peer}
 
-CONTEXT_BUG = (
-    "issue 10 item 1: the node refuses every activity Fedify sends with 400 'Unknown JSON-LD "
-    "context https://w3id.org/identity/v1; contexts are never fetched' "
-    "(activitypub/jsonld.py LocalDocumentLoader)"
-)
-AUTHORIZED_FETCH_BUG = (
-    "issue 10 item 2: in authorized-fetch mode the node answers 401 to the unsigned GET of "
-    "its actor with which Fedify fetches the key of a delivery, so Fedify refuses it"
-)
-UNKNOWN_LIKE_BUG = (
-    "issue 10 item 3: the node answers 404 to a Like of an object it does not hold "
-    "(Mastodon answers 202)"
-)
-# (peer, test name) → why it fails today. Every entry is a strict xfail.
-KNOWN: dict[tuple[str, str], str] = {
-    ("fedify", name): CONTEXT_BUG
-    for name in (
-        "test_follow_peer_to_node",
-        "test_create_peer_to_node",
-        "test_reply_peer_to_node",
-        "test_like_and_undo_peer_to_node",
-        "test_announce_peer_to_node",
-        "test_update_peer_to_node",
-        "test_delete_peer_to_node",
-        "test_follow_process_peer_to_node",
-        "test_vote_peer_to_node",
-        # The peer's post, Follow or Accept that these start from never gets in.
-        "test_reply_node_to_peer",
-        "test_like_and_undo_node_to_peer",
-        "test_announce_node_to_peer",
-        "test_follow_node_to_peer",
-        "test_follow_process_node_to_peer",
-        "test_vote_node_to_peer",
-    )
-} | {
-    ("fedify", "test_authorized_fetch_node_to_peer"): AUTHORIZED_FETCH_BUG,
-    ("fedify", "test_like_of_an_unknown_object_peer_to_node"): CONTEXT_BUG,
-    ("bovine", "test_like_of_an_unknown_object_peer_to_node"): UNKNOWN_LIKE_BUG,
-}
+# (peer, test name) → why it fails today. Every entry is a strict xfail; none is known now
+# (issue 10 items 1-3 fixed what the first entries named).
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @dataclass

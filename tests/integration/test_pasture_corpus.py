@@ -1,7 +1,9 @@
 """The whole `fediverse-pasture-inputs` corpus, signed and posted to a real node.
 
 The corpus (PyPI ``fediverse-pasture-inputs``, by the fediverse-pasture project) holds the
-object shapes real servers send. Each example becomes what the pasture's own sender makes
+object shapes real servers send; it is read in the bovine peer's environment, where
+``tests/run.sh`` installs it (its code depends on bovine, whose pins would hold the node's
+PyLD and cryptography back). Each example becomes what the pasture's own sender makes
 of it (``fediverse_pasture.runner.ActivitySender``): a public ``Note`` built from the
 example's properties, addressed and mentioning the recipient, in a ``Create`` carrying the
 example's ``@context``. A fake Mastodon server on loopback signs and posts it to the node's
@@ -18,13 +20,13 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import subprocess
 from collections import Counter
 from typing import Any
 
-from fediverse_pasture_inputs import available
-
 from tests.integration.conftest import StartNode, StartPeer
 from tests.integration.fake_peer import AS, PUBLIC, FakeMastodon, PeerAccount
+from tests.peers import BOVINE, NOT_INSTALLED, PeerFailed
 
 PASTURE = "http://pasture-one-actor"
 
@@ -46,12 +48,31 @@ EXPECTED_REFUSALS: dict[tuple[str, int], tuple[str, str]] = {
 }
 
 
+# Run in the bovine peer's environment, where tests/run.sh installs the corpus.
+DUMP_CORPUS = (
+    "import json; from fediverse_pasture_inputs import available; "
+    "print(json.dumps({name: data.examples for name, data in available.items()}))"
+)
+
+
 def corpus() -> list[tuple[str, int, dict[str, Any]]]:
     """Every example of the corpus, by file name and position."""
+    python = BOVINE / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise PeerFailed(
+            NOT_INSTALLED.format(
+                peer="fediverse-pasture-inputs",
+                how="in the venv from tests/peers/bovine/requirements.txt",
+            )
+        )
+    dumped = subprocess.run(
+        [str(python), "-c", DUMP_CORPUS], capture_output=True, text=True, check=True
+    )
+    examples: dict[str, list[dict[str, Any]]] = json.loads(dumped.stdout)
     return [
         (name, index, example)
-        for name, data in sorted(available.items())
-        for index, example in enumerate(data.examples)
+        for name in sorted(examples)
+        for index, example in enumerate(examples[name])
     ]
 
 
@@ -99,6 +120,7 @@ def pasture_activity(
 async def test_every_corpus_example_is_accepted_or_refused_for_a_listed_reason(
     start: StartNode, start_peer: StartPeer
 ) -> None:
+    examples = corpus()
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     peer = await start_peer()
     sender = peer.add_account("actor", "Pasture Actor")
@@ -115,7 +137,7 @@ async def test_every_corpus_example_is_accepted_or_refused_for_a_listed_reason(
     serials = itertools.count(1)
     outcome: Counter[str] = Counter()
     unexpected: list[str] = []
-    for name, index, example in corpus():
+    for name, index, example in examples:
         activity = pasture_activity(_on_peer(example, peer, sender), sender, org.uri, next(serials))
         answer = await peer.post(sender, f"{wijk.base_url}/inbox", activity)
         expected = EXPECTED_REFUSALS.get((name, index))

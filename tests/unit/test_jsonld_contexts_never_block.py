@@ -242,3 +242,30 @@ def test_the_integrity_proof_is_not_read_as_a_graph(loader: LocalDocumentLoader)
     document["proof"] = {"type": "DataIntegrityProof", "proofValue": "z3x"}
     normalised = read(document, loader)
     assert parse_object(normalised["object"]).content == "<p>Meer bankjes</p>"
+
+
+def test_fedify_1_create_with_identity_first_and_its_signature_is_read(
+    loader: LocalDocumentLoader,
+) -> None:
+    # As Fedify 1.5 sends it: the identity context before ActivityStreams (its terms use
+    # the xsd prefix that both define), and a Linked Data signature with its own context.
+    document = create(
+        [
+            "https://w3id.org/identity/v1",
+            AS_CONTEXT,
+            "https://w3id.org/security/data-integrity/v1",
+            {"toot": "http://joinmastodon.org/ns#", "Hashtag": "as:Hashtag"},
+        ],
+        {"tag": {"type": "Hashtag", "name": "#bankjes"}},
+    )
+    document["signature"] = {
+        "@context": "https://w3id.org/identity/v1",
+        "creator": f"{ACTOR}#main-key",
+        "created": "2026-12-06T01:48:17.123Z",
+        "type": "RsaSignature2017",
+        "signatureValue": "sR0f",
+    }
+    activity = parse_activity(read(document, loader))
+    assert activity.object is not None
+    assert activity.object.content == "<p>Meer bankjes</p>"
+    assert activity.object.hashtags == ("bankjes",)

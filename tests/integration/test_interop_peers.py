@@ -5,12 +5,11 @@ The peers are other projects' code running as their own processes on loopback
 implementation, and so does bovine. Each capability is asserted in both
 directions: peer → node through what a resident's app (Mastodon.py on the
 node's client API) shows, node → peer through what the peer's inbox received
-after verifying the signature. Nothing here weakens the node's checks: it runs
-in development mode, whose only difference is plain http on loopback.
-
-Cases that fail because of a bug carry a strict xfail naming it in ``KNOWN``,
-so the matrix below is the report, and a fix turns the xfail into a failure
-until its entry goes.
+after verifying the signature. The test names are the matrix: capability,
+then direction; each runs once per peer. Nothing here weakens a signature or
+origin check: the node runs in development mode, as every integration test's
+node does, which allows plain http and loopback addresses (its SSRF guard is
+for production); the peers allow loopback in the same way.
 """
 
 from __future__ import annotations
@@ -43,10 +42,6 @@ from tests.peers import PeerProcess, bovine_peer, fedify_peer
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PEERS: dict[str, Callable[[], PeerProcess]] = {"fedify": fedify_peer, "bovine": bovine_peer}
-
-# (peer, test name) → why it fails today. Every entry is a strict xfail; none is known now
-# (issue 10 items 1-3 fixed what the first entries named).
-KNOWN: dict[tuple[str, str], str] = {}
 
 
 @dataclass
@@ -137,14 +132,6 @@ async def world(
     finally:
         await peer.stop()
         await running.stop()
-
-
-@pytest.fixture(autouse=True)
-def known_failure(request: pytest.FixtureRequest, world: World) -> None:
-    """Mark the cases of ``KNOWN`` as strict xfails."""
-    reason = KNOWN.get((world.peer.name.lower(), request.node.originalname))
-    if reason is not None:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 # Discovery

@@ -262,12 +262,12 @@ async def remove_media(node: Node, repository: MediaRepository, object_id: str) 
 
 async def serve(request: web.Request) -> web.StreamResponse:
     """``GET /media/uploads/:name``: an uploaded image, by the name the node gave it; not
-    once the post it went out with is deleted (by its author or a moderator)."""
+    once the post it went out with is deleted (by its author or a moderator) or hidden."""
     node = request.app[NODE]
     name = request.match_info["name"]
     media = await request.app[CLIENT_API].media.by_file(name)
-    post = await node.objects.get_object(media.object) if media and media.object else None
-    if media is None or (post is not None and post.deleted):
+    post = await node.objects.record(media.object) if media and media.object else None
+    if media is None or (post is not None and (post.deleted_at or post.hidden_reason)):
         raise NotFound(f"no uploaded file {name}")
     return web.FileResponse(
         media_folder(node) / media.file_name,

@@ -252,7 +252,10 @@ class EntityWriter:
             **await self._viewer_marks(record),
             "reblog": None,
             "application": None,
-            "media_attachments": await self._attachments(record, obj),
+            # A post moderators hid shows their reason, not its images.
+            "media_attachments": (
+                [] if record.hidden_reason else await self._attachments(record, obj)
+            ),
             "mentions": [await self._mention(href) for href in obj.mentions],
             "tags": [
                 {"name": name, "url": f"{self._node.urls.base}/tags/{name}"}

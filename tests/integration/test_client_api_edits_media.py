@@ -13,6 +13,7 @@ import pytest
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 
 from node.mastodon_api.instance import solid_png
+from node.moderator_actions import OPERATOR, hide
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, deliver
 from tests.integration.oauth_browser import logged_in_client, neighbours, resident
@@ -178,7 +179,7 @@ async def test_uploads_that_are_no_image_or_too_large_are_refused_and_not_stored
         await call(bert.status_post, "Met andermans foto.", media_ids=[media.id])
 
 
-async def test_deleting_a_post_keeps_its_images_for_a_redraft_or_deletes_them_when_asked(
+async def test_images_stay_for_a_redraft_go_with_delete_media_and_hide_with_their_post(
     start: StartNode,
 ) -> None:
     oosterpark = await start("oosterpark")
@@ -210,6 +211,11 @@ async def test_deleting_a_post_keeps_its_images_for_a_redraft_or_deletes_them_wh
     kept = await call(anna.status_post, "Met foto.", media_ids=[(await upload()).id])
     await oosterpark.node.objects.tombstone(kept.uri)
     assert await served(kept.media_attachments[0].url) == 404
+
+    shown = await call(anna.status_post, "Foto van de buren.", media_ids=[(await upload()).id])
+    await hide(oosterpark.node.moderator_services, OPERATOR, shown.uri, "Zonder toestemming")
+    assert (await call(anna.status, shown.id)).media_attachments == []
+    assert await served(shown.media_attachments[0].url) == 404
 
 
 async def test_profile_edit_with_an_avatar_reaches_followers_elsewhere(start: StartNode) -> None:

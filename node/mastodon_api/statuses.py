@@ -175,6 +175,9 @@ async def compose(
             "Validation failed: polls are opened by processes when a proposal goes to the"
             " vote; a post cannot carry one"
         )
+    if params.text("scheduled_at"):
+        # Posting at once what was meant for later would be worse than refusing.
+        raise Invalid("Validation failed: scheduling posts is not available on this server")
     media = await media_for_post(request, caller, params.texts("media_ids"), editing)
     if not text and not media and not keeps_media:
         raise Invalid("Validation failed: Text can't be blank")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -43,7 +44,9 @@ async def test_form_and_json_bodies_with_string_booleans_are_both_understood(
     assert await local_posts(oosterpark) == 2
 
 
-async def test_status_with_a_poll_is_refused_and_nothing_is_stored(start: StartNode) -> None:
+async def test_status_with_a_poll_or_a_schedule_is_refused_and_nothing_is_stored(
+    start: StartNode,
+) -> None:
     oosterpark = await start("oosterpark")
     await resident(oosterpark, "anna")
     anna = await logged_in_client(oosterpark, "anna")
@@ -51,6 +54,9 @@ async def test_status_with_a_poll_is_refused_and_nothing_is_stored(start: StartN
 
     with pytest.raises(MastodonAPIError, match="polls are opened by processes"):
         await asyncio.to_thread(anna.status_post, "Zullen we?", poll=poll)
+    later = datetime.now(UTC) + timedelta(days=1)
+    with pytest.raises(MastodonAPIError, match="scheduling posts is not available"):
+        await asyncio.to_thread(anna.status_post, "Morgen pas.", scheduled_at=later)
 
     assert await local_posts(oosterpark) == 0
 

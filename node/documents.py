@@ -47,6 +47,9 @@ def actor_document(actor: LocalActor, urls: Urls) -> dict[str, Any]:
             "publicKeyPem": actor.public_key_pem,
         },
     }
+    if actor.kind == "person":
+        # Where Mastodon reads a resident's pinned posts from.
+        doc["featured"] = urls.featured(name)
     if actor.kind == "process":
         # Lemmy-style group: it announces what is posted to it.
         doc["postingRestrictedToMods"] = False

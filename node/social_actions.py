@@ -22,7 +22,7 @@ from moderation.sanitize import sanitize_html
 from moderation.spam import ActionGuard
 from node.clock import iso_now, iso_now_ms
 from node.documents import actor_document
-from node.outbox import NodeOutbox
+from node.outbox import LocalWrite, NodeOutbox
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.database import Database
 from node.storage.follows import FollowRepository
@@ -239,6 +239,32 @@ async def update_profile(
         local_write=store,
     )
     return updated
+
+
+async def announce_pin(
+    social: SocialServices,
+    actor: LocalActor,
+    object_id: str,
+    *,
+    pinned: bool,
+    local_write: LocalWrite,
+) -> None:
+    """Pin or unpin a post of one's own (``local_write`` records it) and tell followers
+    with the ``Add`` or ``Remove`` on the ``featured`` collection that Mastodon sends."""
+    followers = social.urls.followers(actor.username)
+    await social.outbox.send(
+        actor.uri,
+        {
+            "id": social.outbox.new_activity_id(),
+            "type": "Add" if pinned else "Remove",
+            "object": object_id,
+            "target": social.urls.featured(actor.username),
+            "to": [PUBLIC],
+            "cc": [followers],
+        },
+        [followers],
+        local_write=local_write,
+    )
 
 
 class PostDeletion(Protocol):

@@ -44,6 +44,10 @@ class Urls:
         """An actor's following collection."""
         return f"{self.actor(username)}/following"
 
+    def featured(self, username: str) -> str:
+        """An actor's pinned posts (Mastodon's ``featured`` collection)."""
+        return f"{self.actor(username)}/featured"
+
     def new_object(self) -> str:
         """A fresh object id."""
         return f"{self.base}/objects/{uuid.uuid4()}"

@@ -1,14 +1,16 @@
 """Bookmarks, pins, muted conversations and muted accounts, and the lists they make:
 ``/api/v1/bookmarks``, ``/api/v1/favourites``, ``/api/v1/mutes``.
 
-They are the resident's own business: nothing federates except what Mastodon
-federates too (nothing; pins show on the resident's profile in apps)."""
+They are the resident's own business; only pins federate, as on Mastodon: an
+``Add`` or ``Remove`` on the resident's ``featured`` collection, which other
+servers read to show the pinned posts on the resident's profile."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from federation.errors import Refused
+from node import social_actions
 from node.mastodon_api.auth import Caller, require_caller
 from node.mastodon_api.common import account_uri, visible_record, visible_records, writer
 from node.mastodon_api.pagination import page_request, with_link_header
@@ -39,10 +41,23 @@ def _marking(kind: MarkKind, *, on: bool) -> Handler:
         if kind == "mute":
             # A mute covers the whole conversation, so it sits on the thread's first post.
             target = await request.app[NODE].objects.thread_root(record.uri)
-        if on:
-            await marks.mark(caller.actor.id, kind, target)
+
+        async def store() -> None:
+            if on:
+                await marks.mark(caller.actor.id, kind, target)
+            else:
+                await marks.unmark(caller.actor.id, kind, target)
+
+        if kind == "pin" and on != ("pin" in await marks.marks_on(caller.actor.id, target)):
+            await social_actions.announce_pin(
+                request.app[NODE].social_services,
+                caller.actor,
+                target,
+                pinned=on,
+                local_write=store,
+            )
         else:
-            await marks.unmark(caller.actor.id, kind, target)
+            await store()
         return web.json_response(await writer(request, caller).status(record))
 
     return handle

@@ -18,9 +18,12 @@ from node.documents import (
     collection_page,
     ordered_collection,
     reduced_actor_document,
+    with_context,
 )
 from node.node import Node
 from node.storage.actors import LocalActor
+from node.storage.paging import PageRequest
+from node.storage.status_marks import StatusMarkRepository
 from node.urls import INSTANCE_USERNAME
 from node.web.app import NODE
 from node.web.negotiation import activity_response, wants_activity_json
@@ -150,6 +153,30 @@ async def outbox_handler(request: web.Request) -> web.Response:
     return activity_response(_paged(node.urls.outbox(actor.username), total, page, items))
 
 
+async def featured_handler(request: web.Request) -> web.Response:
+    """A resident's pinned posts, newest pin first, as Mastodon's ``featured`` collection."""
+    node = request.app[NODE]
+    actor = await _local_actor(request)
+    await require_signed_fetch(request, node)
+    pins = await StatusMarkRepository(node.db).page(actor.id, "pin", PageRequest(limit=PAGE_SIZE))
+    posts = [await node.objects.record(uri) for _, uri in pins]
+    items = [
+        {k: v for k, v in post.document.items() if k != "@context"}
+        for post in posts
+        if post is not None and post.deleted_at is None and post.public and not post.hidden_reason
+    ]
+    return activity_response(
+        with_context(
+            {
+                "id": node.urls.featured(actor.username),
+                "type": "OrderedCollection",
+                "totalItems": len(items),
+                "orderedItems": items,
+            }
+        )
+    )
+
+
 async def object_handler(request: web.Request) -> web.StreamResponse:
     """A local object (or its tombstone, with 410)."""
     node = request.app[NODE]
@@ -219,6 +246,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/actors/{username}/followers", followers_handler)
     app.router.add_get("/actors/{username}/following", following_handler)
     app.router.add_get("/actors/{username}/outbox", outbox_handler)
+    app.router.add_get("/actors/{username}/featured", featured_handler)
     app.router.add_post("/actors/{username}/inbox", inbox_handler)
     app.router.add_post("/inbox", inbox_handler)
     app.router.add_get("/objects/{object_id}", object_handler)

@@ -4,11 +4,13 @@ answers in Mastodon's JSON, and bookmarks, favourites, pins and mutes work."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 import pytest
 from mastodon import Mastodon, MastodonAPIError
 
+from node.runner import RunningNode
 from tests.integration.conftest import StartNode
 from tests.integration.oauth_browser import logged_in_client, neighbours, resident
 
@@ -154,8 +156,38 @@ async def test_own_posts_pin_to_the_profile_and_others_posts_do_not(start: Start
     assert [s.id for s in await call(anonymous.account_statuses, me.id, pinned=True)] == [kept.id]
     with pytest.raises(MastodonAPIError, match="only pin your own"):
         await call(bert.status_pin, kept.id)
+    featured = await pinned_elsewhere(oosterpark, "anna")
+    assert [post["id"] for post in featured] == [kept.uri]
+    assert await sent_to_followers(oosterpark, "Add") == [
+        (kept.uri, oosterpark.node.urls.featured("anna"))
+    ]
+
     assert not (await call(anna.status_unpin, kept.id)).pinned
     assert await call(anonymous.account_statuses, me.id, pinned=True) == []
+    assert await pinned_elsewhere(oosterpark, "anna") == []
+    assert await sent_to_followers(oosterpark, "Remove") == [
+        (kept.uri, oosterpark.node.urls.featured("anna"))
+    ]
+
+
+async def pinned_elsewhere(running: RunningNode, username: str) -> list[dict]:
+    """The pinned posts other servers read: the actor's ``featured`` collection."""
+    accept = {"Accept": "application/activity+json"}
+    async with aiohttp.ClientSession(headers=accept) as http:
+        async with http.get(running.node.urls.actor(username)) as answer:
+            featured = (await answer.json(content_type=None))["featured"]
+        async with http.get(featured) as answer:
+            collection = await answer.json(content_type=None)
+    assert collection["totalItems"] == len(collection["orderedItems"])
+    return collection["orderedItems"]
+
+
+async def sent_to_followers(running: RunningNode, kind: str) -> list[tuple[str, str]]:
+    """(object, target) of the activities of a kind the node sent."""
+    rows = await running.node.db.fetch_all(
+        "SELECT document FROM outbox WHERE type = ? ORDER BY id", (kind,)
+    )
+    return [(d["object"], d["target"]) for d in (json.loads(r[0]) for r in rows)]
 
 
 async def test_muted_account_leaves_home_and_notifications_until_unmuted(

@@ -36,39 +36,42 @@ def _marking(kind: MarkKind, *, on: bool) -> Handler:
         record = await visible_record(request, caller)
         marks = request.app[CLIENT_API].marks
         target = record.uri
-        if kind == "pin" and on:
-            await _check_pinnable(request, caller, record.attributed_to, record.public)
         if kind == "mute":
             # A mute covers the whole conversation, so it sits on the thread's first post.
             target = await request.app[NODE].objects.thread_root(record.uri)
-
-        async def store() -> None:
-            if on:
-                await marks.mark(caller.actor.id, kind, target)
-            else:
-                await marks.unmark(caller.actor.id, kind, target)
-
-        if kind == "pin" and on != ("pin" in await marks.marks_on(caller.actor.id, target)):
-            await social_actions.announce_pin(
-                request.app[NODE].social_services,
-                caller.actor,
-                target,
-                pinned=on,
-                local_write=store,
-            )
-        else:
-            await store()
+        if on != (kind in await marks.marks_on(caller.actor.id, target)):
+            await _change_mark(request, caller, kind, target, on=on)
         return web.json_response(await writer(request, caller).status(record))
 
     return handle
 
 
-async def _check_pinnable(
-    request: web.Request, caller: Caller, author: str | None, public: bool
+async def _change_mark(
+    request: web.Request, caller: Caller, kind: MarkKind, target: str, *, on: bool
 ) -> None:
-    if author != caller.actor.uri:
+    marks = request.app[CLIENT_API].marks
+
+    async def store() -> None:
+        if on:
+            await marks.mark(caller.actor.id, kind, target)
+        else:
+            await marks.unmark(caller.actor.id, kind, target)
+
+    if kind != "pin":
+        await store()
+        return
+    if on:
+        await _check_pinnable(request, caller, target)
+    await social_actions.announce_pin(
+        request.app[NODE].social_services, caller.actor, target, pinned=on, local_write=store
+    )
+
+
+async def _check_pinnable(request: web.Request, caller: Caller, target: str) -> None:
+    record = await request.app[NODE].objects.record(target)
+    if record is None or record.attributed_to != caller.actor.uri:
         raise Refused("Validation failed: You can only pin your own posts")
-    if not public:
+    if not record.public:
         raise Refused("Validation failed: Followers-only posts cannot be pinned")
     if await request.app[CLIENT_API].marks.count(caller.actor.id, "pin") >= MAX_PINNED:
         raise Refused(f"Validation failed: You can pin at most {MAX_PINNED} posts")

@@ -251,3 +251,20 @@ async def test_favourites_and_bookmarks_page_by_when_they_were_given(start: Star
         assert [s.id for s in first] == [posts[2].id, posts[0].id]
         assert [s.id for s in second] == [posts[1].id]
         assert await call(anna.fetch_next, second) == []
+
+
+async def test_five_posts_pin_a_sixth_is_refused_and_pinning_again_changes_nothing(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    await resident(oosterpark, "anna")
+    anna = await logged_in_client(oosterpark, "anna")
+    posts = [await call(anna.status_post, f"Mededeling {n}") for n in range(6)]
+    for post in posts[:5]:
+        await call(anna.status_pin, post.id)
+
+    assert (await call(anna.status_pin, posts[0].id)).pinned
+    with pytest.raises(MastodonAPIError, match="at most 5"):
+        await call(anna.status_pin, posts[5].id)
+    assert len(await pinned_elsewhere(oosterpark, "anna")) == 5
+    assert len(await sent_to_followers(oosterpark, "Add")) == 5

@@ -259,6 +259,7 @@ async def test_the_language_an_app_gives_travels_as_content_map_and_stays_throug
         )["object"]
 
     post = await call(anna.status_post, "Goedemorgen buren.", language="nl")
+    assert post.language == "nl"
     assert (await sent("Create", post.uri))["contentMap"] == {"nl": "<p>Goedemorgen buren.</p>"}
     await call(anna.status_update, post.id, "Goedemiddag buren.")
     assert (await sent("Update", post.uri))["contentMap"] == {"nl": "<p>Goedemiddag buren.</p>"}

@@ -9,7 +9,11 @@ Full size of issue 9 (the defaults): 10 nodes, 1,000 residents, 200 proposals,
 N real nodes run in this process on 127.0.0.1 (``node.runner.start_node``,
 run_workers=False) and talk HTTP with signatures to each other; their delivery
 workers are stepped round-robin until idle, as ``tests/integration/conftest.py``
-``deliver`` does, so nothing waits on a retry timer. Node 0 hosts an open advise
+``deliver`` does, so nothing waits on a retry timer. Each step first runs the
+node's periodic job for batched support counts on the real clock
+(``publish_due_support_counts``: one Update per proposal whose count changed
+at least ``SUPPORT_COUNT_DELAY`` seconds ago), and the run waits for that delay
+when only batched counts are left, so convergence includes it. Node 0 hosts an open advise
 process; every other node's organisation follows it. Residents are spread
 evenly over the nodes. Proposals are set up before the timed part (half through
 ``create_proposal``, the web form's call, half as app posts mentioning the
@@ -56,6 +60,7 @@ from node.participation.comments import comments_of, post_comment
 from node.participation.models import Process, phases_around
 from node.participation.proposals import create_proposal
 from node.participation.supports import support
+from node.participation.trail import publish_due_support_counts
 from node.participation.transparency import support_count
 from node.runner import RunningNode, dev_config, free_port, start_node
 from node.setup import create_account, initialise
@@ -76,6 +81,8 @@ UNHURRIED = "".join(
 )
 # Stepping rounds before giving up on convergence: far more than a healthy run needs.
 MAX_ROUNDS = 500
+# Seconds to wait, when every worker is idle, for batched counts to fall due.
+IDLE_WAIT = 0.2
 
 
 @dataclass
@@ -86,20 +93,34 @@ class Resident:
     actor: LocalActor
 
 
+async def step_one(running: RunningNode) -> int:
+    """One node's periodic count Updates (those due on the real clock) and one step of its
+    delivery worker; return the jobs it handled."""
+    sent = await publish_due_support_counts(running.node.participation_services)
+    report = await running.node.worker.run_once()
+    return sent + report.delivered + report.handled_here + report.given_up
+
+
 async def step(nodes: list[RunningNode]) -> int:
-    """Step every node's delivery worker once; return the jobs it handled."""
-    busy = 0
+    """Step every node once; return the jobs they handled."""
+    return sum([await step_one(running) for running in nodes])
+
+
+async def counts_waiting(nodes: list[RunningNode]) -> bool:
+    """Whether a support count waits for its batching delay to pass on some node."""
     for running in nodes:
-        report = await running.node.worker.run_once()
-        busy += report.delivered + report.handled_here + report.given_up
-    return busy
+        if await running.node.participation_store.changed_counts.due(float("inf")):
+            return True
+    return False
 
 
 async def settle(nodes: list[RunningNode]) -> None:
-    """Step all workers until nothing is left to send."""
+    """Step all workers until nothing is left to send, waiting out the count batching."""
     for _ in range(MAX_ROUNDS):
         if await step(nodes) == 0:
-            return
+            if not await counts_waiting(nodes):
+                return
+            await asyncio.sleep(IDLE_WAIT)
     raise RuntimeError("deliveries did not settle")
 
 
@@ -298,7 +319,7 @@ async def run(args: argparse.Namespace) -> None:
             # node ingests what others send during their step.
             while converged is None and steps < MAX_ROUNDS * len(nodes):
                 running = nodes[steps % len(nodes)]
-                report = await running.node.worker.run_once()
+                handled = await step_one(running)
                 steps += 1
                 final = await counts_on(nodes[0], process, uris)
                 if ingested is None and sum(final) == args.supports:
@@ -308,9 +329,12 @@ async def run(args: argparse.Namespace) -> None:
                     shown = [await counts_on(r, k, uris) for r, k in zip(nodes, known, strict=True)]
                     if all(counts == final for counts in shown):
                         converged = time.perf_counter() - started
-                idle = report.delivered + report.handled_here + report.given_up == 0
-                if idle and steps % len(nodes) == 0 and await step(nodes) == 0:
-                    break
+                if handled == 0 and steps % len(nodes) == 0 and await step(nodes) == 0:
+                    if not await counts_waiting(nodes):
+                        break
+                    # A real node's periodic job sends the batched counts once their
+                    # delay has passed; the wait is part of the convergence time.
+                    await asyncio.sleep(IDLE_WAIT)
             await settle(nodes)
             settled = time.perf_counter() - started
             comments_seen = [await comment_total(running, uris) for running in nodes]

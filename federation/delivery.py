@@ -288,6 +288,7 @@ class DeliveryWorker:
         else:
             found = [await self._recipients.personal_inbox(r) for r in recipients]
             inboxes = [inbox for inbox in found if inbox]
+        inboxes = [inbox for inbox in inboxes if host_of(inbox) not in job.skip_hosts]
         if own is not None and own in job.recipients:
             inboxes.append(own)
         return inboxes

@@ -112,6 +112,8 @@ class FanoutJob:
     # Each recipient's own inbox instead of shared ones (Mastodon poll votes).
     personal_inboxes: bool
     created_at: float
+    # Hosts left out: servers that have the activity's object already.
+    skip_hosts: tuple[str, ...] = ()
 
 
 class LocalActors(Protocol):

@@ -71,6 +71,25 @@ def iso_now() -> str:
     return iso(utc_now())
 
 
+def iso_precise_now() -> str:
+    """Now to the microsecond, for what must order events within one second: the
+    process's views of a proposal (``node/participation/trail.py``)."""
+    return utc_now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def epoch_of(timestamp: object) -> float | None:
+    """An ActivityStreams timestamp in seconds since the epoch; None when it is none."""
+    if not isinstance(timestamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(timestamp)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.timestamp()
+
+
 def iso(moment: datetime) -> str:
     """A datetime as an ActivityStreams timestamp."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

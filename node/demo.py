@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from node import social_actions
+from node.clock import epoch_now
 from node.config import ConfigError
 from node.participation.demo_seed import seed_participation
+from node.participation.trail import SUPPORT_COUNT_DELAY, publish_due_support_counts
 from node.participation.voting_demo import seed_voting
 from node.runner import RunningNode, dev_config, ensure_port_free, start_node, until_stopped
 from node.setup import create_account
@@ -58,10 +60,17 @@ DEMO_PASSWORD = "groningen-demo"
 
 
 async def settle(nodes: list[RunningNode], rounds: int = 10) -> None:
-    """Send every queued delivery, round after round, until the network is quiet."""
+    """Send every queued delivery, round after round, until the network is quiet.
+
+    What the seed did is history: the batched support counts go out at once
+    instead of after their delay.
+    """
     for _ in range(rounds):
         sent = 0
         for running in nodes:
+            sent += await publish_due_support_counts(
+                running.node.participation_services, now=epoch_now() + SUPPORT_COUNT_DELAY
+            )
             sent += (await running.node.worker.run_once()).delivered
         if sent == 0:
             return

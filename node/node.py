@@ -29,6 +29,7 @@ from node.participation.eligibility import EligibilityPolicy
 from node.participation.handlers import REPLACED_CORE_KEYS as PARTICIPATION_REPLACES
 from node.participation.handlers import participation_handlers
 from node.participation.services import ParticipationServices
+from node.participation.trail import publish_due_support_counts
 from node.participation.voting import publish_due_tallies
 from node.participation.voting_handlers import voting_handlers
 from node.social_actions import SocialServices, tell_refusal
@@ -336,6 +337,9 @@ async def open_node(
             policy=policy,
         ),
         clock=clock,
-        periodic=[lambda: publish_due_tallies(participation)],
+        periodic=[
+            lambda: publish_due_tallies(participation),
+            lambda: publish_due_support_counts(participation),
+        ],
     )
     return node

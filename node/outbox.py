@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from activitypub.vocabulary import PUBLIC_ALIASES, as_list, id_of, ids_of
@@ -51,6 +51,7 @@ class NodeOutbox:
         personal_inboxes: bool = False,
         outlives_rollback: bool = False,
         deliver_locally: bool = False,
+        skip_hosts: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Store ``activity`` from ``actor_id`` and queue its fan-out to ``recipients``.
 
@@ -66,16 +67,17 @@ class NodeOutbox:
         when it names another local actor, for acts whose meaning local actors decide
         as they would a remote one's (a post to a local process, a like of a proposal);
         leave it off when the caller applies the local effects itself.
+        ``skip_hosts`` leaves out the recipients' inboxes on those hosts.
         """
         document = with_context({"published": iso_now(), **activity, "actor": actor_id})
         if deliver_locally and self._names_local_actor(actor_id, recipients):
             recipients = [*recipients, self._urls.shared_inbox()]
         if not outlives_rollback:
-            await self._store(document, recipients, local_write, personal_inboxes)
+            await self._store(document, recipients, local_write, personal_inboxes, skip_hosts)
             return document
 
         async def store_afterwards() -> None:
-            await self._store(document, recipients, local_write, personal_inboxes)
+            await self._store(document, recipients, local_write, personal_inboxes, skip_hosts)
 
         await self._db.after_transaction(store_afterwards)
         return document
@@ -104,6 +106,7 @@ class NodeOutbox:
         recipients: list[str],
         local_write: LocalWrite | None,
         personal_inboxes: bool,
+        skip_hosts: Sequence[str] = (),
     ) -> None:
         body = json.dumps(document, ensure_ascii=False)
         public = any(a in PUBLIC_ALIASES for a in _addressees(document))
@@ -127,6 +130,7 @@ class NodeOutbox:
                     addressed,
                     personal_inboxes=personal_inboxes,
                     now=epoch_now(),
+                    skip_hosts=skip_hosts,
                 )
                 # A worker woken before the commit would find nothing yet.
                 self._db.after_commit(self._worker.wake)

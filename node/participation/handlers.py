@@ -26,6 +26,7 @@ from federation.actors import same_origin
 from federation.errors import Invalid, NotAllowed, Refused
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext, bind_all
 from moderation.sanitize import plain_text
+from node.clock import epoch_of
 from node.participation.announce import announce_to_followers
 from node.participation.comments import stance_of, thread_proposal
 from node.participation.models import PHASE_LIFECYCLE, Process, StatusChange
@@ -286,7 +287,7 @@ async def handle_update_note(
     if "statusChange" in obj.raw or (
         proposal is not None and activity.actor == proposal.process_uri
     ):
-        await receive_status_change(services, activity.actor, obj)
+        await receive_status_change(services, activity.actor, obj, epoch_of(activity.published))
         return
     if proposal is None:
         await social_handlers.handle_update_object(ctx, activity)

@@ -51,7 +51,7 @@ async def _count(
         if added:
             await services.reactions.add_like(activity_id, actor, proposal.uri)
     if added and not await reach_threshold_if_due(services, process, proposal):
-        await publish_support_count(services, process, proposal)
+        await publish_support_count(services, proposal)
     return None
 
 
@@ -177,5 +177,5 @@ async def forget_support(services: ParticipationServices, actor: str, proposal_u
         proposal = await services.store.get_proposal(proposal_uri)
         process = await process_of(services, proposal) if removed and proposal else None
         if proposal is not None and process is not None and process.local:
-            await publish_support_count(services, process, proposal)
+            await publish_support_count(services, proposal)
     return removed

@@ -6,6 +6,14 @@ the process's view (a status step, a new support count) is an ``Update`` of
 the whole proposal sent by the process actor to its followers and to the
 author; Samenspraak nodes accept it from that process only.
 
+A support count goes out batched: a counted or withdrawn support marks the
+proposal, and one ``Update`` per marked proposal follows after
+``SUPPORT_COUNT_DELAY`` (``publish_due_support_counts``, run by the node's
+periodic tasks), so a support costs one delivery per following node however
+many arrive together. Each view carries its time to the microsecond
+(``published``); a node takes a view only when it is newer than the last it
+took, since retried deliveries arrive in any order.
+
 Mastodon-family servers refuse an ``Update`` whose actor is not the object's
 author, so a status step also travels as a notice: a public ``Note`` by the
 process in the proposal's thread, carrying the new status and its reason
@@ -15,6 +23,7 @@ as a comment.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from html import escape
@@ -22,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import PUBLIC, ASObject, parse_object
 from federation.errors import NotAllowed, NotFound, Refused
-from node.clock import iso_now
+from node.clock import epoch_now, iso_now, iso_precise_now
 from node.participation.models import Process, Proposal, StatusChange
 from node.participation.proposals import (
     change_document,
@@ -36,6 +45,12 @@ from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
     from node.participation.services import ParticipationServices
+
+log = logging.getLogger(__name__)
+
+# Seconds a changed support count waits before its Update goes out, gathering
+# the supports that arrive meanwhile into one delivery per following node.
+SUPPORT_COUNT_DELAY = 10.0
 
 
 async def proposal_document(services: ParticipationServices, proposal: Proposal) -> dict[str, Any]:
@@ -106,13 +121,36 @@ async def change_status(
     return changed
 
 
-async def publish_support_count(
-    services: ParticipationServices, process: Process, proposal: Proposal
-) -> None:
-    """Tell the nodes that show a proposal of a local process its new support count."""
-    await _send_process_view(
-        services, process, proposal, await proposal_document(services, proposal)
-    )
+async def publish_support_count(services: ParticipationServices, proposal: Proposal) -> None:
+    """Note that a proposal of a local process has a new support count; the nodes that
+    show it hear it from ``publish_due_support_counts``."""
+    await services.store.changed_counts.mark(proposal.uri, epoch_now())
+
+
+async def publish_due_support_counts(
+    services: ParticipationServices, now: float | None = None
+) -> int:
+    """Send one ``Update`` with the current count for each proposal whose supports
+    changed at least SUPPORT_COUNT_DELAY seconds ago; return how many were sent."""
+    marks = services.store.changed_counts
+    moment = epoch_now() if now is None else now
+    sent = 0
+    for proposal_uri in await marks.due(moment - SUPPORT_COUNT_DELAY):
+        # Cleared first: a support arriving meanwhile marks the proposal again.
+        await marks.clear(proposal_uri)
+        proposal = await services.store.get_proposal(proposal_uri)
+        if proposal is None:
+            continue
+        process = await services.store.get_process(proposal.process_uri)
+        if process is None or not process.local:
+            continue
+        try:
+            document = await proposal_document(services, proposal)
+        except NotFound:
+            continue
+        await _send_process_view(services, process, proposal, document)
+        sent += 1
+    return sent
 
 
 async def _send_process_view(
@@ -128,6 +166,7 @@ async def _send_process_view(
         {
             "id": services.outbox.new_activity_id(),
             "type": "Update",
+            "published": iso_precise_now(),
             "object": document,
             "to": [PUBLIC],
             "cc": recipients,
@@ -204,10 +243,15 @@ def status_change_from_wire(proposal_uri: str, step: Mapping[str, Any]) -> Statu
 
 
 async def receive_status_change(
-    services: ParticipationServices, sender: str, obj: ASObject
+    services: ParticipationServices, sender: str, obj: ASObject, viewed_at: float | None = None
 ) -> None:
     """An ``Update`` of a proposal from the process hosting it: a ``statusChange``, or
-    without one its new support count. To our own process, an author's withdrawal."""
+    without one its new support count. To our own process, an author's withdrawal.
+
+    ``viewed_at`` is when the process sent this view (the Update's ``published``);
+    a view older than one taken before adds its step to the trail and changes
+    nothing else.
+    """
     proposal = await services.store.get_proposal(obj.id)
     if proposal is None:
         return
@@ -218,8 +262,12 @@ async def receive_status_change(
         return
     if sender != proposal.process_uri:
         raise NotAllowed(f"only {proposal.process_uri} decides the status of {proposal.uri}")
+    newer = viewed_at is None or await services.store.take_newer_view(proposal.uri, viewed_at)
+    if not newer:
+        log.info("%s: an older view from %s than the one shown, not taken", obj.id, sender)
     if "statusChange" not in document:
-        await _receive_support_count(services, proposal, document)
+        if newer:
+            await _receive_support_count(services, proposal, document)
         return
     validate("status_change", document)
     step = document["statusChange"]
@@ -233,6 +281,9 @@ async def receive_status_change(
             f"invalid status_change: a proposal that is {previous} cannot become {step['status']}"
         )
     change = status_change_from_wire(proposal.uri, step)
+    if not newer:
+        await services.store.add_status_change(change)
+        return
     changed = replace(
         proposal,
         status=change.status,
@@ -309,6 +360,7 @@ async def withdraw(
         {
             "id": services.outbox.new_activity_id(),
             "type": "Update",
+            "published": iso_precise_now(),
             "object": document,
             "to": [process.uri],
         },

@@ -30,18 +30,27 @@ class DeliveryRepository:
         *,
         personal_inboxes: bool,
         now: float,
+        skip_hosts: Sequence[str] = (),
     ) -> None:
-        """Queue an activity's addressing for the worker to resolve into deliveries."""
+        """Queue an activity's addressing for the worker to resolve into deliveries, leaving
+        out the inboxes on ``skip_hosts``."""
         await self._db.execute(
-            "INSERT INTO fanouts (activity, signer, recipients, personal_inboxes, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (activity_id, signer, json.dumps(list(recipients)), int(personal_inboxes), now),
+            "INSERT INTO fanouts (activity, signer, recipients, personal_inboxes, created_at,"
+            " skip_hosts) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                activity_id,
+                signer,
+                json.dumps(list(recipients)),
+                int(personal_inboxes),
+                now,
+                json.dumps(list(skip_hosts)),
+            ),
         )
 
     async def pending_fanouts(self, limit: int) -> list[FanoutJob]:
         """Fan-out jobs not done yet, oldest first."""
         rows = await self._db.fetch_all(
-            "SELECT id, activity, signer, recipients, personal_inboxes, created_at"
+            "SELECT id, activity, signer, recipients, personal_inboxes, created_at, skip_hosts"
             " FROM fanouts ORDER BY id LIMIT ?",
             (limit,),
         )
@@ -53,6 +62,7 @@ class DeliveryRepository:
                 recipients=tuple(json.loads(r["recipients"])),
                 personal_inboxes=bool(r["personal_inboxes"]),
                 created_at=r["created_at"],
+                skip_hosts=tuple(json.loads(r["skip_hosts"])),
             )
             for r in rows
         ]

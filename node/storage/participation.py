@@ -15,6 +15,7 @@ from node.participation.models import (
     Proposal,
     StatusChange,
 )
+from node.storage.change_marks import ChangeMarks
 from node.storage.database import Database, Row
 
 
@@ -87,6 +88,8 @@ class ParticipationStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Proposals of local processes whose support count has not gone out yet.
+        self.changed_counts = ChangeMarks(db, "pending_support_counts", "proposal_uri")
 
     async def get_process(self, uri: str) -> Process | None:
         """A process, local or remote, by its Group actor id."""
@@ -102,8 +105,22 @@ class ParticipationStore:
 
     async def local_processes(self) -> list[Process]:
         """Every process this node hosts, newest first."""
+        return await self._processes(local=True)
+
+    async def remote_processes(self) -> list[Process]:
+        """Every process of another node known here (followed, or met in a post), newest first."""
+        return await self._processes(local=False)
+
+    async def _processes(self, *, local: bool) -> list[Process]:
         rows = await self.db.fetch_all(
-            "SELECT * FROM processes WHERE local = 1 ORDER BY created_at DESC"
+            "SELECT * FROM processes WHERE local = ? ORDER BY created_at DESC", (int(local),)
+        )
+        return [_process(r) for r in rows]
+
+    async def remote_processes_by_slug(self, slug: str) -> list[Process]:
+        """The processes of other nodes whose address ends in ``slug``."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM processes WHERE local = 0 AND slug = ?", (slug,)
         )
         return [_process(r) for r in rows]
 
@@ -232,6 +249,17 @@ class ParticipationStore:
             (process_uri,),
         )
         return [_status_change(r) for r in rows]
+
+    async def take_newer_view(self, proposal_uri: str, seen_at: float) -> bool:
+        """Note the time of a remote process's view of a proposal; False, and nothing
+        noted, when a view as new or newer was taken already."""
+        taken = await self.db.execute_rowcount(
+            "INSERT INTO process_views (proposal_uri, seen_at) VALUES (?, ?)"
+            " ON CONFLICT (proposal_uri) DO UPDATE SET seen_at = excluded.seen_at"
+            " WHERE excluded.seen_at > process_views.seen_at",
+            (proposal_uri, seen_at),
+        )
+        return taken > 0
 
     async def add_support(self, activity_id: str, proposal_uri: str, actor: str) -> bool:
         """Count a support; False when this actor already supports the proposal."""

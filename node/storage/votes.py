@@ -8,6 +8,7 @@ import json
 
 from node.clock import iso_now
 from node.participation.models import Question
+from node.storage.change_marks import ChangeMarks
 from node.storage.database import Database, Row
 
 
@@ -28,6 +29,7 @@ class VotingStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._tally_marks = ChangeMarks(db, "pending_tally_updates", "question_uri")
 
     async def add_question(self, question: Question) -> None:
         """Record a newly opened question."""
@@ -47,24 +49,15 @@ class VotingStore:
     async def mark_tallies_changed(self, question_uri: str, now: float) -> None:
         """Note that a question's tallies changed; the first change since the last Update
         sets the clock."""
-        await self._db.execute(
-            "INSERT OR IGNORE INTO pending_tally_updates (question_uri, since) VALUES (?, ?)",
-            (question_uri, now),
-        )
+        await self._tally_marks.mark(question_uri, now)
 
     async def tallies_due(self, changed_before: float) -> list[str]:
         """Questions whose tallies changed before a moment and have not been sent since."""
-        rows = await self._db.fetch_all(
-            "SELECT question_uri FROM pending_tally_updates WHERE since <= ? ORDER BY since",
-            (changed_before,),
-        )
-        return [r[0] for r in rows]
+        return await self._tally_marks.due(changed_before)
 
     async def tallies_published(self, question_uri: str) -> None:
         """The current tallies of a question went out."""
-        await self._db.execute(
-            "DELETE FROM pending_tally_updates WHERE question_uri = ?", (question_uri,)
-        )
+        await self._tally_marks.clear(question_uri)
 
     async def question(self, uri: str) -> Question | None:
         """A question this node hosts, by id."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from node.clock import epoch_now
+from node.participation.trail import SUPPORT_COUNT_DELAY, publish_due_support_counts
 from node.runner import RunningNode, dev_config, free_port, start_node
 from tests.integration.fake_peer import FakeMastodon
 
@@ -56,11 +58,19 @@ async def start_peer() -> AsyncIterator[StartPeer]:
 
 async def deliver(*nodes: RunningNode, rounds: int = 10) -> int:
     """Step every node's delivery worker until nothing is left to send; return deliveries
-    to other servers (what a node's own inbox took keeps the rounds going, uncounted)."""
+    to other servers (what a node's own inbox took keeps the rounds going, uncounted).
+
+    Each round first lets the batching delay of support counts pass, so the
+    count Updates of supports made so far go out, as a running node's periodic
+    jobs send them (``node/participation/trail.py`` ``publish_due_support_counts``).
+    """
     total = 0
     for _ in range(rounds):
         delivered = busy = 0
         for running in nodes:
+            busy += await publish_due_support_counts(
+                running.node.participation_services, now=epoch_now() + SUPPORT_COUNT_DELAY
+            )
             report = await running.node.worker.run_once()
             delivered += report.delivered
             busy += report.delivered + report.handled_here + report.given_up

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import schemas
 from activitypub.vocabulary import PUBLIC, as_list, id_of
@@ -224,6 +225,28 @@ async def local_process(services: ParticipationServices, slug: str) -> Process:
             values={"slug": slug},
         )
     return process
+
+
+def page_name(process: Process) -> str:
+    """The name of a process in this node's page addresses: its slug when it is hosted
+    here, ``slug@host`` for a process of another node."""
+    return process.slug if process.local else f"{process.slug}@{urlsplit(process.uri).netloc}"
+
+
+async def shown_process(services: ParticipationServices, name: str) -> Process:
+    """The process a page address names (``page_name``), hosted here or known from
+    another node; NotFound otherwise."""
+    slug, _, host = name.partition("@")
+    if not host:
+        return await local_process(services, slug)
+    for process in await services.store.remote_processes_by_slug(slug):
+        if urlsplit(process.uri).netloc == host:
+            return process
+    raise NotFound(
+        f"there is no process {name!r} known on this node",
+        code="process_unknown",
+        values={"slug": name},
+    )
 
 
 async def set_phase(services: ParticipationServices, process: Process, phase: str) -> Process:

@@ -166,6 +166,13 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
         },
         "form.refused": {"nl": "Dit kon niet:", "en": "This was not possible:"},
         "form.problem": {"nl": "Fout:", "en": "Error:"},
+        "processes.elsewhere": {"nl": "Processen elders", "en": "Processes elsewhere"},
+        "processes.elsewhere_intro": {
+            "nl": "Processen van andere nodes die u vanaf hier kunt volgen, steunen en waar u"
+            " een voorstel kunt doen.",
+            "en": "Processes of other nodes you can follow, support and make proposals to"
+            " from here.",
+        },
         "processes.intro": {
             "nl": "Hier praat en beslist u mee. Kies een proces om voorstellen te lezen, te"
             " steunen of zelf een voorstel te doen.",
@@ -218,6 +225,16 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "nl": "Volg dit proces vanuit uw eigen Mastodon-app: zoek {handle}. {count} volgers.",
             "en": "Follow this process from your own Mastodon app: search for {handle}."
             " {count} followers.",
+        },
+        "process.elsewhere": {
+            "nl": "Dit proces loopt op een andere node ({handle}); wat u hier doet, telt daar."
+            " Steun en reacties ziet u hier zoals het proces ze telt.",
+            "en": "This process runs on another node ({handle}); what you do here counts"
+            " there. Supports and comments show here as the process counts them.",
+        },
+        "process.on_its_node": {
+            "nl": "Bekijk het proces op zijn eigen node",
+            "en": "See the process on its own node",
         },
         "process.proposals": {"nl": "Voorstellen", "en": "Proposals"},
         "process.col_proposal": {"nl": "Voorstel", "en": "Proposal"},

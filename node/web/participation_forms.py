@@ -16,7 +16,7 @@ from federation.errors import NotFound, Refusal
 from node.moderator_actions import file_report
 from node.participation.comments import comments_of, post_comment
 from node.participation.official_responses import ANSWERING_ROLES, respond_officially
-from node.participation.processes import local_process
+from node.participation.processes import shown_process
 from node.participation.proposals import create_proposal
 from node.participation.supports import support, withdraw_support
 from node.storage.accounts import Account
@@ -55,7 +55,7 @@ def _missing(state: FormState, t: Translate, *required: str) -> None:
 async def propose(request: web.Request) -> web.StreamResponse:
     """``POST /processes/{slug}/proposals``: a resident's proposal, then its page."""
     node = request.app[NODE]
-    process = await local_process(node.participation_services, request.match_info["slug"])
+    process = await shown_process(node.participation_services, request.match_info["slug"])
     account, form = await posted_form(request)
     t = page_translator(request)
     state = FormState("propose", _typed(form, PROPOSAL_FIELDS))

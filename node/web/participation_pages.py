@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -14,7 +15,7 @@ from node.node import Node
 from node.participation.comments import comments_of
 from node.participation.models import Process, Proposal
 from node.participation.official_responses import ANSWERING_ROLES
-from node.participation.processes import local_process
+from node.participation.processes import local_process, page_name, shown_process
 from node.participation.proposals import without_status
 from node.participation.supports import SUPPORT_PHASES
 from node.participation.transparency import (
@@ -64,21 +65,28 @@ def _common(request: web.Request, process: Process) -> dict[str, object]:
 
 
 async def process_list(request: web.Request) -> web.Response:
-    """Every process this node hosts."""
+    """Every process this node hosts, then those of other nodes its residents take part in."""
     node = request.app[NODE]
     return render(
         request,
         "processes.html",
         processes=await node.participation_store.local_processes(),
+        elsewhere=await node.participation_store.remote_processes(),
+        page_name=page_name,
         phase_labels=PHASE_LABELS[language_of(request, node.config.language)],
     )
 
 
 async def process_page(request: web.Request) -> web.StreamResponse:
-    """A process: what it is, its phase and threshold, its proposals with their supports."""
+    """A process: what it is, its phase and threshold, its proposals with their supports.
+
+    A process of another node has a page here too (``/processes/slug@host``): its
+    proposals as this node knows them, and the proposal form, so residents take
+    part from their own node wherever the process lives.
+    """
     node = request.app[NODE]
-    process = await local_process(node.participation_services, request.match_info["slug"])
-    if wants_activity_json(request):
+    process = await shown_process(node.participation_services, request.match_info["slug"])
+    if wants_activity_json(request) and process.local:
         actor = await node.actors.by_uri(process.uri)
         assert actor is not None
         return activity_response(actor_document(actor, node.urls))
@@ -102,8 +110,9 @@ async def render_process_page(
         form=form or FormState("propose"),
         rows=rows,
         names=await names_of(node, {r["author"] for r in rows}),
-        handle=f"@{process.slug}@{node.urls.host}",
-        followers=len(await node.follows.followers_of(process.uri)),
+        handle=f"@{process.slug}@{urlsplit(process.uri).netloc}",
+        followers=len(await node.follows.followers_of(process.uri)) if process.local else None,
+        page_name=page_name(process),
         **_common(request, process),
     )
 

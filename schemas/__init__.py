@@ -90,6 +90,19 @@ def outgoing_context() -> list:
     return [_ACTIVITYSTREAMS_CONTEXT_URL, _SECURITY_CONTEXT_URL, inline_context()]
 
 
+def speaks_samenspraak(document: Mapping) -> bool:
+    """Whether a document's @context uses the Samenspraak vocabulary (linked, or inlined
+    as ``outgoing_context`` does): it comes from a server that reads our terms."""
+    context = document.get("@context")
+    entries = context if isinstance(context, list) else [context]
+    for entry in entries:
+        if entry == CONTEXT_URL:
+            return True
+        if isinstance(entry, Mapping) and NAMESPACE in entry.values():
+            return True
+    return False
+
+
 def validate(kind: str, document: Mapping) -> list[SchemaProblem]:
     """Check a compacted document against the schema of ``kind``.
 

@@ -4,7 +4,7 @@ Only the node hosting a proposal's process changes its status and counts its
 supports; every other node shows what the process published. Each change of
 the process's view (a status step, a new support count) is an ``Update`` of
 the whole proposal sent by the process actor to its followers and to the
-author; Samenspraak nodes accept it from that process only.
+author on Samenspraak nodes; they accept it from that process only.
 
 A support count goes out batched: a counted or withdrawn support marks the
 proposal, and one ``Update`` per marked proposal follows after
@@ -29,6 +29,7 @@ from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, parse_object
 from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import epoch_now, iso_now, iso_precise_now
@@ -159,8 +160,10 @@ async def _send_process_view(
     proposal: Proposal,
     document: dict[str, Any],
 ) -> None:
-    """The process's view of a proposal, as an ``Update`` to its followers and the author."""
-    recipients = [services.urls.followers(process.slug), proposal.author]
+    """The process's view of a proposal, as an ``Update`` to the nodes that read it."""
+    recipients = await _view_readers(services, process, proposal)
+    if not recipients:
+        return
     await services.outbox.send(
         process.uri,
         {
@@ -173,6 +176,25 @@ async def _send_process_view(
         },
         recipients,
     )
+
+
+async def _view_readers(
+    services: ParticipationServices, process: Process, proposal: Proposal
+) -> list[str]:
+    """The process's followers and the proposal's author on other Samenspraak nodes.
+
+    Mastodon-family servers refuse an ``Update`` whose actor is not the post's
+    author (Takahē retries it without end), so their people get the status
+    notice instead. A follower whose actor document was never fetched is kept.
+    """
+    readers: list[str] = []
+    for actor in [*await services.follows.followers_of(process.uri), proposal.author]:
+        if actor in readers or await services.actors.is_local(actor):
+            continue
+        document = await services.actors.remote_document(actor)
+        if document is None or schemas.speaks_samenspraak(document):
+            readers.append(actor)
+    return readers
 
 
 def status_notice(

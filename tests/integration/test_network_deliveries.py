@@ -77,3 +77,29 @@ async def test_a_comment_is_announced_to_the_other_nodes_but_not_back_to_its_own
         assert COMMENT in page.text, running.node.config.handle
     assert await deliveries_to(net, net.oosterpark, "Announce") == before[0] + 1
     assert await deliveries_to(net, net.wijert, "Announce") == before[1]
+
+
+async def test_a_mastodon_follower_gets_the_status_notice_but_never_the_process_view(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    net = await start_network(start, start_peer, "advise")
+    path = await proposal_path(net.gemeente, net.proposal.uri)
+    for name in ("fatima", "gerrit", "hanna"):
+        await person(net.gemeente, name)
+        async with logged_in(net.gemeente, name) as browser:
+            assert (await browser.post(f"{path}/support", {})).status == 303
+    await deliver(*net.nodes)
+
+    for running in net.nodes:
+        shown = await support_count_shown(running, net.proposal.uri)
+        assert shown == f"3 van {THRESHOLD} steunbetuigingen", running.node.config.handle
+    # Joris follows the process from Mastodon, which refuses an Update of a post by
+    # anyone but its author: he gets the process's notice of the threshold instead.
+    kinds = [r.activity["type"] for r in net.mastodon.inbox if r.verified]
+    assert "Update" not in kinds
+    notices = [
+        r.activity["object"]
+        for r in net.mastodon.inbox
+        if r.activity["type"] == "Create" and r.activity["actor"] == net.process.uri
+    ]
+    assert [n["inReplyTo"] for n in notices] == [net.proposal.uri]

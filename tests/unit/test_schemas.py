@@ -335,3 +335,20 @@ def test_readme_documents_every_term_and_kind_with_json() -> None:
     in_json = "\n".join(blocks)
     assert [term for term in _samenspraak_terms() if f'"{term}"' not in in_json] == []
     assert [kind for kind in KINDS if f"`{kind}`" not in readme] == []
+
+
+def test_a_document_speaks_samenspraak_when_its_context_links_or_inlines_our_terms() -> None:
+    assert schemas.speaks_samenspraak({"@context": schemas.outgoing_context()})
+    assert schemas.speaks_samenspraak(
+        {"@context": ["https://www.w3.org/ns/activitystreams", schemas.CONTEXT_URL]}
+    )
+    mastodon = {
+        "@context": [
+            "https://www.w3.org/ns/activitystreams",
+            "https://w3id.org/security/v1",
+            {"toot": "http://joinmastodon.org/ns#", "discoverable": "toot:discoverable"},
+        ]
+    }
+    assert not schemas.speaks_samenspraak(mastodon)
+    assert not schemas.speaks_samenspraak({"@context": "https://www.w3.org/ns/activitystreams"})
+    assert not schemas.speaks_samenspraak({})

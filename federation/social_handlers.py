@@ -257,7 +257,21 @@ async def announced_object(ctx: InboxContext, activity: Activity) -> ASObject | 
         # Not believed without its origin: the boost is accepted and ignored, as Mastodon does.
         log.info("announce %s ignored: %s", activity.id, exc)
         return None
-    return obj if obj.type in POST_TYPES else None
+    if obj.type not in POST_TYPES:
+        return None
+    await _know_author(ctx, obj)
+    return obj
+
+
+async def _know_author(ctx: InboxContext, obj: ASObject) -> None:
+    """Fetch the author of a post from another server now, while no transaction is open,
+    so pages name them (``@name@host``) instead of only their server."""
+    if obj.attributed_to is None:
+        return
+    try:
+        await ctx.resolver.get(obj.attributed_to)
+    except FetchError as exc:
+        log.info("author %s of %s not fetched: %s", obj.attributed_to, obj.id, exc)
 
 
 async def keep_announce(ctx: InboxContext, activity: Activity, obj: ASObject | None) -> None:

@@ -103,3 +103,13 @@ async def test_a_mastodon_follower_gets_the_status_notice_but_never_the_process_
         if r.activity["type"] == "Create" and r.activity["actor"] == net.process.uri
     ]
     assert [n["inReplyTo"] for n in notices] == [net.proposal.uri]
+
+
+async def test_a_node_names_the_author_of_a_proposal_it_was_announced(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    net = await start_network(start, start_peer, "advise")
+    author = f"@anna@{net.oosterpark.node.urls.host}"
+    async with web_browser(net.wijert) as visitor:
+        page = await visitor.get(await proposal_path(net.wijert, net.proposal.uri))
+    assert author in page.text

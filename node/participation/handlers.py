@@ -29,7 +29,7 @@ from moderation.sanitize import plain_text
 from node.clock import epoch_of
 from node.participation.announce import announce_to_followers
 from node.participation.comments import stance_of, thread_proposal
-from node.participation.models import PHASE_LIFECYCLE, Process, StatusChange
+from node.participation.models import PHASE_LIFECYCLE, Process, Proposal, StatusChange
 from node.participation.official_responses import official_target, record_official_response
 from node.participation.processes import known_process, process_from_document
 from node.participation.proposals import (
@@ -50,6 +50,7 @@ from node.participation.trail import (
     receive_status_change,
     status_change_from_wire,
 )
+from node.storage.objects import ObjectRecord
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,16 @@ async def handle_announce_note(
     if await services.store.get_proposal(obj.id):
         return
     told = activity.object.raw if activity.object is not None else None
+    await _keep_as_told(services, process, record, told)
+
+
+async def _keep_as_told(
+    services: ParticipationServices,
+    process: Process,
+    record: ObjectRecord,
+    told: Mapping[str, Any] | None,
+) -> None:
+    """Keep a stored post as a proposal of a remote process, as the process tells of it."""
     document = as_told_by_process(dict(record.document), process, told)
     if document is not None and validate_quietly("proposal", document):
         await _record_proposal(services, process, document, told, local=record.local)
@@ -284,6 +295,8 @@ async def handle_update_note(
     obj = activity.object
     assert obj is not None
     proposal = await services.store.get_proposal(obj.id)
+    if proposal is None and not obj.in_reply_to:
+        proposal = await _proposal_told_in_update(services, activity, obj)
     if "statusChange" in obj.raw or (
         proposal is not None and activity.actor == proposal.process_uri
     ):
@@ -304,6 +317,21 @@ async def handle_update_note(
             await services.objects.save_remote_object(parse_object(after.document | missing))
     if obj.name and obj.name != proposal.title:
         await services.store.save_proposal(replace(proposal, title=plain_text(obj.name, MAX_TITLE)))
+
+
+async def _proposal_told_in_update(
+    services: ParticipationServices, activity: Activity, obj: ASObject
+) -> Proposal | None:
+    """A post held here (fetched from its author's server) that a remote process sends
+    its view of: the process tells what it is, as its Announce would. A node whose
+    resident took part hears of a proposal this way when nobody there follows the
+    process."""
+    process = await known_process(services, activity.actor, fetch=True)
+    record = await services.objects.record(obj.id)
+    if process is None or process.local or record is None or record.deleted_at is not None:
+        return None
+    await _keep_as_told(services, process, record, obj.raw)
+    return await services.store.get_proposal(obj.id)
 
 
 async def handle_update_group(

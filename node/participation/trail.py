@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, parse_object
@@ -181,20 +182,31 @@ async def _send_process_view(
 async def _view_readers(
     services: ParticipationServices, process: Process, proposal: Proposal
 ) -> list[str]:
-    """The process's followers and the proposal's author on other Samenspraak nodes.
+    """One actor per Samenspraak node that shows the proposal: the process's followers,
+    its author, and those who supported it or replied in its thread, so a node whose
+    resident took part hears the process even when nobody there follows it.
 
     Mastodon-family servers refuse an ``Update`` whose actor is not the post's
     author (Takahē retries it without end), so their people get the status
-    notice instead. A follower whose actor document was never fetched is kept.
+    notice instead. An actor whose document was never fetched is kept.
     """
-    readers: list[str] = []
-    for actor in [*await services.follows.followers_of(process.uri), proposal.author]:
-        if actor in readers or await services.actors.is_local(actor):
+    replies = await services.objects.replies_to(proposal.uri)
+    candidates = [
+        *await services.follows.followers_of(process.uri),
+        proposal.author,
+        *await services.store.supporters(proposal.uri),
+        *(reply.attributed_to for reply in replies if reply.attributed_to),
+    ]
+    readers: dict[str, str] = {}
+    for actor in candidates:
+        host = urlsplit(actor).netloc
+        if host in readers or await services.actors.is_local(actor):
             continue
         document = await services.actors.remote_document(actor)
         if document is None or schemas.speaks_samenspraak(document):
-            readers.append(actor)
-    return readers
+            # The fan-out sends to the node's shared inbox: one actor stands for it.
+            readers[host] = actor
+    return list(readers.values())
 
 
 def status_notice(

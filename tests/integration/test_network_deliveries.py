@@ -9,6 +9,8 @@ but is not announced back to the node it came from, which shows it already.
 
 from __future__ import annotations
 
+import asyncio
+
 from federation.actors import host_of
 from node.participation.trail import publish_due_support_counts
 from node.runner import RunningNode
@@ -20,6 +22,7 @@ from tests.integration.network import (
     start_network,
     support_count_shown,
 )
+from tests.integration.oauth_browser import logged_in_client, resident
 from tests.integration.participation_helpers import person
 from tests.integration.web_login import logged_in, web_browser
 
@@ -113,3 +116,29 @@ async def test_a_node_names_the_author_of_a_proposal_it_was_announced(
     async with web_browser(net.wijert) as visitor:
         page = await visitor.get(await proposal_path(net.wijert, net.proposal.uri))
     assert author in page.text
+
+
+async def test_a_node_where_nobody_follows_the_process_hears_it_once_a_resident_took_part(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    net = await start_network(start, start_peer, "advise")
+    paddepoel = await start("paddepoel", "Wijkraad Paddepoel")
+    await resident(paddepoel, "lotte")
+    lotte = await logged_in_client(paddepoel, "lotte")
+    [status] = (await asyncio.to_thread(lotte.search_v2, net.proposal.uri, resolve=True)).statuses
+    assert (await asyncio.to_thread(lotte.status_favourite, status.id)).favourited
+    await deliver(*net.nodes, paddepoel)
+    path = await proposal_path(net.gemeente, net.proposal.uri)
+    for name in ("fatima", "gerrit"):
+        await person(net.gemeente, name)
+        async with logged_in(net.gemeente, name) as browser:
+            assert (await browser.post(f"{path}/support", {})).status == 303
+    await deliver(*net.nodes, paddepoel)
+
+    assert await net.gemeente.node.participation_store.support_count(net.proposal.uri) == 3
+    assert await support_count_shown(paddepoel, net.proposal.uri) == (
+        f"3 van {THRESHOLD} steunbetuigingen"
+    )
+    async with web_browser(paddepoel) as visitor:
+        page = await visitor.get(await proposal_path(paddepoel, net.proposal.uri))
+    assert "Status: genoeg steun" in page.text

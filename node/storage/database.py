@@ -467,11 +467,17 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 
 def _migrations() -> list[tuple[int, str]]:
     folder = resources.files("node.storage") / "migrations"
-    found = []
+    found: dict[int, tuple[str, str]] = {}
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+            version = int(entry.name.split("_", 1)[0])
+            if version in found:
+                # Two branches that each took the next number: say so before any is applied.
+                raise RuntimeError(
+                    f"two migrations are numbered {version:04d}: {found[version][0]}, {entry.name}"
+                )
+            found[version] = (entry.name, entry.read_text(encoding="utf-8"))
+    return sorted((version, sql) for version, (_, sql) in found.items())
 
 
 def _split_sql(script: str) -> list[str]:

@@ -14,6 +14,7 @@ Imports: the domain, ``node.storage``, ``node.setup``, ``node.runner``,
 Modules:
 
 - ``__main__`` — ``python -m node.cli``: the command without its installed script.
+- ``backup_commands`` — ``samenspraak backup|restore|migrate``.
 - ``directory_lock`` — one serving process per node directory: a lock file held
   while ``serve`` runs.
 - ``errors`` — the one error boundary (``run_within_error_boundary``): a problem
@@ -40,6 +41,7 @@ import signal
 from collections.abc import Sequence
 
 from node.cli import (
+    backup_commands,
     federation_commands,
     moderation_commands,
     node_commands,
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for commands in (
         node_commands,
+        backup_commands,
         process_commands,
         residency_commands,
         voting_commands,

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from federation.errors import Refusal
 from node.config import ConfigError
 from node.participation.addresses import RegisterImportError
+from node.storage.backup import BackupError
+from node.storage.database import NewerDatabase
 
 # The exit status of every refusal, so scripts can tell it from a crash (1).
 REFUSED = 2
@@ -25,7 +27,7 @@ def run_within_error_boundary(command: Callable[[], int]) -> int:
     """
     try:
         return command()
-    except (CliError, ConfigError, RegisterImportError, Refusal) as exc:
+    except (CliError, ConfigError, RegisterImportError, Refusal, BackupError, NewerDatabase) as exc:
         reason = str(exc)
     except KeyboardInterrupt:
         return 0

@@ -86,6 +86,11 @@ class _Scope:
         await self._db._finish_scope(self._txn, self._token, failed=kind is not None)
 
 
+class NewerDatabase(Exception):
+    """The database holds a migration this code does not ship: it was written by a
+    newer version, whose tables this code would misread."""
+
+
 class Database:
     """An open node database. Create it with ``Database.open``."""
 
@@ -138,8 +143,17 @@ class Database:
         )
         rows = await self._conn.execute_fetchall("SELECT version FROM schema_migrations")
         done = {r[0] for r in rows}
+        migrations = _migrations()
+        unknown = sorted(done - {version for version, _, _ in migrations})
+        if unknown:
+            raise NewerDatabase(
+                f"{self.path} was written by a newer Samenspraak (its migration "
+                f"{unknown[-1]:04d} is not in this one, which ends at "
+                f"{migrations[-1][0]:04d}); upgrade Samenspraak, or restore a backup "
+                "made with this version"
+            )
         applied = []
-        for version, sql in _migrations():
+        for version, name, sql in migrations:
             if version in done:
                 continue
             async with self.transaction():
@@ -149,7 +163,7 @@ class Database:
                 await self._conn.execute(
                     "INSERT INTO schema_migrations (version) VALUES (?)", (version,)
                 )
-            log.info("applied migration %04d", version)
+            log.info("applied migration %s", name)
             applied.append(version)
         return applied
 
@@ -465,7 +479,13 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
 
 
-def _migrations() -> list[tuple[int, str]]:
+def shipped_versions() -> list[int]:
+    """The numbers of the migrations this code ships, in order."""
+    return [version for version, _, _ in _migrations()]
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """Every migration this code ships: number, file name and SQL, in order."""
     folder = resources.files("node.storage") / "migrations"
     found: dict[int, tuple[str, str]] = {}
     for entry in folder.iterdir():
@@ -477,7 +497,7 @@ def _migrations() -> list[tuple[int, str]]:
                     f"two migrations are numbered {version:04d}: {found[version][0]}, {entry.name}"
                 )
             found[version] = (entry.name, entry.read_text(encoding="utf-8"))
-    return sorted((version, sql) for version, (_, sql) in found.items())
+    return sorted((version, name, sql) for version, (name, sql) in found.items())
 
 
 def _split_sql(script: str) -> list[str]:

@@ -25,6 +25,85 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class Setting:
+    """One key of ``samenspraak.toml``: where it is, its default and what it means.
+
+    ``load_config`` reads every key through this table, and ``config_reference``
+    writes docs/CONFIGURATION.md from it, so the reference cannot drift from the code.
+    """
+
+    table: str
+    key: str
+    # None: the key is required (``init`` writes it).
+    default: object
+    meaning: str
+
+
+SETTINGS = (
+    Setting(
+        "node",
+        "domain",
+        None,
+        "HOST[:PORT] the node is reached at. Part of every id the node publishes: "
+        "never change it once the node federates.",
+    ),
+    Setting(
+        "node",
+        "name",
+        None,
+        'Display name of the node and its organisation, e.g. "Wijkraad Oosterpark".',
+    ),
+    Setting("node", "handle", None, "Account name of the organisation actor (@handle@domain)."),
+    Setting("node", "kind", "collective", f"What runs the node: one of {', '.join(KINDS)}."),
+    Setting(
+        "node",
+        "language",
+        "nl",
+        "Language of the pages (nl or en) when neither ?lang= nor the browser chooses one.",
+    ),
+    Setting(
+        "node",
+        "dev",
+        False,
+        "Development mode: plain http, loopback domains allowed, no guard against "
+        "fetches of private addresses. Never on a public node.",
+    ),
+    Setting(
+        "node",
+        "authorized_fetch",
+        False,
+        "Require signed GETs of ActivityPub documents, as Mastodon's authorized fetch does.",
+    ),
+    Setting("server", "host", "127.0.0.1", "Address serve listens on."),
+    Setting("server", "port", 8700, "Port serve listens on (--port overrides it)."),
+    Setting(
+        "server",
+        "trusted_proxies",
+        [],
+        "Addresses or networks of reverse proxies whose X-Forwarded-For names the client; "
+        "nobody else's is believed.",
+    ),
+    Setting(
+        "health",
+        "max_queue_depth",
+        1000,
+        "/healthz answers 503 when more deliveries than this wait in the queue.",
+    ),
+)
+
+
+def _setting(raw: dict[str, Any], table: str, key: str) -> Any:
+    """The value of ``[table] key`` in ``raw``, or its default (KeyError when required)."""
+    [setting] = [s for s in SETTINGS if (s.table, s.key) == (table, key)]
+    section = raw.get(table, {})
+    if key in section:
+        return section[key]
+    if setting.default is None:
+        raise KeyError(key)
+    return setting.default
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     """What a node is and how it is served."""
 
@@ -40,6 +119,7 @@ class NodeConfig:
     # Addresses or networks of reverse proxies whose X-Forwarded-For is believed;
     # none by default, so nobody else can choose the address a request counts under.
     trusted_proxies: tuple[str, ...] = ()
+    health_max_queue_depth: int = 1000
 
     @property
     def base_url(self) -> str:
@@ -77,20 +157,19 @@ def load_config(data_dir: Path) -> NodeConfig:
     if not path.is_file():
         raise ConfigError(f"{data_dir} is not a node directory (no {CONFIG_FILE}); run init first")
     raw = _read_toml(path)
-    node = raw.get("node", {})
-    server = raw.get("server", {})
     try:
         config = NodeConfig(
-            domain=str(node["domain"]),
-            name=str(node["name"]),
-            handle=str(node["handle"]),
-            kind=str(node.get("kind", "collective")),
-            dev=bool(node.get("dev", False)),
-            authorized_fetch=bool(node.get("authorized_fetch", False)),
-            language=str(node.get("language", "nl")),
-            host=str(server.get("host", "127.0.0.1")),
-            port=int(server.get("port", 8700)),
-            trusted_proxies=_trusted_proxies(server.get("trusted_proxies", []), path),
+            domain=str(_setting(raw, "node", "domain")),
+            name=str(_setting(raw, "node", "name")),
+            handle=str(_setting(raw, "node", "handle")),
+            kind=str(_setting(raw, "node", "kind")),
+            dev=bool(_setting(raw, "node", "dev")),
+            authorized_fetch=bool(_setting(raw, "node", "authorized_fetch")),
+            language=str(_setting(raw, "node", "language")),
+            host=str(_setting(raw, "server", "host")),
+            port=int(_setting(raw, "server", "port")),
+            trusted_proxies=_trusted_proxies(_setting(raw, "server", "trusted_proxies"), path),
+            health_max_queue_depth=_count(_setting(raw, "health", "max_queue_depth"), path),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
@@ -111,6 +190,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _count(value: object, path: Path) -> int:
+    """A whole number of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{path}: [health] max_queue_depth is a whole number of at least 1")
+    return value
 
 
 def _trusted_proxies(entries: object, path: Path) -> tuple[str, ...]:
@@ -165,3 +251,68 @@ def write_config(data_dir: Path, config: NodeConfig) -> Path:
 def _toml_str(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def config_reference() -> str:
+    """docs/CONFIGURATION.md: every key of ``samenspraak.toml``, its default and meaning,
+    from ``SETTINGS`` and the spam rules' own defaults (``moderation/spam.py``)."""
+    lines = [
+        "# samenspraak.toml",
+        "",
+        "<!-- Generated by `samenspraak config-reference --output docs/CONFIGURATION.md`"
+        " from node/config.py; do not edit by hand. -->",
+        "",
+        f"Every node directory has a `{CONFIG_FILE}`; `samenspraak init` writes the `[node]`"
+        " and `[server]` tables. A key left out takes its default; a required key has none.",
+        "",
+    ]
+    for table in dict.fromkeys(s.table for s in SETTINGS):
+        lines += [f"## [{table}]", "", "| key | default | meaning |", "| --- | --- | --- |"]
+        for setting in SETTINGS:
+            if setting.table == table:
+                default = "required" if setting.default is None else _toml(setting.default)
+                lines.append(f"| `{setting.key}` | {default} | {setting.meaning} |")
+        lines.append("")
+    rules = SpamRules()
+    lines += [
+        "## [moderation]",
+        "",
+        "| key | default | meaning |",
+        "| --- | --- | --- |",
+        f"| `report_threshold` | `{rules.report_threshold}` | Distinct reporters (each local"
+        " account, each other server once) after whom content is hidden pending review. |",
+        f"| `new_account_days` | `{rules.new_account_age.days}` | Days during which an"
+        " unverified account gets the smaller allowances of `[moderation.new_account_rates]`. |",
+        "",
+    ]
+    for table, rates, whose in (
+        (
+            "moderation.rates",
+            rules.rates,
+            "per account; `inbox` per remote host, `login` per user name and client address,"
+            " `login_address` and `lookup_address` per client address",
+        ),
+        ("moderation.new_account_rates", rules.new_account_rates, "per new unverified account"),
+    ):
+        lines += [
+            f"## [{table}]",
+            "",
+            f'Allowances written as `"count/seconds"`, {whose}; a refusal is 429 with Retry-After.',
+            "",
+            "| key | default |",
+            "| --- | --- |",
+        ]
+        lines += [
+            f'| `{action}` | `"{rate.count}/{rate.per_seconds:g}"` |'
+            for action, rate in rates.items()
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return f"`{'true' if value else 'false'}`"
+    if isinstance(value, str):
+        return f"`{_toml_str(value)}`"
+    return f"`{value}`"

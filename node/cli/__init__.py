@@ -19,10 +19,11 @@ Modules:
   while ``serve`` runs.
 - ``errors`` — the one error boundary (``run_within_error_boundary``): a problem
   the user can fix is one line on standard error, exit status 2.
+- ``log_format`` — plain log lines, or one JSON object per line (``--log-format json``).
 - ``federation_commands`` — ``samenspraak federation allow|block|unblock|mode|list``.
 - ``moderation_commands`` — ``samenspraak moderation``: queue, resolve, hide,
   restore, remove, suspend, unsuspend.
-- ``node_commands`` — ``samenspraak init|serve|account|demo``.
+- ``node_commands`` — ``samenspraak init|serve|account|demo|config-reference``.
 - ``opened_node`` — the one way a command opens a node directory and closes it
   again (``opened_node``).
 - ``process_commands`` — ``samenspraak process create|phase|close|list`` and
@@ -36,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 from collections.abc import Sequence
 
@@ -50,6 +50,7 @@ from node.cli import (
     voting_commands,
 )
 from node.cli.errors import run_within_error_boundary
+from node.cli.log_format import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="samenspraak", description="Run a Samenspraak participation node."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    parser.set_defaults(serves_until_stopped=False)
+    parser.set_defaults(serves_until_stopped=False, log_format="text")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for commands in (
         node_commands,
@@ -76,10 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samenspraak`` command."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.log_format, args.verbose)
     if args.serves_until_stopped:
         # Ctrl-C must stop a serving command even when it was started from a shell
         # that set SIGINT to be ignored (background jobs); SIGTERM stops it the same way.

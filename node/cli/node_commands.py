@@ -1,8 +1,10 @@
-"""``samenspraak init|serve|account|demo``: creating, serving and populating nodes."""
+"""``samenspraak init|serve|account|demo|config-reference``: creating, serving and
+populating nodes, and the reference of their configuration."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sqlite3
 import sys
 from pathlib import Path
@@ -11,11 +13,20 @@ from aiohttp.log import access_logger
 
 from node.cli.directory_lock import held_directory
 from node.cli.errors import CliError
+from node.cli.log_format import LOG_FORMATS
 from node.cli.opened_node import opened_node
-from node.config import KINDS, NodeConfig, load_config, validate_domain, validate_handle
+from node.config import (
+    KINDS,
+    NodeConfig,
+    config_reference,
+    load_config,
+    validate_domain,
+    validate_handle,
+)
 from node.demo import run_demo
 from node.runner import ensure_port_free, start_node, until_stopped
 from node.setup import create_account, initialise
+from node.storage import database
 from node.storage.accounts import ROLES
 
 
@@ -39,6 +50,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("directory", type=Path)
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    _log_format_option(serve)
     serve.set_defaults(handler=serve_node, serves_until_stopped=True)
 
     account = sub.add_parser("account", help="manage local accounts")
@@ -64,7 +76,25 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="where to keep the demo nodes (default: a fresh temporary folder)",
     )
+    _log_format_option(demo)
     demo.set_defaults(handler=demo_network, serves_until_stopped=True)
+
+    reference = sub.add_parser(
+        "config-reference", help="write the reference of every samenspraak.toml key"
+    )
+    reference.add_argument(
+        "--output", type=Path, default=None, help="the file to write (default: standard output)"
+    )
+    reference.set_defaults(handler=write_config_reference)
+
+
+def _log_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="json: one JSON object per line, for log collectors",
+    )
 
 
 async def init_node(args: argparse.Namespace) -> int:
@@ -139,5 +169,21 @@ async def account_list(args: argparse.Namespace) -> int:
 
 async def demo_network(args: argparse.Namespace) -> int:
     """``samenspraak demo``: the three-node demo network on 127.0.0.1, until stopped."""
+    if not args.verbose:
+        # The demo opens with its banner: how its databases were migrated is for
+        # serve and migrate to tell (and for -v here).
+        logging.getLogger(database.__name__).setLevel(logging.WARNING)
     await run_demo(args.base_port, args.directory)
+    return 0
+
+
+async def write_config_reference(args: argparse.Namespace) -> int:
+    """``samenspraak config-reference``: docs/CONFIGURATION.md, from node/config.py."""
+    text = config_reference()
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"Wrote {args.output}")
     return 0

@@ -43,6 +43,10 @@ import aiosqlite
 from federation.errors import Unavailable
 
 log = logging.getLogger(__name__)
+# aiosqlite logs every statement with its parameters at DEBUG: an app's client
+# secret, a password hash, a resident's address. A node's log must not hold them,
+# at -v neither, so that logger says nothing below INFO.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 Row = aiosqlite.Row
 

@@ -26,6 +26,7 @@ from node.storage.paging import PageRequest
 from node.storage.status_marks import StatusMarkRepository
 from node.urls import INSTANCE_USERNAME
 from node.web.app import NODE
+from node.web.health import INBOX_OUTCOME
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import render_actor_page, render_object_page
 
@@ -236,6 +237,7 @@ async def inbox_handler(request: web.Request) -> web.Response:
         body=body,
     )
     result = await node.inbox.receive(inbox_request)
+    request[INBOX_OUTCOME] = "duplicate" if result.duplicate else "accepted"
     message = "duplicate, already processed" if result.duplicate else "accepted"
     return web.json_response({"status": message}, status=202)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -22,6 +23,17 @@ from node.web.i18n import remember_language
 NODE = web.AppKey("node", Node)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 RUN_WORKERS = web.AppKey("run_workers", bool)
+
+
+@dataclass
+class Background:
+    """The node's background task (delivery worker and periodic jobs), once started;
+    ``/healthz`` looks at it."""
+
+    task: asyncio.Task[None] | None = None
+
+
+BACKGROUND = web.AppKey("background", Background)
 # The logged-in visitor of a page request, found by node.web.sessions.
 WEB_SESSION = web.RequestKey("web_session", WebSession)
 
@@ -80,6 +92,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     from node.web import (
         activitypub_routes,
         discovery,
+        health,
         interaction_pages,
         moderation_routes,
         pages,
@@ -92,12 +105,13 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     from node.web.security_headers import add_security_headers
 
     app = web.Application(
-        middlewares=[cors, error_boundary, remember_language],
+        middlewares=[health.measure, cors, error_boundary, remember_language],
         client_max_size=MAX_INBOX_BODY + 1,
     )
     app.on_response_prepare.append(add_security_headers)
     app[NODE] = node
     app[RUN_WORKERS] = run_workers
+    app[BACKGROUND] = Background()
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("node", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
@@ -105,6 +119,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         lstrip_blocks=True,
     )
     discovery.register(app)
+    health.register(app)
     activitypub_routes.register(app)
     sessions.register(app)
     pages.register(app)
@@ -125,6 +140,7 @@ async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
     worker: asyncio.Task[None] | None = None
     if app[RUN_WORKERS]:
         worker = asyncio.create_task(node.run_background(), name="node-background")
+        app[BACKGROUND].task = worker
     yield
     if worker is not None:
         worker.cancel()

@@ -76,6 +76,9 @@ def test_demo_command_serves_three_federated_nodes_until_interrupted(
                 break
         text = "".join(output)
         assert "Press Ctrl-C to stop." in text, text
+        # It opens with what it does, not with how its databases were migrated.
+        assert output[0] == "Seeding the demo network (first run)...\n", text
+        assert "migration" not in text
         assert f"@gemeente@127.0.0.1:{base}" in text
 
         followers = _get_json(f"http://127.0.0.1:{base}/actors/gemeente/followers?page=1")

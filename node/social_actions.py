@@ -68,8 +68,8 @@ async def post_note(
     recipients = [social.urls.followers(author.username), *mentions]
     reply_author = audience = None
     if in_reply_to is not None:
-        replied = await social.objects.get_object(in_reply_to)
-        if replied is None or replied.deleted:
+        replied = await social.objects.record(in_reply_to)
+        if replied is None or replied.deleted_at is not None:
             raise NotFound(
                 "the post you reply to is unknown or deleted",
                 detail=in_reply_to,
@@ -80,8 +80,7 @@ async def post_note(
             recipients.append(reply_author)
         # A reply in a group's thread goes to the group too (FEP-1b12): a process hears
         # of a comment on its proposal whoever wrote the proposal and wherever.
-        record = await social.objects.record(in_reply_to)
-        audience = id_of(record.document.get("audience")) if record is not None else None
+        audience = replied.audience
         if audience and audience not in recipients:
             recipients.append(audience)
     note: dict[str, Any] = {
@@ -364,7 +363,7 @@ def _reaction_audience(
     recipients = [social.urls.followers(actor.username)] if boost else []
     if record is not None and record.attributed_to:
         recipients.append(record.attributed_to)
-    audience = id_of(record.document.get("audience")) if record is not None else None
+    audience = record.audience if record is not None else None
     if not boost and audience and audience not in recipients:
         recipients.append(audience)
     return recipients

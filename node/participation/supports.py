@@ -119,9 +119,9 @@ async def support(services: ParticipationServices, supporter: LocalActor, propos
     recipients = list(dict.fromkeys([proposal.author, process.uri]))
     like = {"id": activity_id, "type": "Like", "object": proposal.uri, "to": recipients}
     if process.local:
-        refusal = await support_refusal(services, process, proposal, supporter.uri) or await _count(
-            services, process, proposal, activity_id, supporter.uri
-        )
+        refusal = await support_refusal(services, process, proposal, supporter.uri)
+        if refusal is None:
+            refusal = await _count(services, process, proposal, activity_id, supporter.uri)
         if refusal is not None:
             raise Refused(f"support not counted: {refusal}")
         await services.outbox.send(supporter.uri, like, recipients)

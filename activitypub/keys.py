@@ -43,11 +43,21 @@ def generate_key_pair(bits: int = 2048) -> KeyPair:
     return KeyPair(private_pem=private_pem, public_pem=public_pem)
 
 
-@functools.lru_cache(maxsize=64)
+# A node signs as each of its residents and processes; a busy one has thousands of
+# signers, and the cache must hold them or every delivery parses a key again.
+@functools.lru_cache(maxsize=4096)
 def load_private_key(pem: str) -> rsa.RSAPrivateKey:
-    """Parse an unencrypted PEM private key; raise KeyFormatError unless it is RSA."""
+    """Parse an unencrypted PEM private key; raise KeyFormatError unless it is RSA.
+
+    Private keys are only ever the node's own, made by ``generate_key_pair`` and
+    read from its database, never input from elsewhere: the RSA consistency
+    check, which costs a hundred times a signature (measured in
+    ``benchmarks/RESULTS.md``, "Issue 9"), is skipped.
+    """
     try:
-        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+        key = serialization.load_pem_private_key(
+            pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise KeyFormatError("not a PEM private key") from exc
     if not isinstance(key, rsa.RSAPrivateKey):

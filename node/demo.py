@@ -193,7 +193,7 @@ async def run_demo(base_port: int, directory: Path | None) -> None:
             await seed_social(nodes)
             await seed_participation(nodes, lambda: settle(list(nodes.values())))
             await seed_voting(nodes, lambda: settle(list(nodes.values())))
-        workers = [asyncio.create_task(n.node.run_background()) for n in nodes.values()]
+        workers = [running.run_background() for running in nodes.values()]
         print(_instructions(nodes, admins), flush=True)
         await until_stopped()
     finally:

@@ -16,7 +16,7 @@ from node.config import ConfigError, NodeConfig
 from node.node import Node, open_node
 from node.setup import CreatedAccount, initialise
 from node.web.access_log import RedactingAccessLogger
-from node.web.app import NODE, create_app
+from node.web.app import BACKGROUND, NODE, create_app
 
 
 @dataclass
@@ -31,6 +31,13 @@ class RunningNode:
     def base_url(self) -> str:
         """Where the node is reached."""
         return self.node.urls.base
+
+    def run_background(self) -> asyncio.Task[None]:
+        """Start the node's delivery worker and periodic jobs, for a node started
+        without them (the demo seeds first); ``/healthz`` then sees them run."""
+        task = asyncio.create_task(self.node.run_background(), name="node-background")
+        self.runner.app[BACKGROUND].task = task
+        return task
 
     async def stop(self) -> None:
         """Stop serving and close the node."""

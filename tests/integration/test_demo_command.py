@@ -81,6 +81,10 @@ def test_demo_command_serves_three_federated_nodes_until_interrupted(
         assert "migration" not in text
         assert f"@gemeente@127.0.0.1:{base}" in text
 
+        # The demo's nodes run their delivery workers: each says it is healthy.
+        for offset in range(3):
+            assert _get_json(f"http://127.0.0.1:{base + offset}/healthz")["status"] == "ok"
+
         followers = _get_json(f"http://127.0.0.1:{base}/actors/gemeente/followers?page=1")
         assert f"http://127.0.0.1:{base + 1}/actors/oosterpark" in followers["orderedItems"]
         assert f"http://127.0.0.1:{base + 2}/actors/wijert" in followers["orderedItems"]

@@ -117,6 +117,8 @@ async def test_a_database_newer_than_the_code_is_refused_at_start_in_one_line(
     start: StartNode, tmp_path: Path
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    status, out, _ = await _command("migrate", str(gemeente.node.data_dir))
+    assert (status, out) == (0, f"The database of {gemeente.node.data_dir} is up to date\n")
     archive = tmp_path / "gemeente.tar.gz"
     status, _, err = await _command("backup", str(gemeente.node.data_dir), str(archive))
     assert status == 0, err
@@ -132,6 +134,9 @@ async def test_a_database_newer_than_the_code_is_refused_at_start_in_one_line(
     assert line.startswith("samenspraak: error: ")
     assert "newer Samenspraak" in line and "9999" in line
     assert "Serving" not in out
+    status, _, err = await _command("migrate", str(restored_dir))
+    assert status == REFUSED
+    assert "newer Samenspraak" in err and "9999" in err
     # Restoring a backup of it is refused the same way, before anything is unpacked.
     newer = tmp_path / "newer.tar.gz"
     assert (await _command("backup", str(restored_dir), str(newer)))[0] == 0

@@ -18,7 +18,7 @@ from federation.errors import BodyTooLarge, MalformedDocument
 from federation.inbox import MAX_INBOX_BODY
 from node.node import Node
 from node.storage.web_sessions import WebSession
-from node.web.i18n import remember_language
+from node.web.i18n import install_gettext, remember_language
 
 NODE = web.AppKey("node", Node)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
@@ -118,6 +118,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    install_gettext(app[TEMPLATES])
     discovery.register(app)
     health.register(app)
     activitypub_routes.register(app)

@@ -17,6 +17,7 @@ from node.web.i18n import (
     LANGUAGES,
     Translate,
     language_of,
+    readable_amount,
     readable_moment,
     translator,
 )
@@ -30,7 +31,7 @@ async def author_names(request: web.Request, posts: list[ObjectRecord]) -> dict[
 
 
 def page_translator(request: web.Request) -> Translate:
-    """``t(key, **values)`` in the language this request's page is shown in."""
+    """``t(msgid, **values)`` in the language this request's page is shown in."""
     return translator(language_of(request, request.app[NODE].config.language))
 
 
@@ -45,8 +46,8 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
             config=node.config,
             urls=node.urls,
             lang=language,
-            t=translator(language),
             when=partial(readable_moment, language=language),
+            money=partial(readable_amount, language=language),
             other_languages=[
                 (code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != language
             ],

@@ -49,7 +49,7 @@ def _typed(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
 def _missing(state: FormState, t: Translate, *required: str) -> None:
     for name in required:
         if not state.value(name):
-            state.errors[name] = t("form.required")
+            state.errors[name] = t("Please fill in this field.")
 
 
 async def propose(request: web.Request) -> web.StreamResponse:
@@ -65,7 +65,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
         try:
             cost = float(state.value("cost").replace(",", "."))
         except ValueError:
-            state.errors["cost"] = t("form.amount")
+            state.errors["cost"] = t("Enter an amount in figures, for example 2500.")
     if state.errors:
         return await render_process_page(request, process, state, 422)
     try:

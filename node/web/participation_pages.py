@@ -33,7 +33,9 @@ from node.web.i18n import (
     PHASE_LABELS,
     STANCE_LABELS,
     STATUS_LABELS,
+    labels,
     language_of,
+    translator,
 )
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import render
@@ -57,10 +59,10 @@ def _common(request: web.Request, process: Process) -> dict[str, object]:
     language = language_of(request, request.app[NODE].config.language)
     return {
         "process": process,
-        "archetype_explained": ARCHETYPE_EXPLAINED[language][process.archetype],
-        "phase_labels": PHASE_LABELS[language],
-        "status_labels": STATUS_LABELS[language],
-        "stance_labels": STANCE_LABELS[language],
+        "archetype_explained": translator(language)(ARCHETYPE_EXPLAINED[process.archetype]),
+        "phase_labels": labels(PHASE_LABELS, language),
+        "status_labels": labels(STATUS_LABELS, language),
+        "stance_labels": labels(STANCE_LABELS, language),
     }
 
 
@@ -73,7 +75,7 @@ async def process_list(request: web.Request) -> web.Response:
         processes=await node.participation_store.local_processes(),
         elsewhere=await node.participation_store.remote_processes(),
         page_name=page_name,
-        phase_labels=PHASE_LABELS[language_of(request, node.config.language)],
+        phase_labels=labels(PHASE_LABELS, language_of(request, node.config.language)),
     )
 
 

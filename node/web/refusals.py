@@ -42,7 +42,7 @@ from federation.errors import (
 from node.mastodon_api.errors import mastodon_refusal
 from node.storage.database import unavailable
 from node.web.app import NODE
-from node.web.i18n import CATALOGUE
+from node.web.i18n import N_
 from node.web.negotiation import wants_activity_json
 from node.web.pages import page_translator, render
 
@@ -73,11 +73,36 @@ HTTP_STATUS: Mapping[type[Refusal], int] = MappingProxyType(
 # A page's heading says what kind of refusal it is; the reason says which.
 PAGE_HEADING: Mapping[type[Refusal], str] = MappingProxyType(
     {
-        NotFound: "refusal.not_found",
-        NotAllowed: "refusal.not_allowed",
-        NotAuthenticated: "refusal.not_authenticated",
-        RateLimited: "refusal.rate_limited",
-        Unavailable: "refusal.title",
+        NotFound: N_("Not found"),
+        NotAllowed: N_("Not allowed"),
+        NotAuthenticated: N_("Please log in first"),
+        RateLimited: N_("Please wait a moment"),
+        Unavailable: N_("That is not possible"),
+    }
+)
+
+# The reason of a refusal with a code, in words for people; its values fill it in.
+PAGE_REASON: Mapping[str, str] = MappingProxyType(
+    {
+        "process_unknown": N_("There is no process called '%(slug)s' on this node."),
+        "proposal_unknown": N_("This proposal does not exist (any more)."),
+        "account_unknown": N_("This account does not exist on this node."),
+        "post_unknown": N_("This post does not exist on this node."),
+        "vote_unknown": N_("This vote does not exist on this node."),
+        "interaction_unknown": N_("That post or account could not be found."),
+        "handle_missing": N_("Give your address, such as @name@example.org."),
+        "handle_invalid": N_(
+            "'%(handle)s' is not a fediverse address; it looks like this: @name@example.org."
+        ),
+        "handle_unreachable": N_(
+            "%(host)s gave no answer about %(handle)s. Is the address right? Otherwise try"
+            " again later."
+        ),
+        "handle_no_template": N_(
+            "%(host)s does not say where you act there on posts from elsewhere. Search for"
+            " this address on your own server: %(uri)s"
+        ),
+        "report_unknown": N_("This report does not exist."),
     }
 )
 
@@ -106,9 +131,8 @@ def refusal_json(exc: Refusal) -> web.Response:
 
 def page_reason(request: web.Request, exc: Refusal) -> str:
     """The reason in the visitor's language where the catalogue has it, else as written."""
-    key = f"reason.{exc.code}"
-    if exc.code and key in CATALOGUE:
-        return page_translator(request)(key, **exc.values)
+    if exc.code and exc.code in PAGE_REASON:
+        return page_translator(request)(PAGE_REASON[exc.code], **exc.values)
     return exc.reason
 
 
@@ -128,7 +152,7 @@ def refusal_page(request: web.Request, exc: Refusal) -> web.Response:
         request,
         "refusal.html",
         status=http_status(exc),
-        heading=mapped(PAGE_HEADING, exc, "refusal.title"),
+        heading=mapped(PAGE_HEADING, exc, N_("That is not possible")),
         message=page_reason(request, exc),
         back=_same_site_referer(request),
         login=isinstance(exc, NotAuthenticated),

@@ -24,6 +24,7 @@ from node.storage.accounts import Account
 from node.storage.web_sessions import WebSession, WebSessionRepository
 from node.web.app import NODE, WEB_SESSION, FormData, read_form
 from node.web.client_address import client_address
+from node.web.i18n import N_
 from node.web.pages import page_translator, render
 from node.web.refusals import refusal_page
 
@@ -87,12 +88,14 @@ async def require_account(request: web.Request, roles: Collection[str] | None = 
         back = request.path_qs if request.method == "GET" else request.path
         raise web.HTTPSeeOther(f"/login?next={quote(back, safe='/')}")
     if roles is not None and account.role not in roles:
-        raise _forbidden(request, "refusal.role")
+        raise _forbidden(
+            request, N_("This page is for the moderators and administrators of this node only.")
+        )
     return account
 
 
-def _forbidden(request: web.Request, key: str) -> web.HTTPForbidden:
-    page = refusal_page(request, NotAllowed(page_translator(request)(key)))
+def _forbidden(request: web.Request, message: str) -> web.HTTPForbidden:
+    page = refusal_page(request, NotAllowed(page_translator(request)(message)))
     return web.HTTPForbidden(text=page.text, content_type="text/html")
 
 
@@ -105,7 +108,9 @@ async def posted_form(
     session = session_of(request)
     assert session is not None
     if not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), session.csrf_token):
-        raise _forbidden(request, "refusal.expired")
+        raise _forbidden(
+            request, N_("This form has expired. Go back, reload the page and try again.")
+        )
     return account, form
 
 
@@ -165,13 +170,20 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     expected = request.cookies.get(_login_cookie(node.config), "")
     if not expected or not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), expected):
-        raise _forbidden(request, "refusal.expired")
+        raise _forbidden(
+            request, N_("This form has expired. Go back, reload the page and try again.")
+        )
     username = str(form.get("username", "")).strip().lstrip("@").split("@")[0]
     try:
         node.limits.hit_login(client_address(request), username)
     except RateLimited as exc:
         seconds = max(1, round(exc.retry_after))
-        page = _login_page(request, 429, t("login.too_many", seconds=seconds), username)
+        page = _login_page(
+            request,
+            429,
+            t("Too many attempts to log in. Try again in %(seconds)s seconds.", seconds=seconds),
+            username,
+        )
         page.headers["Retry-After"] = str(seconds)
         return page
     account = await node.accounts.by_username(username) if username else None
@@ -180,7 +192,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         check_password, password, account.password_hash
     )
     if account is None or not valid:
-        return _login_page(request, 401, t("login.wrong"), username)
+        return _login_page(request, 401, t("The user name or password is not right."), username)
     sessions = request.app[WEB_SESSIONS]
     previous = request.cookies.get(session_cookie(node.config))
     if previous:

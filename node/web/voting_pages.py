@@ -16,7 +16,7 @@ from aiohttp import web
 
 from federation.errors import NotFound, Refusal
 from node.node import Node
-from node.participation.ballots import budget_allocations, budget_servers, cast_ballot, money
+from node.participation.ballots import budget_allocations, budget_servers, cast_ballot
 from node.participation.ballots import recount_url as budget_recount_url
 from node.participation.models import Process, Question
 from node.participation.processes import local_process
@@ -26,6 +26,7 @@ from node.participation.voting import cast_vote, current_tally, known_questions,
 from node.participation.voting import recount_url as question_recount_url
 from node.storage.accounts import Account
 from node.web.app import NODE
+from node.web.i18n import N_
 from node.web.pages import page_translator, render
 from node.web.refusals import http_status, page_reason
 from node.web.sessions import posted_form, require_account
@@ -109,11 +110,12 @@ async def _results(node: Node, process: Process) -> dict[str, Any]:
         budget = {
             "round": budget_round,
             "closed": closed,
+            "currency": process.budget.currency,
             "voters": voters,
             "allocations": [
                 {
                     "title": titles.get(a.proposal, a.proposal),
-                    "cost": money(a.cost, process.budget.currency),
+                    "cost": a.cost,
                     "votes": a.votes,
                     "selected": a.selected,
                 }
@@ -193,12 +195,13 @@ async def _ballot(
     picked = set(await store.picks_of(process.uri, account.actor_uri))
     return {
         "closed": budget_round.refusal() is not None,
-        "budget": money(process.budget.amount, process.budget.currency),
+        "budget": process.budget.amount,
+        "currency": process.budget.currency,
         "entries": [
             {
                 "proposal": e.proposal,
                 "title": titles.get(e.proposal, e.proposal),
-                "cost": money(e.cost, process.budget.currency),
+                "cost": e.cost,
                 "picked": e.proposal in picked,
             }
             for e in await store.entries(process.uri)
@@ -224,7 +227,7 @@ async def vote_submit(request: web.Request) -> web.Response:
         return await _render_vote_page(
             request, node, process, account, page_reason(request, exc), http_status(exc)
         )
-    message = page_translator(request)("vote.counted")
+    message = page_translator(request)(N_("Your vote has been counted."))
     return await _render_vote_page(request, node, process, account, message)
 
 
@@ -242,7 +245,7 @@ async def ballot_submit(request: web.Request) -> web.Response:
         return await _render_vote_page(
             request, node, process, account, page_reason(request, exc), http_status(exc)
         )
-    message = page_translator(request)("ballot.counted")
+    message = page_translator(request)(N_("Your ballot has been counted."))
     return await _render_vote_page(request, node, process, account, message)
 
 
@@ -279,7 +282,7 @@ async def verification_submit(request: web.Request) -> web.Response:
         return await _render_verification(
             request, node, account, page_reason(request, exc), http_status(exc)
         )
-    message = page_translator(request)("verify.done")
+    message = page_translator(request)(N_("You are confirmed as a resident."))
     return await _render_verification(request, node, account, message)
 
 
@@ -332,7 +335,11 @@ async def votes_submit(request: web.Request) -> web.Response:
             request, node, account, page_reason(request, exc), http_status(exc)
         )
     local = await node.votes.question(question) is not None
-    message = page_translator(request)("vote.counted" if local else "vote.sent")
+    message = page_translator(request)(
+        N_("Your vote has been counted.")
+        if local
+        else N_("Your vote has been sent to the process.")
+    )
     return await _render_votes(request, node, account, message)
 
 

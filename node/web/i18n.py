@@ -85,6 +85,10 @@ STATUS_LABELS: Mapping[str, str] = MappingProxyType(
         "withdrawn": N_("withdrawn"),
     }
 )
+# The default options of a vote are Dutch words on the wire (models.DEFAULT_VOTING_OPTIONS).
+VOTE_OPTION_LABELS: Mapping[str, str] = MappingProxyType(
+    {"voor": N_("for"), "tegen": N_("against"), "onthouding": N_("abstention")}
+)
 ARCHETYPE_EXPLAINED: Mapping[str, str] = MappingProxyType(
     {
         "advise": N_(

@@ -15,7 +15,12 @@ from node.web.app import NODE, TEMPLATES, WEB_SESSION
 from node.web.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
+    PHASE_LABELS,
+    STANCE_LABELS,
+    STATUS_LABELS,
+    VOTE_OPTION_LABELS,
     Translate,
+    labels,
     language_of,
     readable_amount,
     readable_moment,
@@ -48,6 +53,10 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
             lang=language,
             when=partial(readable_moment, language=language),
             money=partial(readable_amount, language=language),
+            phase_labels=labels(PHASE_LABELS, language),
+            status_labels=labels(STATUS_LABELS, language),
+            stance_labels=labels(STANCE_LABELS, language),
+            option_names=labels(VOTE_OPTION_LABELS, language),
             other_languages=[
                 (code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != language
             ],

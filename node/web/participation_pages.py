@@ -30,10 +30,6 @@ from node.web.app import NODE
 from node.web.form_state import FormState
 from node.web.i18n import (
     ARCHETYPE_EXPLAINED,
-    PHASE_LABELS,
-    STANCE_LABELS,
-    STATUS_LABELS,
-    labels,
     language_of,
     translator,
 )
@@ -60,9 +56,6 @@ def _common(request: web.Request, process: Process) -> dict[str, object]:
     return {
         "process": process,
         "archetype_explained": translator(language)(ARCHETYPE_EXPLAINED[process.archetype]),
-        "phase_labels": labels(PHASE_LABELS, language),
-        "status_labels": labels(STATUS_LABELS, language),
-        "stance_labels": labels(STANCE_LABELS, language),
     }
 
 
@@ -75,7 +68,6 @@ async def process_list(request: web.Request) -> web.Response:
         processes=await node.participation_store.local_processes(),
         elsewhere=await node.participation_store.remote_processes(),
         page_name=page_name,
-        phase_labels=labels(PHASE_LABELS, language_of(request, node.config.language)),
     )
 
 

@@ -267,6 +267,7 @@ async def _render_verification(
         residency=await node.residents.get(account.actor_uri),
         per_address=MAX_ACCOUNTS_PER_ADDRESS,
         message=message,
+        refused=status != 200,
     )
 
 

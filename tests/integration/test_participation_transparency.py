@@ -107,7 +107,7 @@ async def test_pages_and_exports_show_supports_statuses_responses_and_comments(
     official, comments = proposal_html.split('id="reactie"')[1].split('id="verloop"')
     assert "De gemeente neemt het onderhoud op zich." in official
     assert "De gemeente neemt het onderhoud op zich." not in comments.split('id="reacties"')[1]
-    assert "Basisschool De Starter" in proposal_html and "kosten 40.000 EUR" in proposal_html
+    assert "Basisschool De Starter" in proposal_html and "kosten €\u00a040.000" in proposal_html
     assert "<strong>voor</strong>" in comments and "<strong>tegen</strong>" in comments
 
     assert [d["status"] for d in decisions] == ["submitted", "threshold_reached", "accepted"]

@@ -13,6 +13,7 @@ clock) and amounts are formatted by Babel for that language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from functools import cache
@@ -29,6 +30,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from babel.support import Translations
+
+from node.participation.proposals import SUBMITTED_REASON
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 # Dutch first: the language of last resort, as every node serves a Dutch neighbourhood.
@@ -132,6 +135,28 @@ def language_of(request: web.Request, default: str) -> str:
         if tag in LANGUAGES:
             return tag
     return default if default in LANGUAGES else LANGUAGES[0]
+
+
+# The reasons the process gives itself when it moves a proposal on are stored and
+# federated in Dutch (supports.py, proposals.py); pages show them in the visitor's
+# language. Reasons people typed are shown as they wrote them.
+THRESHOLD_REASON = re.compile(r"(\d+) keer gesteund: de drempel van (\d+) is bereikt\.")
+
+
+def trail_reason(reason: str, language: str) -> str:
+    """The reason of a status change as the visitor reads it."""
+    texts = translations(language)
+    if reason == SUBMITTED_REASON:
+        return texts.gettext(N_("Submitted by its author."))
+    reached = THRESHOLD_REASON.fullmatch(reason)
+    if reached:
+        count, threshold = int(reached[1]), int(reached[2])
+        return texts.ngettext(
+            "Supported %(num)d time: the threshold of %(threshold)d is reached.",
+            "Supported %(num)d times: the threshold of %(threshold)d is reached.",
+            count,
+        ) % {"num": count, "threshold": threshold}
+    return reason
 
 
 @cache

@@ -24,6 +24,7 @@ from node.web.i18n import (
     language_of,
     readable_amount,
     readable_moment,
+    trail_reason,
     translator,
 )
 
@@ -53,6 +54,7 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
             lang=language,
             when=partial(readable_moment, language=language),
             money=partial(readable_amount, language=language),
+            reason=partial(trail_reason, language=language),
             phase_labels=labels(PHASE_LABELS, language),
             status_labels=labels(STATUS_LABELS, language),
             stance_labels=labels(STANCE_LABELS, language),

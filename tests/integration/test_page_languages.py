@@ -1,0 +1,150 @@
+"""Every main page in English has no Dutch text of the catalogue left, and no machine times."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from babel.messages.pofile import read_po
+
+from node.participation.ballots import open_budget_ballot
+from node.participation.comments import post_comment
+from node.participation.models import Budget
+from node.participation.processes import create_process, set_phase
+from node.participation.proposals import create_proposal
+from node.participation.trail import change_status
+from node.participation.voting import open_vote
+from node.web.i18n import LOCALE_DIR
+from tests.integration.conftest import StartNode
+from tests.integration.voting_scenarios import (
+    import_register,
+    in_a_week,
+    phases,
+    resident,
+)
+from tests.integration.web_login import WebBrowser, logged_in
+
+# What residents wrote is in English here, so any Dutch on the page comes from the node.
+PROJECTS = [("Benches by the river", 7_800.0), ("A green schoolyard", 30_000.0)]
+MACHINE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+ATTRIBUTES_READ_ALOUD = ("aria-label", "title", "alt", "placeholder")
+
+
+class VisibleText(HTMLParser):
+    """The text a person reads or hears from the node: text nodes and the attributes screen
+    readers say, leaving out what people wrote (the posts' ``written`` content)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.open_divs = 0
+        self.written_from = -1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div":
+            self.open_divs += 1
+            if ("class", "written") in attrs and self.written_from < 0:
+                self.written_from = self.open_divs
+        if self.written_from < 0:
+            self.parts.extend(v for n, v in attrs if n in ATTRIBUTES_READ_ALOUD and v)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div":
+            if self.open_divs == self.written_from:
+                self.written_from = -1
+            self.open_divs -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.written_from < 0:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+async def page_text(browser: WebBrowser, path: str) -> str:
+    """What a browser (which asks for HTML) shows of a page of the node."""
+    headers = {"Accept": "text/html"}
+    async with browser.http.get(browser.base + path, headers=headers) as response:
+        return visible_text(await response.text())
+
+
+def dutch_phrases() -> set[str]:
+    """The literal parts of every Dutch text that differs from its English msgid."""
+    with (LOCALE_DIR / "nl" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalogue = read_po(po, locale="nl")
+    phrases = set()
+    for message in catalogue:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in texts:
+            if not message.id or text in ids:
+                continue
+            for part in re.split(r"%\([a-z_]+\)[sd]|[():;,.?%]", text):
+                if part.strip() and part.strip() not in " ".join(ids):
+                    phrases.add(part.strip())
+    return phrases
+
+
+def dutch_on(text: str, phrases: set[str]) -> list[str]:
+    return sorted(p for p in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text))
+
+
+async def test_english_pages_carry_no_dutch_from_the_catalogue_and_no_machine_times(
+    start: StartNode,
+) -> None:
+    riverside = await start("riverside", "Riverside Council")
+    services = riverside.node.participation_services
+    await import_register(riverside)
+    bram = await resident(riverside, "bram", "9722AB", "4")
+    process = await create_process(
+        services,
+        slug="budget",
+        title="Budget",
+        archetype="decide",
+        eligibility="verified-local",
+        threshold_count=1,
+        budget=Budget(amount=50_000, currency="EUR", min_picks=1, max_picks=2),
+        phases=phases(),
+    )
+    organisation = await riverside.node.organisation()
+    proposals = [
+        await create_proposal(services, bram, process, title, f"Why: {title}.", cost=cost)
+        for title, cost in PROJECTS
+    ]
+    await post_comment(services, organisation, proposals[0].uri, "Good idea.", stance="for")
+    await change_status(
+        services, proposals[1], "under_review", reason="Costs checked.", actor=organisation.uri
+    )
+    await set_phase(services, process, "voting")
+    await open_vote(services, proposals[0].uri, in_a_week())
+    await open_budget_ballot(services, process.uri, in_a_week())
+    record = await riverside.node.objects.record(proposals[0].uri)
+    assert record is not None
+
+    pages = [
+        "/",
+        "/@bram",
+        "/processes",
+        "/processes/budget",
+        f"/proposals/{record.row_id}",
+        "/processes/budget/decisions",
+        "/processes/budget/results",
+        "/processes/budget/vote",
+        "/votes",
+        "/verify",
+        "/moderation",
+        "/processes/unknown",
+    ]
+    phrases = dutch_phrases()
+    async with logged_in(riverside, "bram") as browser:
+        for path in pages:
+            dutch, english = [
+                await page_text(browser, f"{path}?lang={lang}") for lang in ("nl", "en")
+            ]
+            assert dutch_on(dutch, phrases), path  # the check can see Dutch where there is some
+            assert (path, dutch_on(english, phrases)) == (path, []), english
+            assert (path, MACHINE_TIME.findall(english)) == (path, [])

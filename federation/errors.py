@@ -17,8 +17,10 @@ surface maps them once:
 
 A refusal's ``reason`` is plain language fit to show a person; machine detail
 (URLs, parser messages, schema paths) goes in ``detail``. ``code`` names the
-reason in the pages' catalogue (``node/web/i18n.py``, key ``reason.<code>``,
-filled with ``values``) so a page can say it in the visitor's language.
+reason in the pages' catalogue (``PAGE_REASON`` in ``node/web/refusals.py``, filled
+with ``values``) so a page can say it in the visitor's language. A check that
+answers with a reason string returns a ``Reason``: it reads as its English text
+everywhere, and ``coded`` hands its code and values on to the refusal made from it.
 
 ``FetchError`` is not a refusal: it is a failed fetch of a remote document,
 which callers handle where they fetch.
@@ -31,6 +33,26 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+class Reason(str):
+    """A reason for people as English text that also names its catalogue code."""
+
+    code: str
+    values: Mapping[str, object]
+
+    def __new__(cls, text: str, code: str, **values: object) -> Reason:
+        reason = super().__new__(cls, text)
+        reason.code = code
+        reason.values = MappingProxyType(values)
+        return reason
+
+
+def coded(reason: str) -> dict[str, Any]:
+    """The ``code`` and ``values`` of a refusal made from ``reason``, where it has them."""
+    if isinstance(reason, Reason):
+        return {"code": reason.code, "values": reason.values}
+    return {}
 
 
 class Refusal(Exception):

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import schemas
-from federation.errors import Conflict, NotFound, Refused
+from federation.errors import Conflict, NotFound, Reason, Refused, coded
 from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
 from node.participation.eligibility import claim_place
@@ -53,19 +53,33 @@ def ballot_problem(
 ) -> str | None:
     """Why a ballot is invalid, or None: every check that JSON Schema cannot make."""
     if len(set(picks)) != len(picks):
-        return "a proposal is picked more than once"
+        return Reason("a proposal is picked more than once", "ballot_picked_twice")
     unknown = [p for p in picks if p not in entries]
     if unknown:
-        return f"{unknown[0]} is not a proposal on this ballot"
+        return Reason(f"{unknown[0]} is not a proposal on this ballot", "ballot_unknown_pick")
     if len(picks) < budget.min_picks:
-        return f"{len(picks)} pick(s) is too few: pick at least {budget.min_picks}"
+        return Reason(
+            f"{len(picks)} pick(s) is too few: pick at least {budget.min_picks}",
+            "ballot_too_few",
+            picks=len(picks),
+            low=budget.min_picks,
+        )
     if len(picks) > budget.max_picks:
-        return f"{len(picks)} picks is too many: pick at most {budget.max_picks}"
+        return Reason(
+            f"{len(picks)} picks is too many: pick at most {budget.max_picks}",
+            "ballot_too_many",
+            picks=len(picks),
+            high=budget.max_picks,
+        )
     total = sum(cents(entries[p].cost) for p in picks)
     if total > cents(budget.amount):
-        return (
+        return Reason(
             f"the picks cost {money(total / 100, budget.currency)} together, over the budget of"
-            f" {money(budget.amount, budget.currency)}"
+            f" {money(budget.amount, budget.currency)}",
+            "ballot_over_budget",
+            total_amount=total / 100,
+            budget_amount=budget.amount,
+            currency=budget.currency,
         )
     return None
 
@@ -140,11 +154,11 @@ async def record_ballot(
     if reason is None:
         reason = await services.eligibility(process, voter)
     if reason is not None:
-        raise Refused(f"ballot refused: {reason}")
+        raise Refused(f"ballot refused: {reason}", **coded(reason))
     async with services.db.transaction():
         reason = await claim_place(services, process, voter)
         if reason is not None:
-            raise Refused(f"ballot refused: {reason}")
+            raise Refused(f"ballot refused: {reason}", **coded(reason))
         await store.put_ballot(process.uri, voter, ballot_id, picks)
 
 

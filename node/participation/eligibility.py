@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import schemas
 from activitypub.jsonld import JsonLdError
 from federation.actors import ActorResolver, host_of, same_origin
-from federation.errors import FetchError, Refused
+from federation.errors import FetchError, Reason, Refused
 from federation.ports import RemoteActor
 from node.clock import epoch_now, utc_now
 from node.participation.models import Process, parse_moment
@@ -90,9 +90,13 @@ def read_attestation(document: Mapping[str, Any], actor_uri: str) -> Attestation
 
 def server_full(process: Process, server: str) -> str:
     """The reason an account is refused when its server's places are taken."""
-    return (
+    return Reason(
         f"{process.title} counts at most {process.per_server_cap} accounts from one server,"
-        f" and {process.per_server_cap} accounts from {server} take part already"
+        f" and {process.per_server_cap} accounts from {server} take part already",
+        "server_full",
+        process=process.title,
+        cap=process.per_server_cap,
+        server=server,
     )
 
 
@@ -148,20 +152,25 @@ class EligibilityPolicy:
         if await self._is_local(actor_uri):
             if await self._residents.get(actor_uri) is not None:
                 return None
-            return (
+            return Reason(
                 f"{actor_uri} is not verified as a resident by this node; verify by address,"
-                " letter code or in person first"
+                " letter code or in person first",
+                "not_verified",
             )
         if process.eligibility == "verified-local":
-            return (
+            return Reason(
                 f"{process.title} is open only to residents verified by this node, and"
-                f" {actor_uri} is an account on another node"
+                f" {actor_uri} is an account on another node",
+                "verified_here_only",
+                process=process.title,
             )
         host = host_of(actor_uri)
         if not await self._trust.is_trusted(host):
-            return (
+            return Reason(
                 f"{host} is not a node this node trusts, so it cannot attest the residency of"
-                f" {actor_uri}"
+                f" {actor_uri}",
+                "node_untrusted",
+                host=host,
             )
         try:
             await self.remote_attestation(actor_uri)
@@ -179,14 +188,20 @@ class EligibilityPolicy:
         except Refused:
             made = None
         if made is None:
-            return (
+            return Reason(
                 f"{process.title} counts only accounts at least {days} days old, and the"
-                f" server of {actor_uri} does not say when the account was made"
+                f" server of {actor_uri} does not say when the account was made",
+                "account_age_unknown",
+                process=process.title,
+                days=days,
             )
         if utc_now() - made < timedelta(days=days):
-            return (
+            return Reason(
                 f"{process.title} counts only accounts at least {days} days old, and"
-                f" {actor_uri} was made on {made.date().isoformat()}"
+                f" {actor_uri} was made on {made.date().isoformat()}",
+                "account_too_young",
+                process=process.title,
+                days=days,
             )
         return None
 

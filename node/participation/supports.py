@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from activitypub.vocabulary import Activity
-from federation.errors import Conflict, NotFound, Refused
+from federation.errors import Conflict, NotFound, Refused, coded
 from node.participation.eligibility import claim_place
 from node.participation.models import Process, Proposal
 from node.participation.status import THRESHOLD_STATUS
@@ -101,7 +101,7 @@ async def receive_support(
             # A local person's refused like is forgotten by the Reject's handler.
             deliver_locally=True,
         )
-        raise Refused(f"support not counted: {refusal}")
+        raise Refused(f"support not counted: {refusal}", **coded(refusal))
 
 
 async def support(services: ParticipationServices, supporter: LocalActor, proposal_uri: str) -> str:
@@ -123,7 +123,7 @@ async def support(services: ParticipationServices, supporter: LocalActor, propos
         if refusal is None:
             refusal = await _count(services, process, proposal, activity_id, supporter.uri)
         if refusal is not None:
-            raise Refused(f"support not counted: {refusal}")
+            raise Refused(f"support not counted: {refusal}", **coded(refusal))
         await services.outbox.send(supporter.uri, like, recipients)
     else:
 

@@ -143,9 +143,11 @@ async def verify_by_letter_code(
     code_hash = hash_letter_code(code)
     issued = await registry.letter_code(code_hash)
     if issued is None:
-        raise Refused("this letter code is unknown; check it against the letter")
+        raise Refused(
+            "this letter code is unknown; check it against the letter", code="letter_code_unknown"
+        )
     if issued["redeemed_at"] is not None:
-        raise Refused("this letter code has already been used")
+        raise Refused("this letter code has already been used", code="letter_code_used")
     await _check_address_bound(services, issued["address_key"], person.uri)
     residency = Residency(
         person.uri,
@@ -158,7 +160,7 @@ async def verify_by_letter_code(
     )
     async with services.db.transaction():
         if not await registry.redeem_letter_code(code_hash, person.uri):
-            raise Refused("this letter code has already been used")
+            raise Refused("this letter code has already been used", code="letter_code_used")
         return await _record(services, person, residency)
 
 

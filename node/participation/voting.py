@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, as_list, parse_object
-from federation.errors import Conflict, FetchError, NotFound, Refused
+from federation.errors import Conflict, FetchError, NotFound, Refused, coded
 from federation.lifecycle import StateGraph
 from moderation.sanitize import html_to_text
 from node.clock import epoch_now, iso, iso_now, utc_now
@@ -334,7 +334,7 @@ async def record_vote(
     if reason is None:
         reason = await services.eligibility(process, voter)
     if reason is not None:
-        raise Refused(f"vote refused: {reason}")
+        raise Refused(f"vote refused: {reason}", **coded(reason))
     assert option is not None
     # Only this database is awaited here, and every statement is a write by key or the
     # indexed count of the tally, so it runs without a hand-off to aiosqlite's thread
@@ -342,7 +342,7 @@ async def record_vote(
     async with services.db.transaction(inline=True):
         reason = await claim_place(services, process, voter)
         if reason is not None:
-            raise Refused(f"vote refused: {reason}")
+            raise Refused(f"vote refused: {reason}", **coded(reason))
         await store.put_vote(question.uri, voter, option, vote_id)
         await store.mark_tallies_changed(question.uri, epoch_now())
         tally = await current_tally(services, question)

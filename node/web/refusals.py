@@ -34,6 +34,7 @@ from federation.errors import (
     NotAuthenticated,
     NotFound,
     RateLimited,
+    Reason,
     Refusal,
     Refused,
     Unavailable,
@@ -42,9 +43,9 @@ from federation.errors import (
 from node.mastodon_api.errors import mastodon_refusal
 from node.storage.database import unavailable
 from node.web.app import NODE
-from node.web.i18n import N_
+from node.web.i18n import N_, language_of, readable_amount, translator
 from node.web.negotiation import wants_activity_json
-from node.web.pages import page_translator, render
+from node.web.pages import render
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,41 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             " this address on your own server: %(uri)s"
         ),
         "report_unknown": N_("This report does not exist."),
+        "letter_code_unknown": N_(
+            "This letter code is not known. Check the code against your letter."
+        ),
+        "letter_code_used": N_("This letter code has been used already. A code works once."),
+        "not_verified": N_(
+            "You are not confirmed as a resident yet. Confirm your address first on the"
+            " page 'Confirm residency'."
+        ),
+        "verified_here_only": N_(
+            "Only residents confirmed by this node can take part in %(process)s, and your"
+            " account is on another node."
+        ),
+        "node_untrusted": N_(
+            "This node does not trust %(host)s to confirm where its residents live."
+        ),
+        "account_age_unknown": N_(
+            "%(process)s counts only accounts that are at least %(days)s days old, and your"
+            " server does not say when your account was made."
+        ),
+        "account_too_young": N_(
+            "%(process)s counts only accounts that are at least %(days)s days old, and your"
+            " account is younger."
+        ),
+        "server_full": N_(
+            "%(process)s counts at most %(cap)s accounts from one server, and %(cap)s accounts"
+            " from %(server)s take part already."
+        ),
+        "ballot_picked_twice": N_("You picked a proposal more than once."),
+        "ballot_unknown_pick": N_("You picked something that is not on this ballot."),
+        "ballot_too_few": N_("You picked %(picks)s proposals. Pick at least %(low)s."),
+        "ballot_too_many": N_("You picked %(picks)s proposals. Pick at most %(high)s."),
+        "ballot_over_budget": N_(
+            "Together your choices cost %(total_amount)s. That is more than the budget of"
+            " %(budget_amount)s."
+        ),
     }
 )
 
@@ -131,9 +167,28 @@ def refusal_json(exc: Refusal) -> web.Response:
 
 def page_reason(request: web.Request, exc: Refusal) -> str:
     """The reason in the visitor's language where the catalogue has it, else as written."""
-    if exc.code and exc.code in PAGE_REASON:
-        return page_translator(request)(PAGE_REASON[exc.code], **exc.values)
-    return exc.reason
+    return _for_people(request, exc.reason, exc.code, exc.values)
+
+
+def reason_for_people(request: web.Request, reason: str | None) -> str | None:
+    """A check's reason (a ``Reason`` where it has a code) in the visitor's language."""
+    if isinstance(reason, Reason):
+        return _for_people(request, reason, reason.code, reason.values)
+    return reason
+
+
+def _for_people(request: web.Request, reason: str, code: str, values: Mapping[str, object]) -> str:
+    if code not in PAGE_REASON:
+        return reason
+    language = language_of(request, request.app[NODE].config.language)
+    # Values named *_amount are money, written as the visitor writes amounts.
+    shown = {
+        name: readable_amount(float(value), str(values.get("currency", "")), language)
+        if name.endswith("_amount") and isinstance(value, int | float)
+        else value
+        for name, value in values.items()
+    }
+    return translator(language)(PAGE_REASON[code], **shown)
 
 
 def _same_site_referer(request: web.Request) -> str | None:

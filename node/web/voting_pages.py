@@ -28,7 +28,7 @@ from node.storage.accounts import Account
 from node.web.app import NODE
 from node.web.i18n import N_
 from node.web.pages import page_translator, render
-from node.web.refusals import http_status, page_reason
+from node.web.refusals import http_status, page_reason, reason_for_people
 from node.web.sessions import posted_form, require_account
 
 
@@ -177,8 +177,8 @@ async def _render_vote_page(
         ballot=await _ballot(node, process, account, titles),
         account=account,
         verified=await node.residents.get(account.actor_uri),
-        eligibility_problem=await node.participation_services.eligibility(
-            process, account.actor_uri
+        eligibility_problem=reason_for_people(
+            request, await node.participation_services.eligibility(process, account.actor_uri)
         ),
         message=message,
         refused=status != 200,

@@ -38,7 +38,8 @@ async def test_a_letter_code_verifies_once_and_the_actor_document_shows_only_the
     async with logged_in(wijert, "sven") as browser:
         page = await browser.post("/verify", {"code": code})
         assert page.status == 422
-        assert "this letter code has already been used" in page.text
+        assert "Deze code is al gebruikt. Een code werkt één keer." in page.text
+        assert 'role="alert"' in page.text and 'aria-invalid="true"' in page.text
     async with aiohttp.ClientSession() as session:
         async with session.get(sanne.uri, headers={"Accept": ACTIVITY_JSON}) as r:
             document = await r.json(content_type=None)

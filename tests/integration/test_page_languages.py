@@ -9,13 +9,15 @@ from babel.messages.pofile import read_po
 
 from node.participation.ballots import open_budget_ballot
 from node.participation.comments import post_comment
-from node.participation.models import Budget
+from node.participation.models import Budget, Proposal
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.trail import change_status
 from node.participation.voting import open_vote
+from node.runner import RunningNode
 from node.web.i18n import LOCALE_DIR
 from tests.integration.conftest import StartNode
+from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import (
     import_register,
     in_a_week,
@@ -93,13 +95,14 @@ def dutch_on(text: str, phrases: set[str]) -> list[str]:
     return sorted(p for p in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text))
 
 
-async def test_english_pages_carry_no_dutch_from_the_catalogue_and_no_machine_times(
-    start: StartNode,
-) -> None:
-    riverside = await start("riverside", "Riverside Council")
-    services = riverside.node.participation_services
-    await import_register(riverside)
-    bram = await resident(riverside, "bram", "9722AB", "4")
+async def budget_process(
+    running: RunningNode, amount: float, projects: list[tuple[str, float]]
+) -> list[Proposal]:
+    """A budget process open only to verified residents, in its voting phase with the
+    ballot open, with proposals by the verified resident bram."""
+    services = running.node.participation_services
+    await import_register(running)
+    bram = await resident(running, "bram", "9722AB", "4")
     process = await create_process(
         services,
         slug="budget",
@@ -107,21 +110,30 @@ async def test_english_pages_carry_no_dutch_from_the_catalogue_and_no_machine_ti
         archetype="decide",
         eligibility="verified-local",
         threshold_count=1,
-        budget=Budget(amount=50_000, currency="EUR", min_picks=1, max_picks=2),
+        budget=Budget(amount=amount, currency="EUR", min_picks=1, max_picks=2),
         phases=phases(),
     )
-    organisation = await riverside.node.organisation()
     proposals = [
         await create_proposal(services, bram, process, title, f"Why: {title}.", cost=cost)
-        for title, cost in PROJECTS
+        for title, cost in projects
     ]
+    await set_phase(services, process, "voting")
+    await open_budget_ballot(services, process.uri, in_a_week())
+    return proposals
+
+
+async def test_english_pages_carry_no_dutch_from_the_catalogue_and_no_machine_times(
+    start: StartNode,
+) -> None:
+    riverside = await start("riverside", "Riverside Council")
+    services = riverside.node.participation_services
+    proposals = await budget_process(riverside, 50_000, PROJECTS)
+    organisation = await riverside.node.organisation()
     await post_comment(services, organisation, proposals[0].uri, "Good idea.", stance="for")
     await change_status(
         services, proposals[1], "under_review", reason="Costs checked.", actor=organisation.uri
     )
-    await set_phase(services, process, "voting")
     await open_vote(services, proposals[0].uri, in_a_week())
-    await open_budget_ballot(services, process.uri, in_a_week())
     record = await riverside.node.objects.record(proposals[0].uri)
     assert record is not None
 
@@ -148,3 +160,30 @@ async def test_english_pages_carry_no_dutch_from_the_catalogue_and_no_machine_ti
             assert dutch_on(dutch, phrases), path  # the check can see Dutch where there is some
             assert (path, dutch_on(english, phrases)) == (path, []), english
             assert (path, MACHINE_TIME.findall(english)) == (path, [])
+
+
+async def test_refusals_on_pages_say_why_in_the_visitors_language_without_addresses(
+    start: StartNode,
+) -> None:
+    riverside = await start("riverside", "Riverside Council")
+    await person(riverside, "sven")
+    projects = [("Benches", 7_800.0), ("Trees", 4_000.0), ("Mural", 1_000.0)]
+    proposals = await budget_process(riverside, 10_000, projects)
+    picks = [("pick", proposal.uri) for proposal in proposals]
+    ballot = "/processes/budget/ballot"
+
+    async with logged_in(riverside, "bram") as browser:
+        await browser.get("/processes/budget/vote?lang=nl")
+        too_many = await browser.post(ballot, picks)
+        over = await browser.post(ballot, picks[:2])
+        await browser.get("/processes/budget/vote?lang=en")
+        too_many_en = await browser.post(ballot, picks)
+    assert (too_many.status, over.status, too_many_en.status) == (422, 422, 422)
+    assert "U heeft 3 voorstellen gekozen. Kies er hoogstens 2." in too_many.text
+    assert "Uw keuzes kosten samen €\u00a011.800. Dat is meer dan het budget van" in over.text
+    assert "You picked 3 proposals. Pick at most 2." in too_many_en.text
+
+    async with logged_in(riverside, "sven") as browser:
+        page = await browser.get("/processes/budget/vote?lang=nl")
+    reason = "U bent nog niet bevestigd als bewoner. Bevestig eerst uw adres"
+    assert reason in page.text and f"{riverside.base_url}/actors" not in visible_text(page.text)

@@ -106,8 +106,8 @@ async def _log_in_to_app(page: Page, running: RunningNode, redirect_uri: str) ->
     opened = await page.goto(f"{running.base_url}/oauth/authorize?{urlencode(query)}")
     assert opened is not None
     policy = opened.headers["content-security-policy"]
-    await page.get_by_label("User name").fill("anna")
-    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_label("Gebruikersnaam").fill("anna")
+    await page.get_by_label("Wachtwoord").fill(PASSWORD)
     [form_action] = [d for d in policy.split("; ") if d.startswith("form-action ")]
     return form_action
 
@@ -120,7 +120,7 @@ async def test_the_oauth_login_form_redirects_chromium_to_the_apps_registered_ur
     page = await new_page()
     origin = app_callback.removesuffix("/callback")
     assert await _log_in_to_app(page, wijk, app_callback) == f"form-action 'self' {origin}"
-    await page.get_by_role("button", name="Log in and authorize Buurtapp").click()
+    await page.get_by_role("button", name="Inloggen en Buurtapp toestaan").click()
     await page.wait_for_url(app_callback + "?*")
     query = parse_qs(urlsplit(page.url).query)
     assert query["state"] == ["abc"] and query["code"][0]
@@ -136,6 +136,6 @@ async def test_the_oauth_login_form_may_redirect_to_an_apps_custom_scheme(
     form_action = await _log_in_to_app(page, wijk, "nl.buurtapp://oauth-callback")
     assert form_action == "form-action 'self' nl.buurtapp:"
     async with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        await page.get_by_role("button", name="Log in and authorize Buurtapp").click()
+        await page.get_by_role("button", name="Inloggen en Buurtapp toestaan").click()
     location = (await answer.value).headers["location"]
     assert location.startswith("nl.buurtapp://oauth-callback?code=")

@@ -21,8 +21,8 @@ RUDE = "Wie dit steunt is een idioot."
 REASON = "Schelden op andere deelnemers"
 
 
-async def _page(running: RunningNode, path: str) -> str:
-    async with aiohttp.ClientSession() as http:
+async def _page(running: RunningNode, path: str, language: str = "nl") -> str:
+    async with aiohttp.ClientSession(headers={"Accept-Language": language}) as http:
         async with http.get(f"{running.base_url}{path}") as response:
             assert response.status == 200
             return await response.text()
@@ -75,7 +75,7 @@ async def test_process_moderators_hide_federates_to_every_follower_and_restore_u
         assert await _hidden_reason(running, comment) == REASON
     home = await _page(wijert, "/")
     assert f"verborgen door de moderatoren: {REASON}" in home and RUDE not in home
-    thread = await _page(gemeente, proposal.uri.removeprefix(gemeente.base_url))
+    thread = await _page(gemeente, proposal.uri.removeprefix(gemeente.base_url), "en")
     assert f"hidden by the moderators: {REASON}" in thread and RUDE not in thread
     hosted = await gemeente.node.objects.record(proposal.uri)
     assert hosted is not None

@@ -134,25 +134,23 @@ async def publish_due_support_counts(
 ) -> int:
     """Send one ``Update`` with the current count for each proposal whose supports
     changed at least SUPPORT_COUNT_DELAY seconds ago; return how many were sent."""
-    marks = services.store.changed_counts
     moment = epoch_now() if now is None else now
-    sent = 0
-    for proposal_uri in await marks.due(moment - SUPPORT_COUNT_DELAY):
-        # Cleared first: a support arriving meanwhile marks the proposal again.
-        await marks.clear(proposal_uri)
+
+    async def send(proposal_uri: str) -> bool:
         proposal = await services.store.get_proposal(proposal_uri)
         if proposal is None:
-            continue
+            return False
         process = await services.store.get_process(proposal.process_uri)
         if process is None or not process.local:
-            continue
+            return False
         try:
             document = await proposal_document(services, proposal)
         except NotFound:
-            continue
+            return False
         await _send_process_view(services, process, proposal, document)
-        sent += 1
-    return sent
+        return True
+
+    return await services.store.changed_counts.send_due(moment - SUPPORT_COUNT_DELAY, moment, send)
 
 
 async def _send_process_view(

@@ -363,20 +363,15 @@ async def publish_due_tallies(services: ParticipationServices, now: float | None
     """
     store = services.votes
     moment = epoch_now() if now is None else now
-    sent = 0
-    for question_uri in await store.tallies_due(moment - TALLY_UPDATE_DELAY):
+
+    async def send(question_uri: str) -> bool:
         question = await store.question(question_uri)
-        # Cleared before sending: a vote arriving meanwhile marks the question again.
-        await store.tallies_published(question_uri)
         if question is None or question.closed_at is not None:
-            continue
-        try:
-            await publish_tallies(services, question)
-        except BaseException:
-            await store.mark_tallies_changed(question_uri, moment)
-            raise
-        sent += 1
-    return sent
+            return False
+        await publish_tallies(services, question)
+        return True
+
+    return await store.tally_marks.send_due(moment - TALLY_UPDATE_DELAY, moment, send)
 
 
 async def close_vote(services: ParticipationServices, question_uri: str) -> dict[str, Any]:

@@ -9,6 +9,8 @@ cost one delivery per follower, as Mastodon batches poll tallies. The tables
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from node.storage.database import Database
 
 
@@ -34,6 +36,22 @@ class ChangeMarks:
             (changed_before,),
         )
         return [r[0] for r in rows]
+
+    async def send_due(
+        self, changed_before: float, now: float, send: Callable[[str], Awaitable[bool]]
+    ) -> int:
+        """Hand each key marked before ``changed_before`` to ``send``; return how many it
+        sent. A mark is cleared before its send, so a change arriving meanwhile marks
+        it again; a send that fails marks it again at ``now``."""
+        sent = 0
+        for key in await self.due(changed_before):
+            await self.clear(key)
+            try:
+                sent += await send(key)
+            except BaseException:
+                await self.mark(key, now)
+                raise
+        return sent
 
     async def clear(self, key: str) -> None:
         """The current state of ``key`` went out."""

@@ -29,7 +29,8 @@ class VotingStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._tally_marks = ChangeMarks(db, "pending_tally_updates", "question_uri")
+        # Questions whose tallies changed since their last Update went out.
+        self.tally_marks = ChangeMarks(db, "pending_tally_updates", "question_uri")
 
     async def add_question(self, question: Question) -> None:
         """Record a newly opened question."""
@@ -49,15 +50,11 @@ class VotingStore:
     async def mark_tallies_changed(self, question_uri: str, now: float) -> None:
         """Note that a question's tallies changed; the first change since the last Update
         sets the clock."""
-        await self._tally_marks.mark(question_uri, now)
-
-    async def tallies_due(self, changed_before: float) -> list[str]:
-        """Questions whose tallies changed before a moment and have not been sent since."""
-        return await self._tally_marks.due(changed_before)
+        await self.tally_marks.mark(question_uri, now)
 
     async def tallies_published(self, question_uri: str) -> None:
         """The current tallies of a question went out."""
-        await self._tally_marks.clear(question_uri)
+        await self.tally_marks.clear(question_uri)
 
     async def question(self, uri: str) -> Question | None:
         """A question this node hosts, by id."""

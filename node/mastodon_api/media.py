@@ -13,12 +13,14 @@ from __future__ import annotations
 import secrets
 import struct
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
 from federation.errors import BodyTooLarge, Invalid, NotFound
+from node.clock import iso
 from node.mastodon_api.auth import Caller, require_caller
 from node.mastodon_api.common import numeric_id
 from node.mastodon_api.params import Params
@@ -39,6 +41,8 @@ MAX_FIELD_BYTES = 64 * 1024
 MAX_PARTS = 50
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 _CHUNK = 64 * 1024
+# Mastodon removes media attached to nothing after a day.
+UNPOSTED_MEDIA_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -256,7 +260,17 @@ async def media_for_post(
 
 async def remove_media(node: Node, repository: MediaRepository, object_id: str) -> None:
     """Delete the images of a deleted post, rows and files."""
-    for file_name in await repository.remove_of(object_id):
+    _unlink(node, await repository.remove_of(object_id))
+
+
+async def remove_unposted_media(node: Node, repository: MediaRepository, now: datetime) -> None:
+    """Delete uploads that have been in no post for ``UNPOSTED_MEDIA_KEPT``: never posted,
+    or left by a deleted post and not redrafted. A periodic job of the running node."""
+    _unlink(node, await repository.remove_unposted(iso(now - UNPOSTED_MEDIA_KEPT)))
+
+
+def _unlink(node: Node, file_names: list[str]) -> None:
+    for file_name in file_names:
         (media_folder(node) / file_name).unlink(missing_ok=True)
 
 
@@ -276,7 +290,10 @@ async def serve(request: web.Request) -> web.StreamResponse:
 
 
 def register(app: web.Application) -> None:
-    """Add the media routes."""
+    """Add the media routes, and the running node's removal of unposted uploads."""
+    node = app[NODE]
+    repository = app[CLIENT_API].media
+    node.periodic.append(lambda: remove_unposted_media(node, repository, node.clock.now()))
     app.router.add_post("/api/v2/media", upload)
     app.router.add_post("/api/v1/media", upload)
     app.router.add_get("/api/v1/media/{id}", show)

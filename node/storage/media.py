@@ -54,7 +54,7 @@ class MediaRepository:
         """Record an uploaded file, not yet part of a post."""
         media_id = await self._db.execute(
             "INSERT INTO media (actor_id, file_name, media_type, size, width, height,"
-            " description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " description, created_at, unposted_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 actor_id,
                 media.file_name,
@@ -63,6 +63,7 @@ class MediaRepository:
                 media.width,
                 media.height,
                 media.description,
+                iso_now(),
                 iso_now(),
             ),
         )
@@ -96,12 +97,16 @@ class MediaRepository:
     async def attach(self, media_ids: list[int], object_id: str) -> None:
         """Mark uploads as gone out with a post."""
         await self._db.executemany(
-            "UPDATE media SET object = ? WHERE id = ?", [(object_id, m) for m in media_ids]
+            "UPDATE media SET object = ?, unposted_since = NULL WHERE id = ?",
+            [(object_id, m) for m in media_ids],
         )
 
     async def release(self, object_id: str) -> None:
         """Free a deleted post's uploads for a new post (Mastodon's delete and redraft)."""
-        await self._db.execute("UPDATE media SET object = NULL WHERE object = ?", (object_id,))
+        await self._db.execute(
+            "UPDATE media SET object = NULL, unposted_since = ? WHERE object = ?",
+            (iso_now(), object_id),
+        )
 
     async def remove_of(self, object_id: str) -> list[str]:
         """Forget a deleted post's uploads; return their file names, to delete the files."""
@@ -109,4 +114,12 @@ class MediaRepository:
             "SELECT file_name FROM media WHERE object = ?", (object_id,)
         )
         await self._db.execute("DELETE FROM media WHERE object = ?", (object_id,))
+        return [r[0] for r in rows]
+
+    async def remove_unposted(self, before: str) -> list[str]:
+        """Forget uploads in no post since before ``before``; return their file names."""
+        rows = await self._db.fetch_all(
+            "SELECT file_name FROM media WHERE unposted_since < ?", (before,)
+        )
+        await self._db.execute("DELETE FROM media WHERE unposted_since < ?", (before,))
         return [r[0] for r in rows]

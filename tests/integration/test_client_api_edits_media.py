@@ -7,14 +7,18 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from datetime import timedelta
 
 import aiohttp
 import pytest
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 
+from node.clock import utc_now
 from node.mastodon_api.instance import solid_png
+from node.mastodon_api.media import remove_unposted_media
 from node.moderator_actions import OPERATOR, hide
 from node.runner import RunningNode
+from node.storage.media import MediaRepository
 from tests.integration.conftest import StartNode, deliver
 from tests.integration.oauth_browser import logged_in_client, neighbours, resident
 
@@ -265,3 +269,34 @@ async def test_the_language_an_app_gives_travels_as_content_map_and_stays_throug
     assert (await sent("Update", post.uri))["contentMap"] == {"nl": "<p>Goedemiddag buren.</p>"}
     with pytest.raises(MastodonAPIError, match="not a language code"):
         await call(anna.status_post, "Hallo.", language="Nederlands")
+
+
+async def test_uploads_in_no_post_for_a_day_are_removed_with_their_files(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark")
+    await resident(oosterpark, "anna")
+    anna = await logged_in_client(oosterpark, "anna")
+    node = oosterpark.node
+    repository = MediaRepository(node.db)
+    folder = node.data_dir / "media"
+
+    async def upload() -> object:
+        return await call(
+            anna.media_post, io.BytesIO(solid_png(8, 8, (5, 5, 5))), mime_type="image/png",
+            file_name="a.png",
+        )  # fmt: skip
+
+    forgotten = await upload()
+    posted = await call(anna.status_post, "Met foto.", media_ids=[(await upload()).id])
+    redrafted = await call(anna.status_post, "Eerste opzet.", media_ids=[(await upload()).id])
+    await call(anna.status_delete, redrafted.id)
+
+    await remove_unposted_media(node, repository, utc_now() + timedelta(hours=23))
+    assert len(list(folder.iterdir())) == 3
+    await remove_unposted_media(node, repository, utc_now() + timedelta(days=1, minutes=1))
+    [kept] = list(folder.iterdir())
+    assert posted.media_attachments[0].url.endswith(kept.name)
+    assert await repository.get(int(forgotten.id)) is None
+    with pytest.raises(MastodonNotFoundError):
+        await call(anna.status_post, "Te laat.", media_ids=[redrafted.media_attachments[0].id])

@@ -1,13 +1,21 @@
 """A local process shares what is posted to it with its followers, as Lemmy communities do
-(FEP-1b12): an ``Announce`` of the object, which Mastodon shows as a boost."""
+(FEP-1b12).
+
+Two shapes go out, as Lemmy sends them. Every follower gets an ``Announce`` of
+the object, which Mastodon shows as a boost and which carries the process's
+view of a proposal to Samenspraak nodes. Servers that are not Samenspraak nodes
+also get an ``Announce`` of the author's ``Create``: Lemmy, PieFed and Mbin take
+a community's posts and comments only in that shape, and Mastodon ignores it.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from activitypub.vocabulary import PUBLIC, id_of
+from activitypub.vocabulary import PUBLIC, as_list, id_of
 from federation.actors import host_of
 from node.participation.models import Process
+from node.participation.readers import readers_by_host
 
 if TYPE_CHECKING:
     from node.participation.services import ParticipationServices
@@ -27,23 +35,67 @@ async def announce_to_followers(
     """
     followers = services.urls.followers(process.slug)
     activity_id = services.outbox.new_activity_id()
+    posted = {k: v for k, v in document.items() if k != "@context"}
+    skipped = _author_host_if_written_for(process, document)
 
     async def store() -> None:
         await services.reactions.add_announce(activity_id, process.uri, document["id"])
 
     await services.outbox.send(
         process.uri,
-        {
-            "id": activity_id,
-            "type": "Announce",
-            "object": {k: v for k, v in document.items() if k != "@context"},
-            "to": [PUBLIC],
-            "cc": [followers],
-        },
+        _announce(activity_id, followers, posted),
         [followers],
         local_write=store,
-        skip_hosts=_author_host_if_written_for(process, document),
+        skip_hosts=skipped,
     )
+    readers = await readers_by_host(services, await services.follows.followers_of(process.uri))
+    if readers.others:
+        await services.outbox.send(
+            process.uri,
+            _announce(
+                services.outbox.new_activity_id(),
+                followers,
+                _create(services.outbox.new_activity_id(), process, posted),
+            ),
+            [followers],
+            skip_hosts=(*skipped, *readers.samenspraak),
+        )
+
+
+def _announce(activity_id: str, followers: str, announced: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": activity_id,
+        "type": "Announce",
+        "object": announced,
+        "to": [PUBLIC],
+        "cc": [followers],
+    }
+
+
+def _create(activity_id: str, process: Process, posted: dict[str, Any]) -> dict[str, Any]:
+    """The author's ``Create`` of a post, as a Lemmy community announces it.
+
+    Lemmy finds the community of a post among its ``to`` and ``cc``, so the
+    process is named there as well as in ``audience``. The ``Create`` is the
+    process's retelling (the author's server may not have kept its activity), so
+    its id is one of this node's; Lemmy takes it on the process's word, the
+    Announce being signed by it.
+    """
+    addressed = [*as_list(posted.get("to")), *as_list(posted.get("cc"))]
+    obj = (
+        posted
+        if process.uri in addressed
+        else posted | {"cc": [*as_list(posted.get("cc")), process.uri]}
+    )
+    return {
+        "id": activity_id,
+        "type": "Create",
+        "actor": id_of(posted.get("attributedTo")),
+        "to": [PUBLIC],
+        "cc": [process.uri],
+        "audience": process.uri,
+        "object": obj,
+    }
 
 
 def _author_host_if_written_for(process: Process, document: dict[str, Any]) -> tuple[str, ...]:

@@ -10,6 +10,12 @@ its proposing phase, and replies to nothing, is a proposal (its first line is
 the title); a reply in a proposal's thread is a comment; a favourite of a
 proposal is a support. Votes (poll answers) have their own entry, in
 ``node/participation/voting_handlers.py``.
+
+Lemmy-family posts (Lemmy, PieFed, Mbin follow a process as a community):
+a ``Page`` with a title sent to a process in its proposing phase is a
+proposal, a comment in its thread is a comment, an upvote (``Like``) is a
+support, and a downvote (``Dislike``) is acknowledged and not counted: a
+process counts support, not opposition, which comments with a stance carry.
 """
 
 from __future__ import annotations
@@ -36,10 +42,11 @@ from node.participation.proposals import (
     MAX_TITLE,
     SUBMITTED_REASON,
     addressed_actors,
-    adopt_mastodon_post,
+    adopt_post,
     check_proposal_rules,
     proposal_from_object,
     validate,
+    with_process_mention,
 )
 from node.participation.relay import pass_on_to_process
 from node.participation.services import ParticipationServices
@@ -63,10 +70,11 @@ async def _addressed_process(services: ParticipationServices, obj: ASObject) -> 
     return None
 
 
-async def handle_create_note(
+async def handle_create_post(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
-    """A Note: a proposal, a comment, an official response, or just a post."""
+    """A Note or a Lemmy-family Page: a proposal, a comment, an official response, or
+    just a post."""
     obj = activity.object
     assert obj is not None
     if obj.in_reply_to is not None:
@@ -76,7 +84,7 @@ async def handle_create_note(
     if process is None:
         await social_handlers.store_created_object(ctx, activity)
         return
-    if "proposalStatus" in obj.raw or (obj.name and obj.audience):
+    if "proposalStatus" in obj.raw:
         document = dict(obj.raw)
         validate("proposal", document)
         check_proposal_rules(obj)
@@ -87,7 +95,7 @@ async def handle_create_note(
                     f"invalid proposal: /proposalStatus of a new proposal must be {INITIAL_STATUS}"
                 )
     elif process.local and process.current_phase == "proposing":
-        document = adopt_mastodon_post(obj, process)
+        document = adopt_post(obj, process)
         validate("proposal", document)
     else:
         await social_handlers.store_created_object(ctx, activity)
@@ -274,7 +282,8 @@ def as_told_by_process(
         return None
     if told is None or told.get("id") != obj.id or told.get("audience") != process.uri:
         return document if obj.audience == process.uri else None
-    return document | {key: told[key] for key in PROCESS_VIEW if key in told}
+    view = {key: told[key] for key in PROCESS_VIEW if key in told}
+    return with_process_mention(document | view, process)
 
 
 def validate_quietly(kind: str, document: dict[str, Any]) -> bool:
@@ -387,6 +396,14 @@ async def handle_undo_by_id(
     await social_handlers.handle_undo_by_id(ctx, activity)
 
 
+async def handle_dislike(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
+    """A Lemmy-family downvote: taken (202) and not counted, as supports count only
+    agreement; its undo is the same no-op."""
+    log.info("%s of %s by %s taken, not counted", activity.type, activity.object_id, activity.actor)
+
+
 async def handle_reject_like(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
@@ -414,13 +431,18 @@ def participation_handlers(services: ParticipationServices) -> list[tuple[Handle
     return bind_all(
         services,
         [
-            (("Create", "Note"), handle_create_note),
+            (("Create", "Note"), handle_create_post),
+            (("Create", "Page"), handle_create_post),
             (("Announce", "Note"), handle_announce_note),
+            (("Announce", "Page"), handle_announce_note),
             (("Update", "Note"), handle_update_note),
+            (("Update", "Page"), handle_update_note),
             (("Update", "Group"), handle_update_group),
             (("Like", ANY), handle_like),
             (("Undo", "Like"), handle_undo_like),
             (("Undo", ANY), handle_undo_by_id),
+            (("Dislike", ANY), handle_dislike),
+            (("Undo", "Dislike"), handle_dislike),
             (("Reject", "Like"), handle_reject_like),
         ],
     )

@@ -13,7 +13,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 import schemas
-from activitypub.vocabulary import PUBLIC, ASObject, id_of
+from activitypub.vocabulary import PUBLIC, ASObject, as_list, id_of
 from federation.actors import host_of
 from federation.errors import Invalid, Refused
 from moderation.sanitize import html_to_text, plain_text, sanitize_html, text_to_html
@@ -211,25 +211,54 @@ def check_proposal_rules(obj: ASObject) -> None:
         raise Refused("invalid proposal: /tag must mention the process named in /audience")
 
 
-def adopt_mastodon_post(obj: ASObject, process: Process) -> dict[str, Any]:
-    """A plain post mentioning a process in its proposing phase, read as a proposal.
+def adopt_post(obj: ASObject, process: Process) -> dict[str, Any]:
+    """A post addressed to a process in its proposing phase, read as a proposal.
 
-    Its first line is the title; the rest stays as written. It starts as
-    ``submitted`` like any proposal.
+    A Lemmy-family post (a ``Page``) brings its title in ``name``; a Mastodon
+    post has none, so its first line is the title. The text stays as written
+    (a link post without a body gets its title and link as text), the post is
+    tied to the process as a Samenspraak proposal is (``audience`` and a
+    ``Mention``), and it starts as ``submitted`` like any proposal.
     """
-    lines = [line.strip() for line in html_to_text(obj.content or "").splitlines()]
+    document = dict(obj.raw)
+    title = plain_text(obj.name or "", MAX_TITLE) or _first_line(obj.content or "")
+    if not html_to_text(obj.content or "").strip():
+        document["content"] = _title_and_links(title, obj)
+    document.update(
+        {"name": title or "Voorstel", "audience": process.uri, "proposalStatus": INITIAL_STATUS}
+    )
+    return with_process_mention(document, process)
+
+
+def with_process_mention(document: dict[str, Any], process: Process) -> dict[str, Any]:
+    """The post with a ``Mention`` of its process, as a proposal names it; a Lemmy-family
+    post names its community in ``to`` and ``audience`` only."""
+    tags = list(as_list(document.get("tag")))
+    if any(
+        isinstance(t, dict) and t.get("type") == "Mention" and t.get("href") == process.uri
+        for t in tags
+    ):
+        return document
+    return document | {"tag": [*tags, {"type": "Mention", "href": process.uri}]}
+
+
+def _first_line(content: str) -> str:
+    lines = [line.strip() for line in html_to_text(content).splitlines()]
     title = next((line for line in lines if line), "")
     # Mentions lead many Mastodon posts: the title is what follows them.
     title = re.sub(r"^(@\S+\s*)+", "", title).strip() or title
-    document = dict(obj.raw)
-    document.update(
-        {
-            "name": plain_text(title, MAX_TITLE) or "Voorstel",
-            "audience": process.uri,
-            "proposalStatus": INITIAL_STATUS,
-        }
-    )
-    return document
+    return plain_text(title, MAX_TITLE)
+
+
+def _title_and_links(title: str, obj: ASObject) -> str:
+    links = [
+        str(item["href"])
+        for item in as_list(obj.raw.get("attachment"))
+        if isinstance(item, dict) and item.get("type") == "Link" and item.get("href")
+    ]
+    paragraphs = [f"<p>{escape(title)}</p>"]
+    paragraphs += [f'<p><a href="{escape(link)}">{escape(link)}</a></p>' for link in links]
+    return sanitize_html("".join(paragraphs))
 
 
 def statused_content(content: str, status: str, reason: str, progress: int | None) -> str:

@@ -28,9 +28,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-import schemas
 from activitypub.vocabulary import PUBLIC, ASObject, parse_object
 from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import epoch_now, iso_now, iso_precise_now
@@ -41,6 +39,7 @@ from node.participation.proposals import (
     statused_content,
     validate,
 )
+from node.participation.readers import readers_by_host
 from node.participation.status import PROPOSAL_LIFECYCLE, require_status_change
 from node.social_actions import create_object
 from node.storage.actors import LocalActor
@@ -195,16 +194,8 @@ async def _view_readers(
         *await services.store.supporters(proposal.uri),
         *(reply.attributed_to for reply in replies if reply.attributed_to),
     ]
-    readers: dict[str, str] = {}
-    for actor in candidates:
-        host = urlsplit(actor).netloc
-        if host in readers or await services.actors.is_local(actor):
-            continue
-        document = await services.actors.remote_document(actor)
-        if document is None or schemas.speaks_samenspraak(document):
-            # The fan-out sends to the node's shared inbox: one actor stands for it.
-            readers[host] = actor
-    return list(readers.values())
+    # The fan-out sends to the node's shared inbox: one actor stands for it.
+    return list((await readers_by_host(services, candidates)).samenspraak.values())
 
 
 def status_notice(

@@ -19,7 +19,7 @@ from federation.errors import NotAllowed, Refused
 from federation.handlers import POLL_ANSWER, Handler, HandlerKey, InboxContext, bind_all
 from federation.social_handlers import require_author, require_same_origin
 from node.participation.ballots import record_ballot
-from node.participation.handlers import handle_create_note
+from node.participation.handlers import handle_create_post
 from node.participation.services import ParticipationServices
 from node.participation.voting import record_vote
 
@@ -73,7 +73,7 @@ async def receive_vote(
     answered = activity.object.in_reply_to if activity.object is not None else None
     question = await services.votes.question(answered or "")
     if question is None:
-        await handle_create_note(services, ctx, activity)
+        await handle_create_post(services, ctx, activity)
         return
     vote = _embedded(activity, "vote")
     problem = _schema_problem("vote", vote)

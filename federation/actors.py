@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from urllib.parse import urldefrag, urlsplit
 
 from activitypub.signatures import PublicKey
@@ -12,6 +13,7 @@ from activitypub.vocabulary import ActorDocument, VocabularyError, parse_actor
 from federation.errors import FetchError
 from federation.ports import SYSTEM_TIME, ActorCache, LocalActors, Now, RemoteActor
 from federation.transport import Transport
+from federation.webfinger import username_for_actor
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,12 @@ class ActorResolver:
         endpoint = foreign_endpoint(actor)
         if endpoint is not None:
             raise FetchError(f"{uri} names {endpoint} on another host")
+        if not isinstance(doc.get("preferredUsername"), str) or not doc["preferredUsername"]:
+            name = await username_for_actor(
+                self._transport, await self._local.instance_signer(), uri
+            )
+            if name is not None:
+                actor = replace(actor, preferred_username=name)
         return await self._cache.save_remote_actor(actor, self._now().timestamp())
 
     async def refresh_from_document(self, actor: ActorDocument) -> RemoteActor:

@@ -47,6 +47,27 @@ async def webfinger_document(
     )
 
 
+async def username_for_actor(
+    transport: Transport, signer: LocalSigner, actor_id: str
+) -> str | None:
+    """The user part of the handle the actor's own host gives it through WebFinger (asked
+    by the actor's id, as Mastodon answers), or None when the host names none or names
+    it for another actor. For actors without ``preferredUsername``."""
+    parts = urlsplit(actor_id)
+    resource = quote(actor_id, safe="")
+    try:
+        document = await transport.get_json(
+            f"{parts.scheme}://{parts.netloc}/.well-known/webfinger?resource={resource}", signer
+        )
+    except FetchError:
+        return None
+    subject = document.get("subject")
+    handle = parse_handle(subject) if isinstance(subject, str) else None
+    if handle is None or handle[1] != parts.netloc.lower():
+        return None
+    return handle[0] if actor_id_from_webfinger(document) == actor_id else None
+
+
 def interaction_template(document: Mapping[str, Any]) -> str | None:
     """The ``{uri}`` template of the subscribe link of a WebFinger answer, or None when
     there is none or it is no web address a visitor could safely be sent to."""

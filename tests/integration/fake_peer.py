@@ -553,8 +553,13 @@ class FakeMastodon:
         resource = request.query.get("resource", "")
         name, _, host = resource.removeprefix("acct:").rpartition("@")
         account = self.accounts.get(name)
+        # Mastodon also answers for an account's URL.
+        by_url = [a for a in self.accounts.values() if a.uri == resource]
+        if by_url:
+            account, host = by_url[0], self.host
         if host != self.host or account is None:
             return web.json_response({"error": "not found"}, status=404)
+        name = account.username
         links: list[dict[str, str]] = [{"rel": "self", "type": ACTIVITY_JSON, "href": account.uri}]
         if self.offers_interaction:
             links.append(

@@ -111,6 +111,24 @@ async def test_an_actor_without_preferred_username_is_usable_with_the_last_segme
     assert status.account.acct == f"ana@{peer.host}"
 
 
+async def test_an_actor_without_preferred_username_takes_the_name_its_host_gives_by_webfinger(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    peer = await start_peer()
+    # An id that is no name (as some servers use); WebFinger by the id gives the handle.
+    ana = peer.add_account("01hx7q")
+    ana.username = "ana"
+    document = peer.actor_document
+    peer.actor_document = lambda account: {  # type: ignore[method-assign]
+        k: v for k, v in document(account).items() if k != "preferredUsername"
+    }
+
+    status = await shown_by_app(wijk, peer, ana, peer.create(peer.note(ana, "<p>Hoi</p>")))
+
+    assert status.account.acct == f"ana@{peer.host}"
+
+
 async def test_summary_language_and_an_image_without_media_type_are_shown_as_mastodon_shows_them(
     start: StartNode, start_peer: StartPeer
 ) -> None:

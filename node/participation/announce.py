@@ -10,6 +10,7 @@ a community's posts and comments only in that shape, and Mastodon ignores it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import PUBLIC, as_list, id_of
@@ -48,18 +49,39 @@ async def announce_to_followers(
         local_write=store,
         skip_hosts=skipped,
     )
+    await announce_act(
+        services,
+        process,
+        _create(services.outbox.new_activity_id(), process, posted),
+        also_skip=skipped,
+    )
+
+
+async def announce_act(
+    services: ParticipationServices,
+    process: Process,
+    activity: Mapping[str, Any],
+    *,
+    also_skip: tuple[str, ...] = (),
+) -> None:
+    """Announce an act on a local process's proposal or comment (a vote, an undo, an
+    edit) to the followers that are not Samenspraak nodes, as a Lemmy community does.
+
+    Samenspraak nodes hear the process's own account of it instead (a count or a
+    status in an ``Update``), and Mastodon ignores an announced activity, so only
+    the others are sent it. ``also_skip`` leaves out more hosts.
+    """
     readers = await readers_by_host(services, await services.follows.followers_of(process.uri))
-    if readers.others:
-        await services.outbox.send(
-            process.uri,
-            _announce(
-                services.outbox.new_activity_id(),
-                followers,
-                _create(services.outbox.new_activity_id(), process, posted),
-            ),
-            [followers],
-            skip_hosts=(*skipped, *readers.samenspraak),
-        )
+    if not readers.others:
+        return
+    followers = services.urls.followers(process.slug)
+    act = {k: v for k, v in activity.items() if k != "@context"}
+    await services.outbox.send(
+        process.uri,
+        _announce(services.outbox.new_activity_id(), followers, act),
+        [followers],
+        skip_hosts=(*also_skip, *readers.samenspraak),
+    )
 
 
 def _announce(activity_id: str, followers: str, announced: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from federation.errors import Invalid, NotAllowed, Refused
 from federation.handlers import ANY, Handler, HandlerKey, InboxContext, bind_all
 from moderation.sanitize import plain_text
 from node.clock import epoch_of
-from node.participation.announce import announce_to_followers
+from node.participation.announce import announce_act, announce_to_followers
 from node.participation.comments import stance_of, thread_proposal
 from node.participation.models import PHASE_LIFECYCLE, Process, Proposal, StatusChange
 from node.participation.official_responses import official_target, record_official_response
@@ -317,6 +317,7 @@ async def handle_update_note(
     before = await services.objects.record(obj.id)
     await social_handlers.handle_update_object(ctx, activity)
     after = await services.objects.record(obj.id)
+    await _announce_if_local(services, activity, obj.id)
     if before is not None and after is not None and not after.local:
         # The author edits the text; what the post is in its process stays as the
         # process took it (a Mastodon edit has no title, audience or count).
@@ -366,6 +367,7 @@ async def handle_like(
         process = await services.store.get_process(proposal.process_uri)
         if process is not None and process.local:
             await receive_support(services, process, proposal, activity)
+            await announce_act(services, process, activity.raw)
             await social_handlers.notify(
                 ctx, "favourite", proposal.author, activity.actor, proposal.uri
             )
@@ -382,7 +384,18 @@ async def handle_undo_like(
     inner = activity.object_activity
     target = inner.object_id if inner is not None else activity.object_id
     await forget_support(services, activity.actor, target)
+    await _announce_if_local(services, activity, target)
     await pass_on_to_process(services, ctx, activity, target)
+
+
+async def _announce_if_local(
+    services: ParticipationServices, activity: Activity, target: str
+) -> None:
+    """Announce an act on a proposal to the readers of its process when the process is ours."""
+    proposal = await services.store.get_proposal(target)
+    process = await services.store.get_process(proposal.process_uri) if proposal else None
+    if process is not None and process.local:
+        await announce_act(services, process, activity.raw)
 
 
 async def handle_undo_by_id(
@@ -399,9 +412,11 @@ async def handle_undo_by_id(
 async def handle_dislike(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
-    """A Lemmy-family downvote: taken (202) and not counted, as supports count only
-    agreement; its undo is the same no-op."""
+    """A Lemmy-family downvote, or its undo: taken (202) and not counted, as supports
+    count only agreement; a process of ours announces it as Lemmy does."""
     log.info("%s of %s by %s taken, not counted", activity.type, activity.object_id, activity.actor)
+    inner = activity.object_activity
+    await _announce_if_local(services, activity, inner.object_id if inner else activity.object_id)
 
 
 async def handle_reject_like(

@@ -277,12 +277,20 @@ async def test_a_lemmy_page_becomes_a_proposal_comments_and_upvotes_count_and_do
         a["object"].get("object", a["object"]).get("id") for a in received(net.ds9, "Announce")
     ]
 
-    await net.send("like_note", object=page["id"])
+    upvote = await net.send("like_note", object=page["id"])
     assert await store.supporters(page["id"]) == [net.alpha.uri]
 
-    await net.send("dislike_page")
+    downvote = await net.send("dislike_page")
     assert await store.supporters(page["id"]) == [net.alpha.uri]
-    await net.send("undo_dislike_page")
+    undone = await net.send("undo_dislike_page")
     assert await store.supporters(page["id"]) == [net.alpha.uri]
     await deliver(net.gemeente)
     assert received(net.enterprise, "Reject") == []
+    # Votes reach the community's other instances as Lemmy announces them.
+    acts = [a["object"] for a in received(net.enterprise, "Announce")]
+    voted = [(act["type"], act["id"]) for act in acts if act["type"] in ("Like", "Dislike", "Undo")]
+    assert voted == [
+        ("Like", upvote["id"]),
+        ("Dislike", downvote["id"]),
+        ("Undo", undone["id"]),
+    ]

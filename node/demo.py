@@ -18,7 +18,7 @@ from node.clock import epoch_now
 from node.config import ConfigError
 from node.participation.demo_seed import seed_participation
 from node.participation.trail import SUPPORT_COUNT_DELAY, publish_due_support_counts
-from node.participation.voting_demo import seed_voting
+from node.participation.voting_demo import QUICK_POLL_MINUTES, seed_voting
 from node.runner import RunningNode, dev_config, ensure_port_free, start_node, until_stopped
 from node.setup import create_account
 
@@ -159,6 +159,9 @@ def _instructions(nodes: dict[str, RunningNode], admins: dict[str, str]) -> str:
         f"  curl -s {o.base_url}/processes/wijkagenda/export.csv",
         f"  open {nodes['wijert'].base_url}/processes/wijkbudget/vote (log in as bram) to vote "
         "and fill in the budget ballot; results at .../processes/wijkbudget/results",
+        f"  open {nodes['wijert'].base_url}/processes/buurtfeest/vote (log in as bram): the "
+        f"schedule closes this vote {QUICK_POLL_MINUTES} minutes after the first start and "
+        "publishes its result; .../processes/buurtfeest/decisions shows each move",
         "",
         "Press Ctrl-C to stop.",
     ]

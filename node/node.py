@@ -28,6 +28,7 @@ from node.outbox import NodeOutbox
 from node.participation.eligibility import EligibilityPolicy
 from node.participation.handlers import REPLACED_CORE_KEYS as PARTICIPATION_REPLACES
 from node.participation.handlers import participation_handlers
+from node.participation.schedule import run_schedule
 from node.participation.services import ParticipationServices
 from node.participation.trail import publish_due_support_counts
 from node.participation.voting import publish_due_tallies
@@ -46,6 +47,7 @@ from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
 from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
+from node.storage.process_moves import ProcessMoves
 from node.storage.reactions import ReactionRepository
 from node.storage.residents import ResidentRegistry
 from node.storage.trust import TrustList
@@ -115,7 +117,8 @@ class Node:
     moderator_services: ModeratorServices
     # Every reading of the time; tests and the shifted CI pass move it (node/clock.py).
     clock: Clock = DEFAULT_CLOCK
-    # Jobs the running node repeats every PERIODIC_INTERVAL seconds (batched tally updates).
+    # Jobs the running node runs at start and then every PERIODIC_INTERVAL seconds: the
+    # process schedule (node/participation/schedule.py), batched tally updates.
     periodic: list[PeriodicJob] = field(default_factory=list)
 
     async def run_periodic_once(self) -> None:
@@ -130,9 +133,11 @@ class Node:
             tasks.create_task(self._run_periodic_forever(), name="periodic-jobs")
 
     async def _run_periodic_forever(self) -> None:
+        # The first round runs at start: what fell due while the node was down (a vote's
+        # end, a phase's date) is handled now, not a round later.
         while True:
-            await asyncio.sleep(PERIODIC_INTERVAL)
             await self.run_periodic_once()
+            await asyncio.sleep(PERIODIC_INTERVAL)
 
     async def instance_actor(self) -> LocalActor:
         """The node's instance actor."""
@@ -258,6 +263,7 @@ async def open_node(
         votes=VotingStore(db),
         sent_votes=SentVotes(db),
         ballots=BallotStore(db),
+        moves=ProcessMoves(db),
         participants=participants,
         residents=residents,
         addresses=AddressRegister(db),
@@ -338,6 +344,7 @@ async def open_node(
         ),
         clock=clock,
         periodic=[
+            lambda: run_schedule(participation),
             lambda: publish_due_tallies(participation),
             lambda: publish_due_support_counts(participation),
         ],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from node.clock import DEFAULT_CLOCK, Clock
 from node.config import ConfigError, NodeConfig
 from node.node import Node, open_node
 from node.setup import CreatedAccount, initialise
@@ -106,17 +107,18 @@ async def start_node(
     *,
     run_workers: bool = True,
     access_log: logging.Logger | None = None,
+    clock: Clock = DEFAULT_CLOCK,
 ) -> RunningNode:
     """Initialise ``data_dir`` when it is new, then serve the node on its port.
 
     Requests are logged to ``access_log`` (as ``samenspraak serve`` logs them to
     aiohttp's access logger), or not at all by default, with credentials in URLs
-    blanked out (``node.web.access_log``).
+    blanked out (``node.web.access_log``). The node reads the time from ``clock``.
     """
     admin = None
     if not (data_dir / "samenspraak.toml").exists():
         admin = await initialise(data_dir, config)
-    node = await open_node(data_dir, config)
+    node = await open_node(data_dir, config, clock)
     app = create_app(node, run_workers=run_workers)
     runner = web.AppRunner(app, access_log=access_log, access_log_class=RedactingAccessLogger)
     await runner.setup()

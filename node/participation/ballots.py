@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import schemas
@@ -22,6 +23,7 @@ from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
 from node.participation.eligibility import claim_place
 from node.participation.models import Budget, BudgetRound, Process, parse_moment
+from node.participation.moves import record_move
 from node.participation.processes import send_process_update, set_phase
 from node.participation.tally import (
     Allocation,
@@ -263,20 +265,33 @@ def budget_result(
     return result
 
 
-async def close_budget(services: ParticipationServices, process_uri: str) -> dict[str, Any]:
-    """Close the ballot and publish the result: an Update of the process with its
-    ``budgetResult``, signed by the process actor. The process moves to its closed phase."""
+async def close_budget(
+    services: ParticipationServices,
+    process_uri: str,
+    *,
+    at: datetime | None = None,
+    due_at: str | None = None,
+) -> dict[str, Any]:
+    """Close the ballot at ``at`` (now by default) and publish the result: an Update of
+    the process with its ``budgetResult``, signed by the process actor. The process moves
+    to its closed phase. The close and its decision-log entries are one transaction;
+    ``due_at`` is the end time that made it due, when the scheduler closes it."""
     process, _ = await _local_budget_process(services, process_uri)
     store = services.ballots
     budget_round = await store.budget_round(process.uri)
     if budget_round is None:
         raise Refused(f"the budget ballot of {process.title} has not been opened")
     VOTING_WINDOW.require_move(budget_round.state, "closed")
-    closed_at = iso_now()
+    closed_at = iso(at or utc_now())
     async with services.db.transaction():
-        await store.close(process.uri, closed_at)
-        if process.current_phase != "closed":
-            process = await set_phase(services, process, "closed")
+        if not await store.close(process.uri, closed_at):
+            raise Conflict("this ballot was closed already; its result is published and final")
+        await record_move(
+            services, process.uri, "ballot-closed", process.uri, "closed", "open", due_at
+        )
+        current = await services.store.get_process(process.uri) or process
+        if current.current_phase != "closed":
+            process = await set_phase(services, current, "closed", due_at=due_at)
         allocations, voters = await budget_allocations(services, process)
         actor = await services.actors.by_uri(process.uri)
         assert actor is not None

@@ -31,6 +31,13 @@ PHASE_LIFECYCLE = StateGraph(
     " and closing is final (possible now: {allowed})",
 )
 PHASE_NAMES = PHASE_LIFECYCLE.states
+# What the process's own posts and logs call its phases (they speak Dutch).
+PHASE_LABELS_NL = {
+    "proposing": "indienfase",
+    "supporting": "steunfase",
+    "voting": "stemfase",
+    "closed": "gesloten",
+}
 ELIGIBILITIES = ("open", "trusted-nodes", "verified-local")
 STANCES = ("for", "against", "neutral")
 DEFAULT_VOTING_OPTIONS = ("voor", "tegen", "onthouding")
@@ -147,6 +154,24 @@ class StatusChange:
     actor: str
     progress: int | None
     published: str
+
+
+@dataclass(frozen=True)
+class ProcessMove:
+    """One step of a process itself, by its dates or by hand: a phase entered, a vote or
+    the budget ballot closed, a reminder sent before a phase ended."""
+
+    process_uri: str
+    # phase | vote-closed | ballot-closed | reminder
+    kind: str
+    # What moved: the process, or the question of a closed vote.
+    subject: str
+    state: str
+    previous_state: str | None
+    # The date that made the move due; None when someone moved it by hand.
+    due_at: str | None
+    actor: str
+    done_at: str
 
 
 @dataclass(frozen=True)

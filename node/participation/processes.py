@@ -28,6 +28,7 @@ from node.participation.models import (
     Phase,
     Process,
 )
+from node.participation.moves import record_move
 from node.setup import create_actor
 
 if TYPE_CHECKING:
@@ -249,16 +250,25 @@ async def shown_process(services: ParticipationServices, name: str) -> Process:
     )
 
 
-async def set_phase(services: ParticipationServices, process: Process, phase: str) -> Process:
-    """Move a local process to a later phase and tell its followers (Update of the Group);
-    IllegalMove when PHASE_LIFECYCLE does not allow it."""
+async def set_phase(
+    services: ParticipationServices, process: Process, phase: str, *, due_at: str | None = None
+) -> Process:
+    """Move a local process to a later phase, write the move to the decision log and tell
+    its followers (Update of the Group); IllegalMove when PHASE_LIFECYCLE does not allow
+    it. ``due_at`` is the date that made the move due, when the scheduler makes it."""
     if not process.local:
         raise Refused("only the node hosting a process can change its phase")
     PHASE_LIFECYCLE.require_move(process.current_phase, phase)
-    changed = replace(process, current_phase=phase)
-    check_process(changed)
     async with services.db.transaction():
-        await send_process_update(services, process, await _store(services, changed))
+        # Read again under the write lock: another scheduler or the CLI may have moved it.
+        current = await services.store.get_process(process.uri) or process
+        PHASE_LIFECYCLE.require_move(current.current_phase, phase)
+        changed = replace(current, current_phase=phase)
+        check_process(changed)
+        await record_move(
+            services, process.uri, "phase", process.uri, phase, current.current_phase, due_at
+        )
+        await send_process_update(services, current, await _store(services, changed))
     return changed
 
 

@@ -29,6 +29,7 @@ from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository
 from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
+from node.storage.process_moves import ProcessMoves
 from node.storage.reactions import ReactionRepository
 from node.storage.residents import ResidentRegistry
 from node.storage.trust import TrustList
@@ -58,6 +59,7 @@ class ParticipationServices:
     votes: VotingStore
     sent_votes: SentVotes
     ballots: BallotStore
+    moves: ProcessMoves
     participants: ProcessParticipants
     residents: ResidentRegistry
     addresses: AddressRegister

@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from node.participation.ballots import budget_allocations, budget_result, budget_servers
-from node.participation.models import Process, Proposal
+from node.participation.models import PHASE_LABELS_NL, Process, ProcessMove, Proposal
 from node.participation.status import STATUS_LABELS_NL
 from node.participation.voting import current_tally, question_servers, servers_document
 from node.participation.voting import recount_url as voting_recount_url
@@ -52,11 +52,52 @@ async def support_count(
     return published if isinstance(published, int) else 0
 
 
+MOVE_LABELS_NL = {
+    "vote-closed": "stemming gesloten",
+    "ballot-closed": "stembiljet gesloten",
+    "reminder": "herinnering verstuurd",
+}
+
+
+def move_label(move: ProcessMove) -> str:
+    """What a process move did, in Dutch."""
+    if move.kind == "phase":
+        return PHASE_LABELS_NL[move.state]
+    return MOVE_LABELS_NL[move.kind]
+
+
+def move_reason(move: ProcessMove) -> str:
+    """Why a process moved, in the Dutch its other reasons are stored in."""
+    if move.due_at is None:
+        return "Met de hand gedaan door de organisatie."
+    return f"Volgens planning: {move.due_at} is bereikt."
+
+
 async def decision_log(services: ParticipationServices, process: Process) -> list[dict[str, Any]]:
-    """Every status change in a process, oldest first: who decided what, when and why."""
-    titles = {p.uri: p.title for p in await services.store.proposals_of(process.uri)}
-    return [
+    """Every status change in a process and every move of the process itself (phases,
+    closes, reminders), oldest first: who decided what, when and why."""
+    proposals = await services.store.proposals_of(process.uri)
+    titles = {p.uri: p.title for p in proposals}
+    questions = {q.uri: q.proposal_uri for q in await services.votes.questions_of(process.uri)}
+    moves = [
         {
+            "kind": move.kind,
+            "proposal": questions.get(move.subject),
+            "title": titles.get(questions.get(move.subject, ""), ""),
+            "status": move.state,
+            "statusLabel": move_label(move),
+            "previousStatus": move.previous_state,
+            "reason": move_reason(move),
+            "dueAt": move.due_at,
+            "actor": move.actor,
+            "progress": None,
+            "published": move.done_at,
+        }
+        for move in await services.moves.of_process(process.uri)
+    ]
+    changes = [
+        {
+            "kind": "status",
             "proposal": change.proposal_uri,
             "title": titles.get(change.proposal_uri, ""),
             "status": change.status,
@@ -69,6 +110,7 @@ async def decision_log(services: ParticipationServices, process: Process) -> lis
         }
         for change in await services.store.decision_log(process.uri)
     ]
+    return sorted(changes + moves, key=lambda entry: entry["published"])
 
 
 async def proposal_rows(services: ParticipationServices, process: Process) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import schemas
@@ -27,6 +28,7 @@ from moderation.sanitize import html_to_text
 from node.clock import epoch_now, iso, iso_now, utc_now
 from node.participation.eligibility import claim_place
 from node.participation.models import Process, Proposal, Question, parse_moment
+from node.participation.moves import record_move
 from node.participation.tally import (
     ServerCount,
     VoteTally,
@@ -374,8 +376,17 @@ async def publish_due_tallies(services: ParticipationServices, now: float | None
     return await store.tally_marks.send_due(moment - TALLY_UPDATE_DELAY, moment, send)
 
 
-async def close_vote(services: ParticipationServices, question_uri: str) -> dict[str, Any]:
-    """Close a vote and publish its signed result: the closed Question with ``voteResult``."""
+async def close_vote(
+    services: ParticipationServices,
+    question_uri: str,
+    *,
+    at: datetime | None = None,
+    due_at: str | None = None,
+) -> dict[str, Any]:
+    """Close a vote at ``at`` (now by default) and publish its signed result: the closed
+    Question with ``voteResult``. The close and its decision-log entry are one
+    transaction; a vote closed already is refused (IllegalMove) and nothing is sent.
+    ``due_at`` is the end time that made the close due, when the scheduler closes it."""
     store = services.votes
     question = await store.question(question_uri)
     if question is None:
@@ -383,9 +394,13 @@ async def close_vote(services: ParticipationServices, question_uri: str) -> dict
             "there is no such vote on this node", detail=question_uri, code="vote_unknown"
         )
     VOTING_WINDOW.require_move(question.state, "closed")
-    closed_at = iso_now()
+    closed_at = iso(at or utc_now())
     async with services.db.transaction():
-        await store.close(question.uri, closed_at)
+        if not await store.close(question.uri, closed_at):
+            raise Conflict("this vote was closed already; its result is published and final")
+        await record_move(
+            services, question.process_uri, "vote-closed", question.uri, "closed", "open", due_at
+        )
         await store.tallies_published(question.uri)
         result = await publish_tallies(services, replace(question, closed_at=closed_at))
     notifications = services.notifications
@@ -394,19 +409,30 @@ async def close_vote(services: ParticipationServices, question_uri: str) -> dict
     return result
 
 
-async def close_due_votes(services: ParticipationServices) -> list[str]:
-    """Close every question whose end time has passed or whose process has closed, publishing
-    each result; return their ids."""
-    now = utc_now()
+async def due_votes(services: ParticipationServices, now: datetime) -> list[tuple[Question, str]]:
+    """The questions to close at ``now``, each with the moment that made it due: its end
+    time, or the close of its process."""
     due = []
     for question in await services.votes.unclosed():
+        if parse_moment(question.end_time) <= now:
+            due.append((question, question.end_time))
+            continue
         process = await services.store.get_process(question.process_uri)
-        ended = parse_moment(question.end_time) <= now
-        if ended or (process is not None and process.current_phase == "closed"):
-            due.append(question.uri)
-    for uri in due:
-        await close_vote(services, uri)
+        if process is not None and process.current_phase == "closed":
+            due.append((question, iso(now)))
     return due
+
+
+async def close_due_votes(
+    services: ParticipationServices, now: datetime | None = None
+) -> list[str]:
+    """Close every question whose end time has passed or whose process has closed, publishing
+    each result; return their ids."""
+    moment = now or utc_now()
+    due = await due_votes(services, moment)
+    for question, due_at in due:
+        await close_vote(services, question.uri, at=moment, due_at=due_at)
+    return [question.uri for question, _ in due]
 
 
 async def _remote_question(services: ParticipationServices, question_uri: str) -> ASObject:

@@ -4,20 +4,22 @@ Every node imports the municipal address extract; residents are verified by
 address, by letter code and in person; the municipality trusts both
 neighbourhood nodes and Oosterpark trusts De Wijert. In De Wijert's budget
 process the ballot and a vote on the mural are open, with the first ballots
-and votes cast, so visitors can cast their own.
+and votes cast, so visitors can cast their own; its party poll closes by itself
+minutes after the first start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from importlib import resources
 from typing import TYPE_CHECKING
 
 from node import social_actions
-from node.clock import utc_now
+from node.clock import iso, utc_now
 from node.participation.addresses import parse_register
 from node.participation.ballots import cast_ballot, open_budget_ballot
-from node.participation.models import phases_around
+from node.participation.models import Phase, phases_around
 from node.participation.processes import create_process, local_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.verification import (
@@ -89,6 +91,7 @@ async def seed_voting(nodes: dict[str, RunningNode], settle: Settle) -> None:
     await cast_vote(wijert.node.participation_services, sanne, question.uri, "voor")
     await settle()
     await seed_city_poll(nodes, settle)
+    await seed_quick_poll(nodes, settle)
 
 
 # In days from the moment the demo starts: the poll has just reached its voting phase.
@@ -134,4 +137,46 @@ async def seed_city_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
     anna = await oosterpark.node.actors.by_username("anna")
     assert anna is not None
     await cast_vote(oosterpark.node.participation_services, anna, question.uri, "voor")
+    await settle()
+
+
+# The neighbourhood party poll closes this long after the demo is first seeded, by the
+# node's schedule (node/participation/schedule.py): visitors see a vote close by itself.
+QUICK_POLL_MINUTES = 15
+
+
+async def seed_quick_poll(nodes: dict[str, RunningNode], settle: Settle) -> None:
+    """A short De Wijert poll whose vote and voting phase end minutes after the seed."""
+    wijert = nodes["wijert"]
+    services = wijert.node.participation_services
+    now = utc_now()
+    ends = iso(now + timedelta(minutes=QUICK_POLL_MINUTES))
+    poll = await create_process(
+        services,
+        slug="buurtfeest",
+        title="Buurtfeest De Wijert: zaterdag of zondag?",
+        summary="<p>Een korte peiling onder bewoners: op welke dag houden we het buurtfeest?</p>",
+        archetype="advise",
+        eligibility="verified-local",
+        threshold_count=1,
+        electorate_size=6200,
+        phases=(
+            Phase("proposing", iso(now - timedelta(days=7)), iso(now - timedelta(days=1))),
+            Phase("voting", iso(now - timedelta(days=1)), ends),
+        ),
+        voting_options=("zaterdag", "zondag"),
+    )
+    sanne = await wijert.node.actors.by_username("sanne")
+    assert sanne is not None
+    proposal = await create_proposal(
+        services,
+        sanne,
+        poll,
+        "Buurtfeest op het Wijertplein",
+        "Het buurtfeest is in juni op het plein. Welke dag past u het best?",
+        area="De Wijert",
+    )
+    poll = await set_phase(services, poll, "voting")
+    question = await open_vote(services, proposal.uri, ends)
+    await cast_vote(services, sanne, question.uri, "zondag")
     await settle()

@@ -45,6 +45,11 @@ class BallotStore:
         )
         return _round(row) if row else None
 
+    async def unclosed(self) -> list[BudgetRound]:
+        """Every ballot not closed yet, including those past their end time."""
+        rows = await self._db.fetch_all("SELECT * FROM budget_rounds WHERE closed_at IS NULL")
+        return [_round(r) for r in rows]
+
     async def entries(self, process_uri: str) -> list[BallotEntry]:
         """The proposals on a ballot, in ballot order."""
         rows = await self._db.fetch_all(

@@ -57,9 +57,9 @@ async def post_comment(
     ``heading`` opens the reply in bold, for what Mastodon readers must see first.
     """
     if stance is not None and stance not in STANCES:
-        raise Refused(f"stance must be one of {', '.join(STANCES)}")
+        raise Refused(f"stance must be one of {', '.join(STANCES)}", code="stance_invalid")
     if not text.strip():
-        raise Refused("a comment needs a text")
+        raise Refused("a comment needs a text", code="comment_text_missing")
     proposal = await thread_proposal(services, in_reply_to)
     if proposal is None:
         raise NotFound(f"{in_reply_to} is not a proposal or a comment on one")

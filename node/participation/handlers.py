@@ -44,6 +44,7 @@ from node.participation.proposals import (
     addressed_actors,
     adopt_post,
     check_proposal_rules,
+    check_takes_proposals,
     proposal_from_object,
     validate,
     with_process_mention,
@@ -89,7 +90,7 @@ async def handle_create_post(
         validate("proposal", document)
         check_proposal_rules(obj)
         if process.local:
-            _check_accepts_proposals(process)
+            check_takes_proposals(process)
             if document["proposalStatus"] != INITIAL_STATUS:
                 raise Refused(
                     f"invalid proposal: /proposalStatus of a new proposal must be {INITIAL_STATUS}"
@@ -104,13 +105,6 @@ async def handle_create_post(
     # From an app on this node, through its own inbox (federation.delivery.OwnInbox).
     local = await ctx.is_local_actor(activity.actor)
     await _record_proposal(services, process, document, local=local)
-
-
-def _check_accepts_proposals(process: Process) -> None:
-    if process.current_phase != "proposing":
-        raise Refused(
-            f"{process.title} does not take proposals now (phase: {process.current_phase})"
-        )
 
 
 async def _record_proposal(

@@ -41,10 +41,14 @@ async def respond_officially(
 ) -> dict[str, Any]:
     """A municipal moderator answers a proposal in the name of the municipality."""
     if services.config.kind != "municipality":
-        raise NotAllowed("only a municipality's node can give official responses")
+        raise NotAllowed(
+            "only a municipality's node can give official responses", code="official_not_here"
+        )
     found = await services.accounts.by_actor_uri(account.uri)
     if found is None or found.role not in ANSWERING_ROLES:
-        raise NotAllowed("only a moderator or administrator can answer officially")
+        raise NotAllowed(
+            "only a moderator or administrator can answer officially", code="official_role"
+        )
     proposal = await services.store.get_proposal(proposal_uri)
     if proposal is None:
         raise NotFound(

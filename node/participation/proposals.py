@@ -97,17 +97,14 @@ async def create_proposal(
 ) -> Proposal:
     """Submit a proposal from a local person to a process on this node or another one."""
     await services.guard.check(author.uri, "post")
-    if process.current_phase != "proposing":
-        raise Refused(
-            f"{process.title} does not take proposals now (phase: {process.current_phase})"
-        )
+    check_takes_proposals(process)
     title = plain_text(title, MAX_TITLE)
     if not title:
-        raise Refused("a proposal needs a title")
+        raise Refused("a proposal needs a title", code="proposal_title_missing")
     if not text.strip():
-        raise Refused("a proposal needs a text")
+        raise Refused("a proposal needs a text", code="proposal_text_missing")
     if cost is not None and cost < 0:
-        raise Refused("the cost cannot be negative")
+        raise Refused("the cost cannot be negative", code="cost_negative")
     now = iso_now()
     uri = services.urls.new_object()
     followers = services.urls.followers(author.username)
@@ -199,6 +196,16 @@ def proposal_from_object(obj: ASObject, process: Process, *, local: bool) -> Pro
         local=local,
         published=obj.published or iso_now(),
     )
+
+
+def check_takes_proposals(process: Process) -> None:
+    """Refuse a proposal to a process that is not in its proposing phase."""
+    if process.current_phase != "proposing":
+        raise Refused(
+            f"{process.title} does not take proposals now (phase: {process.current_phase})",
+            code="proposal_wrong_phase",
+            values={"process": process.title},
+        )
 
 
 def check_proposal_rules(obj: ASObject) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from activitypub.vocabulary import Activity
-from federation.errors import Conflict, NotFound, Refused, coded
+from federation.errors import Conflict, NotFound, Reason, Refused, coded
 from node.participation.eligibility import claim_place
 from node.participation.models import Process, Proposal
 from node.participation.status import THRESHOLD_STATUS
@@ -29,9 +29,16 @@ async def support_refusal(
 ) -> str | None:
     """Why this actor may not support this proposal now, or None when they may."""
     if process.current_phase not in SUPPORT_PHASES:
-        return f"{process.title} neemt nu geen steun aan (fase: {process.current_phase})"
+        return Reason(
+            f"{process.title} takes no supports now (phase: {process.current_phase})",
+            "support_wrong_phase",
+            process=process.title,
+        )
     if proposal.status in CLOSED_STATUSES:
-        return f"dit voorstel is {proposal.status} en neemt geen steun meer aan"
+        return Reason(
+            f"this proposal is {proposal.status} and takes no more supports",
+            "support_closed",
+        )
     return await services.eligibility(process, actor)
 
 
@@ -93,7 +100,7 @@ async def receive_support(
                     "actor": like.actor,
                     "object": proposal.uri,
                 },
-                "summary": f"Steun niet geteld: {refusal}",
+                "summary": f"support not counted: {refusal}",
                 "to": [like.actor],
             },
             [like.actor],
@@ -114,7 +121,7 @@ async def support(services: ParticipationServices, supporter: LocalActor, propos
         )
     process = await process_of(services, proposal)
     if await services.store.support_activity(proposal.uri, supporter.uri) is not None:
-        raise Conflict("you already support this proposal")
+        raise Conflict("you already support this proposal", code="already_supported")
     activity_id = services.outbox.new_activity_id()
     recipients = list(dict.fromkeys([proposal.author, process.uri]))
     like = {"id": activity_id, "type": "Like", "object": proposal.uri, "to": recipients}
@@ -142,7 +149,7 @@ async def withdraw_support(
     proposal = await services.store.get_proposal(proposal_uri)
     like_id = await services.store.support_activity(proposal_uri, supporter.uri)
     if proposal is None or like_id is None:
-        raise NotFound("you do not support this proposal")
+        raise NotFound("you do not support this proposal", code="not_supporting")
     recipients = list(dict.fromkeys([proposal.author, proposal.process_uri]))
 
     async def store() -> None:

@@ -14,6 +14,8 @@ class FormState:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     refusal: str | None = None
+    # A link that helps on after the refusal: its address and label.
+    way_on: tuple[str, str] | None = None
 
     def value(self, field_name: str) -> str:
         """What was typed in a field, to fill it in again."""

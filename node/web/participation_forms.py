@@ -30,7 +30,7 @@ from node.web.participation_pages import (
     render_process_page,
     render_proposal_page,
 )
-from node.web.refusals import http_status, page_reason
+from node.web.refusals import http_status, refuse_form
 from node.web.sessions import FormData, posted_form
 
 PROPOSAL_FIELDS = ("title", "text", "cost", "area")
@@ -79,11 +79,11 @@ async def propose(request: web.Request) -> web.StreamResponse:
             area=state.value("area") or None,
         )
     except Refusal as exc:
-        state.refusal = page_reason(request, exc)
+        refuse_form(request, state, exc)
         return await render_process_page(request, process, state, http_status(exc))
     record = await node.objects.record(proposal.uri)
     assert record is not None
-    raise web.HTTPSeeOther(f"/proposals/{record.row_id}")
+    raise web.HTTPSeeOther(f"/proposals/{record.row_id}?done=proposed")
 
 
 ProposalAction = Callable[[LocalActor, str, FormState], Awaitable[object]]
@@ -93,10 +93,10 @@ async def _on_proposal(
     request: web.Request,
     state: FormState,
     action: ProposalAction,
-    anchor: str,
     roles: frozenset[str] | None = None,
-    query: str = "",
 ) -> web.StreamResponse:
+    """Do ``action`` on the page's proposal; on success show the page again with the
+    confirmation of ``state.name`` (``DONE`` in ``node/web/participation_pages.py``)."""
     record, proposal = await proposal_of_page(request)
     account, form = await posted_form(request, roles)
     state.values = _typed(form, tuple(state.values))
@@ -107,9 +107,11 @@ async def _on_proposal(
     try:
         await action(await _actor(request, account), proposal.uri, state)
     except Refusal as exc:
-        state.refusal = page_reason(request, exc)
+        refuse_form(request, state, exc)
         return await render_proposal_page(request, state, http_status(exc))
-    raise web.HTTPSeeOther(f"/proposals/{record.row_id}{query}#{anchor}")
+    # No #anchor: a page opened at one gives no element the focus, and the confirmation
+    # at its top must take it.
+    raise web.HTTPSeeOther(f"/proposals/{record.row_id}?done={state.name}")
 
 
 async def support_submit(request: web.Request) -> web.StreamResponse:
@@ -119,7 +121,7 @@ async def support_submit(request: web.Request) -> web.StreamResponse:
     async def act(actor: LocalActor, uri: str, _: FormState) -> object:
         return await support(node.participation_services, actor, uri)
 
-    return await _on_proposal(request, FormState("support"), act, "steunen")
+    return await _on_proposal(request, FormState("support"), act)
 
 
 async def withdraw_submit(request: web.Request) -> web.StreamResponse:
@@ -129,7 +131,7 @@ async def withdraw_submit(request: web.Request) -> web.StreamResponse:
     async def act(actor: LocalActor, uri: str, _: FormState) -> object:
         return await withdraw_support(node.participation_services, actor, uri)
 
-    return await _on_proposal(request, FormState("support"), act, "steunen")
+    return await _on_proposal(request, FormState("withdraw"), act)
 
 
 async def comment_submit(request: web.Request) -> web.StreamResponse:
@@ -147,7 +149,7 @@ async def comment_submit(request: web.Request) -> web.StreamResponse:
         )
 
     state = FormState("comment", {"text": "", "stance": ""})
-    return await _on_proposal(request, state, act, "reacties")
+    return await _on_proposal(request, state, act)
 
 
 async def official_submit(request: web.Request) -> web.StreamResponse:
@@ -160,7 +162,7 @@ async def official_submit(request: web.Request) -> web.StreamResponse:
         )
 
     state = FormState("official", {"text": ""})
-    return await _on_proposal(request, state, act, "reactie", ANSWERING_ROLES)
+    return await _on_proposal(request, state, act, ANSWERING_ROLES)
 
 
 async def report_submit(request: web.Request) -> web.StreamResponse:
@@ -179,7 +181,7 @@ async def report_submit(request: web.Request) -> web.StreamResponse:
         )
 
     state = FormState("report", {"object": "", "comment": ""})
-    return await _on_proposal(request, state, act, "melding", query="?reported=1")
+    return await _on_proposal(request, state, act)
 
 
 def register(app: web.Application) -> None:

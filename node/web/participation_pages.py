@@ -30,11 +30,12 @@ from node.web.app import NODE
 from node.web.form_state import FormState
 from node.web.i18n import (
     ARCHETYPE_EXPLAINED,
+    N_,
     language_of,
     translator,
 )
 from node.web.negotiation import activity_response, wants_activity_json
-from node.web.pages import render
+from node.web.pages import page_translator, render
 from node.web.sessions import current_account
 
 
@@ -184,6 +185,28 @@ async def proposal_page(request: web.Request) -> web.Response:
     return await render_proposal_page(request)
 
 
+# What the proposal page confirms after a form of it did its work (``?done=`` the form).
+DONE = {
+    "proposed": N_(
+        "Your proposal has been submitted. Others can support it and comment on it now; its"
+        " status shows here."
+    ),
+    "support": N_("Your support has been counted."),
+    "withdraw": N_("Your support has been withdrawn."),
+    "comment": N_("Your comment has been placed under Comments."),
+    "official": N_("Your official response has been placed."),
+    "report": N_(
+        "Thank you. Your report is with the moderators. They will look at it and decide what"
+        " happens; who reported is never named."
+    ),
+}
+
+
+def _done_message(request: web.Request) -> str | None:
+    done = DONE.get(request.query.get("done", ""))
+    return page_translator(request)(done) if done else None
+
+
 async def render_proposal_page(
     request: web.Request, form: FormState | None = None, status: int = 200
 ) -> web.Response:
@@ -220,7 +243,7 @@ async def render_proposal_page(
         and account.role in ANSWERING_ROLES,
         organisation=await node.organisation(),
         page=f"/proposals/{record.row_id}",
-        reported=request.query.get("reported") == "1",
+        done=_done_message(request),
         proposal=proposal,
         body=without_status(record.content or "").removeprefix(
             # The bold first line Mastodon readers see is this page's heading already.

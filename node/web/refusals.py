@@ -43,6 +43,7 @@ from federation.errors import (
 from node.mastodon_api.errors import mastodon_refusal
 from node.storage.database import unavailable
 from node.web.app import NODE
+from node.web.form_state import FormState
 from node.web.i18n import N_, language_of, readable_amount, translator
 from node.web.negotiation import wants_activity_json
 from node.web.pages import render
@@ -139,8 +140,49 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             "Together your choices cost %(total_amount)s. That is more than the budget of"
             " %(budget_amount)s."
         ),
+        "proposal_wrong_phase": N_(
+            "%(process)s does not take proposals now. See the phases of the process for when"
+            " it does."
+        ),
+        "proposal_title_missing": N_("Give your proposal a title."),
+        "proposal_text_missing": N_("Describe your proposal."),
+        "cost_negative": N_("The cost cannot be less than zero."),
+        "support_wrong_phase": N_(
+            "%(process)s does not take supports now. See the phases of the process for when"
+            " it does."
+        ),
+        "support_closed": N_("This proposal has been decided on and takes no more supports."),
+        "already_supported": N_("You support this proposal already."),
+        "not_supporting": N_("You do not support this proposal, so there is nothing to withdraw."),
+        "comment_text_missing": N_("Write your comment."),
+        "stance_invalid": N_("Choose for, against or neutral, or no position."),
+        "official_not_here": N_("Only a municipality's node can give official responses."),
+        "official_role": N_("Only the municipality's officials can give an official response."),
     }
 )
+
+WAY_ON: Mapping[str, str] = MappingProxyType(
+    {
+        "not_verified": N_("Confirm your address"),
+    }
+)
+"""The page a refusal points on to, by its code: the label of a link to ``/verify``."""
+
+
+def refuse_form(request: web.Request, state: FormState, exc: Refusal) -> None:
+    """Note a refusal on the form it answers: its reason and the way on, for people."""
+    state.refusal = page_reason(request, exc)
+    state.way_on = way_on(request, exc)
+
+
+def way_on(request: web.Request, exc: Refusal) -> tuple[str, str] | None:
+    """The link (address and label, in the visitor's language) that helps on after a
+    refusal, or None when there is nothing to do elsewhere."""
+    label = WAY_ON.get(exc.code)
+    if label is None:
+        return None
+    language = language_of(request, request.app[NODE].config.language)
+    return f"{request.app[NODE].urls.base}/verify", translator(language)(label)
 
 
 def http_status(exc: Refusal) -> int:

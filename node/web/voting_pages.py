@@ -26,9 +26,10 @@ from node.participation.voting import cast_vote, current_tally, known_questions,
 from node.participation.voting import recount_url as question_recount_url
 from node.storage.accounts import Account
 from node.web.app import NODE
+from node.web.form_state import FormState
 from node.web.i18n import N_
 from node.web.pages import page_translator, render
-from node.web.refusals import http_status, page_reason, reason_for_people
+from node.web.refusals import http_status, page_reason, reason_for_people, refuse_form
 from node.web.sessions import posted_form, require_account
 
 
@@ -147,7 +148,7 @@ async def vote_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
     process = await local_process(node.participation_services, request.match_info["slug"])
     account = await require_account(request)
-    return await _render_vote_page(request, node, process, account, message=None)
+    return await _render_vote_page(request, node, process, account)
 
 
 async def _render_vote_page(
@@ -155,9 +156,13 @@ async def _render_vote_page(
     node: Node,
     process: Process,
     account: Account,
-    message: str | None,
+    form: FormState | None = None,
+    done: str | None = None,
     status: int = 200,
 ) -> web.Response:
+    """The vote page; ``form`` a refused vote or ballot with its reason (a refused ballot
+    shows the picks as the resident ticked them), ``done`` the confirmation of one cast."""
+    form = form or FormState("")
     store = node.votes
     titles = {p.uri: p.title for p in await node.participation_store.proposals_of(process.uri)}
     questions = [
@@ -174,25 +179,28 @@ async def _render_vote_page(
         status=status,
         process=process,
         questions=questions,
-        ballot=await _ballot(node, process, account, titles),
+        ballot=await _ballot(node, process, account, titles, form),
         account=account,
         verified=await node.residents.get(account.actor_uri),
         eligibility_problem=reason_for_people(
             request, await node.participation_services.eligibility(process, account.actor_uri)
         ),
-        message=message,
-        refused=status != 200,
+        form=form,
+        done=done,
     )
 
 
 async def _ballot(
-    node: Node, process: Process, account: Account, titles: dict[str, str]
+    node: Node, process: Process, account: Account, titles: dict[str, str], form: FormState
 ) -> dict[str, Any] | None:
     store = node.ballots
     budget_round = await store.budget_round(process.uri)
     if process.budget is None or budget_round is None:
         return None
-    picked = set(await store.picks_of(process.uri, account.actor_uri))
+    if form.name == "ballot":
+        picked = set(form.value("picks").split())
+    else:
+        picked = set(await store.picks_of(process.uri, account.actor_uri))
     return {
         "closed": budget_round.refusal() is not None,
         "budget": process.budget.amount,
@@ -224,11 +232,13 @@ async def vote_submit(request: web.Request) -> web.Response:
             str(form.get("option", "")),
         )
     except Refusal as exc:
+        state = FormState("vote")
+        refuse_form(request, state, exc)
         return await _render_vote_page(
-            request, node, process, account, page_reason(request, exc), http_status(exc)
+            request, node, process, account, state, None, http_status(exc)
         )
-    message = page_translator(request)(N_("Your vote has been counted."))
-    return await _render_vote_page(request, node, process, account, message)
+    done = page_translator(request)(N_("Your vote has been counted."))
+    return await _render_vote_page(request, node, process, account, done=done)
 
 
 async def ballot_submit(request: web.Request) -> web.Response:
@@ -242,22 +252,29 @@ async def ballot_submit(request: web.Request) -> web.Response:
     try:
         await cast_ballot(node.participation_services, actor, process.uri, picks)
     except Refusal as exc:
+        state = FormState("ballot", {"picks": " ".join(picks)})
+        refuse_form(request, state, exc)
         return await _render_vote_page(
-            request, node, process, account, page_reason(request, exc), http_status(exc)
+            request, node, process, account, state, None, http_status(exc)
         )
-    message = page_translator(request)(N_("Your ballot has been counted."))
-    return await _render_vote_page(request, node, process, account, message)
+    done = page_translator(request)(N_("Your ballot has been counted."))
+    return await _render_vote_page(request, node, process, account, done=done)
 
 
 async def verification_page(request: web.Request) -> web.Response:
     """``/verify``: whether the logged-in account is a verified resident, and how to become one."""
     node = request.app[NODE]
     account = await require_account(request)
-    return await _render_verification(request, node, account, None)
+    return await _render_verification(request, node, account)
 
 
 async def _render_verification(
-    request: web.Request, node: Node, account: Account, message: str | None, status: int = 200
+    request: web.Request,
+    node: Node,
+    account: Account,
+    form: FormState | None = None,
+    done: str | None = None,
+    status: int = 200,
 ) -> web.Response:
     return render(
         request,
@@ -266,8 +283,8 @@ async def _render_verification(
         account=account,
         residency=await node.residents.get(account.actor_uri),
         per_address=MAX_ACCOUNTS_PER_ADDRESS,
-        message=message,
-        refused=status != 200,
+        form=form or FormState(""),
+        done=done,
     )
 
 
@@ -275,16 +292,15 @@ async def verification_submit(request: web.Request) -> web.Response:
     """A letter code typed in by its resident; a wrong or used code is refused with why."""
     node = request.app[NODE]
     account, form = await posted_form(request)
+    code = str(form.get("code", ""))
     try:
-        await verify_by_letter_code(
-            node.participation_services, account.username, str(form.get("code", ""))
-        )
+        await verify_by_letter_code(node.participation_services, account.username, code)
     except Refusal as exc:
-        return await _render_verification(
-            request, node, account, page_reason(request, exc), http_status(exc)
-        )
-    message = page_translator(request)(N_("You are confirmed as a resident."))
-    return await _render_verification(request, node, account, message)
+        # The code is what was wrong: the field says so, and the summary links to it.
+        state = FormState("verify", {"code": code}, {"code": page_reason(request, exc)})
+        return await _render_verification(request, node, account, state, None, http_status(exc))
+    done = page_translator(request)(N_("You are confirmed as a resident."))
+    return await _render_verification(request, node, account, done=done)
 
 
 async def votes_page(request: web.Request) -> web.Response:

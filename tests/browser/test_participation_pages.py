@@ -10,11 +10,12 @@ from playwright.async_api import Page, expect
 
 from node.clock import utc_now
 from node.participation import processes
-from node.participation.models import phases_around
+from node.participation.models import Process, Proposal, phases_around
 from node.participation.proposals import create_proposal
 from node.participation.voting import current_tally, open_vote
 from node.runner import RunningNode
 from node.social_actions import follow
+from node.storage.actors import LocalActor
 from tests.browser.conftest import StartNode
 from tests.integration.conftest import deliver
 from tests.integration.participation_helpers import PROPOSING, open_process, person
@@ -60,6 +61,26 @@ async def log_in(page: Page, running: RunningNode, username: str, start_at: str)
     assert page.url == running.base_url + start_at
 
 
+async def opens_a_proposal(
+    wijk: RunningNode,
+    author: LocalActor,
+    process: Process,
+    new_page: NewPage,
+    visitor: str = "bram",
+) -> tuple[Proposal, Page, str]:
+    """A proposal by ``author`` in ``process``, and its page (and path) with ``visitor``
+    logged in."""
+    proposal = await create_proposal(
+        wijk.node.participation_services, author, process, "Een bankje", "Om te zitten."
+    )
+    record = await wijk.node.objects.record(proposal.uri)
+    assert record is not None
+    page = await new_page()
+    path = f"/proposals/{record.row_id}"
+    await log_in(page, wijk, visitor, path)
+    return proposal, page, path
+
+
 async def test_a_resident_logs_in_and_proposes_with_errors_shown_next_to_the_fields(
     start: StartNode, new_page: NewPage
 ) -> None:
@@ -73,6 +94,11 @@ async def test_a_resident_logs_in_and_proposes_with_errors_shown_next_to_the_fie
     async with page.expect_response(lambda r: r.request.method == "POST") as answer:
         await page.get_by_role("button", name="Voorstel indienen").click()
     assert (await answer.value).status == 422
+    # A summary at the top of the form takes the focus and links to each field in error.
+    summary = page.get_by_role("alert").filter(has_text="Er is een probleem")
+    await expect(summary).to_be_focused()
+    await summary.get_by_role("link", name="Titel: Vul dit veld in.").click()
+    await expect(page.get_by_label("Titel")).to_be_focused()
     await expect(page.locator("#propose-title-error")).to_have_text("Fout: Vul dit veld in.")
     await expect(page.get_by_label("Uw voorstel")).to_have_value("Er is geen plek om te zitten.")
     await page.screenshot(path=f"{SCREENSHOTS}/samenspraak-process-page.png", full_page=True)
@@ -82,6 +108,8 @@ async def test_a_resident_logs_in_and_proposes_with_errors_shown_next_to_the_fie
     await page.get_by_role("button", name="Voorstel indienen").click()
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Een bankje bij de speeltuin")
+    confirmation = page.get_by_role("status").filter(has_text="Uw voorstel is ingediend.")
+    await expect(confirmation).to_be_focused()
     await expect(page.get_by_text("Status: ingediend")).to_be_visible()
     [proposal] = await wijk.node.participation_store.proposals_of(process.uri)
     assert proposal.area == "Oosterpark"
@@ -193,23 +221,58 @@ async def test_an_out_of_phase_support_is_refused_in_plain_words_and_not_counted
     process = await open_process(
         wijk, "speeltuin", "initiate", threshold=3, phases=PROPOSING_THEN_SUPPORTING
     )
-    proposal = await create_proposal(
-        wijk.node.participation_services, anouk, process, "Een bankje", "Om te zitten."
-    )
-    record = await wijk.node.objects.record(proposal.uri)
-    assert record is not None
-    page = await new_page()
-    await log_in(page, wijk, "bram", f"/proposals/{record.row_id}")
+    proposal, page, _ = await opens_a_proposal(wijk, anouk, process, new_page)
 
     await processes.set_phase(wijk.node.participation_services, process, "voting")
     async with page.expect_response(lambda r: r.request.method == "POST") as answer:
         await page.get_by_role("button", name="Steun dit voorstel").click()
     assert (await answer.value).status == 422
-    refusal = page.locator("#support-refusal")
-    await expect(refusal).to_contain_text("Dit kon niet:")
-    await expect(refusal).to_contain_text("neemt nu geen steun aan")
+    # The summary of what went wrong takes the focus, so it is read and seen first.
+    summary = page.get_by_role("alert").filter(has_text="Er is een probleem")
+    await expect(summary).to_be_focused()
+    await expect(page.locator("#support-refusal")).to_have_text(
+        "Proces speeltuin neemt nu geen steun aan. Bij de fasen van het proces ziet u wanneer"
+        " dat wel kan."
+    )
     await expect(page.get_by_text("Steun geven kan nu niet")).to_be_visible()
     await expect(page.get_by_role("button", name="Steun dit voorstel")).to_have_count(0)
+    assert await wijk.node.participation_store.support_count(proposal.uri) == 0
+
+
+async def test_a_resident_not_yet_confirmed_is_shown_the_way_to_confirm_and_a_wrong_code_is_marked(
+    start: StartNode, new_page: NewPage
+) -> None:
+    wijk = await start("oosterpark", "Wijkraad Oosterpark")
+    anouk = await person(wijk, "anouk")
+    await person(wijk, "bram")
+    process = await processes.create_process(
+        wijk.node.participation_services,
+        slug="speeltuin",
+        title="Speeltuin",
+        archetype="initiate",
+        threshold_count=3,
+        phases=PROPOSING,
+        eligibility="verified-local",
+    )
+    proposal, page, _ = await opens_a_proposal(wijk, anouk, process, new_page)
+
+    await page.get_by_role("button", name="Steun dit voorstel").click()
+    summary = page.get_by_role("alert").filter(has_text="Er is een probleem")
+    await expect(summary).to_be_focused()
+    await expect(summary).to_contain_text("U bent nog niet bevestigd als bewoner.")
+    await summary.get_by_role("link", name="Bevestig uw adres").click()
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Bewoner bevestigen")
+    await page.get_by_label("Code uit de brief").fill("ABCD-EFGH-JKLM")
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name="Bevestigen").click()
+    assert (await answer.value).status >= 400
+    summary = page.get_by_role("alert").filter(has_text="Er is een probleem")
+    await expect(summary).to_be_focused()
+    code = page.get_by_label("Code uit de brief")
+    await expect(code).to_have_attribute("aria-invalid", "true")
+    await expect(code).to_have_value("ABCD-EFGH-JKLM")
+    await expect(page.locator("#verify-code-error")).to_contain_text("Deze code kennen we niet.")
     assert await wijk.node.participation_store.support_count(proposal.uri) == 0
 
 
@@ -263,15 +326,9 @@ async def test_pages_have_a_language_one_heading_labelled_fields_and_image_text(
     anouk = await person(wijk, "anouk")
     await person(wijk, "moderator", role="moderator")
     process = await open_process(wijk, "speeltuin", "advise", threshold=2)
-    proposal = await create_proposal(
-        wijk.node.participation_services, anouk, process, "Een bankje", "Om te zitten."
-    )
-    record = await wijk.node.objects.record(proposal.uri)
-    assert record is not None
-    page = await new_page()
-    await log_in(page, wijk, "moderator", f"/proposals/{record.row_id}")
+    _, page, path = await opens_a_proposal(wijk, anouk, process, new_page, "moderator")
 
-    paths = ["/", "/login", f"/processes/{process.slug}", f"/proposals/{record.row_id}"]
+    paths = ["/", "/login", f"/processes/{process.slug}", path]
     for path in paths:
         await page.goto(wijk.base_url + path)
         assert await page.evaluate(ACCESSIBILITY_PROBLEMS) == [], path

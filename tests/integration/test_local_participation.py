@@ -112,7 +112,7 @@ async def test_local_like_refused_by_the_process_is_rejected_and_counts_nothing(
     refused = await node.db.fetch_all(
         "SELECT activity, last_error FROM deliveries WHERE state = 'failed'"
     )
-    reason = "support not counted: Proces wijkagenda neemt nu geen steun aan (fase: voting)"
+    reason = "support not counted: Proces wijkagenda takes no supports now (phase: voting)"
     assert [r["last_error"] for r in refused] == [reason]
     # Bram's app shows why, as a direct message only he can see.
     app = await logged_in_client(oosterpark, "bram")

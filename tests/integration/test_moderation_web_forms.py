@@ -27,7 +27,7 @@ async def _as_admin(running: RunningNode) -> tuple[str, str]:
 async def _report(browser: WebBrowser, page: str, comment: str, why: str) -> None:
     await browser.get(page)
     sent = await browser.post(f"{page}/report", {"object": comment, "comment": why})
-    assert (sent.status, sent.location) == (303, f"{page}?reported=1#melding")
+    assert (sent.status, sent.location) == (303, f"{page}?done=report")
 
 
 async def test_a_resident_reports_a_comment_from_the_proposal_page_and_both_queues_get_it(
@@ -40,7 +40,7 @@ async def test_a_resident_reports_a_comment_from_the_proposal_page_and_both_queu
         shown = await browser.get(page)
         assert "Meld dit" in shown.text
         await _report(browser, page, comment, "Scheldpartij")
-        confirmed = await browser.get(f"{page}?reported=1")
+        confirmed = await browser.get(f"{page}?done=report")
     await deliver(gemeente, oosterpark)
 
     assert "Uw melding is bij de moderatoren" in confirmed.text

@@ -66,14 +66,14 @@ async def test_support_in_the_wrong_phase_is_rejected_with_the_reason_and_not_co
     like = mastodon.like(joris, proposal.uri)
     answer = await mastodon.post(joris, f"{gemeente.base_url}/inbox", like)
     assert answer.status == 422
-    assert "fase: voting" in answer.body["error"]
+    assert "phase: voting" in answer.body["error"]
     assert await gemeente.node.participation_store.support_count(proposal.uri) == 0
     assert await gemeente.node.reactions.likes_of(proposal.uri) == []
 
     await deliver(gemeente)
     [reject] = [r.activity for r in mastodon.received_by(joris) if r.activity["type"] == "Reject"]
     assert reject["object"]["id"] == like["id"]
-    assert "fase: voting" in reject["summary"]
+    assert "phase: voting" in reject["summary"]
 
 
 async def test_invalid_proposal_is_refused_with_the_schema_path_and_nothing_is_stored(

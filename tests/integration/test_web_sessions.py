@@ -186,9 +186,9 @@ async def test_a_comment_without_text_is_refused_next_to_the_field_and_stores_no
         assert 'id="comment-text-error"' in empty.text and "Vul dit veld in." in empty.text
         assert 'value="for" checked' in empty.text
         odd = await browser.post(f"{page}/comments", {"stance": "misschien", "text": "Hm."})
-        assert odd.status == 422 and "stance must be one of" in odd.text
+        assert odd.status == 422 and "Kies voor, tegen of neutraal, of geen standpunt." in odd.text
         posted = await browser.post(f"{page}/comments", {"stance": "for", "text": "Goed idee!"})
-        assert (posted.status, posted.location) == (303, f"{page}#reacties")
+        assert (posted.status, posted.location) == (303, f"{page}?done=comment")
     assert [
         stance for _, stance, _ in await comments_of(wijk.node.participation_services, proposal.uri)
     ] == ["for"]

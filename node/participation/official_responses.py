@@ -14,6 +14,7 @@ from activitypub.vocabulary import ASObject
 from federation.actors import same_origin
 from federation.errors import NotAllowed, NotFound
 from node.clock import iso_now
+from node.i18n import N_, translator
 from node.participation.comments import post_comment, thread_proposal
 from node.participation.models import OfficialResponse, Process, Proposal
 from node.participation.trail import process_of
@@ -61,7 +62,10 @@ async def respond_officially(
             organisation,
             proposal_uri,
             text,
-            heading=f"Officiële reactie van {organisation.display_name}",
+            heading=translator(services.config.language)(
+                N_("Official response from %(organisation)s"),
+                organisation=organisation.display_name,
+            ),
             extra={"officialResponse": True},
         )
         await record_official_response(services, proposal, organisation.uri, document["id"])

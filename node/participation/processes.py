@@ -36,15 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ARCHETYPE_EXPLAINED_NL = {
-    "advise": "Bewoners geven advies; de gemeente beslist en geeft op elk voorstel met "
-    "genoeg steun een officiële reactie.",
-    "initiate": "Bewoners zetten onderwerpen op de agenda: een voorstel met genoeg steun "
-    "komt op de agenda en u kunt volgen wat ermee gebeurt.",
-    "decide": "De wijk beslist zelf: bewoners stemmen over voorstellen of verdelen het budget, "
-    "en de uitkomst is bindend.",
-}
-
 
 def process_page_url(services: ParticipationServices, slug: str) -> str:
     """The public page of a local process."""

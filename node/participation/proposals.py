@@ -18,9 +18,10 @@ from federation.actors import host_of
 from federation.errors import Invalid, Refused
 from moderation.sanitize import html_to_text, plain_text, sanitize_html, text_to_html
 from node.clock import iso_now
+from node.i18n import N_, STATUS_LABELS, translator
 from node.participation.announce import announce_to_followers
 from node.participation.models import Money, Place, Process, Proposal, StatusChange
-from node.participation.status import INITIAL_STATUS, STATUS_LABELS_NL
+from node.participation.status import INITIAL_STATUS
 from node.social_actions import create_object
 from node.storage.actors import LocalActor
 
@@ -56,12 +57,15 @@ def mention_html(process: Process) -> str:
     )
 
 
-def status_html(status: str, reason: str, progress: int | None) -> str:
-    """The closing paragraph that tells Mastodon readers the current status."""
-    label = STATUS_LABELS_NL[status]
+def status_html(status: str, reason: str, progress: int | None, language: str) -> str:
+    """The closing paragraph that tells Mastodon readers the current status, in the
+    node's ``language``."""
+    t = translator(language)
+    label = t(STATUS_LABELS[status])
     if status == "in_progress" and progress is not None:
         label = f"{label} ({progress}%)"
-    return f'<p class="proposal-status">Status: {escape(label)}. {escape(reason)}</p>'
+    shown = t(N_("Status: %(status)s"), status=label)
+    return f'<p class="proposal-status">{escape(shown)}. {escape(reason)}</p>'
 
 
 def change_document(change: StatusChange) -> dict[str, Any]:
@@ -268,9 +272,11 @@ def _title_and_links(title: str, obj: ASObject) -> str:
     return sanitize_html("".join(paragraphs))
 
 
-def statused_content(content: str, status: str, reason: str, progress: int | None) -> str:
+def statused_content(
+    content: str, status: str, reason: str, progress: int | None, language: str
+) -> str:
     """The content with its closing status paragraph replaced by the current one."""
-    return without_status(content) + status_html(status, reason, progress)
+    return without_status(content) + status_html(status, reason, progress, language)
 
 
 def without_status(content: str) -> str:

@@ -81,15 +81,3 @@ THRESHOLD_STATUS = {
     "initiate": "on_agenda",
     "decide": "threshold_reached",
 }
-
-STATUS_LABELS_NL = {
-    "submitted": "ingediend",
-    "threshold_reached": "genoeg steun",
-    "on_agenda": "op de agenda",
-    "under_review": "in behandeling",
-    "accepted": "aangenomen",
-    "rejected": "afgewezen",
-    "in_progress": "in uitvoering",
-    "done": "uitgevoerd",
-    "withdrawn": "ingetrokken",
-}

@@ -111,7 +111,7 @@ async def change_status(
         document["statusChange"] = change_document(change)
         if proposal.local:
             document["content"] = statused_content(
-                document.get("content", ""), status, reason, progress
+                document.get("content", ""), status, reason, progress, services.config.language
             )
             document["updated"] = now
         validate("status_change", document)
@@ -215,7 +215,7 @@ def status_notice(
         "inReplyTo": proposal.uri,
         "audience": process.uri,
         "content": f"<p><strong>{escape(proposal.title)}</strong></p>"
-        + status_html(change.status, change.reason, change.progress),
+        + status_html(change.status, change.reason, change.progress, services.config.language),
         "to": [PUBLIC],
         "cc": recipients,
         "tag": [{"type": "Mention", "href": proposal.author}],
@@ -325,7 +325,11 @@ async def receive_status_change(
             kept["supportCount"] = document["supportCount"]
         if proposal.local:
             kept["content"] = statused_content(
-                kept.get("content", ""), change.status, change.reason, change.progress
+                kept.get("content", ""),
+                change.status,
+                change.reason,
+                change.progress,
+                services.config.language,
             )
             kept["updated"] = iso_now()
         await _save_document(services, kept, local=proposal.local)

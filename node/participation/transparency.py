@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from node.i18n import STATUS_LABELS, labels
 from node.participation.ballots import budget_allocations, budget_result, budget_servers
 from node.participation.models import PHASE_LABELS_NL, Process, ProcessMove, Proposal
-from node.participation.status import STATUS_LABELS_NL
 from node.participation.voting import current_tally, question_servers, servers_document
 from node.participation.voting import recount_url as voting_recount_url
 
@@ -95,13 +95,14 @@ async def decision_log(services: ParticipationServices, process: Process) -> lis
         }
         for move in await services.moves.of_process(process.uri)
     ]
+    status_labels = labels(STATUS_LABELS, services.config.language)
     changes = [
         {
             "kind": "status",
             "proposal": change.proposal_uri,
             "title": titles.get(change.proposal_uri, ""),
             "status": change.status,
-            "statusLabel": STATUS_LABELS_NL[change.status],
+            "statusLabel": status_labels[change.status],
             "previousStatus": change.previous_status,
             "reason": change.reason,
             "actor": change.actor,

@@ -26,6 +26,7 @@ from federation.errors import Conflict, FetchError, NotFound, Refused, coded
 from federation.lifecycle import StateGraph
 from moderation.sanitize import html_to_text
 from node.clock import epoch_now, iso, iso_now, utc_now
+from node.i18n import N_, readable_moment, translator
 from node.participation.eligibility import claim_place
 from node.participation.models import Process, Proposal, Question, parse_moment
 from node.participation.moves import record_move
@@ -120,15 +121,22 @@ def question_document(
     """The Question as Mastodon reads a poll, with current tallies; a closed one carries
     its ``voteResult`` (schema ``result``), with the tallies per server when given."""
     title = html.escape(proposal.title)
-    options = ", ".join(html.escape(o) for o in question.options)
+    language = services.config.language
     doc: dict[str, Any] = {
         "id": question.uri,
         "type": "Question",
         "attributedTo": process.uri,
         "audience": process.uri,
         "name": proposal.title,
-        "content": f"<p><strong>{title}</strong></p><p>Stem tot {question.end_time}: "
-        f"{options}.</p>",
+        "content": f"<p><strong>{title}</strong></p><p>"
+        + html.escape(
+            translator(language)(
+                N_("Vote until %(moment)s: %(options)s."),
+                moment=readable_moment(question.end_time, language),
+                options=", ".join(question.options),
+            )
+        )
+        + "</p>",
         "context": proposal.uri,
         "url": question.uri,
         "to": [PUBLIC],

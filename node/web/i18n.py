@@ -1,10 +1,8 @@
-"""The pages' texts in the visitor's language: gettext catalogues and Babel's formats.
+"""The pages' texts in the visitor's language, with the catalogues and formats of
+``node/i18n.py`` (whose names are re-exported here for the pages).
 
-Every text a person reads on a page (never what residents wrote) is a msgid in English
-in the catalogues under ``node/locale/<language>/LC_MESSAGES/messages.po``; templates
-use Jinja's i18n extension (``_()``, ``ngettext``, ``{% trans %}``), code uses
-``translator``. The ``.po`` files are compiled in memory when first needed, so there
-is no build step; adding a language is adding a directory with a ``.po`` file.
+Templates use Jinja's i18n extension (``_()``, ``ngettext``, ``{% trans %}``), code
+uses ``translator``.
 
 The language is chosen by ``?lang=`` (remembered in a cookie), else by the browser's
 Accept-Language, else by the node's configured language. Dates, times (on the Dutch
@@ -15,54 +13,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
-from functools import cache
-from io import BytesIO
-from pathlib import Path
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
 from babel import Locale
-from babel.dates import format_date, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_currency
-from babel.support import Translations
 
+from node.i18n import LANGUAGES, N_, translations
 from node.participation.proposals import SUBMITTED_REASON
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-# Dutch first: the language of last resort, as every node serves a Dutch neighbourhood.
-LANGUAGES = tuple(
-    sorted(
-        (p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")),
-        key=lambda code: (code != "nl", code),
-    )
-)
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_NAMES: Mapping[str, str] = MappingProxyType(
     {code: Locale.parse(code).get_display_name(code) or code for code in LANGUAGES}
 )
-# The regional conventions for dates and amounts: English as written in Europe
-# ("1 July 2026", not "July 1, 2026").
-FORMAT_LOCALES: Mapping[str, str] = MappingProxyType({"nl": "nl_NL", "en": "en_GB"})
-
-# Residents read times on their own clock; every Samenspraak node serves a Dutch
-# neighbourhood or municipality.
-LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Translate = Callable[..., str]
-
-
-def N_(message: str) -> str:
-    """Mark a text for the catalogues where it is defined; it is translated where it is shown."""
-    return message
-
-
 # The texts of tables keyed by the domain's codes: msgids, translated by ``labels``.
 PHASE_LABELS: Mapping[str, str] = MappingProxyType(
     {
@@ -74,19 +39,6 @@ PHASE_LABELS: Mapping[str, str] = MappingProxyType(
 )
 STANCE_LABELS: Mapping[str, str] = MappingProxyType(
     {"for": N_("for"), "against": N_("against"), "neutral": N_("neutral")}
-)
-STATUS_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "submitted": N_("submitted"),
-        "threshold_reached": N_("enough support"),
-        "on_agenda": N_("on the agenda"),
-        "under_review": N_("under review"),
-        "accepted": N_("accepted"),
-        "rejected": N_("rejected"),
-        "in_progress": N_("in progress"),
-        "done": N_("done"),
-        "withdrawn": N_("withdrawn"),
-    }
 )
 # The default options of a vote are Dutch words on the wire (models.DEFAULT_VOTING_OPTIONS).
 VOTE_OPTION_LABELS: Mapping[str, str] = MappingProxyType(
@@ -159,32 +111,6 @@ def trail_reason(reason: str, language: str) -> str:
     return reason
 
 
-@cache
-def translations(language: str) -> Translations:
-    """The catalogue of ``language``, compiled from its ``.po`` file on first use."""
-    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalogue = read_po(po, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return Translations(compiled)
-
-
-def translator(language: str) -> Translate:
-    """``t(msgid, **values)`` for code: the catalogue's text in ``language``, filled in."""
-
-    def translate(message: str, **values: object) -> str:
-        return translations(language).gettext(message) % values
-
-    return translate
-
-
-def labels(msgids: Mapping[str, str], language: str) -> dict[str, str]:
-    """A table of code -> msgid (such as ``STATUS_LABELS``) in ``language``."""
-    gettext = translations(language).gettext
-    return {code: gettext(message) for code, message in msgids.items()}
-
-
 @jinja2.pass_context
 def _gettext(context: jinja2.runtime.Context, message: str) -> str:
     return translations(context["lang"]).gettext(message)
@@ -201,33 +127,6 @@ def install_gettext(environment: jinja2.Environment) -> None:
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
-
-
-def _format_locale(language: str) -> str:
-    return FORMAT_LOCALES.get(language, language)
-
-
-def readable_moment(timestamp: str, language: str, *, with_time: bool = True) -> str:
-    """An ActivityStreams timestamp as a resident reads it: 26 november 2026, 09:30."""
-    try:
-        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return timestamp
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(LOCAL_TIME)
-    locale = _format_locale(language)
-    day = format_date(moment, "long", locale=locale)
-    return f"{day}, {format_time(moment, 'HH:mm', locale=locale)}" if with_time else day
-
-
-def readable_amount(amount: float, currency: str, language: str) -> str:
-    """An amount as the visitor writes it: € 50.000 in Dutch, €50,000 in English; cents
-    only where there are any."""
-    locale = Locale.parse(_format_locale(language))
-    pattern = locale.currency_formats["standard"].pattern
-    if round(amount * 100) % 100 == 0:
-        pattern = pattern.replace(".00", "")
-    return format_currency(amount, currency, pattern, locale=locale, currency_digits=False)
 
 
 @web.middleware

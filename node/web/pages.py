@@ -9,23 +9,25 @@ from aiohttp import web
 
 from activitypub.vocabulary import parse_object
 from federation.errors import NotFound
+from node.i18n import (
+    LANGUAGES,
+    STATUS_LABELS,
+    Translate,
+    labels,
+    readable_amount,
+    readable_moment,
+    translator,
+)
 from node.storage.actors import LocalActor
 from node.storage.objects import ObjectRecord
 from node.web.app import NODE, TEMPLATES, WEB_SESSION
 from node.web.i18n import (
     LANGUAGE_NAMES,
-    LANGUAGES,
     PHASE_LABELS,
     STANCE_LABELS,
-    STATUS_LABELS,
     VOTE_OPTION_LABELS,
-    Translate,
-    labels,
     language_of,
-    readable_amount,
-    readable_moment,
     trail_reason,
-    translator,
 )
 
 

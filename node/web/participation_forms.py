@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from federation.errors import NotFound, Refusal
+from node.i18n import Translate
 from node.moderator_actions import file_report
 from node.participation.comments import comments_of, post_comment
 from node.participation.official_responses import ANSWERING_ROLES, respond_officially
@@ -23,7 +24,6 @@ from node.storage.accounts import Account
 from node.storage.actors import LocalActor
 from node.web.app import NODE
 from node.web.form_state import FormState
-from node.web.i18n import Translate
 from node.web.pages import page_translator
 from node.web.participation_pages import (
     proposal_of_page,

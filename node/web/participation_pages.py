@@ -11,6 +11,7 @@ from aiohttp import web
 from federation.actors import host_of
 from federation.errors import NotFound
 from node.documents import actor_document
+from node.i18n import N_, translator
 from node.node import Node
 from node.participation.comments import comments_of
 from node.participation.models import Process, Proposal
@@ -28,12 +29,7 @@ from node.participation.transparency import (
 from node.storage.objects import ObjectRecord
 from node.web.app import NODE
 from node.web.form_state import FormState
-from node.web.i18n import (
-    ARCHETYPE_EXPLAINED,
-    N_,
-    language_of,
-    translator,
-)
+from node.web.i18n import ARCHETYPE_EXPLAINED, language_of
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import page_translator, render
 from node.web.sessions import current_account

@@ -40,11 +40,12 @@ from federation.errors import (
     Unavailable,
     mapped,
 )
+from node.i18n import N_, readable_amount, translator
 from node.mastodon_api.errors import mastodon_refusal
 from node.storage.database import unavailable
 from node.web.app import NODE
 from node.web.form_state import FormState
-from node.web.i18n import N_, language_of, readable_amount, translator
+from node.web.i18n import language_of
 from node.web.negotiation import wants_activity_json
 from node.web.pages import render
 

@@ -19,12 +19,12 @@ from aiohttp import web
 
 from federation.errors import NotAllowed, RateLimited
 from node.config import NodeConfig
+from node.i18n import N_
 from node.passwords import check_password
 from node.storage.accounts import Account
 from node.storage.web_sessions import WebSession, WebSessionRepository
 from node.web.app import NODE, WEB_SESSION, FormData, read_form
 from node.web.client_address import client_address
-from node.web.i18n import N_
 from node.web.pages import page_translator, render
 from node.web.refusals import refusal_page
 

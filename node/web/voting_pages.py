@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.errors import NotFound, Refusal
+from node.i18n import N_
 from node.node import Node
 from node.participation.ballots import budget_allocations, budget_servers, cast_ballot
 from node.participation.ballots import recount_url as budget_recount_url
@@ -27,7 +28,6 @@ from node.participation.voting import recount_url as question_recount_url
 from node.storage.accounts import Account
 from node.web.app import NODE
 from node.web.form_state import FormState
-from node.web.i18n import N_
 from node.web.pages import page_translator, render
 from node.web.refusals import http_status, page_reason, reason_for_people, refuse_form
 from node.web.sessions import posted_form, require_account

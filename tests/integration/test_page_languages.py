@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 from babel.messages.pofile import read_po
 
+from node.i18n import LOCALE_DIR
 from node.participation.ballots import open_budget_ballot
 from node.participation.comments import post_comment
 from node.participation.models import Budget, Proposal
@@ -15,7 +16,6 @@ from node.participation.proposals import create_proposal
 from node.participation.trail import change_status
 from node.participation.voting import open_vote
 from node.runner import RunningNode
-from node.web.i18n import LOCALE_DIR
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import (

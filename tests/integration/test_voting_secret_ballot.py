@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from federation.lifecycle import IllegalMove
+from node.i18n import readable_moment
 from node.participation.processes import set_phase
 from node.participation.voting import cast_vote, close_vote, current_tally, open_vote
 from node.web.negotiation import ACTIVITY_JSON
@@ -42,6 +43,10 @@ async def test_a_changed_vote_replaces_the_earlier_one_and_only_tallies_travel(
     seen_by_bram = await wijert.node.objects.record(question.uri)
     assert seen_by_bram is not None and seen_by_bram.as_type == "Question"
     assert totals(seen_by_bram.document) == {"voor": 0, "tegen": 0, "onthouding": 0}
+    # The post Mastodon users read gives the end on the Dutch clock, as people write it.
+    closes = readable_moment(question.end_time, "nl")
+    assert f"Stem tot {closes}: voor, tegen, onthouding." in seen_by_bram.document["content"]
+    assert question.end_time not in seen_by_bram.document["content"]
 
     first = await cast_vote(wijert.node.participation_services, bram, question.uri, "voor")
     await exchange(gemeente, wijert)

@@ -9,20 +9,18 @@ from aiohttp.test_utils import make_mocked_request
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from node.web.i18n import (
-    LANGUAGES,
-    LOCALE_DIR,
-    install_gettext,
-    language_of,
-    readable_amount,
-    readable_moment,
-    translator,
-)
+from node.i18n import LANGUAGES, LOCALE_DIR, readable_amount, readable_moment, translator
+from node.web.i18n import install_gettext, language_of
 
 NODE_DIR = Path(__file__).resolve().parents[2] / "node"
 # The names code and templates mark their texts with, as Babel's extractor reads them.
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "t": None}
-METHODS = [("web/**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]
+METHODS = [
+    ("i18n.py", "python"),
+    ("web/**.py", "python"),
+    ("participation/**.py", "python"),
+    ("templates/**.html", "jinja2.ext:babel_extract"),
+]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}
 
 

@@ -217,14 +217,18 @@ class ObjectRepository:
             )
         )
 
-    async def latest_public(self, limit: int = 40, local_only: bool = False) -> list[ObjectRecord]:
-        """Latest public objects, newest first, without those moderation keeps unlisted."""
+    async def latest_public(
+        self, limit: int = 40, local_only: bool = False, *, offset: int = 0, top_level: bool = False
+    ) -> list[ObjectRecord]:
+        """Latest public objects, newest first, without those moderation keeps unlisted;
+        ``top_level`` leaves replies out, ``offset`` skips the newest ones (paging)."""
         rows = await self._db.fetch_all(
             "SELECT * FROM objects WHERE deleted_at IS NULL AND public = 1"
             f" AND {LISTED_OBJECT_SQL}"
             + (" AND local = 1" if local_only else "")
-            + " ORDER BY id DESC LIMIT ?",
-            (limit,),
+            + (" AND in_reply_to IS NULL" if top_level else "")
+            + " ORDER BY id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
         )
         return [_record(r) for r in rows]
 

@@ -93,6 +93,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         activitypub_routes,
         discovery,
         health,
+        home_page,
         interaction_pages,
         moderation_routes,
         pages,
@@ -124,6 +125,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     activitypub_routes.register(app)
     sessions.register(app)
     pages.register(app)
+    home_page.register(app)
     participation_pages.register(app)
     participation_forms.register(app)
     interaction_pages.register(app)

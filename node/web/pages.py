@@ -119,21 +119,6 @@ async def render_object_page(request: web.Request, record: ObjectRecord) -> web.
     )
 
 
-async def home(request: web.Request) -> web.Response:
-    """The node's front page."""
-    node = request.app[NODE]
-    organisation = await node.organisation()
-    posts = await node.objects.latest_public(limit=20)
-    return render(
-        request,
-        "home.html",
-        organisation=organisation,
-        posts=posts,
-        handle=f"@{organisation.username}@{node.urls.host}",
-        names=await author_names(request, posts),
-    )
-
-
 async def profile_alias(request: web.Request) -> web.StreamResponse:
     """``/@name``: the profile page, as Mastodon users expect."""
     node = request.app[NODE]
@@ -145,5 +130,4 @@ async def profile_alias(request: web.Request) -> web.StreamResponse:
 
 def register(app: web.Application) -> None:
     """Add the page routes."""
-    app.router.add_get("/", home)
     app.router.add_get("/@{username}", profile_alias)

@@ -74,6 +74,15 @@ SETTINGS = (
         False,
         "Require signed GETs of ActivityPub documents, as Mastodon's authorized fetch does.",
     ),
+    Setting(
+        "node",
+        "database",
+        "",
+        f"Where the node keeps its data: empty for the SQLite file {DATABASE_FILE} in the "
+        "node directory, or the URL of a PostgreSQL (15 or later) database the node owns, "
+        'e.g. "postgresql://samenspraak:PASSWORD@127.0.0.1:5432/oosterpark" '
+        "(migrate-to-postgres copies an SQLite node into one).",
+    ),
     Setting("server", "host", "127.0.0.1", "Address serve listens on."),
     Setting("server", "port", 8700, "Port serve listens on (--port overrides it)."),
     Setting(
@@ -120,6 +129,12 @@ class NodeConfig:
     # none by default, so nobody else can choose the address a request counts under.
     trusted_proxies: tuple[str, ...] = ()
     health_max_queue_depth: int = 1000
+    # A postgresql:// URL, or "" for the SQLite file in the node directory.
+    database: str = ""
+
+    def database_location(self, data_dir: Path) -> Path | str:
+        """What ``Database.open`` opens for this node in ``data_dir``."""
+        return self.database or data_dir / DATABASE_FILE
 
     @property
     def base_url(self) -> str:
@@ -170,6 +185,7 @@ def load_config(data_dir: Path) -> NodeConfig:
             port=int(_setting(raw, "server", "port")),
             trusted_proxies=_trusted_proxies(_setting(raw, "server", "trusted_proxies"), path),
             health_max_queue_depth=_count(_setting(raw, "health", "max_queue_depth"), path),
+            database=_database(_setting(raw, "node", "database"), path),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
@@ -189,6 +205,25 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
         ) from exc
     except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def validate_database(value: object) -> str:
+    """A node's ``database``: empty, or a postgresql:// URL."""
+    if not isinstance(value, str) or (
+        value and not value.startswith(("postgresql://", "postgres://"))
+    ):
+        raise ConfigError(
+            f"database {value!r} is neither empty (SQLite in the node directory) "
+            "nor a postgresql:// URL"
+        )
+    return value
+
+
+def _database(value: object, path: Path) -> str:
+    try:
+        return validate_database(value)
+    except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
@@ -238,6 +273,8 @@ def write_config(data_dir: Path, config: NodeConfig) -> Path:
         f"dev = {'true' if config.dev else 'false'}\n"
         "# require signed GETs for ActivityPub documents (Mastodon's 'authorized fetch')\n"
         f"authorized_fetch = {'true' if config.authorized_fetch else 'false'}\n"
+        '# "" for samenspraak.sqlite3 here, or a postgresql://user:password@host:port/name URL\n'
+        f"database = {_toml_str(config.database)}\n"
         "\n[server]\n"
         f"host = {_toml_str(config.host)}\n"
         f"port = {config.port}\n"
@@ -246,6 +283,26 @@ def write_config(data_dir: Path, config: NodeConfig) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def set_database(data_dir: Path, url: str) -> None:
+    """Point the node in ``data_dir`` at the database ``url``, changing nothing else of
+    its ``samenspraak.toml`` (tables and comments an operator added stay)."""
+    path = data_dir / CONFIG_FILE
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = f"database = {_toml_str(validate_database(url))}"
+    table = ""
+    for number, text in enumerate(lines):
+        stripped = text.strip()
+        if stripped.startswith("["):
+            table = stripped
+        elif table == "[node]" and re.match(r"database\s*=", stripped):
+            lines[number] = line
+            break
+    else:
+        lines.insert(lines.index("[node]") + 1, line)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load_config(data_dir)
 
 
 def _toml_str(value: str) -> str:

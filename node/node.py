@@ -22,7 +22,7 @@ from moderation.inbox_gate import InboxGate
 from moderation.policy import FederationPolicy
 from moderation.spam import ActionGuard, Limits
 from node.clock import DEFAULT_CLOCK, Clock
-from node.config import DATABASE_FILE, NodeConfig, load_config, moderation_rules
+from node.config import NodeConfig, load_config, moderation_rules
 from node.moderator_services import ModeratorServices
 from node.outbox import NodeOutbox
 from node.participation.eligibility import EligibilityPolicy
@@ -166,7 +166,7 @@ async def open_node(
     """Open an initialised node directory and wire its parts together, on ``clock``."""
     config = config or load_config(data_dir)
     limits = Limits(moderation_rules(data_dir))
-    db = await Database.open(data_dir / DATABASE_FILE)
+    db = await Database.open(config.database_location(data_dir))
     urls = Urls(config.base_url)
     actors = ActorRepository(db)
     follows = FollowRepository(db)

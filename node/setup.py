@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from activitypub.keys import generate_key_pair
-from node.config import DATABASE_FILE, ConfigError, NodeConfig, validate_handle, write_config
+from node.config import ConfigError, NodeConfig, validate_handle, write_config
 from node.passwords import generate_password, hash_password
 from node.storage.accounts import ROLES, AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
@@ -93,7 +93,7 @@ async def initialise(data_dir: Path, config: NodeConfig) -> CreatedAccount:
     """Create a node directory: config, migrated database, instance and organisation actors,
     and an admin account whose one-time password is returned."""
     prepare_directory(data_dir, config)
-    db = await Database.open(data_dir / DATABASE_FILE)
+    db = await Database.open(config.database_location(data_dir))
     try:
         urls = Urls(config.base_url)
         actors = ActorRepository(db)

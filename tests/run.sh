@@ -1,9 +1,24 @@
 #!/bin/sh
 # Set up and run the whole test suite on a fresh clone. Needs Python 3.11, pip
-# and apt (for Chromium, which drives the browser tests, and Node 20 or later with npm
-# when the machine has none, which runs the Fedify peer).
+# and apt (for Chromium, which drives the browser tests, PostgreSQL, which the suite
+# runs on a second time, and Node 20 or later with npm when the machine has none,
+# which runs the Fedify peer). `sh tests/run.sh --sqlite-only` leaves PostgreSQL out.
 set -eu
 cd "$(dirname "$0")/.."
+SQLITE_ONLY=""
+SQLITE_MARKS=""
+if [ "${1:-}" = "--sqlite-only" ]; then
+    SQLITE_ONLY=1
+    # Also without the tests that copy an SQLite node into a PostgreSQL server.
+    SQLITE_MARKS="not needs_postgresql"
+    shift
+fi
+if [ -z "$SQLITE_ONLY" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    # Debian's server; tests/conftest.py starts a throwaway cluster of its own with it.
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
@@ -25,8 +40,9 @@ tests/peers/bovine/.venv/bin/pip install -q -r tests/peers/bovine/requirements.t
 # The npm client libraries (masto.js, megalodon) that tests/integration/test_client_libraries.py
 # drives, from their committed lockfile.
 npm ci --prefix tests/clients --no-audit --no-fund --silent
-.venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q --db=sqlite -m "$SQLITE_MARKS" "$@"
 # Once more two years ahead on the node's clock (node/clock.py), so that no date in the
 # demo or the tests can expire. The fuzz suite (tests/fuzz) reads no dates that could
 # expire and has run its fixed budget in the first pass already.
-SAMENSPRAAK_CLOCK_SHIFT_DAYS=730 .venv/bin/python -m pytest -q --ignore=tests/fuzz "$@"
+SAMENSPRAAK_CLOCK_SHIFT_DAYS=730 .venv/bin/python -m pytest -q --db=sqlite -m "$SQLITE_MARKS" \
+    --ignore=tests/fuzz "$@"

@@ -20,7 +20,7 @@ LOCK_FILE = "samenspraak.lock"
 
 
 @contextmanager
-def held_directory(directory: Path) -> Iterator[None]:
+def held_directory(directory: Path, doing: str = "serve") -> Iterator[None]:
     """Hold the directory's lock for the life of the block (and of the process).
 
     Refuses with one line when the directory cannot be written (the lock file
@@ -31,7 +31,7 @@ def held_directory(directory: Path) -> Iterator[None]:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise CliError(
-            f"cannot serve {directory}: cannot write its lock file ({exc.strerror}); "
+            f"cannot {doing} {directory}: cannot write its lock file ({exc.strerror}); "
             "the node directory must be writable"
         ) from exc
     try:
@@ -40,7 +40,7 @@ def held_directory(directory: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             raise CliError(
-                f"cannot serve {directory}: another process (pid {holder}) serves it already"
+                f"cannot {doing} {directory}: another process (pid {holder}) serves it already"
             ) from exc
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from node.config import (
     NodeConfig,
     config_reference,
     load_config,
+    validate_database,
     validate_domain,
     validate_handle,
 )
@@ -43,6 +43,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--authorized-fetch",
         action="store_true",
         help="require signed GETs of ActivityPub documents",
+    )
+    init.add_argument(
+        "--database",
+        default="",
+        help="a postgresql:// URL of an empty database; SQLite in DIRECTORY without it",
     )
     init.set_defaults(handler=init_node)
 
@@ -110,6 +115,7 @@ async def init_node(args: argparse.Namespace) -> int:
         dev=args.dev,
         authorized_fetch=args.authorized_fetch,
         port=port,
+        database=validate_database(args.database),
     )
     if not config.name:
         raise CliError("--name must not be empty")
@@ -128,7 +134,9 @@ async def serve_node(args: argparse.Namespace) -> int:
         ensure_port_free(config.host, config.port)
         try:
             running = await start_node(args.directory, config, access_log=access_logger)
-        except sqlite3.Error as exc:
+        except Exception as exc:
+            if not database.database_error(exc):
+                raise
             raise CliError(f"cannot serve {args.directory}: its database: {exc}") from exc
         print(
             f"Serving {config.name} at {config.base_url} "

@@ -1,10 +1,12 @@
-"""Storage: the node's SQLite database and every repository over it; all SQL lives here.
+"""Storage: the node's database (SQLite, or PostgreSQL) and every repository over it;
+all SQL lives here, in SQLite's dialect (translated for PostgreSQL).
 
 One repository per kind of thing, each built once by ``node.node.open_node``
 over the one ``Database``. Repositories implement the storage protocols of
 ``federation/ports.py`` and ``moderation/ports.py`` and serve the domain and
 the surfaces above; they hold queries, not rules. ``migrations/`` holds the
-numbered schema migrations ``Database.migrate`` applies.
+numbered schema migrations ``Database.migrate`` applies (a
+``NNNN_name.postgresql.sql`` replaces its number's file on PostgreSQL).
 
 Imports: ``federation``, ``moderation`` and ``activitypub`` (their ports and
 records), the node's leaves (``node.clock``), and of the participation domain
@@ -24,9 +26,14 @@ Modules:
 - ``ballots`` — budget rounds and the ballots residents cast in them (``BallotStore``).
 - ``client_state`` — what the client API keeps besides posts: account ids,
   idempotency keys, markers.
-- ``database`` — ``Database``: one SQLite file in WAL mode, migrations,
-  transactions (``transaction``, ``deferred_transaction``), and the inline
-  statements of the inbox's hot path (``lookup``, ``write_row``).
+- ``database`` — ``Database``: migrations, transactions (``transaction``,
+  ``deferred_transaction``) and statements; ``SQLiteDatabase``, one SQLite file
+  in WAL mode with the inline statements of the inbox's hot path (``lookup``,
+  ``write_row``).
+- ``postgres`` — ``PostgresDatabase``: the same over PostgreSQL (asyncpg), for
+  ``database = "postgresql://…"``.
+- ``dialect`` — SQLite's SQL as PostgreSQL reads it (placeholders, INSERT OR
+  IGNORE, types of the migrations).
 - ``deliveries`` — the persistent delivery queue and its fan-out jobs
   (``DeliveryRepository``).
 - ``follows`` — who follows whom, and in which state.

@@ -55,8 +55,9 @@ class IdempotencyRepository:
             (epoch_now() - IDEMPOTENCY_WINDOW,),
         )
         await self._db.execute(
-            "INSERT OR REPLACE INTO idempotency_keys (actor_id, key, object_uri, created_at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO idempotency_keys (actor_id, key, object_uri, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (actor_id, key) DO UPDATE"
+            " SET object_uri = excluded.object_uri, created_at = excluded.created_at",
             (actor_id, key, object_uri, epoch_now()),
         )
 

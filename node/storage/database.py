@@ -1,6 +1,8 @@
-"""The node's SQLite database: one file, WAL mode, numbered migrations.
+"""The node's database: ``Database``, the surface every repository uses, and its
+SQLite implementation (one file, WAL mode, numbered migrations); PostgreSQL's is
+``node/storage/postgres.py``. ``Database.open`` opens either.
 
-One aiosqlite connection serves the node. SQLite has a single writer anyway,
+One aiosqlite connection serves an SQLite node. SQLite has a single writer anyway,
 so writes are serialised by a lock and every multi-row change happens inside
 ``transaction()``; reads go straight through.
 
@@ -30,13 +32,15 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from types import ModuleType, TracebackType
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
 
@@ -48,7 +52,19 @@ log = logging.getLogger(__name__)
 # at -v neither, so that logger says nothing below INFO.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
-Row = aiosqlite.Row
+
+class Row(Protocol):
+    """A row as both backends return it: by column name and by position
+    (``aiosqlite.Row``, ``asyncpg.Record``)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> Any: ...
+
 
 # SQLite's own automatic checkpoint comes after about 1,000 WAL pages; one
 # write_row adds a few pages.
@@ -69,6 +85,9 @@ class _Transaction:
     finished: bool = False
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     after_end: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # PostgreSQL: the pool's connection the transaction holds, and its transaction.
+    connection: Any = None
+    handle: Any = None
 
 
 class _Scope:
@@ -96,80 +115,74 @@ class NewerDatabase(Exception):
 
 
 class Database:
-    """An open node database. Create it with ``Database.open``."""
+    """An open node database: transactions and the statements repositories run.
 
-    def __init__(
-        self, connection: aiosqlite.Connection, path: Path, inline: sqlite3.Connection
-    ) -> None:
-        self._conn = connection
-        self._inline = inline
-        self._inline_writes = 0
+    Open one with ``Database.open``: a path is an SQLite file (``SQLiteDatabase``),
+    a ``postgresql://`` URL a PostgreSQL database (``node.storage.postgres``).
+    Both take SQLite's dialect; PostgreSQL's translates it (``node.storage.dialect``).
+    """
+
+    # Which migrations apply: ``NNNN_name.<dialect>.sql`` replaces ``NNNN_name.sql``.
+    dialect = "sqlite"
+
+    def __init__(self, location: str) -> None:
+        # Where the database is, for messages (a URL without its password).
+        self.location = location
         self._write_lock = asyncio.Lock()
         # The current task's transaction: nested use in that task joins it, any
         # other task waits for the lock.
         self._transaction: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
             f"transaction_{id(self)}", default=None
         )
-        self.path = path
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) and migrate the database at ``path``."""
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
-            # SQLite opens a file it may not write read-only without a word, and the
-            # first write would fail much later; writing the header now fails at once.
-            [(version,)] = await conn.execute_fetchall("PRAGMA user_version")
-            await conn.execute(f"PRAGMA user_version = {int(version)}")
-            db = cls(conn, path, _open_inline(path))
-            await db.migrate()
-        except BaseException:
-            # The connection's thread would keep the process alive after the error.
-            await conn.close()
-            raise
-        return db
+    async def open(cls, location: Path | str) -> Database:
+        """Open (creating if needed) and migrate the database at ``location``: an SQLite
+        file's path, or a ``postgresql://`` URL."""
+        if is_postgres_url(location):
+            # Imported here: asyncpg is an optional dependency (extra "postgresql").
+            from node.storage.postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(str(location))
+        return await SQLiteDatabase.connect(Path(location))
 
     async def close(self) -> None:
         """Close the connections; pending writes are already committed."""
-        self._inline.close()
-        await self._conn.close()
+        raise NotImplementedError
 
     async def migrate(self) -> list[int]:
         """Apply the numbered migrations not applied yet; return their numbers."""
-        await self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )
-        rows = await self._conn.execute_fetchall("SELECT version FROM schema_migrations")
-        done = {r[0] for r in rows}
-        migrations = _migrations()
-        unknown = sorted(done - {version for version, _, _ in migrations})
-        if unknown:
-            raise NewerDatabase(
-                f"{self.path} was written by a newer Samenspraak (its migration "
-                f"{unknown[-1]:04d} is not in this one, which ends at "
-                f"{migrations[-1][0]:04d}); upgrade Samenspraak, or restore a backup "
-                "made with this version"
-            )
-        applied = []
+        applied: list[int] = []
+        async with self.transaction():
+            await self._prepare_migrations()
+            rows = await self.fetch_all("SELECT version FROM schema_migrations")
+            done = {r[0] for r in rows}
+            migrations = _migrations(self.dialect)
+            unknown = sorted(done - {version for version, _, _ in migrations})
+            if unknown:
+                raise NewerDatabase(
+                    f"{self.location} was written by a newer Samenspraak (its migration "
+                    f"{unknown[-1]:04d} is not in this one, which ends at "
+                    f"{migrations[-1][0]:04d}); upgrade Samenspraak, or restore a backup "
+                    "made with this version"
+                )
         for version, name, sql in migrations:
             if version in done:
                 continue
             async with self.transaction():
-                # executescript would COMMIT on its own; run statement by statement instead.
-                for statement in _split_sql(sql):
-                    await self._conn.execute(statement)
-                await self._conn.execute(
-                    "INSERT INTO schema_migrations (version) VALUES (?)", (version,)
-                )
+                await self._apply_migration(name, sql)
+                await self.execute("INSERT INTO schema_migrations (version) VALUES (?)", (version,))
             log.info("applied migration %s", name)
             applied.append(version)
         return applied
+
+    async def _prepare_migrations(self) -> None:
+        """Create the table of applied migrations, in the open transaction."""
+        raise NotImplementedError
+
+    async def _apply_migration(self, name: str, sql: str) -> None:
+        """Run one migration's statements in the open transaction."""
+        raise NotImplementedError
 
     def in_write_transaction(self) -> bool:
         """Whether the current task has a write transaction open (and holds the write lock)."""
@@ -204,9 +217,9 @@ class Database:
         """Run the enclosed writes as one transaction; nested use joins the outer one.
 
         ``inline=True`` is for a transaction of a few statements by an indexed key
-        that awaits nothing but this database: it runs on the event loop's thread,
-        without a hand-off to aiosqlite's thread per statement, unless another process
-        holds the write lock (then it runs as an ordinary transaction).
+        that awaits nothing but this database: SQLite runs it on the event loop's
+        thread, without a hand-off to aiosqlite's thread per statement, unless
+        another process holds the write lock (then it runs as an ordinary transaction).
         """
         current = self._current()
         if current is not None:
@@ -261,28 +274,163 @@ class Database:
         txn = self._current()
         return txn if txn is not None and txn.open else None
 
-    def _on_inline(self) -> bool:
-        txn = self._open_transaction()
-        return txn is not None and txn.inline
-
     async def _open_deferred(self, txn: _Transaction) -> None:
         if not txn.open:
             # A handler's writes are a few rows by key: the inline connection fits them.
             await self._begin(txn, inline=True)
 
     async def _begin(self, txn: _Transaction, *, inline: bool) -> None:
-        """Take the write lock and BEGIN IMMEDIATE, inline when asked and no other
-        process holds SQLite's write lock."""
+        """Take the write lock and begin the transaction (``_start``)."""
         await self._write_lock.acquire()
         try:
-            if inline and self._begin_inline():
-                txn.inline = True
-            else:
-                await self._conn.execute("BEGIN IMMEDIATE")
+            await self._start(txn, inline=inline)
         except BaseException:
             self._write_lock.release()
             raise
         txn.open = True
+
+    async def _start(self, txn: _Transaction, *, inline: bool) -> None:
+        """Begin ``txn`` on the database, holding the write lock."""
+        raise NotImplementedError
+
+    async def _end(self, txn: _Transaction, *, commit: bool) -> None:
+        """COMMIT or ROLLBACK an open transaction and release the write lock."""
+        if not txn.open:
+            if not commit:
+                txn.after_commit.clear()
+            return
+        committed = False
+        try:
+            committed = await self._stop(txn, commit=commit)
+        finally:
+            txn.open = False
+            if not committed:
+                txn.after_commit.clear()
+            self._write_lock.release()
+        await self._ended(txn)
+
+    async def _stop(self, txn: _Transaction, *, commit: bool) -> bool:
+        """Commit ``txn`` (when ``commit``) or roll it back; whether it committed.
+        A failed commit rolls back and raises."""
+        raise NotImplementedError
+
+    async def _ended(self, txn: _Transaction) -> None:
+        """What follows a transaction's end, outside the write lock."""
+
+    async def _joined(self) -> _Transaction | None:
+        """The open transaction a write joins; a deferred scope's first write opens it."""
+        txn = self._current()
+        if txn is None:
+            return None
+        await self._open_deferred(txn)
+        return txn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write; return the row id of the row it inserted (0 when none).
+        Outside a transaction it commits alone."""
+        raise NotImplementedError
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write; return how many rows it changed."""
+        raise NotImplementedError
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for many rows."""
+        raise NotImplementedError
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        raise NotImplementedError
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """All rows of a query."""
+        raise NotImplementedError
+
+    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a point lookup by an indexed key, or None.
+
+        Only for reads that touch a handful of rows. Inside a transaction they see
+        its own uncommitted writes; outside, everything committed.
+        """
+        return await self.fetch_one(sql, params)
+
+    async def write_row(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a write of a single row by its key; return how many rows it changed.
+        Inside a transaction it joins it."""
+        return await self.execute_rowcount(sql, params)
+
+    async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetch_one(sql, params)
+        return row[0] if row is not None else None
+
+    @asynccontextmanager
+    async def _write_guard(self, joined: _Transaction | None) -> AsyncIterator[None]:
+        if joined is not None:
+            yield
+        else:
+            async with self._write_lock:
+                yield
+
+
+class SQLiteDatabase(Database):
+    """An SQLite file in WAL mode, with the inline connection of the hot path
+    (module docstring)."""
+
+    def __init__(
+        self, connection: aiosqlite.Connection, path: Path, inline: sqlite3.Connection
+    ) -> None:
+        super().__init__(str(path))
+        self._conn = connection
+        self._inline = inline
+        self._inline_writes = 0
+        self.path = path
+
+    @classmethod
+    async def connect(cls, path: Path) -> SQLiteDatabase:
+        """Open (creating if needed) and migrate the database at ``path``."""
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            # SQLite opens a file it may not write read-only without a word, and the
+            # first write would fail much later; writing the header now fails at once.
+            [(version,)] = await conn.execute_fetchall("PRAGMA user_version")
+            await conn.execute(f"PRAGMA user_version = {int(version)}")
+            db = cls(conn, path, _open_inline(path))
+            await db.migrate()
+        except BaseException:
+            # The connection's thread would keep the process alive after the error.
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        """Close the connections; pending writes are already committed."""
+        self._inline.close()
+        await self._conn.close()
+
+    async def _prepare_migrations(self) -> None:
+        await self.execute(_MIGRATIONS_TABLE)
+
+    async def _apply_migration(self, name: str, sql: str) -> None:
+        # executescript would COMMIT on its own; run statement by statement instead.
+        for statement in _split_sql(sql):
+            await self.execute(statement)
+
+    def _on_inline(self) -> bool:
+        txn = self._open_transaction()
+        return txn is not None and txn.inline
+
+    async def _start(self, txn: _Transaction, *, inline: bool) -> None:
+        """BEGIN IMMEDIATE, inline when asked and no other process holds SQLite's write lock."""
+        if inline and self._begin_inline():
+            txn.inline = True
+        else:
+            await self._conn.execute("BEGIN IMMEDIATE")
 
     def _begin_inline(self) -> bool:
         try:
@@ -293,12 +441,7 @@ class Database:
             return False
         return True
 
-    async def _end(self, txn: _Transaction, *, commit: bool) -> None:
-        """COMMIT or ROLLBACK an open transaction and release the write lock."""
-        if not txn.open:
-            if not commit:
-                txn.after_commit.clear()
-            return
+    async def _stop(self, txn: _Transaction, *, commit: bool) -> bool:
         try:
             if commit:
                 try:
@@ -307,16 +450,13 @@ class Database:
                     commit = False
                     raise
         finally:
-            try:
-                # Some errors (a full disk) have rolled the transaction back already.
-                connection = self._inline if txn.inline else self._conn
-                if not commit and connection.in_transaction:
-                    await self._run_on(txn, "ROLLBACK")
-            finally:
-                txn.open = False
-                if not commit:
-                    txn.after_commit.clear()
-                self._write_lock.release()
+            # Some errors (a full disk) have rolled the transaction back already.
+            connection = self._inline if txn.inline else self._conn
+            if not commit and connection.in_transaction:
+                await self._run_on(txn, "ROLLBACK")
+        return commit
+
+    async def _ended(self, txn: _Transaction) -> None:
         if txn.inline:
             self._inline_writes += 1
             if self._inline_writes % _CHECKPOINT_EVERY == 0:
@@ -327,14 +467,6 @@ class Database:
             self._inline.execute(statement)
         else:
             await self._conn.execute(statement)
-
-    async def _joined(self) -> _Transaction | None:
-        """The open transaction a write joins; a deferred scope's first write opens it."""
-        txn = self._current()
-        if txn is None:
-            return None
-        await self._open_deferred(txn)
-        return txn
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write; return the last row id. Outside a transaction it commits alone."""
@@ -433,19 +565,6 @@ class Database:
             return self._inline.execute(sql, params).fetchall()
         return list(await self._conn.execute_fetchall(sql, params))
 
-    async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """The first column of the first row, or None."""
-        row = await self.fetch_one(sql, params)
-        return row[0] if row is not None else None
-
-    @asynccontextmanager
-    async def _write_guard(self, joined: _Transaction | None) -> AsyncIterator[None]:
-        if joined is not None:
-            yield
-        else:
-            async with self._write_lock:
-                yield
-
 
 # Locked by another process, or the disk full: conditions that pass.
 _TRY_LATER = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL})
@@ -465,11 +584,23 @@ def _open_inline(path: Path) -> sqlite3.Connection:
     return inline
 
 
-def unavailable(exc: sqlite3.OperationalError) -> Unavailable | None:
-    """The refusal for a database that is locked by another process or full, or None
-    for any other error: both pass, and what failed was rolled back, so a peer or an
-    app retries rather than being told of a fault."""
-    if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _TRY_LATER:
+def database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an error of either backend's database (or its connection)."""
+    if isinstance(exc, sqlite3.Error):
+        return True
+    # asyncpg is imported only with a PostgreSQL database: without it, no error is its.
+    return "asyncpg" in sys.modules and _postgres().database_error(exc)
+
+
+def unavailable(exc: BaseException) -> Unavailable | None:
+    """The refusal for a database that is locked by another process, full or (PostgreSQL)
+    out of reach, or None for any other error: these pass, and what failed was rolled
+    back, so a peer or an app retries rather than being told of a fault."""
+    if isinstance(exc, sqlite3.OperationalError):
+        passing = getattr(exc, "sqlite_errorcode", 0) & 0xFF in _TRY_LATER
+    else:
+        passing = "asyncpg" in sys.modules and _postgres().passing(exc)
+    if not passing:
         return None
     return Unavailable(
         "the node cannot write right now; nothing was changed, try again shortly",
@@ -478,29 +609,56 @@ def unavailable(exc: sqlite3.OperationalError) -> Unavailable | None:
     )
 
 
+def _postgres() -> ModuleType:
+    from node.storage import postgres
+
+    return postgres
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     """Whether SQLite refused because another connection holds a lock."""
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
 
 
+def is_postgres_url(location: Path | str) -> bool:
+    """Whether ``location`` names a PostgreSQL database rather than an SQLite file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+)
+
+
 def shipped_versions() -> list[int]:
     """The numbers of the migrations this code ships, in order."""
-    return [version for version, _, _ in _migrations()]
+    return [version for version, _, _ in _migrations("sqlite")]
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    """Every migration this code ships: number, file name and SQL, in order."""
+def _migrations(dialect: str) -> list[tuple[int, str, str]]:
+    """Every migration this code ships for ``dialect``: number, file name and SQL, in
+    order. ``NNNN_name.<dialect>.sql`` replaces ``NNNN_name.sql`` for that dialect."""
     folder = resources.files("node.storage") / "migrations"
     found: dict[int, tuple[str, str]] = {}
+    variants: dict[int, tuple[str, str]] = {}
     for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            version = int(entry.name.split("_", 1)[0])
-            if version in found:
-                # Two branches that each took the next number: say so before any is applied.
-                raise RuntimeError(
-                    f"two migrations are numbered {version:04d}: {found[version][0]}, {entry.name}"
-                )
-            found[version] = (entry.name, entry.read_text(encoding="utf-8"))
+        if not entry.name.endswith(".sql"):
+            continue
+        stem, dot, kind = entry.name.removesuffix(".sql").partition(".")
+        version = int(stem.split("_", 1)[0])
+        text = entry.read_text(encoding="utf-8")
+        if dot:
+            if kind == dialect:
+                variants[version] = (entry.name, text)
+            continue
+        if version in found:
+            # Two branches that each took the next number: say so before any is applied.
+            raise RuntimeError(
+                f"two migrations are numbered {version:04d}: {found[version][0]}, {entry.name}"
+            )
+        found[version] = (entry.name, text)
+    found.update((version, variant) for version, variant in variants.items() if version in found)
     return sorted((version, name, sql) for version, (name, sql) in found.items())
 
 
@@ -519,3 +677,15 @@ def _split_sql(script: str) -> list[str]:
     if pending.strip():
         statements.append(pending.strip())
     return [s for s in statements if s]
+
+
+def without_password(url: str) -> str:
+    """``url`` as it may be shown or logged: without a password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -145,7 +145,7 @@ class DeliveryRepository:
             await self._db.execute(
                 "INSERT INTO delivery_hosts (host, consecutive_failures, last_error)"
                 " VALUES (?, 1, ?) ON CONFLICT (host) DO UPDATE SET"
-                " consecutive_failures = consecutive_failures + 1,"
+                " consecutive_failures = delivery_hosts.consecutive_failures + 1,"
                 " last_error = excluded.last_error",
                 (host, error[:500]),
             )

@@ -29,7 +29,7 @@ class NodeStats:
             " UNION ALL"
             " SELECT host, 0, consecutive_failures FROM delivery_hosts"
             " WHERE consecutive_failures > 0"
-            ") GROUP BY host"
+            ") AS failures GROUP BY host"
         )
         return {row["host"]: (int(row["given_up"]), int(row["in_a_row"])) for row in rows}
 

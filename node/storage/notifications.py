@@ -83,7 +83,7 @@ class NotificationRepository:
         return int(
             await self._db.fetch_value(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient = ?"
-                " AND dismissed = 0 AND id > ? LIMIT ?)",
+                " AND dismissed = 0 AND id > ? LIMIT ?) AS unread",
                 (recipient, after_id, limit),
             )
         )

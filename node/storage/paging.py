@@ -36,6 +36,8 @@ async def fetch_page(
             values.append(bound)
     # With min_id the page starts right after it, so take the oldest matches first.
     order = "ASC" if page.min_id is not None else "DESC"
-    sql = f"{select} WHERE {' AND '.join(conditions) or '1'} ORDER BY {id_column} {order} LIMIT ?"
+    sql = (
+        f"{select} WHERE {' AND '.join(conditions) or 'TRUE'} ORDER BY {id_column} {order} LIMIT ?"
+    )
     rows = await db.fetch_all(sql, [*values, page.limit])
     return rows[::-1] if page.min_id is not None else rows

@@ -16,7 +16,6 @@ supports per process are read from the database when scraped
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client.exposition import generate_latest
 
 from node.node import Node
+from node.storage.database import database_error
 from node.storage.node_stats import NodeStats
 from node.web.app import BACKGROUND, NODE, Handler
 
@@ -146,7 +146,9 @@ async def healthz(request: web.Request) -> web.Response:
         async with asyncio.timeout(DATABASE_CHECK_SECONDS):
             reachable = await stats.reachable()
         checks["database"] = {"ok": reachable}
-    except (sqlite3.Error, TimeoutError) as exc:
+    except Exception as exc:
+        if not (isinstance(exc, TimeoutError) or database_error(exc)):
+            raise
         checks["database"] = {"ok": False, "error": str(exc) or type(exc).__name__}
     task = request.app[BACKGROUND].task
     if task is None:

@@ -18,7 +18,6 @@ themselves and use ``http_status`` and ``page_reason`` from here.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -271,8 +270,9 @@ async def error_boundary(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
     except Refusal as exc:
         refusal = exc
-    except sqlite3.OperationalError as exc:
-        # A locked or full database passes: refused for now, not a fault (issue 15).
+    except Exception as exc:
+        # A locked, full or unreachable database passes: refused for now, not a fault
+        # (issue 15). Anything else is a fault, raised as it came.
         busy = unavailable(exc)
         if busy is None:
             raise

@@ -13,10 +13,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from node.cli.errors import REFUSED
 from node.config import DATABASE_FILE, load_config
 from node.participation.voting import close_vote, current_tally, open_vote, record_vote
 from node.runner import free_port, start_node
+from tests.integration.commands import samenspraak
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import in_a_week, process_with_proposals
@@ -27,22 +30,8 @@ VOTERS = 12
 MOST_VOTES = 20_000
 
 
-async def _command(*arguments: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "node.cli",
-        *arguments,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 async def test_a_backup_taken_while_votes_arrive_restores_to_one_moment_that_recounts(
-    start: StartNode, tmp_path: Path
+    start: StartNode, tmp_path: Path, database_url: str
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
     services = gemeente.node.participation_services
@@ -67,14 +56,16 @@ async def test_a_backup_taken_while_votes_arrive_restores_to_one_moment_that_rec
 
     writer = asyncio.create_task(keep_voting())
     archive = tmp_path / "backups" / "gemeente.tar.gz"
-    status, out, err = await _command("backup", str(gemeente.node.data_dir), str(archive))
+    status, out, err = await samenspraak("backup", str(gemeente.node.data_dir), str(archive))
     backup_done.set()
     await writer
     assert status == 0, err
     assert out.startswith(f"Backed up {gemeente.node.data_dir} to {archive}")
 
     restored_dir = tmp_path / "restored"
-    status, out, err = await _command("restore", str(archive), str(restored_dir))
+    # On PostgreSQL, into an empty database of its own.
+    into = ["--database", database_url] if database_url else []
+    status, out, err = await samenspraak("restore", str(archive), str(restored_dir), *into)
     assert status == 0, err
     assert "Restored Gemeente Groningen" in out
     config = load_config(restored_dir).with_server(None, free_port())
@@ -113,34 +104,35 @@ async def test_a_backup_taken_while_votes_arrive_restores_to_one_moment_that_rec
         await restored.stop()
 
 
+@pytest.mark.sqlite_only
 async def test_a_database_newer_than_the_code_is_refused_at_start_in_one_line(
     start: StartNode, tmp_path: Path
 ) -> None:
     gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
-    status, out, _ = await _command("migrate", str(gemeente.node.data_dir))
+    status, out, _ = await samenspraak("migrate", str(gemeente.node.data_dir))
     assert (status, out) == (0, f"The database of {gemeente.node.data_dir} is up to date\n")
     archive = tmp_path / "gemeente.tar.gz"
-    status, _, err = await _command("backup", str(gemeente.node.data_dir), str(archive))
+    status, _, err = await samenspraak("backup", str(gemeente.node.data_dir), str(archive))
     assert status == 0, err
     restored_dir = tmp_path / "restored"
-    assert (await _command("restore", str(archive), str(restored_dir)))[0] == 0
+    assert (await samenspraak("restore", str(archive), str(restored_dir)))[0] == 0
     with sqlite3.connect(restored_dir / DATABASE_FILE) as db:
         db.execute("INSERT INTO schema_migrations (version) VALUES (9999)")
 
-    status, out, err = await _command("serve", str(restored_dir), "--port", str(free_port()))
+    status, out, err = await samenspraak("serve", str(restored_dir), "--port", str(free_port()))
 
     assert status == REFUSED
     [line] = err.splitlines()
     assert line.startswith("samenspraak: error: ")
     assert "newer Samenspraak" in line and "9999" in line
     assert "Serving" not in out
-    status, _, err = await _command("migrate", str(restored_dir))
+    status, _, err = await samenspraak("migrate", str(restored_dir))
     assert status == REFUSED
     assert "newer Samenspraak" in err and "9999" in err
     # Restoring a backup of it is refused the same way, before anything is unpacked.
     newer = tmp_path / "newer.tar.gz"
-    assert (await _command("backup", str(restored_dir), str(newer)))[0] == 0
-    status, _, err = await _command("restore", str(newer), str(tmp_path / "again"))
+    assert (await samenspraak("backup", str(restored_dir), str(newer)))[0] == 0
+    status, _, err = await samenspraak("restore", str(newer), str(tmp_path / "again"))
     assert status == REFUSED
     [line] = err.splitlines()
     assert "newer Samenspraak" in line and "9999" in line

@@ -4,7 +4,6 @@ error and exit status 2, never a traceback, and nothing imported."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from node.config import CONFIG_FILE, DATABASE_FILE
 from node.participation.addresses import COLUMNS
 from node.runner import dev_config, free_port
 from node.setup import initialise
+from node.storage.database import Database
 
 HEADER = ";".join(COLUMNS)
 
@@ -38,8 +38,14 @@ def _refused(*arguments: str) -> list[str]:
 
 
 def _addresses(directory: Path) -> int:
-    with sqlite3.connect(directory / DATABASE_FILE) as db:
-        return int(db.execute("SELECT COUNT(*) FROM addresses").fetchone()[0])
+    async def count() -> int:
+        db = await Database.open(directory / DATABASE_FILE)
+        try:
+            return int(await db.fetch_value("SELECT COUNT(*) FROM addresses"))
+        finally:
+            await db.close()
+
+    return asyncio.run(count())
 
 
 def test_a_config_file_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:

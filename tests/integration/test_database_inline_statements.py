@@ -12,6 +12,9 @@ import pytest
 
 from node.storage.database import _CHECKPOINT_EVERY, Database
 
+# SQLite's own machinery: its inline connection, its file and its locks.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:

@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import aiohttp
+import pytest
 
 from node.runner import RunningNode
 from node.storage.database import RETRY_WHEN_UNAVAILABLE
 from tests.integration.conftest import StartNode, StartPeer
 from tests.integration.test_inbox_refusals import note_by, stored_rows
+
+# SQLite's own machinery: its inline connection, its file and its locks.
+pytestmark = pytest.mark.sqlite_only
 
 
 @contextmanager

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from node.config import DATABASE_FILE
 from node.participation.processes import known_process
 from node.participation.proposals import create_proposal
 from node.runner import RunningNode, free_port
+from node.storage.database import Database
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import open_process, person
 
@@ -65,13 +65,13 @@ async def wait_until_serving(process: subprocess.Popen[str], base_url: str) -> N
     raise AssertionError("node did not start serving")
 
 
-def effects(data_dir: Path, proposal_uri: str) -> dict[str, int]:
+async def effects(data_dir: Path, proposal_uri: str) -> dict[str, int]:
     """How often each effect of the incoming proposal is stored, read from the database."""
-    db = sqlite3.connect(data_dir / DATABASE_FILE)
+    db = await Database.open(data_dir / DATABASE_FILE)
     try:
-        return {name: db.execute(sql, (proposal_uri,)).fetchone()[0] for name, sql in QUERIES}
+        return {name: await db.fetch_value(sql, (proposal_uri,)) for name, sql in QUERIES}
     finally:
-        db.close()
+        await db.close()
 
 
 async def test_a_node_killed_between_a_proposals_effects_redoes_all_of_them_on_the_retry(
@@ -111,7 +111,7 @@ async def test_a_node_killed_between_a_proposals_effects_redoes_all_of_them_on_t
 
     assert returncode == -signal.SIGKILL
     assert (report.delivered, report.retried) == (0, 1), "no 2xx: the sender retries"
-    assert effects(data_dir, proposal.uri) == dict.fromkeys(
+    assert await effects(data_dir, proposal.uri) == dict.fromkeys(
         ("note", "proposal", "status_changes", "announce", "inbox_log"), 0
     )
 
@@ -133,7 +133,7 @@ async def test_a_node_killed_between_a_proposals_effects_redoes_all_of_them_on_t
         if restarted.stdout is not None:
             restarted.stdout.close()
 
-    assert effects(data_dir, proposal.uri) == {
+    assert await effects(data_dir, proposal.uri) == {
         "note": 1,
         "proposal": 1,
         "status_changes": 1,

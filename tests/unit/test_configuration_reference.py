@@ -56,6 +56,7 @@ def test_a_file_with_only_the_required_keys_takes_the_documented_defaults(
         "port": 8700,
         "trusted_proxies": (),
         "health_max_queue_depth": 1000,
+        "database": "",
     }
     for setting in SETTINGS:
         if setting.default is not None:

@@ -20,7 +20,8 @@ CREATE TABLE process_participants (
 CREATE INDEX process_participants_server ON process_participants (process_uri, server);
 
 -- Everyone who already supported, voted or cast a ballot. The host is the part of
--- the id between "://" and the next "/", as host_of reads it for these ids.
+-- the id between "://" and the next "/", as host_of reads it for these ids (one per
+-- actor: MIN only because PostgreSQL takes no column outside GROUP BY bare).
 WITH participations (process_uri, actor_uri, at) AS (
     SELECT p.process_uri, s.actor, s.created_at
         FROM supports s JOIN proposals p ON p.uri = s.proposal_uri
@@ -31,9 +32,9 @@ WITH participations (process_uri, actor_uri, at) AS (
 )
 INSERT INTO process_participants (process_uri, actor_uri, server, first_at)
     SELECT process_uri, actor_uri,
-        lower(substr(rest, 1, instr(rest || '/', '/') - 1)),
+        MIN(lower(substr(rest, 1, instr(rest || '/', '/') - 1))),
         MIN(at)
     FROM (SELECT process_uri, actor_uri, at,
                  substr(actor_uri, instr(actor_uri, '://') + 3) AS rest
-          FROM participations)
+          FROM participations) AS participated
     GROUP BY process_uri, actor_uri;

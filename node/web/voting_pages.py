@@ -190,6 +190,11 @@ async def _render_vote_page(
     )
 
 
+async def _proposal_page(node: Node, uri: str) -> str:
+    record = await node.objects.record(uri)
+    return f"{node.urls.base}/proposals/{record.row_id}" if record else uri
+
+
 async def _ballot(
     node: Node, process: Process, account: Account, titles: dict[str, str], form: FormState
 ) -> dict[str, Any] | None:
@@ -201,18 +206,25 @@ async def _ballot(
         picked = set(form.value("picks").split())
     else:
         picked = set(await store.picks_of(process.uri, account.actor_uri))
+    entries = await store.entries(process.uri)
+    total = sum(e.cost for e in entries if e.proposal in picked)
     return {
         "closed": budget_round.refusal() is not None,
         "budget": process.budget.amount,
         "currency": process.budget.currency,
+        # What the ticked projects cost together, as the page opens; the ballot's small
+        # script (static/ballot.js) keeps it current as the resident ticks.
+        "total": total,
+        "left": process.budget.amount - total,
         "entries": [
             {
                 "proposal": e.proposal,
                 "title": titles.get(e.proposal, e.proposal),
+                "page": await _proposal_page(node, e.proposal),
                 "cost": e.cost,
                 "picked": e.proposal in picked,
             }
-            for e in await store.entries(process.uri)
+            for e in entries
         ],
     }
 

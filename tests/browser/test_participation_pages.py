@@ -19,6 +19,7 @@ from node.storage.actors import LocalActor
 from tests.browser.conftest import StartNode
 from tests.integration.conftest import deliver
 from tests.integration.participation_helpers import PROPOSING, open_process, person
+from tests.integration.test_page_languages import budget_process
 from tests.integration.voting_scenarios import in_a_week, process_with_proposals
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -274,6 +275,41 @@ async def test_a_resident_not_yet_confirmed_is_shown_the_way_to_confirm_and_a_wr
     await expect(code).to_have_value("ABCD-EFGH-JKLM")
     await expect(page.locator("#verify-code-error")).to_contain_text("Deze code kennen we niet.")
     assert await wijk.node.participation_store.support_count(proposal.uri) == 0
+
+
+async def test_the_budget_ballot_keeps_a_running_total_and_a_refused_ballot_keeps_its_ticks(
+    start: StartNode, new_page: NewPage
+) -> None:
+    wijk = await start("riverside", "Riverside")
+    await budget_process(wijk, 10_000, [("Bankjes", 6_000), ("Speeltoestel", 5_800)])
+    page = await new_page()
+    await log_in(page, wijk, "bram", "/processes/budget")
+    await page.goto(f"{wijk.base_url}/processes/budget/vote")
+    total = page.locator("#ballot-total")
+    await expect(total).to_have_text("Gekozen: € 0. Over: € 10.000.")
+
+    await page.get_by_label("Bankjes").check()
+    await expect(total).to_have_text("Gekozen: € 6.000. Over: € 4.000.")
+    await page.get_by_label("Speeltoestel").check()
+    await expect(total).to_have_text("Gekozen: € 11.800. Dat is € 1.800 meer dan het budget.")
+    more = page.get_by_role("link", name="Meer over Bankjes")
+    assert (await more.get_attribute("href") or "").startswith(f"{wijk.base_url}/proposals/")
+
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name="Stembiljet insturen").click()
+    assert (await answer.value).status == 422
+    summary = page.get_by_role("alert").filter(has_text="Er is een probleem")
+    await expect(summary).to_be_focused()
+    await expect(summary).to_contain_text("€ 11.800")
+    # What the resident ticked stays ticked, and the total the node shows says the same.
+    await expect(page.get_by_label("Bankjes")).to_be_checked()
+    await expect(page.get_by_label("Speeltoestel")).to_be_checked()
+    await expect(total).to_have_text("Gekozen: € 11.800. Dat is € 1.800 meer dan het budget.")
+    await page.get_by_label("Speeltoestel").uncheck()
+    await page.get_by_role("button", name="Stembiljet insturen").click()
+    await expect(
+        page.get_by_role("status").filter(has_text="Uw stembiljet is geteld.")
+    ).to_be_focused()
 
 
 async def test_a_resident_votes_through_the_vote_form(start: StartNode, new_page: NewPage) -> None:

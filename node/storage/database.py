@@ -45,6 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiosqlite
 
 from federation.errors import Unavailable
+from node.config import ConfigError
 
 log = logging.getLogger(__name__)
 # aiosqlite logs every statement with its parameters at DEBUG: an app's client
@@ -141,7 +142,13 @@ class Database:
         file's path, or a ``postgresql://`` URL."""
         if is_postgres_url(location):
             # Imported here: asyncpg is an optional dependency (extra "postgresql").
-            from node.storage.postgres import PostgresDatabase
+            try:
+                from node.storage.postgres import PostgresDatabase
+            except ImportError as exc:
+                raise ConfigError(
+                    f"a PostgreSQL database needs asyncpg ({exc}): "
+                    "pip install 'samenspraak[postgresql]'"
+                ) from exc
 
             return await PostgresDatabase.connect(str(location))
         return await SQLiteDatabase.connect(Path(location))

@@ -25,6 +25,7 @@ from typing import Any
 
 import asyncpg
 
+from node.config import ConfigError
 from node.storage import dialect
 from node.storage.database import (
     _MIGRATIONS_TABLE,
@@ -60,9 +61,10 @@ class PostgresDatabase(Database):
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
         """Connect to the database at ``url`` and migrate it."""
-        pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=POOL_SIZE, init=_prepare_connection
-        )
+        try:
+            pool = await _pool(url)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise ConfigError(f"cannot open the database {without_password(url)}: {exc}") from exc
         db = cls(pool, without_password(url))
         try:
             await db.migrate()
@@ -278,6 +280,18 @@ class PostgresDatabase(Database):
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
                 f" COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
             )
+
+
+async def _pool(url: str) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        url,
+        min_size=1,
+        max_size=POOL_SIZE,
+        init=_prepare_connection,
+        # As SQLite's busy_timeout: a write waits this long (ms) for a lock another
+        # process holds, then fails as passing (LockNotAvailable: 503, retry later).
+        server_settings={"lock_timeout": "5000"},
+    )
 
 
 async def _prepare_connection(connection: asyncpg.Connection) -> None:

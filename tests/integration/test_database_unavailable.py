@@ -1,34 +1,50 @@
 """A database locked by another process (or full) is a passing condition: peers and apps
-get 503 with ``Retry-After``, nothing is half-written, and the retry succeeds."""
+get 503 with ``Retry-After``, nothing is half-written, and the retry succeeds. On
+PostgreSQL too: a write waits for the lock as long as SQLite's does, then passes."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
-import pytest
+import asyncpg
 
 from node.runner import RunningNode
-from node.storage.database import RETRY_WHEN_UNAVAILABLE
+from node.storage.database import RETRY_WHEN_UNAVAILABLE, SQLiteDatabase
 from tests.integration.conftest import StartNode, StartPeer
 from tests.integration.test_inbox_refusals import note_by, stored_rows
 
-# SQLite's own machinery: its inline connection, its file and its locks.
-pytestmark = pytest.mark.sqlite_only
 
-
-@contextmanager
-def locked(running: RunningNode) -> Iterator[None]:
+@asynccontextmanager
+async def locked(running: RunningNode) -> AsyncIterator[None]:
     """Another process's write transaction on the node's database, held for the block."""
-    other = sqlite3.connect(running.node.db.path, isolation_level=None)
+    db = running.node.db
+    if isinstance(db, SQLiteDatabase):
+        other = sqlite3.connect(db.path, isolation_level=None)
+        try:
+            other.execute("BEGIN EXCLUSIVE")
+            yield
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        return
+    # PostgreSQL: every table locked against writes (reads go on, as in SQLite's WAL
+    # mode); the node's writes wait for lock_timeout, then pass.
+    connection = await asyncpg.connect(db.location)
     try:
-        other.execute("BEGIN EXCLUSIVE")
-        yield
-        other.execute("ROLLBACK")
+        async with connection.transaction():
+            tables = [
+                r[0]
+                for r in await connection.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                )
+            ]
+            await connection.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+            yield
     finally:
-        other.close()
+        await connection.close()
 
 
 async def test_an_inbox_post_to_a_locked_database_gets_503_and_its_retry_is_stored(
@@ -41,7 +57,7 @@ async def test_an_inbox_post_to_a_locked_database_gets_503_and_its_retry_is_stor
     await mastodon.post(alice, f"{wijk.base_url}/inbox", note_by(mastodon, alice))
     before = await stored_rows(wijk)
 
-    with locked(wijk):
+    async with locked(wijk):
         answer = await mastodon.post(alice, f"{wijk.base_url}/inbox", activity)
 
     assert answer.status == 503, answer.body
@@ -58,7 +74,7 @@ async def test_the_client_api_answers_503_with_retry_after_while_the_database_is
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     app = {"client_name": "Buurtapp", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}
     async with aiohttp.ClientSession() as http:
-        with locked(wijk):
+        async with locked(wijk):
             async with http.post(f"{wijk.base_url}/api/v1/apps", json=app) as answer:
                 assert answer.status == 503
                 assert answer.headers["Retry-After"] == str(RETRY_WHEN_UNAVAILABLE)

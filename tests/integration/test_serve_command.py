@@ -89,7 +89,11 @@ def without_write(tmp_path: Path) -> Iterator[list[Path]]:
         path.chmod(path.stat().st_mode | stat.S_IWUSR)
 
 
-@pytest.mark.parametrize("read_only", ["directory", "database"])
+@pytest.mark.parametrize(
+    "read_only",
+    # An SQLite file that may not be written; PostgreSQL's have no file.
+    ["directory", pytest.param("database", marks=pytest.mark.sqlite_only)],
+)
 def test_serve_on_a_read_only_node_refuses_with_one_line_and_exit_2(
     read_only: str, tmp_path: Path, without_write: list[Path]
 ) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import urldefrag, urlsplit
 from activitypub.signatures import PublicKey
 from activitypub.vocabulary import ActorDocument, VocabularyError, parse_actor
 from federation.errors import FetchError
+from federation.nodeinfo import HostInfo, fetch_host_info
 from federation.ports import SYSTEM_TIME, ActorCache, LocalActors, Now, RemoteActor
 from federation.transport import Transport
 from federation.webfinger import username_for_actor
@@ -97,7 +98,21 @@ class ActorResolver:
             )
             if name is not None:
                 actor = replace(actor, preferred_username=name)
-        return await self._cache.save_remote_actor(actor, self._now().timestamp())
+        # Every fetch before the first write: an inbox handler's transaction opens at
+        # its first write, and no request may go out once it is open.
+        info = await self._host_info_due(uri)
+        now = self._now().timestamp()
+        if info is not None:
+            await self._cache.save_host(host_of(uri), info.software, info.node_name, now)
+        return await self._cache.save_remote_actor(actor, now)
+
+    async def _host_info_due(self, uri: str) -> HostInfo | None:
+        """The NodeInfo of the actor's server (its name and software) when it was not
+        asked for in the last day; None when it was."""
+        checked = await self._cache.host_checked_at(host_of(uri))
+        if checked is not None and self._now().timestamp() - checked < ACTOR_MAX_AGE:
+            return None
+        return await fetch_host_info(self._transport, await self._local.instance_signer(), uri)
 
     async def refresh_from_document(self, actor: ActorDocument) -> RemoteActor:
         """Store an actor document the actor itself sent (an Update with a new key)."""

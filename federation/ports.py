@@ -147,6 +147,16 @@ class ActorCache(Protocol):
         """Insert or refresh a remote actor."""
         ...
 
+    async def host_checked_at(self, host: str) -> float | None:
+        """When a server's NodeInfo was last asked for, or None when never."""
+        ...
+
+    async def save_host(
+        self, host: str, software: str | None, node_name: str | None, checked_at: float
+    ) -> None:
+        """Keep what a server's NodeInfo said (None where it said nothing)."""
+        ...
+
 
 class InboxLog(Protocol):
     """Activity ids already processed, which makes the inbox idempotent."""

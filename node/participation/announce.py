@@ -3,9 +3,11 @@
 
 Two shapes go out, as Lemmy sends them. Every follower gets an ``Announce`` of
 the object, which Mastodon shows as a boost and which carries the process's
-view of a proposal to Samenspraak nodes. Servers that are not Samenspraak nodes
-also get an ``Announce`` of the author's ``Create``: Lemmy, PieFed and Mbin take
-a community's posts and comments only in that shape, and Mastodon ignores it.
+view of a proposal to Samenspraak nodes. Lemmy-family servers (and servers whose
+software is not known) also get an ``Announce`` of the author's ``Create``: Lemmy,
+PieFed and Mbin take a community's posts and comments only in that shape. Mastodon
+ignores it, so a server whose NodeInfo says it runs something else is not sent it
+(``node/participation/readers.py``).
 """
 
 from __future__ import annotations
@@ -65,14 +67,15 @@ async def announce_act(
     also_skip: tuple[str, ...] = (),
 ) -> None:
     """Announce an act on a local process's proposal or comment (a vote, an undo, an
-    edit) to the followers that are not Samenspraak nodes, as a Lemmy community does.
+    edit) to the followers on Lemmy-family servers, as a Lemmy community does.
 
     Samenspraak nodes hear the process's own account of it instead (a count or a
-    status in an ``Update``), and Mastodon ignores an announced activity, so only
-    the others are sent it. ``also_skip`` leaves out more hosts.
+    status in an ``Update``), and Mastodon ignores an announced activity, so they are
+    left out; a server whose software is not known is sent it. ``also_skip`` leaves
+    out more hosts.
     """
     readers = await readers_by_host(services, await services.follows.followers_of(process.uri))
-    if not readers.others:
+    if not readers.reading_announced_acts:
         return
     followers = services.urls.followers(process.slug)
     act = {k: v for k, v in activity.items() if k != "@context"}
@@ -80,7 +83,7 @@ async def announce_act(
         process.uri,
         _announce(services.outbox.new_activity_id(), followers, act),
         [followers],
-        skip_hosts=(*also_skip, *readers.samenspraak),
+        skip_hosts=(*also_skip, *readers.samenspraak, *readers.ignore_announced_acts),
     )
 
 

@@ -7,12 +7,14 @@ wider fediverse reads: Mastodon a boost of the post, Lemmy-family servers
 (FEP-1b12) an ``Announce`` of the author's ``Create``. A server is told apart
 by the ``@context`` of its actors' documents (``schemas.speaks_samenspraak``);
 one actor per host stands for it, as deliveries go to the host's shared inbox.
+Among the others, the software a server's NodeInfo names tells the Lemmy family
+(which reads an announced activity) from the rest (which ignore one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import schemas
@@ -21,6 +23,10 @@ from federation.actors import host_of
 if TYPE_CHECKING:
     from node.participation.services import ParticipationServices
 
+# What Lemmy-family servers name their software in NodeInfo: they take a community's
+# posts and votes only as announced activities (FEP-1b12).
+LEMMY_FAMILY = frozenset({"lemmy", "piefed", "mbin", "kbin", "lotide", "sublinks"})
+
 
 @dataclass(frozen=True)
 class ReadersByHost:
@@ -28,6 +34,14 @@ class ReadersByHost:
 
     samenspraak: dict[str, str] = field(default_factory=dict)
     others: dict[str, str] = field(default_factory=dict)
+    # Hosts among ``others`` known to ignore an announced activity (Mastodon and the like).
+    ignore_announced_acts: frozenset[str] = frozenset()
+
+    @property
+    def reading_announced_acts(self) -> list[str]:
+        """The other hosts that may read an announced activity: the Lemmy family, and
+        servers whose software is not known."""
+        return [host for host in self.others if host not in self.ignore_announced_acts]
 
 
 async def readers_by_host(services: ParticipationServices, actors: Iterable[str]) -> ReadersByHost:
@@ -48,4 +62,6 @@ async def readers_by_host(services: ParticipationServices, actors: Iterable[str]
             readers.samenspraak[host] = actor
         else:
             readers.others[host] = actor
-    return readers
+    software = await services.actors.software_of(list(readers.others))
+    ignoring = frozenset(h for h, name in software.items() if name not in LEMMY_FAMILY)
+    return replace(readers, ignore_announced_acts=ignoring)

@@ -202,16 +202,17 @@ class ActorRepository:
 
     async def remote_actors(self, uris: Sequence[str]) -> dict[str, RemoteActor]:
         """The cached ones among several remote actors, by id, read in one go."""
-        found: dict[str, RemoteActor] = {}
+        rows = await self._rows_by_uri("SELECT * FROM remote_actors WHERE uri IN ({})", uris)
+        return {row["uri"]: _remote(row) for row in rows}
+
+    async def _rows_by_uri(self, select: str, uris: Sequence[str]) -> list[Row]:
+        """The rows ``select`` finds for ``uris`` (its ``{}`` takes their placeholders)."""
+        found: list[Row] = []
         unique = list(dict.fromkeys(uris))
         # Chunks stay under SQLite's limit on the number of bound parameters.
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
-            rows = await self._db.fetch_all(
-                f"SELECT * FROM remote_actors WHERE uri IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-            found |= {row["uri"]: _remote(row) for row in rows}
+            found += await self._db.fetch_all(select.format(", ".join("?" * len(chunk))), chunk)
         return found
 
     async def remote_actor_by_key(self, key_id: str) -> RemoteActor | None:
@@ -248,6 +249,47 @@ class ActorRepository:
     async def count_remote_domains(self) -> int:
         """How many other servers this node has met actors of."""
         return int(await self._db.fetch_value("SELECT COUNT(DISTINCT domain) FROM remote_actors"))
+
+    async def host_checked_at(self, host: str) -> float | None:
+        """When a server's NodeInfo was last asked for, or None when never."""
+        value = await self._db.fetch_value(
+            "SELECT checked_at FROM remote_hosts WHERE host = ?", (host,)
+        )
+        return float(value) if value is not None else None
+
+    async def save_host(
+        self, host: str, software: str | None, node_name: str | None, checked_at: float
+    ) -> None:
+        """Keep what a server's NodeInfo said (None where it said nothing)."""
+        await self._db.execute(
+            "INSERT INTO remote_hosts (host, software, node_name, checked_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
+            " software = excluded.software, node_name = excluded.node_name,"
+            " checked_at = excluded.checked_at",
+            (host, software, node_name, checked_at),
+        )
+
+    async def software_of(self, hosts: Sequence[str]) -> dict[str, str]:
+        """The software the servers among ``hosts`` run, as their NodeInfo said."""
+        rows = await self._rows_by_uri(
+            "SELECT host, software FROM remote_hosts WHERE software IS NOT NULL AND host IN ({})",
+            hosts,
+        )
+        return {r["host"]: r["software"] for r in rows}
+
+    async def shown_names(self, uris: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """For the cached ones among ``uris``: the name a person reads (display name, else
+        user name) and the name of their server (its NodeInfo name, else its host)."""
+        rows = await self._rows_by_uri(
+            "SELECT a.uri, a.display_name, a.username, a.domain, h.node_name"
+            " FROM remote_actors a LEFT JOIN remote_hosts h ON h.host = a.domain"
+            " WHERE a.uri IN ({})",
+            uris,
+        )
+        return {
+            r["uri"]: (r["display_name"] or r["username"], r["node_name"] or r["domain"])
+            for r in rows
+        }
 
     async def remote_document(self, uri: str) -> dict[str, Any] | None:
         """The last fetched document of a remote actor."""

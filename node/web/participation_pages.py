@@ -36,15 +36,20 @@ from node.web.sessions import current_account
 
 
 async def names_of(node: Node, uris: set[str]) -> dict[str, str]:
-    """A readable name for each actor: its display name here, or its handle."""
-    names = {}
+    """The names people read for actors: a local person's display name; someone from
+    elsewhere with the name of their server ("Bram · De Wijert"), never a raw address."""
+    names: dict[str, str] = {}
+    remote = []
     for uri in uris:
         local = await node.actors.by_uri(uri)
         if local is not None:
             names[uri] = local.display_name
-            continue
-        remote = await node.actors.remote_actor(uri)
-        names[uri] = f"@{remote.username}@{remote.domain}" if remote else host_of(uri)
+        else:
+            remote.append(uri)
+    shown = await node.actors.shown_names(remote)
+    for uri in remote:
+        person, server = shown.get(uri, (None, host_of(uri)))
+        names[uri] = f"{person} · {server}" if person else server
     return names
 
 

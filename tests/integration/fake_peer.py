@@ -156,6 +156,9 @@ class FakeMastodon:
     secure_mode: bool = False
     # Mastodon's WebFinger names its remote interaction page; False plays a server without one.
     offers_interaction: bool = True
+    # What its NodeInfo says it runs and is called.
+    software: str = "mastodon"
+    node_name: str = "Mastodon Noord"
     accounts: dict[str, PeerAccount] = field(default_factory=dict)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     inbox: list[Received] = field(default_factory=list)
@@ -193,6 +196,8 @@ class FakeMastodon:
         )
         app = web.Application()
         app.router.add_get("/.well-known/webfinger", self._webfinger)
+        app.router.add_get("/.well-known/nodeinfo", self._nodeinfo_links)
+        app.router.add_get("/nodeinfo/2.0", self._nodeinfo)
         app.router.add_get("/actor", self._instance_actor_document)
         app.router.add_get("/users/{username}", self._actor_document)
         app.router.add_get("/users/{username}/statuses/{status}", self._status)
@@ -571,6 +576,25 @@ class FakeMastodon:
         return web.json_response(
             {"subject": f"acct:{name}@{self.host}", "aliases": [account.uri], "links": links},
             content_type="application/jrd+json",
+        )
+
+    async def _nodeinfo_links(self, request: web.Request) -> web.Response:
+        schema = "http://nodeinfo.diaspora.software/ns/schema/2.0"
+        return web.json_response(
+            {"links": [{"rel": schema, "href": f"{self.base_url}/nodeinfo/2.0"}]}
+        )
+
+    async def _nodeinfo(self, request: web.Request) -> web.Response:
+        # Mastodon's NodeInfo: its software, and the server's title as nodeName.
+        return web.json_response(
+            {
+                "version": "2.0",
+                "software": {"name": self.software, "version": "4.3.2"},
+                "protocols": ["activitypub"],
+                "usage": {"users": {"total": len(self.accounts)}, "localPosts": 0},
+                "openRegistrations": False,
+                "metadata": {"nodeName": self.node_name, "nodeDescription": ""},
+            }
         )
 
     async def _instance_actor_document(self, request: web.Request) -> web.Response:

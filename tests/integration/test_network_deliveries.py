@@ -112,10 +112,11 @@ async def test_a_node_names_the_author_of_a_proposal_it_was_announced(
     start: StartNode, start_peer: StartPeer
 ) -> None:
     net = await start_network(start, start_peer, "advise")
-    author = f"@anna@{net.oosterpark.node.urls.host}"
     async with web_browser(net.wijert) as visitor:
         page = await visitor.get(await proposal_path(net.wijert, net.proposal.uri))
-    assert author in page.text
+    # Her name and her node's (from its NodeInfo), not an address.
+    assert "Door anna · Wijkraad Oosterpark" in page.text
+    assert f"@anna@{net.oosterpark.node.urls.host}" not in page.text
 
 
 async def test_a_node_where_nobody_follows_the_process_hears_it_once_a_resident_took_part(

@@ -46,3 +46,8 @@ npm ci --prefix tests/clients --no-audit --no-fund --silent
 # expire and has run its fixed budget in the first pass already.
 SAMENSPRAAK_CLOCK_SHIFT_DAYS=730 .venv/bin/python -m pytest -q --db=sqlite -m "$SQLITE_MARKS" \
     --ignore=tests/fuzz "$@"
+# And on PostgreSQL: tests/conftest.py starts a throwaway cluster with the server
+# installed above and gives every node a database of its own (the fuzz suite has run).
+if [ -z "$SQLITE_ONLY" ]; then
+    .venv/bin/python -m pytest -q --db=postgresql --ignore=tests/fuzz "$@"
+fi

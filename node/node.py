@@ -25,6 +25,7 @@ from node.clock import DEFAULT_CLOCK, Clock
 from node.config import NodeConfig, load_config, moderation_rules
 from node.moderator_services import ModeratorServices
 from node.outbox import NodeOutbox
+from node.participation.agreements import agreement_handlers
 from node.participation.eligibility import EligibilityPolicy
 from node.participation.handlers import REPLACED_CORE_KEYS as PARTICIPATION_REPLACES
 from node.participation.handlers import participation_handlers
@@ -37,6 +38,7 @@ from node.social_actions import SocialServices, tell_refusal
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.addresses import AddressRegister
+from node.storage.agreements import AgreementStore
 from node.storage.ballots import BallotStore
 from node.storage.database import Database
 from node.storage.deliveries import DeliveryRepository
@@ -69,6 +71,7 @@ def handler_entries(
         *core,
         *participation_handlers(participation),
         *voting_handlers(participation),
+        *agreement_handlers(participation),
         *moderation_handlers(moderation),
     ]
 
@@ -268,6 +271,7 @@ async def open_node(
         residents=residents,
         addresses=AddressRegister(db),
         trust=trust,
+        agreements=AgreementStore(db),
         eligibility=EligibilityPolicy(
             residents=residents,
             trust=trust,

@@ -49,6 +49,7 @@ KINDS: tuple[str, ...] = (
     "official_response",
     "result",
     "residency_attestation",
+    "agreement",
 )
 
 _ACTIVITYSTREAMS_CONTEXT_URL = "https://www.w3.org/ns/activitystreams"

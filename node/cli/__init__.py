@@ -14,6 +14,7 @@ Imports: the domain, ``node.storage``, ``node.setup``, ``node.runner``,
 Modules:
 
 - ``__main__`` — ``python -m node.cli``: the command without its installed script.
+- ``agreement_commands`` — ``samenspraak agreement offer|accept|decline|end|list``.
 - ``backup_commands`` — ``samenspraak backup|restore|migrate``.
 - ``directory_lock`` — one serving process per node directory: a lock file held
   while ``serve`` runs.
@@ -41,6 +42,7 @@ import signal
 from collections.abc import Sequence
 
 from node.cli import (
+    agreement_commands,
     backup_commands,
     federation_commands,
     moderation_commands,
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         process_commands,
         residency_commands,
         voting_commands,
+        agreement_commands,
         moderation_commands,
         federation_commands,
     ):

@@ -65,6 +65,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     create.add_argument(
         "--voting-options", default=None, help="comma-separated, e.g. voor,tegen,onthouding"
     )
+    create.add_argument(
+        "--agreement", default=None, help="id of the agreement that delegates this process"
+    )
     create.set_defaults(handler=process_create)
     phase = actions.add_parser("phase", help="move a process to another phase")
     phase.add_argument("directory", type=Path)
@@ -200,6 +203,7 @@ def parse_create(args: argparse.Namespace) -> dict[str, object]:
         "min_account_age_days": _optional_whole(
             args.min_account_age_days, "--min-account-age-days"
         ),
+        "agreement": args.agreement,
     }
 
 

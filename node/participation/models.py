@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from federation.errors import Refused
+from federation.errors import Reason, Refused
 from federation.lifecycle import StateGraph
 from node.clock import iso, utc_now
 
@@ -111,6 +111,9 @@ class Process:
     # accounts from one server take part, and only accounts at least this many days old.
     per_server_cap: int | None = None
     min_account_age_days: int | None = None
+    # The agreement (node/participation/agreements.py) that delegates this decide process
+    # to the neighbourhood: its registrars, not ``eligibility``, say whose votes count.
+    agreement: str | None = None
 
     @property
     def support_threshold(self) -> int:
@@ -297,3 +300,79 @@ class Address:
 def address_key(postcode: str, house: HouseNumber) -> str:
     """A normalised postcode and house number as one string."""
     return f"{postcode} {house}"
+
+
+AGREEMENT_STATES = ("offered", "accepted", "declined", "ended")
+# An agreement is offered by the municipality, then accepted or declined by the
+# neighbourhood; either side may end an accepted one. Declined and ended are final.
+AGREEMENT_LIFECYCLE = StateGraph(
+    "offered",
+    {
+        "offered": frozenset({"accepted", "declined", "ended"}),
+        "accepted": frozenset({"ended"}),
+        "declined": frozenset(),
+        "ended": frozenset(),
+    },
+    noun="agreement state",
+    refusal="an agreement that is {current} cannot become {new} (possible now: {allowed})",
+)
+
+
+@dataclass(frozen=True)
+class AgreementArea:
+    """A postcode area an agreement covers and the node that registers its residents."""
+
+    postcode_area: str
+    name: str | None
+    registrar: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """An agreement between a municipality and a neighbourhood, as either node keeps it."""
+
+    uri: str
+    municipality: str
+    neighbourhood: str
+    theme: str
+    delegates: tuple[str, ...]
+    budget: Money | None
+    areas: tuple[AgreementArea, ...]
+    start: str
+    end: str
+    state: str
+    offered_at: str
+
+    def registrar_for(self, postcode_area: str) -> str | None:
+        """The registrar this agreement names for an area, if it covers the area."""
+        return next((a.registrar for a in self.areas if a.postcode_area == postcode_area), None)
+
+    def binding_refusal(self, now: datetime) -> Reason | None:
+        """Why the agreement binds no vote now (not accepted, ended, outside its
+        period), or None while it does."""
+        if self.state != "accepted":
+            return Reason(
+                f"the agreement {self.theme!r} is {self.state}, so it delegates nothing and"
+                " takes no binding votes",
+                "agreement_not_in_force",
+                theme=self.theme,
+                state=self.state,
+            )
+        if not parse_moment(self.start) <= now < parse_moment(self.end):
+            return Reason(
+                f"the agreement {self.theme!r} runs from {self.start} until {self.end}, so it"
+                " takes no binding votes now",
+                "agreement_outside_period",
+                theme=self.theme,
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class AgreementChange:
+    """One change of an agreement's state: who, when and why."""
+
+    state: str
+    actor: str
+    at: str
+    reason: str

@@ -18,6 +18,7 @@ import schemas
 from activitypub.vocabulary import PUBLIC, as_list, id_of
 from federation.errors import FetchError, NotFound, Refused
 from node.documents import actor_document
+from node.participation.agreements import check_delegation
 from node.participation.models import (
     ARCHETYPES,
     DEFAULT_VOTING_OPTIONS,
@@ -73,6 +74,8 @@ def process_properties(process: Process, page: str) -> dict[str, Any]:
     }
     if limits:
         doc["openLimits"] = {"type": "OpenLimits", **limits}
+    if process.agreement is not None:
+        doc["agreement"] = process.agreement
     if process.budget is not None:
         doc["budget"] = {
             "type": "Budget",
@@ -160,8 +163,12 @@ async def create_process(
     voting_options: tuple[str, ...] = DEFAULT_VOTING_OPTIONS,
     per_server_cap: int | None = None,
     min_account_age_days: int | None = None,
+    agreement: str | None = None,
 ) -> Process:
-    """Open a new local process: a Group actor anyone can follow, hosted by the organisation."""
+    """Open a new local process: a Group actor anyone can follow, hosted by the organisation.
+
+    A decide process that spends a municipal budget names the ``agreement`` that
+    delegates it here (node/participation/agreements.py)."""
     organisation = await services.organisation()
     process = Process(
         uri=services.urls.actor(slug),
@@ -181,8 +188,10 @@ async def create_process(
         hosted_by=organisation.uri,
         per_server_cap=per_server_cap,
         min_account_age_days=min_account_age_days,
+        agreement=agreement,
     )
     check_process(process)
+    await check_delegation(services, process)
     async with services.db.transaction():
         await create_actor(services.actors, services.urls, slug, "process", title, summary)
         await _store(services, process)
@@ -318,6 +327,7 @@ def process_from_document(document: Mapping[str, Any]) -> Process | None:
         hosted_by=id_of(document.get("hostedBy")) or "",
         per_server_cap=limits.get("perServer"),
         min_account_age_days=limits.get("minAccountAgeDays"),
+        agreement=id_of(document.get("agreement")),
     )
 
 

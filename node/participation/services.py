@@ -22,6 +22,7 @@ from node.social_actions import SocialServices
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.addresses import AddressRegister
+from node.storage.agreements import AgreementStore
 from node.storage.ballots import BallotStore
 from node.storage.database import Database
 from node.storage.follows import FollowRepository
@@ -64,6 +65,7 @@ class ParticipationServices:
     residents: ResidentRegistry
     addresses: AddressRegister
     trust: TrustList
+    agreements: AgreementStore
     eligibility: EligibilityCheck
     # Every reading of the time in the domain (node/clock.py).
     clock: Clock

@@ -47,6 +47,7 @@ def _process(row: Row) -> Process:
         hosted_by=row["hosted_by"],
         per_server_cap=row["per_server_cap"],
         min_account_age_days=row["min_account_age_days"],
+        agreement=row["agreement_uri"],
     )
 
 
@@ -132,8 +133,8 @@ class ParticipationStore:
             "INSERT INTO processes (uri, local, slug, title, summary, archetype, phases,"
             " current_phase, eligibility, threshold_count, threshold_share, electorate_size,"
             " budget_amount, budget_currency, min_picks, max_picks, voting_options, hosted_by,"
-            " per_server_cap, min_account_age_days, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " per_server_cap, min_account_age_days, agreement_uri, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (uri) DO UPDATE SET slug = excluded.slug,"
             " title = excluded.title, summary = excluded.summary,"
             " archetype = excluded.archetype, phases = excluded.phases,"
@@ -146,7 +147,7 @@ class ParticipationStore:
             " voting_options = excluded.voting_options, hosted_by = excluded.hosted_by,"
             " per_server_cap = excluded.per_server_cap,"
             " min_account_age_days = excluded.min_account_age_days,"
-            " updated_at = excluded.updated_at",
+            " agreement_uri = excluded.agreement_uri, updated_at = excluded.updated_at",
             (
                 process.uri,
                 int(process.local),
@@ -168,6 +169,7 @@ class ParticipationStore:
                 process.hosted_by,
                 process.per_server_cap,
                 process.min_account_age_days,
+                process.agreement,
                 now,
                 now,
             ),

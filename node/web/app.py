@@ -91,6 +91,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     from node.mastodon_api import routes as mastodon_routes
     from node.web import (
         activitypub_routes,
+        agreement_pages,
         discovery,
         health,
         home_page,
@@ -131,6 +132,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)
+    agreement_pages.register(app)
     mastodon_routes.register(app)
     app.router.add_static("/static", Path(__file__).parent.parent / "static")
     app.cleanup_ctx.append(_node_lifecycle)

@@ -132,6 +132,20 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             "%(process)s counts at most %(cap)s accounts from one server, and %(cap)s accounts"
             " from %(server)s take part already."
         ),
+        "agreement_unknown": N_("This node is party to no such agreement."),
+        "registrar_overlap": N_(
+            "Postcode area %(area)s already has %(registrar)s as its registrar under another"
+            " agreement. One area has one registrar."
+        ),
+        "agreement_not_in_force": N_(
+            "The agreement '%(theme)s' is not in force, so it takes no binding votes."
+        ),
+        "agreement_outside_period": N_(
+            "The agreement '%(theme)s' does not run now, so it takes no binding votes."
+        ),
+        "agreement_unknown_here": N_(
+            "%(process)s names an agreement this node does not know, so it takes no binding votes."
+        ),
         "ballot_picked_twice": N_("You picked a proposal more than once."),
         "ballot_unknown_pick": N_("You picked something that is not on this ballot."),
         "ballot_too_few": N_("You picked %(picks)s proposals. Pick at least %(low)s."),

@@ -123,6 +123,9 @@ INVALID = [
         "/residency/area/postcodeArea",
     ),
     ("residency_attestation", "/residency/attestedBy", DELETE, "/residency"),
+    ("agreement", "/delegates/0", "govern", "/delegates/0"),
+    ("agreement", "/areas/0/registrar", DELETE, "/areas/0"),
+    ("agreement", "/areas/0/postcodeArea", "9722AB", "/areas/0/postcodeArea"),
 ]
 
 

@@ -1,0 +1,128 @@
+"""Storage of agreements between a municipality and a neighbourhood: the document, its
+state, the areas with their registrars, and the history of its state."""
+
+from __future__ import annotations
+
+import json
+
+from node.participation.models import Agreement, AgreementArea, AgreementChange, Money
+from node.storage.database import Database, Row
+
+
+def _agreement(row: Row, areas: list[Row]) -> Agreement:
+    document = json.loads(row["document"])
+    budget = document.get("budget")
+    return Agreement(
+        uri=row["uri"],
+        municipality=row["municipality"],
+        neighbourhood=row["neighbourhood"],
+        theme=str(document.get("name") or ""),
+        delegates=tuple(document.get("delegates") or ()),
+        budget=Money(float(budget["amount"]), str(budget["currency"])) if budget else None,
+        areas=tuple(AgreementArea(a["postcode_area"], a["name"], a["registrar"]) for a in areas),
+        start=str(document["startTime"]),
+        end=str(document["endTime"]),
+        state=row["state"],
+        offered_at=row["offered_at"],
+    )
+
+
+class AgreementStore:
+    """Agreements this node is a party to, over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, agreement: Agreement, document: dict[str, object], actor: str) -> None:
+        """Record an offered agreement with its areas and the first line of its history."""
+        await self._db.execute(
+            "INSERT INTO agreements (uri, municipality, neighbourhood, state, document,"
+            " offered_at) VALUES (?, ?, ?, 'offered', ?, ?)",
+            (
+                agreement.uri,
+                agreement.municipality,
+                agreement.neighbourhood,
+                json.dumps(document),
+                agreement.offered_at,
+            ),
+        )
+        await self._db.executemany(
+            "INSERT INTO agreement_areas (agreement_uri, postcode_area, registrar, name)"
+            " VALUES (?, ?, ?, ?)",
+            [(agreement.uri, a.postcode_area, a.registrar, a.name) for a in agreement.areas],
+        )
+        await self.record_change(agreement.uri, "offered", actor, agreement.offered_at, "")
+
+    async def get(self, uri: str) -> Agreement | None:
+        """An agreement by its id."""
+        row = await self._db.fetch_one("SELECT * FROM agreements WHERE uri = ?", (uri,))
+        if row is None:
+            return None
+        return _agreement(row, await self._areas(uri))
+
+    async def _areas(self, uri: str) -> list[Row]:
+        return await self._db.fetch_all(
+            "SELECT * FROM agreement_areas WHERE agreement_uri = ? ORDER BY postcode_area",
+            (uri,),
+        )
+
+    async def document(self, uri: str) -> dict[str, object] | None:
+        """The agreement document as it was offered."""
+        raw = await self._db.fetch_value("SELECT document FROM agreements WHERE uri = ?", (uri,))
+        return json.loads(raw) if raw else None
+
+    async def all(self) -> list[Agreement]:
+        """Every agreement, newest first."""
+        rows = await self._db.fetch_all("SELECT * FROM agreements ORDER BY offered_at DESC, uri")
+        return [_agreement(r, await self._areas(r["uri"])) for r in rows]
+
+    async def move(
+        self, uri: str, current: str, new: str, actor: str, at: str, reason: str
+    ) -> bool:
+        """Change the state from ``current`` to ``new`` and note it in the history; False
+        when the agreement was no longer ``current`` (someone moved it first)."""
+        changed = await self._db.execute_rowcount(
+            "UPDATE agreements SET state = ? WHERE uri = ? AND state = ?", (new, uri, current)
+        )
+        if changed:
+            await self.record_change(uri, new, actor, at, reason)
+        return changed == 1
+
+    async def record_change(self, uri: str, state: str, actor: str, at: str, reason: str) -> None:
+        """Add one line to an agreement's history."""
+        await self._db.execute(
+            "INSERT INTO agreement_history (agreement_uri, state, actor, at, reason)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (uri, state, actor, at, reason),
+        )
+
+    async def history(self, uri: str) -> list[AgreementChange]:
+        """Every change of an agreement's state, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT state, actor, at, reason FROM agreement_history WHERE agreement_uri = ?"
+            " ORDER BY id",
+            (uri,),
+        )
+        return [AgreementChange(r["state"], r["actor"], r["at"], r["reason"]) for r in rows]
+
+    async def other_registrar(
+        self, postcode_area: str, registrar: str, other_than: str = ""
+    ) -> tuple[str, str] | None:
+        """(agreement, registrar) of an agreement on offer or accepted (those claim their
+        areas) that names another registrar for the area, if any."""
+        row = await self._db.fetch_one(
+            "SELECT r.agreement_uri, r.registrar FROM agreement_areas r"
+            " JOIN agreements a ON a.uri = r.agreement_uri"
+            " WHERE r.postcode_area = ? AND r.registrar != ? AND a.uri != ?"
+            " AND a.state IN ('offered', 'accepted') ORDER BY a.offered_at LIMIT 1",
+            (postcode_area, registrar, other_than),
+        )
+        return (row[0], row[1]) if row else None
+
+    async def delegated_processes(self, uri: str) -> list[tuple[str, str, bool]]:
+        """(id, title, local) of the processes known here that name the agreement."""
+        rows = await self._db.fetch_all(
+            "SELECT uri, title, local FROM processes WHERE agreement_uri = ? ORDER BY title",
+            (uri,),
+        )
+        return [(r["uri"], r["title"], bool(r["local"])) for r in rows]

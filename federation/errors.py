@@ -153,4 +153,12 @@ def mapped(table: Mapping[type[Refusal], T], refusal: Refusal, default: T) -> T:
 
 
 class FetchError(Exception):
-    """A remote fetch that failed: unreachable, refused address, bad status or bad document."""
+    """A remote fetch that failed: unreachable, refused address, bad status or bad document.
+
+    ``refusal`` is the reason a server that refused the fetch gave (its ``{"error": ...}``),
+    for people; empty when it gave none.
+    """
+
+    def __init__(self, message: str, refusal: str = "") -> None:
+        super().__init__(message)
+        self.refusal = refusal

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from activitypub.jsonld import JsonLdError, refuse_unsafe_keywords
 from activitypub.vocabulary import ASObject, VocabularyError, parse_object
 from federation.actors import same_origin
@@ -16,6 +18,10 @@ class ObjectFetcher:
     def __init__(self, local: LocalActors, transport: Transport) -> None:
         self._local = local
         self._transport = transport
+
+    async def fetch_json(self, url: str) -> dict[str, Any]:
+        """A signed GET of a JSON answer that is no ActivityStreams object (a credential)."""
+        return await self._transport.get_json(url, await self._local.instance_signer())
 
     async def fetch(self, uri: str) -> ASObject:
         """Fetch an object; its id must equal the URL and its author must live on that host."""

@@ -175,7 +175,9 @@ class Transport:
                 URL(url, encoded=True), headers=headers, allow_redirects=False
             ) as resp:
                 if resp.status != 200:
-                    raise FetchError(f"GET {url} answered {resp.status}")
+                    raise FetchError(
+                        f"GET {url} answered {resp.status}", refusal=await _refusal_of(resp)
+                    )
                 ctype = resp.headers.get("Content-Type", "")
                 if "json" not in ctype:
                     raise FetchError(f"GET {url} gave {ctype or 'no content type'}, not JSON")
@@ -244,6 +246,18 @@ async def read_capped(stream: aiohttp.StreamReader, limit: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)
+
+
+async def _refusal_of(resp: aiohttp.ClientResponse) -> str:
+    """The ``error`` a refusing server put in its JSON answer, or ""."""
+    if "json" not in resp.headers.get("Content-Type", ""):
+        return ""
+    try:
+        answer = loads_bounded(await _read_capped(resp))
+    except (FetchError, ValueError):
+        return ""
+    error = answer.get("error") if isinstance(answer, dict) else None
+    return error if isinstance(error, str) else ""
 
 
 async def _read_capped(resp: aiohttp.ClientResponse) -> bytes:

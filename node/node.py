@@ -51,6 +51,7 @@ from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
 from node.storage.process_moves import ProcessMoves
 from node.storage.reactions import ReactionRepository
+from node.storage.registrar import CredentialRevocations, RegisterStore
 from node.storage.residents import ResidentRegistry
 from node.storage.trust import TrustList
 from node.storage.votes import SentVotes, VotingStore
@@ -272,6 +273,8 @@ async def open_node(
         addresses=AddressRegister(db),
         trust=trust,
         agreements=AgreementStore(db),
+        register=RegisterStore(db),
+        revocations=CredentialRevocations(db),
         eligibility=EligibilityPolicy(
             residents=residents,
             trust=trust,

@@ -14,7 +14,8 @@ Imports: the domain, ``node.storage``, ``node.setup``, ``node.runner``,
 Modules:
 
 - ``__main__`` — ``python -m node.cli``: the command without its installed script.
-- ``agreement_commands`` — ``samenspraak agreement offer|accept|decline|end|list``.
+- ``agreement_commands`` — ``samenspraak agreement offer|accept|decline|end|list`` and
+  ``samenspraak registrar code|bind``.
 - ``backup_commands`` — ``samenspraak backup|restore|migrate``.
 - ``directory_lock`` — one serving process per node directory: a lock file held
   while ``serve`` runs.

@@ -1,5 +1,6 @@
-"""Agreements between a municipality and a neighbourhood: ``samenspraak agreement
-offer|accept|decline|end|list``."""
+"""Agreements between a municipality and a neighbourhood (``samenspraak agreement
+offer|accept|decline|end|list``) and the registrar they name (``samenspraak registrar
+code|bind``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ from node.participation.agreements import (
     offer_agreement,
 )
 from node.participation.models import ARCHETYPES, Agreement, Money
+from node.participation.registrar import (
+    bind_by_address,
+    bind_by_letter_code,
+    bind_in_person,
+    issue_slot_code,
+)
+from node.storage.registrar import Binding
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +64,26 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="the agreements this node is party to")
     listing.add_argument("directory", type=Path)
     listing.set_defaults(handler=agreement_list)
+
+    registrar = sub.add_parser("registrar", help="register slots of the areas this node registers")
+    registrar_actions = registrar.add_subparsers(dest="action", required=True, metavar="ACTION")
+    code = registrar_actions.add_parser("code", help="a one-time code to post to one resident")
+    code.add_argument("directory", type=Path)
+    code.add_argument("--postcode", required=True)
+    code.add_argument("--number", required=True)
+    code.add_argument("--resident", type=int, default=1, help="the resident number, from 1")
+    code.set_defaults(handler=registrar_code)
+    bind = registrar_actions.add_parser("bind", help="bind a register slot to an account")
+    bind.add_argument("directory", type=Path)
+    bind.add_argument("actor", help="the account's actor id, on any node")
+    how = bind.add_mutually_exclusive_group(required=True)
+    how.add_argument("--letter-code", metavar="CODE", help="a code posted for the slot")
+    how.add_argument("--postcode", help="with --number: the first free slot of the address")
+    how.add_argument("--in-person", metavar="POSTCODE", help="a moderator saw proof")
+    bind.add_argument("--number", help="house number with letter/addition")
+    bind.add_argument("--resident", type=int, default=1, help="with --in-person")
+    bind.add_argument("--moderator", help="with --in-person: who saw the proof")
+    bind.set_defaults(handler=registrar_bind)
 
 
 def parse_area(text: str) -> tuple[str, str | None, str | None]:
@@ -126,4 +154,42 @@ async def agreement_list(args: argparse.Namespace) -> int:
     async with opened_node(args.directory) as node:
         for agreement in await node.participation_services.agreements.all():
             print(_describe(agreement))
+    return 0
+
+
+async def registrar_code(args: argparse.Namespace) -> int:
+    """``samenspraak registrar code``: a one-time code for one registered resident."""
+    async with opened_node(args.directory) as node:
+        code, address = await issue_slot_code(
+            node.participation_services, args.postcode, args.number, args.resident
+        )
+    print(f"Letter for resident {args.resident} of {address.street} {address.house}:")
+    print(f"  code: {code}  (works once; only its hash is stored)")
+    return 0
+
+
+def _bound(binding: Binding) -> str:
+    return (
+        f"{binding.actor_uri} holds resident slot {binding.resident_number} of"
+        f" {binding.address_key} (postcode area {binding.postcode_area}, {binding.method})"
+    )
+
+
+async def registrar_bind(args: argparse.Namespace) -> int:
+    """``samenspraak registrar bind``: bind a register slot to an account on any node."""
+    async with opened_node(args.directory) as node:
+        services = node.participation_services
+        if args.letter_code:
+            binding = await bind_by_letter_code(services, args.letter_code, args.actor)
+        elif args.in_person:
+            if not args.moderator or not args.number:
+                raise CliError("--in-person needs --number and --moderator NAME")
+            binding = await bind_in_person(
+                services, args.moderator, args.in_person, args.number, args.resident, args.actor
+            )
+        else:
+            if not args.number:
+                raise CliError("--postcode needs --number")
+            binding = await bind_by_address(services, args.postcode, args.number, args.actor)
+    print(_bound(binding))
     return 0

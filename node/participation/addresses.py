@@ -1,7 +1,11 @@
 """The municipal address register: reading the CSV extract and looking addresses up.
 
 The extract is semicolon-separated UTF-8 with the columns
-``postcode;huisnummer;huisletter;huisnummertoevoeging;straatnaam;woonplaats;wijk``.
+``postcode;huisnummer;huisletter;huisnummertoevoeging;straatnaam;woonplaats;wijk``
+and, as the municipal register gives it, optionally ``ingeschrevenen``: how many
+residents are registered at the address (1 when the column is left out). Each
+of them is a register slot the registrar binds to one actor
+(node/participation/registrar.py).
 Postcodes are normalised (``9713xt``, ``9713 XT`` and ``9713XT`` are one
 postcode); house letters are kept lower-case and additions upper-case, so
 ``12A`` and ``12a`` are the same home.
@@ -29,6 +33,8 @@ COLUMNS = (
     "woonplaats",
     "wijk",
 )
+RESIDENTS_COLUMN = "ingeschrevenen"
+MAX_RESIDENTS_PER_ADDRESS = 999
 POSTCODE_PATTERN = re.compile(r"^\s*([1-9]\d{3})\s*([A-Za-z]{2})\s*$")
 # 12, 12a, 12 A, 12-1, 12a-2, 12 bis: number, an optional single letter, an
 # optional addition after a dash or a space.
@@ -76,8 +82,11 @@ def parse_register(text: str) -> list[Address]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
     rows = _csv_rows(reader)
     header = next(rows, None)
-    if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
-        raise RegisterImportError([f"line 1: the header must be {';'.join(COLUMNS)}"])
+    names = tuple(h.strip().lower() for h in header or ())
+    if names not in (COLUMNS, (*COLUMNS, RESIDENTS_COLUMN)):
+        raise RegisterImportError(
+            [f"line 1: the header must be {';'.join(COLUMNS)}[;{RESIDENTS_COLUMN}]"]
+        )
     problems: list[str] = []
     addresses: list[Address] = []
     seen: dict[str, int] = {}
@@ -85,17 +94,19 @@ def parse_register(text: str) -> list[Address]:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) != len(COLUMNS):
-            problems.append(f"line {line}: {len(row)} columns, expected {len(COLUMNS)}")
+        if len(row) != len(names):
+            problems.append(f"line {line}: {len(row)} columns, expected {len(names)}")
             continue
-        postcode, number, letter, addition, street, city, wijk = (c.strip() for c in row)
+        postcode, number, letter, addition, street, city, wijk = (c.strip() for c in row[:7])
         try:
+            residents = _residents(row[7].strip()) if len(row) > len(COLUMNS) else 1
             address = Address(
                 postcode=normalise_postcode(postcode),
                 house=_house_from_columns(number, letter, addition),
                 street=street,
                 city=city,
                 wijk=wijk,
+                residents=residents,
             )
         except AddressError as exc:
             problems.append(f"line {line}: {exc}")
@@ -122,6 +133,14 @@ def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
     except csv.Error as exc:
         line = getattr(reader, "line_num", 0)
         raise RegisterImportError([f"line {line}: {exc}"]) from exc
+
+
+def _residents(text: str) -> int:
+    if not re.fullmatch(r"\d{1,3}", text, re.ASCII) or int(text) == 0:
+        raise AddressError(
+            f"ingeschrevenen {text!r} is not a whole number from 1 to {MAX_RESIDENTS_PER_ADDRESS}"
+        )
+    return int(text)
 
 
 def _house_from_columns(number: str, letter: str, addition: str) -> HouseNumber:

@@ -21,10 +21,11 @@ import schemas
 from federation.errors import Conflict, NotFound, Reason, Refused, coded
 from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
+from node.participation.credentials import counted_under, credential_to_send
 from node.participation.eligibility import claim_place
 from node.participation.models import Budget, BudgetRound, Process, parse_moment
 from node.participation.moves import record_move
-from node.participation.processes import send_process_update, set_phase
+from node.participation.processes import known_process, send_process_update, set_phase
 from node.participation.tally import (
     Allocation,
     BallotEntry,
@@ -136,8 +137,10 @@ async def record_ballot(
     voter: str,
     picks: Sequence[str],
     ballot_id: str,
+    credential: str | None = None,
 ) -> None:
-    """Store a ballot for a local process, or refuse it (Refused) storing nothing."""
+    """Store a ballot for a local process, or refuse it (Refused) storing nothing; under
+    an agreement one ballot per ``credential`` pseudonym counts, as for votes."""
     process, budget = await _local_budget_process(services, process_uri)
     store = services.ballots
     budget_round = await store.budget_round(process.uri)
@@ -153,15 +156,23 @@ async def record_ballot(
     if reason is None:
         entries = {e.proposal: e for e in await store.entries(process.uri)}
         reason = ballot_problem(picks, entries, budget)
+    counted = None
     if reason is None:
-        reason = await services.eligibility(process, voter)
+        counted, reason = await counted_under(services, process, voter, credential)
     if reason is not None:
         raise Refused(f"ballot refused: {reason}", **coded(reason))
     async with services.db.transaction():
         reason = await claim_place(services, process, voter)
         if reason is not None:
             raise Refused(f"ballot refused: {reason}", **coded(reason))
-        await store.put_ballot(process.uri, voter, ballot_id, picks)
+        await store.put_ballot(
+            process.uri,
+            voter,
+            ballot_id,
+            picks,
+            counted.pseudonym if counted else None,
+            counted.id if counted else None,
+        )
 
 
 async def cast_ballot(
@@ -171,8 +182,11 @@ async def cast_ballot(
     to the process in a Create. Returns the ballot's id."""
     await services.guard.check(voter.uri, "vote")
     ballot_id = services.urls.new_object()
+    credential = await credential_to_send(
+        services, voter, await known_process(services, process_uri, fetch=True)
+    )
     if await services.actors.is_local(process_uri):
-        await record_ballot(services, process_uri, voter.uri, picks, ballot_id)
+        await record_ballot(services, process_uri, voter.uri, picks, ballot_id, credential)
         return ballot_id
     ballot = {
         "id": ballot_id,
@@ -183,6 +197,8 @@ async def cast_ballot(
         "picks": picks,
         "published": iso_now(),
     }
+    if credential is not None:
+        ballot["credential"] = credential
 
     async def remember() -> None:
         await services.sent_votes.sent(ballot_id, voter.uri, process_uri, json.dumps(picks))

@@ -2,19 +2,31 @@
 
 Gemeente Groningen consults the city on climate adaptation (advise); the
 Oosterpark collective keeps a neighbourhood agenda (initiate); De Wijert
-divides its own EUR 50,000 (decide). Residents take part from their own node,
-the municipality follows both neighbourhood processes and answers officially.
+divides its own EUR 50,000 (decide), delegated in an agreement with the
+municipality, which registers De Wijert's residents. Residents take part from
+their own node, the municipality follows both neighbourhood processes and
+answers officially.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from node import social_actions
-from node.clock import utc_now
+from node.clock import iso, utc_now
+from node.participation.agreements import accept_agreement, offer_agreement
 from node.participation.comments import post_comment
-from node.participation.models import Budget, Place, Process, Proposal, phases_around
+from node.participation.models import (
+    Agreement,
+    Budget,
+    Money,
+    Place,
+    Process,
+    Proposal,
+    phases_around,
+)
 from node.participation.official_responses import respond_officially
 from node.participation.processes import create_process, known_process
 from node.participation.proposals import create_proposal
@@ -45,8 +57,30 @@ async def _remote(running: RunningNode, process: Process) -> Process:
     return known
 
 
-async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Process]:
-    """The main process of each node."""
+async def agree_on_the_wijkbudget(nodes: dict[str, RunningNode], settle: Settle) -> Agreement:
+    """Gemeente Groningen delegates De Wijert's budget to the neighbourhood for the year,
+    registering the residents of postcode area 9722 itself; De Wijert accepts."""
+    wijert = await nodes["wijert"].node.organisation()
+    offered = await offer_agreement(
+        nodes["gemeente"].node.participation_services,
+        neighbourhood=wijert.uri,
+        theme="Wijkbudget De Wijert 2027",
+        delegates=["decide"],
+        areas=[("9722", "De Wijert", None)],
+        start=iso(utc_now() - timedelta(days=34)),
+        end=iso(utc_now() + timedelta(days=331)),
+        budget=Money(50000, "EUR"),
+    )
+    await settle()
+    accepted = await accept_agreement(nodes["wijert"].node.participation_services, offered.uri)
+    await settle()
+    return accepted
+
+
+async def open_demo_processes(
+    nodes: dict[str, RunningNode], agreement: Agreement
+) -> dict[str, Process]:
+    """The main process of each node; De Wijert's budget under its agreement."""
     consultation = await create_process(
         nodes["gemeente"].node.participation_services,
         slug="klimaatbestendig",
@@ -81,6 +115,7 @@ async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Proces
         electorate_size=6200,
         budget=Budget(50000, "EUR", 1, 3),
         phases=phases_around(utc_now(), *BUDGET_PHASES),
+        agreement=agreement.uri,
     )
     return {"gemeente": consultation, "oosterpark": agenda, "wijert": budget}
 
@@ -88,7 +123,7 @@ async def open_demo_processes(nodes: dict[str, RunningNode]) -> dict[str, Proces
 async def seed_participation(nodes: dict[str, RunningNode], settle: Settle) -> None:
     """Open the three processes and let residents of every node take part."""
     gemeente, oosterpark, wijert = nodes["gemeente"], nodes["oosterpark"], nodes["wijert"]
-    processes = await open_demo_processes(nodes)
+    processes = await open_demo_processes(nodes, await agree_on_the_wijkbudget(nodes, settle))
     for running, target in (
         (gemeente, processes["oosterpark"]),
         (gemeente, processes["wijert"]),

@@ -285,6 +285,9 @@ class Address:
     street: str
     city: str
     wijk: str
+    # How many residents the municipal register has at this address: the register
+    # slots (address × resident number) a registrar binds, one actor each.
+    residents: int = 1
 
     @property
     def key(self) -> str:

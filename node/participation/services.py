@@ -32,6 +32,7 @@ from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
 from node.storage.process_moves import ProcessMoves
 from node.storage.reactions import ReactionRepository
+from node.storage.registrar import CredentialRevocations, RegisterStore
 from node.storage.residents import ResidentRegistry
 from node.storage.trust import TrustList
 from node.storage.votes import SentVotes, VotingStore
@@ -66,6 +67,9 @@ class ParticipationServices:
     addresses: AddressRegister
     trust: TrustList
     agreements: AgreementStore
+    # The registrar's slots and credentials, and the credentials registrars withdrew.
+    register: RegisterStore
+    revocations: CredentialRevocations
     eligibility: EligibilityCheck
     # Every reading of the time in the domain (node/clock.py).
     clock: Clock

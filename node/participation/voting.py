@@ -8,6 +8,11 @@ closes) and never published; only tallies travel, as ``Update`` of the
 Question, and the Question served at its id always carries the current ones.
 A refused vote stores nothing and is answered with a ``Reject`` whose
 ``summary`` says why.
+
+In a process under an agreement a vote carries a credential from the registrar
+and is stored once per credential pseudonym instead of per voter, so one
+resident with accounts on several nodes has one vote
+(node/participation/credentials.py); ``votersCount`` counts pseudonyms there.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from federation.lifecycle import StateGraph
 from moderation.sanitize import html_to_text
 from node.clock import epoch_now, iso, iso_now, utc_now
 from node.i18n import N_, readable_moment, translator
+from node.participation.credentials import counted_under, credential_to_send
 from node.participation.eligibility import claim_place
 from node.participation.models import Process, Proposal, Question, parse_moment
 from node.participation.moves import record_move
+from node.participation.processes import known_process
 from node.participation.tally import (
     ServerCount,
     VoteTally,
@@ -323,9 +330,17 @@ async def publish_tallies(services: ParticipationServices, question: Question) -
 
 
 async def record_vote(
-    services: ParticipationServices, question_uri: str, voter: str, option: str | None, vote_id: str
+    services: ParticipationServices,
+    question_uri: str,
+    voter: str,
+    option: str | None,
+    vote_id: str,
+    credential: str | None = None,
 ) -> VoteTally:
-    """Count one vote on a local question, or refuse it (Refused) storing nothing."""
+    """Count one vote on a local question, or refuse it (Refused) storing nothing.
+
+    In a process under an agreement the vote counts under its ``credential``'s
+    pseudonym (node/participation/credentials.py): one vote per registered resident."""
     store = services.votes
     question = await store.question(question_uri)
     if question is None:
@@ -341,8 +356,9 @@ async def record_vote(
         )
     if reason is None and option not in question.options:
         reason = f"{option!r} is not an option; choose one of: {', '.join(question.options)}"
+    counted = None
     if reason is None:
-        reason = await services.eligibility(process, voter)
+        counted, reason = await counted_under(services, process, voter, credential)
     if reason is not None:
         raise Refused(f"vote refused: {reason}", **coded(reason))
     assert option is not None
@@ -353,7 +369,14 @@ async def record_vote(
         reason = await claim_place(services, process, voter)
         if reason is not None:
             raise Refused(f"vote refused: {reason}", **coded(reason))
-        await store.put_vote(question.uri, voter, option, vote_id)
+        await store.put_vote(
+            question.uri,
+            voter,
+            option,
+            vote_id,
+            counted.pseudonym if counted else None,
+            counted.id if counted else None,
+        )
         await store.mark_tallies_changed(question.uri, epoch_now())
         tally = await current_tally(services, question)
         # Mastodon re-fetches an open poll while it is shown: serve current tallies.
@@ -466,8 +489,11 @@ async def cast_vote(
     process as Mastodon sends a poll vote. Returns the vote's id."""
     await services.guard.check(voter.uri, "vote")
     vote_id = services.urls.new_object()
-    if await services.votes.question(question_uri) is not None:
-        await record_vote(services, question_uri, voter.uri, option, vote_id)
+    local = await services.votes.question(question_uri)
+    if local is not None:
+        process = await services.store.get_process(local.process_uri)
+        credential = await credential_to_send(services, voter, process)
+        await record_vote(services, question_uri, voter.uri, option, vote_id, credential)
         return vote_id
     question = await _remote_question(services, question_uri)
     process_uri = question.attributed_to
@@ -480,6 +506,11 @@ async def cast_vote(
         "inReplyTo": question_uri,
         "to": [process_uri],
     }
+    credential = await credential_to_send(
+        services, voter, await known_process(services, process_uri, fetch=True)
+    )
+    if credential is not None:
+        vote["credential"] = credential
 
     async def remember() -> None:
         await services.sent_votes.sent(vote_id, voter.uri, question_uri, option)

@@ -1,5 +1,10 @@
 """Verified residents, trust between nodes, a vote and budget ballots for the demo network.
 
+Gemeente Groningen is the registrar of De Wijert (the agreement of
+node/participation/demo_seed.py): it binds Bram's and Sanne's register slots to
+their accounts on De Wijert's node, by the address register and by a letter
+code, so their ballots and votes in the delegated wijkbudget carry credentials.
+
 Every node imports the municipal address extract; residents are verified by
 address, by letter code and in person; the municipality trusts both
 neighbourhood nodes and Oosterpark trusts De Wijert. In De Wijert's budget
@@ -22,6 +27,7 @@ from node.participation.ballots import cast_ballot, open_budget_ballot
 from node.participation.models import Phase, phases_around
 from node.participation.processes import create_process, local_process, set_phase
 from node.participation.proposals import create_proposal
+from node.participation.registrar import bind_by_address, bind_by_letter_code, issue_slot_code
 from node.participation.verification import (
     issue_letter_code,
     verify_by_address,
@@ -58,6 +64,11 @@ async def seed_voting(nodes: dict[str, RunningNode], settle: Settle) -> None:
         oosterpark.node.participation_services, "joost", "admin", "9713 GA", "63a"
     )
 
+    registrar = gemeente.node.participation_services
+    bram_uri = wijert.node.urls.actor("bram")
+    await bind_by_address(registrar, "9722 DM", "1", bram_uri)
+    slot_code, _ = await issue_slot_code(registrar, "9722DM", "2", 1)
+    await bind_by_letter_code(registrar, slot_code, wijert.node.urls.actor("sanne"))
     await gemeente.node.trust.add(oosterpark.node.urls.host)
     await gemeente.node.trust.add(wijert.node.urls.host)
     await oosterpark.node.trust.add(wijert.node.urls.host)

@@ -19,6 +19,7 @@ from federation.errors import NotAllowed, Refused
 from federation.handlers import POLL_ANSWER, Handler, HandlerKey, InboxContext, bind_all
 from federation.social_handlers import require_author, require_same_origin
 from node.participation.ballots import record_ballot
+from node.participation.credentials import receive_revocation
 from node.participation.handlers import handle_create_post
 from node.participation.services import ParticipationServices
 from node.participation.voting import record_vote
@@ -44,6 +45,11 @@ def _schema_problem(kind: str, obj: ASObject) -> str | None:
         return None
     first = problems[0]
     return f"malformed {kind.replace('_', ' ')} at {first.path}: {first.message}"
+
+
+def _credential(obj: ASObject) -> str | None:
+    credential = obj.raw.get("credential")
+    return credential if isinstance(credential, str) else None
 
 
 async def refuse(
@@ -82,7 +88,9 @@ async def receive_vote(
             services, question.process_uri, vote, activity.actor, f"vote refused: {problem}"
         )
     try:
-        await record_vote(services, question.uri, activity.actor, vote.name, vote.id)
+        await record_vote(
+            services, question.uri, activity.actor, vote.name, vote.id, _credential(vote)
+        )
     except Refused as exc:
         await refuse(services, question.process_uri, vote, activity.actor, exc.reason)
 
@@ -100,7 +108,9 @@ async def handle_budget_ballot(
         await refuse(services, process_uri, ballot, activity.actor, f"ballot refused: {problem}")
     picks = [p for p in (id_of(v) for v in as_list(ballot.raw.get("picks"))) if p]
     try:
-        await record_ballot(services, process_uri, activity.actor, picks, ballot.id)
+        await record_ballot(
+            services, process_uri, activity.actor, picks, ballot.id, _credential(ballot)
+        )
     except Refused as exc:
         await refuse(services, process_uri, ballot, activity.actor, exc.reason)
 
@@ -127,5 +137,6 @@ def voting_handlers(services: ParticipationServices) -> list[tuple[HandlerKey, H
             (("Create", "BudgetBallot"), handle_budget_ballot),
             (("Reject", "Note"), handle_refused_vote),
             (("Reject", "BudgetBallot"), handle_refused_vote),
+            (("Delete", "Credential"), receive_revocation),
         ],
     )

@@ -15,6 +15,7 @@ def _address(row: Row) -> Address:
         street=row["street"],
         city=row["city"],
         wijk=row["wijk"],
+        residents=row["residents"],
     )
 
 
@@ -30,7 +31,7 @@ class AddressRegister:
             await self._db.execute("DELETE FROM addresses")
             await self._db.executemany(
                 "INSERT INTO addresses (postcode, house_number, house_letter, addition, street,"
-                " city, wijk) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " city, wijk, residents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         a.postcode,
@@ -40,6 +41,7 @@ class AddressRegister:
                         a.street,
                         a.city,
                         a.wijk,
+                        a.residents,
                     )
                     for a in addresses
                 ],

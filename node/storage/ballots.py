@@ -60,21 +60,56 @@ class BallotStore:
         return [BallotEntry(r["proposal_uri"], r["cost"], r["position"]) for r in rows]
 
     async def put_ballot(
-        self, process_uri: str, voter: str, ballot_id: str, picks: Sequence[str]
+        self,
+        process_uri: str,
+        voter: str,
+        ballot_id: str,
+        picks: Sequence[str],
+        pseudonym: str | None = None,
+        credential_id: str | None = None,
     ) -> None:
-        """Store a voter's ballot, replacing an earlier one."""
+        """Store a voter's ballot, replacing an earlier one of the voter or, under a
+        credential, of the same pseudonym from another account."""
         async with self._db.transaction():
+            replaced = [voter]
+            if pseudonym is not None:
+                rows = await self._db.fetch_all(
+                    "SELECT voter FROM ballots WHERE process_uri = ? AND pseudonym = ?",
+                    (process_uri, pseudonym),
+                )
+                replaced += [r[0] for r in rows]
+            for earlier in replaced:
+                await self._remove(process_uri, earlier)
             await self._db.execute(
-                "DELETE FROM ballots WHERE process_uri = ? AND voter = ?", (process_uri, voter)
-            )
-            await self._db.execute(
-                "INSERT INTO ballots (process_uri, voter, ballot_id, cast_at) VALUES (?, ?, ?, ?)",
-                (process_uri, voter, ballot_id, iso_now()),
+                "INSERT INTO ballots (process_uri, voter, ballot_id, cast_at, pseudonym,"
+                " credential_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (process_uri, voter, ballot_id, iso_now(), pseudonym, credential_id),
             )
             await self._db.executemany(
                 "INSERT INTO ballot_picks (process_uri, voter, proposal_uri) VALUES (?, ?, ?)",
                 [(process_uri, voter, p) for p in picks],
             )
+
+    async def _remove(self, process_uri: str, voter: str) -> None:
+        await self._db.execute(
+            "DELETE FROM ballot_picks WHERE process_uri = ? AND voter = ?", (process_uri, voter)
+        )
+        await self._db.execute(
+            "DELETE FROM ballots WHERE process_uri = ? AND voter = ?", (process_uri, voter)
+        )
+
+    async def remove_ballots_with_credential(self, credential_id: str) -> list[Row]:
+        """Take the ballots cast under a withdrawn credential out of the ballots still
+        open; return them (process_uri, voter, ballot_id)."""
+        rows = await self._db.fetch_all(
+            "SELECT b.process_uri, b.voter, b.ballot_id FROM ballots b"
+            " JOIN budget_rounds r ON r.process_uri = b.process_uri"
+            " WHERE b.credential_id = ? AND r.closed_at IS NULL",
+            (credential_id,),
+        )
+        for row in rows:
+            await self._remove(row[0], row[1])
+        return rows
 
     async def all_picks(self, process_uri: str) -> list[list[str]]:
         """The picks of every ballot, without who cast them."""

@@ -81,14 +81,46 @@ class VotingStore:
         rows = await self._db.fetch_all("SELECT * FROM questions WHERE closed_at IS NULL")
         return [_question(r) for r in rows]
 
-    async def put_vote(self, question_uri: str, voter: str, option: str, vote_id: str) -> None:
-        """Store a voter's vote, replacing an earlier one."""
+    async def put_vote(
+        self,
+        question_uri: str,
+        voter: str,
+        option: str,
+        vote_id: str,
+        pseudonym: str | None = None,
+        credential_id: str | None = None,
+    ) -> None:
+        """Store a voter's vote, replacing an earlier one of the voter or, under a
+        credential, of the same pseudonym from another account."""
+        if pseudonym is not None:
+            await self._db.execute(
+                "DELETE FROM votes WHERE question_uri = ? AND pseudonym = ? AND voter != ?",
+                (question_uri, pseudonym, voter),
+            )
         await self._db.execute(
-            "INSERT INTO votes (question_uri, voter, option, vote_id, cast_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question_uri, voter) DO UPDATE SET"
-            " option = excluded.option, vote_id = excluded.vote_id, cast_at = excluded.cast_at",
-            (question_uri, voter, option, vote_id, iso_now()),
+            "INSERT INTO votes (question_uri, voter, option, vote_id, cast_at, pseudonym,"
+            " credential_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (question_uri, voter)"
+            " DO UPDATE SET option = excluded.option, vote_id = excluded.vote_id,"
+            " cast_at = excluded.cast_at, pseudonym = excluded.pseudonym,"
+            " credential_id = excluded.credential_id",
+            (question_uri, voter, option, vote_id, iso_now(), pseudonym, credential_id),
         )
+
+    async def remove_votes_with_credential(self, credential_id: str) -> list[Row]:
+        """Take the votes counted under a withdrawn credential out of the questions still
+        open; return them (question_uri, process_uri, voter, vote_id)."""
+        rows = await self._db.fetch_all(
+            "SELECT v.question_uri, q.process_uri, v.voter, v.vote_id FROM votes v"
+            " JOIN questions q ON q.uri = v.question_uri"
+            " WHERE v.credential_id = ? AND q.closed_at IS NULL",
+            (credential_id,),
+        )
+        for row in rows:
+            await self._db.execute(
+                "DELETE FROM votes WHERE question_uri = ? AND voter = ?",
+                (row["question_uri"], row["voter"]),
+            )
+        return rows
 
     async def option_counts(self, question_uri: str) -> dict[str, int]:
         """How many voters chose each option (one vote per voter), without who chose it."""

@@ -1,6 +1,8 @@
 """``/agreements``: the agreements this node is party to, with their history and the
 processes delegated under them, as a page and as JSON; ``/agreements/{id}`` serves one
-agreement as the ActivityStreams object both parties published."""
+agreement as the ActivityStreams object both parties published; ``/credentials``
+is where a registrar gives a voter's node the voter's credential for a process
+(node/participation/credentials.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,12 @@ import json
 
 from aiohttp import web
 
-from federation.errors import NotFound
+from activitypub.signatures import verify_request
+from federation.actors import host_of
+from federation.errors import NotAllowed, NotFound, SignatureRefused
 from node.documents import with_context
 from node.participation.agreements import published_agreements
+from node.participation.credentials import credential_request, issue_credential
 from node.web.app import NODE
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import render
@@ -55,8 +60,35 @@ async def agreement_object(request: web.Request) -> web.Response:
     return render(request, "agreements.html", agreements=wanted)
 
 
+async def credential_for(request: web.Request) -> web.Response:
+    """``/credentials?process=…&holder=…``: the holder's credential for a process, for a
+    request signed by an actor on the holder's own host (a node speaks for its accounts)."""
+    node = request.app[NODE]
+    process, holder = credential_request(dict(request.query))
+    result = await verify_request(
+        method=request.method,
+        target=request.raw_path,
+        headers=request.headers,
+        body=None,
+        lookup_key=node.resolver.lookup_key,
+        now=node.clock.now(),
+    )
+    if not result.ok:
+        raise SignatureRefused(
+            f"credentials are given only on signed requests ({result.verdict.value})",
+            result.verdict.value,
+        )
+    if result.owner is None or host_of(result.owner) != host_of(holder):
+        raise NotAllowed("only the holder's own node may ask for the holder's credential")
+    token = await issue_credential(node.participation_services, holder, process)
+    response = _json({"credential": token})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register(app: web.Application) -> None:
-    """Add the agreement routes."""
+    """Add the agreement and credential routes."""
     app.router.add_get("/agreements", agreements_page)
     app.router.add_get("/agreements.json", agreements_page)
     app.router.add_get("/agreements/{agreement_id}", agreement_object)
+    app.router.add_get("/credentials", credential_for)

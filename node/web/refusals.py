@@ -146,6 +146,34 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
         "agreement_unknown_here": N_(
             "%(process)s names an agreement this node does not know, so it takes no binding votes."
         ),
+        "credential_missing": N_(
+            "%(process)s counts only votes with a credential from the registrar that its"
+            " agreement names for your postcode area."
+        ),
+        "no_credential": N_(
+            "No registrar of the agreement of %(process)s gave you a credential. Confirm your"
+            " address with the registrar first."
+        ),
+        "no_registration": N_(
+            "The registrar has no registered resident bound to your account. Confirm your"
+            " address with the registrar first (letter code or in person)."
+        ),
+        "registrar_not_named": N_(
+            "Your credential is not from the registrar that the agreement names for postcode"
+            " area %(area)s."
+        ),
+        "credential_revoked": N_(
+            "Your credential was withdrawn by the registrar: your place in the register is now"
+            " held by another account."
+        ),
+        "not_registrar": N_("This node is not the registrar for postcode area %(area)s."),
+        "slot_already_bound": N_(
+            "Every registered resident of this address (%(residents)s) is bound to an account"
+            " already."
+        ),
+        "holds_other_slot": N_(
+            "This account is bound to a registered resident at another address already."
+        ),
         "ballot_picked_twice": N_("You picked a proposal more than once."),
         "ballot_unknown_pick": N_("You picked something that is not on this ballot."),
         "ballot_too_few": N_("You picked %(picks)s proposals. Pick at least %(low)s."),

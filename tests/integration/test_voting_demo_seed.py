@@ -43,6 +43,18 @@ async def test_demo_seed_verifies_residents_and_opens_a_vote_and_the_budget_ball
     [question] = await wijert.votes.questions_of(budget.uri)
     tally = await current_tally(wijert, question)
     assert (tally.count("voor"), tally.count("tegen")) == (1, 1)
+    # The wijkbudget is delegated by an agreement with the municipality, its registrar:
+    # ballots and votes count under the pseudonyms of the registrar's credentials.
+    assert budget.agreement is not None
+    for node in (gemeente, wijert):
+        agreement = await node.participation_services.agreements.get(budget.agreement)
+        assert agreement is not None and agreement.state == "accepted"
+        assert agreement.registrar_for("9722") == (await gemeente.organisation()).uri
+    pseudonyms = await wijert.db.fetch_all(
+        "SELECT pseudonym FROM ballots WHERE process_uri = ? AND pseudonym IS NOT NULL",
+        (budget.uri,),
+    )
+    assert len({r[0] for r in pseudonyms}) == 2
 
     # The city-wide advisory poll counts a vote cast from a neighbourhood node.
     city_poll = await gemeente.participation_store.local_process_by_slug("stadspeiling")

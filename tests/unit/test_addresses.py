@@ -89,3 +89,22 @@ def test_the_demo_register_reads_completely() -> None:
     addresses = parse_register(demo_register_text())
     assert len(addresses) == 1800
     assert {a.postcode_area for a in addresses} == {"9713", "9722", "9736"}
+
+
+def test_the_number_of_registered_residents_per_address_is_read_when_given() -> None:
+    text = (
+        HEADER.rstrip("\n") + ";ingeschrevenen\n"
+        "9722 AB;4;;;Van Iddekingeweg;Groningen;De Wijert;3\n"
+        "9722 AB;6;a;;Van Iddekingeweg;Groningen;De Wijert;1\n"
+    )
+    assert [a.residents for a in parse_register(text)] == [3, 1]
+    assert [a.residents for a in parse_register(HEADER + "9722 AB;4;;;Weg;Groningen;Wijert\n")] == [
+        1
+    ]
+
+
+@pytest.mark.parametrize("count", ["0", "twee", "1000", ""])
+def test_a_bad_number_of_registered_residents_names_its_line(count: str) -> None:
+    text = HEADER.rstrip("\n") + f";ingeschrevenen\n9722 AB;4;;;Weg;Groningen;De Wijert;{count}\n"
+    with pytest.raises(RegisterImportError, match="line 2: ingeschrevenen"):
+        parse_register(text)

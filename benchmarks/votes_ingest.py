@@ -32,6 +32,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -172,34 +173,47 @@ class Voter:
     keys: KeyPair
 
 
-def mastodon_vote(voter: str, number: int, poll: Poll, option: str) -> dict[str, Any]:
-    """A poll vote shaped as Mastodon sends it (ActivityPub::VoteSerializer)."""
+def mastodon_vote(
+    voter: str, number: int, poll: Poll, option: str, credential: str | None = None
+) -> dict[str, Any]:
+    """A poll vote shaped as Mastodon sends it (ActivityPub::VoteSerializer); with a
+    ``credential`` as a Samenspraak node sends a vote in a process under an agreement."""
     vote = f"{voter}#votes/{number}"
+    note: dict[str, Any] = {
+        "id": vote,
+        "type": "Note",
+        "name": option,
+        "attributedTo": voter,
+        "inReplyTo": poll.question,
+        "to": [poll.process],
+    }
+    if credential is not None:
+        note["credential"] = credential
     return {
         "@context": MASTODON_CONTEXT,
         "id": f"{vote}/activity",
         "type": "Create",
         "actor": voter,
         "to": [poll.process],
-        "object": {
-            "id": vote,
-            "type": "Note",
-            "name": option,
-            "attributedTo": voter,
-            "inReplyTo": poll.question,
-            "to": [poll.process],
-        },
+        "object": note,
     }
 
 
 def presign_votes(
-    poll: Poll, voters: list[Voter], numbers: range, choices: dict[int, str]
+    poll: Poll,
+    voters: list[Voter],
+    numbers: range,
+    choices: dict[int, str],
+    credentials: dict[str, str] | None = None,
 ) -> list[SignedPost]:
-    """Signed votes, round-robin over the voters: vote ``n`` is cast by voter ``n % len``."""
+    """Signed votes, round-robin over the voters: vote ``n`` is cast by voter ``n % len``,
+    carrying the voter's credential when ``credentials`` are given."""
     posts = []
     for number in numbers:
         voter = voters[number % len(voters)]
-        body = json.dumps(mastodon_vote(voter.actor, number, poll, choices[number])).encode()
+        credential = credentials[voter.actor] if credentials is not None else None
+        vote = mastodon_vote(voter.actor, number, poll, choices[number], credential)
+        body = json.dumps(vote).encode()
         headers = sign_request(
             method="POST",
             url=poll.process_inbox,
@@ -266,11 +280,15 @@ class NodeUnderTest(ServerUnderTest):
     """The node in its own process, with the poll it hosts; stopped and measured (CPU
     time) as the inbox benchmark's servers are."""
 
-    def __init__(self, data_dir: Path, profile: str | None) -> None:
+    def __init__(
+        self, data_dir: Path, profile: str | None, target: Callable[..., None] | None = None
+    ) -> None:
         self.kind = "node"
         self._conn, child = multiprocessing.Pipe()
         self._process = multiprocessing.get_context("spawn").Process(
-            daemon=True, target=run_node, args=(free_port(), str(data_dir), child, profile)
+            daemon=True,
+            target=target or run_node,
+            args=(free_port(), str(data_dir), child, profile),
         )
         self.results = []
 

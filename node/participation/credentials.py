@@ -43,9 +43,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
+from activitypub.keys import KeyFormatError, load_private_key, load_public_key
 from activitypub.vocabulary import as_list, id_of
 from federation.actors import same_origin
 from federation.errors import FetchError, NotAllowed, Reason, Refused
@@ -100,9 +101,9 @@ def pseudonym(secret: bytes, slot: str, process_uri: str) -> str:
 def sign_credential(credential: Credential, private_key_pem: str) -> str:
     """The token of a credential, signed with the registrar actor's key."""
     payload = _b64(json.dumps(credential.__dict__, sort_keys=True).encode())
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    signature = key.sign(payload.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    signature = load_private_key(private_key_pem).sign(
+        payload.encode("ascii"), padding.PKCS1v15(), hashes.SHA256()
+    )
     return f"{payload}.{_b64(signature)}"
 
 
@@ -127,10 +128,10 @@ def read_credential(token: str) -> tuple[Credential, bytes, bytes]:
 def signature_holds(signed: bytes, signature: bytes, public_key_pem: str) -> bool:
     """Whether the registrar's key made this signature."""
     try:
-        key = serialization.load_pem_public_key(public_key_pem.encode())
-        assert isinstance(key, rsa.RSAPublicKey)
-        key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, ValueError, AssertionError):
+        load_public_key(public_key_pem).verify(
+            signature, signed, padding.PKCS1v15(), hashes.SHA256()
+        )
+    except (InvalidSignature, KeyFormatError):
         return False
     return True
 
@@ -166,10 +167,8 @@ async def issue_credential(services: ParticipationServices, holder: str, process
         registrar=organisation.uri,
         expires=iso(utc_now() + CREDENTIAL_LIFETIME),
     )
-    token = sign_credential(credential, signer.private_key_pem)
-    return await services.register.add_credential(
-        credential_id, binding.id, process_uri, token, iso_now()
-    )
+    await services.register.record_credential(credential_id, binding.id, process_uri, iso_now())
+    return sign_credential(credential, signer.private_key_pem)
 
 
 # --- the voter's node --------------------------------------------------------------------

@@ -48,13 +48,14 @@ class RegisterStore:
 
     async def secret(self) -> bytes:
         """The registrar's secret for pseudonyms, made on first use and kept."""
-        await self._db.execute(
-            "INSERT OR IGNORE INTO registrar_secret (id, secret) VALUES (1, ?)",
-            (secrets.token_hex(32),),
-        )
-        return bytes.fromhex(
-            await self._db.fetch_value("SELECT secret FROM registrar_secret WHERE id = 1")
-        )
+        kept = await self._db.fetch_value("SELECT secret FROM registrar_secret WHERE id = 1")
+        if kept is None:
+            await self._db.execute(
+                "INSERT OR IGNORE INTO registrar_secret (id, secret) VALUES (1, ?)",
+                (secrets.token_hex(32),),
+            )
+            kept = await self._db.fetch_value("SELECT secret FROM registrar_secret WHERE id = 1")
+        return bytes.fromhex(kept)
 
     async def holder_of(self, address_key: str, resident_number: int) -> Binding | None:
         """The binding that holds a slot now, if any."""
@@ -136,23 +137,15 @@ class RegisterStore:
         )
         return changed == 1
 
-    async def credential(self, credential_id: str) -> Row | None:
-        """An issued credential by its id."""
-        return await self._db.fetch_one(
-            "SELECT * FROM issued_credentials WHERE id = ?", (credential_id,)
-        )
-
-    async def add_credential(
-        self, credential_id: str, binding_id: int, process_uri: str, token: str, at: str
-    ) -> str:
-        """Keep an issued credential (the first one stands); return the token that does."""
+    async def record_credential(
+        self, credential_id: str, binding_id: int, process_uri: str, at: str
+    ) -> None:
+        """Remember that a binding was given a credential for a process, to withdraw it
+        with the binding; a credential given again (a new expiry) keeps its id."""
         await self._db.execute(
-            "INSERT OR IGNORE INTO issued_credentials (id, binding_id, process_uri, token,"
-            " issued_at) VALUES (?, ?, ?, ?, ?)",
-            (credential_id, binding_id, process_uri, token, at),
-        )
-        return await self._db.fetch_value(
-            "SELECT token FROM issued_credentials WHERE id = ?", (credential_id,)
+            "INSERT OR IGNORE INTO issued_credentials (id, binding_id, process_uri, issued_at)"
+            " VALUES (?, ?, ?, ?)",
+            (credential_id, binding_id, process_uri, at),
         )
 
 

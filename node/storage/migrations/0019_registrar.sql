@@ -1,7 +1,8 @@
 -- The registrar of an agreement's postcode areas: how many residents the municipal
 -- register has at each address, which actor holds each register slot (address ×
 -- resident number, at most one at a time), the one-time codes posted per slot,
--- the credentials issued per process, and the secret their pseudonyms are made with.
+-- which credentials were issued for which process (to withdraw them; the tokens
+-- themselves are not kept), and the secret their pseudonyms are made with.
 
 ALTER TABLE addresses ADD COLUMN residents INTEGER NOT NULL DEFAULT 1 CHECK (residents >= 1);
 
@@ -35,7 +36,6 @@ CREATE TABLE issued_credentials (
     id TEXT PRIMARY KEY,
     binding_id INTEGER NOT NULL REFERENCES register_bindings (id),
     process_uri TEXT NOT NULL,
-    token TEXT NOT NULL,
     issued_at TEXT NOT NULL,
     revoked_at TEXT
 );

@@ -54,6 +54,10 @@ async def test_an_accepted_agreement_is_published_by_both_nodes_with_its_history
         headers = {"Accept": "application/activity+json"}
         async with http.get("/actors/wijkbudget", headers=headers) as response:
             assert (await response.json())["agreement"] == agreement.uri
+        async with http.get("/processes/wijkbudget", headers={"Accept": "text/html"}) as response:
+            process_page = await response.text()
+    assert "de uitkomst is bindend" in process_page
+    assert "één stem per bewoner" in process_page
     assert published["delegatedProcesses"] == [
         {"id": process.uri, "name": "Wijkbudget De Wijert", "binding": True}
     ]

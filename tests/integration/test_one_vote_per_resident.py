@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 
 from federation.errors import Conflict, NotAllowed, Refused
@@ -24,6 +25,8 @@ from node.participation.voting import cast_vote, current_tally
 from node.runner import RunningNode
 from node.storage.actors import LocalActor
 from tests.integration.agreement_scenarios import Network, agreement_network, bind_by_code
+from tests.integration.oauth_browser import logged_in_client
+from tests.integration.oauth_browser import resident as oauth_resident
 from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import (
     delivery_error,
@@ -282,4 +285,24 @@ async def test_a_voter_without_a_credential_reads_why_on_the_page_in_dutch(start
         "Geen registratie uit de afspraak van Wijkbudget gaf u een stembewijs. Bevestig eerst"
         " uw adres bij de registratie." in page.text
     )
+    assert await _tally(net) == {"voters": 0}
+
+
+async def test_an_app_voting_without_a_credential_gets_the_reason_as_mastodon_errors(
+    start: Any,
+) -> None:
+    net = await agreement_network(start)
+    await oauth_resident(net.wijert, "lotte")
+    lotte = await logged_in_client(net.wijert, "lotte")
+    record = await net.wijert.node.objects.record(net.question.uri)
+    assert record is not None
+    headers = {"Authorization": f"Bearer {lotte.access_token}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.post(
+            f"{net.wijert.base_url}/api/v1/polls/{record.row_id}/votes", json={"choices": ["0"]}
+        ) as answer:
+            assert answer.status == 422
+            error = (await answer.json())["error"]
+    assert error.startswith("vote refused: no registrar of the agreement gave you a credential")
+    assert "no register slot of this registrar is bound to" in error
     assert await _tally(net) == {"voters": 0}

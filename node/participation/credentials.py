@@ -48,7 +48,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from activitypub.keys import KeyFormatError, load_private_key, load_public_key
 from activitypub.vocabulary import as_list, id_of
-from federation.actors import same_origin
+from federation.actors import host_of, same_origin
 from federation.errors import FetchError, NotAllowed, Reason, Refused
 from federation.handlers import InboxContext
 from node.clock import epoch_now, iso, iso_now, utc_now
@@ -241,8 +241,10 @@ class CountedCredential:
 
 
 async def _registrar_key(services: ParticipationServices, registrar: str, refresh: bool) -> str:
-    local = await services.actors.by_uri(registrar)
-    if local is not None:
+    if host_of(registrar) == services.urls.host:
+        local = await services.actors.by_uri(registrar)
+        if local is None:
+            raise Refused("the registrar that signed the credential does not exist")
         return local.public_key_pem
     try:
         actor = await services.resolver.get(registrar, refresh=refresh)

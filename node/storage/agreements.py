@@ -4,12 +4,13 @@ state, the areas with their registrars, and the history of its state."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from node.participation.models import Agreement, AgreementArea, AgreementChange, Money
 from node.storage.database import Database, Row
 
 
-def _agreement(row: Row, areas: list[Row]) -> Agreement:
+def _agreement(row: Row) -> Agreement:
     document = json.loads(row["document"])
     budget = document.get("budget")
     return Agreement(
@@ -17,14 +18,27 @@ def _agreement(row: Row, areas: list[Row]) -> Agreement:
         municipality=row["municipality"],
         neighbourhood=row["neighbourhood"],
         theme=str(document.get("name") or ""),
-        delegates=tuple(document.get("delegates") or ()),
+        delegates=tuple(_many(document["delegates"])),
         budget=Money(float(budget["amount"]), str(budget["currency"])) if budget else None,
-        areas=tuple(AgreementArea(a["postcode_area"], a["name"], a["registrar"]) for a in areas),
+        areas=tuple(
+            AgreementArea(str(a["postcodeArea"]), a.get("name"), _id(a["registrar"]))
+            for a in _many(document["areas"])
+        ),
         start=str(document["startTime"]),
         end=str(document["endTime"]),
         state=row["state"],
         offered_at=row["offered_at"],
     )
+
+
+def _many(value: Any) -> list[Any]:
+    # One value or a list, as JSON-LD may leave a property.
+    return value if isinstance(value, list) else [value]
+
+
+def _id(value: object) -> str:
+    # A reference as compacted JSON-LD leaves it: an id, or an object with one.
+    return str(value["id"]) if isinstance(value, dict) else str(value)
 
 
 class AgreementStore:
@@ -54,17 +68,9 @@ class AgreementStore:
         await self.record_change(agreement.uri, "offered", actor, agreement.offered_at, "")
 
     async def get(self, uri: str) -> Agreement | None:
-        """An agreement by its id."""
-        row = await self._db.fetch_one("SELECT * FROM agreements WHERE uri = ?", (uri,))
-        if row is None:
-            return None
-        return _agreement(row, await self._areas(uri))
-
-    async def _areas(self, uri: str) -> list[Row]:
-        return await self._db.fetch_all(
-            "SELECT * FROM agreement_areas WHERE agreement_uri = ? ORDER BY postcode_area",
-            (uri,),
-        )
+        """An agreement by its id (read for every vote in a delegated process)."""
+        row = await self._db.lookup("SELECT * FROM agreements WHERE uri = ?", (uri,))
+        return _agreement(row) if row else None
 
     async def document(self, uri: str) -> dict[str, object] | None:
         """The agreement document as it was offered."""
@@ -74,7 +80,7 @@ class AgreementStore:
     async def all(self) -> list[Agreement]:
         """Every agreement, newest first."""
         rows = await self._db.fetch_all("SELECT * FROM agreements ORDER BY offered_at DESC, uri")
-        return [_agreement(r, await self._areas(r["uri"])) for r in rows]
+        return [_agreement(r) for r in rows]
 
     async def move(
         self, uri: str, current: str, new: str, actor: str, at: str, reason: str

@@ -156,11 +156,12 @@ class CredentialRevocations:
         self._db = db
 
     async def revoked_at(self, credential_id: str) -> str | None:
-        """When a credential was withdrawn, if it was."""
-        return await self._db.fetch_value(
+        """When a credential was withdrawn, if it was (read for every vote)."""
+        row = await self._db.lookup(
             "SELECT revoked_at FROM revoked_credentials WHERE credential_id = ?",
             (credential_id,),
         )
+        return row[0] if row else None
 
     async def add(self, credential_id: str, registrar: str, at: str) -> bool:
         """Note a withdrawn credential; False when it was noted already."""

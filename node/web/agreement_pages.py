@@ -2,7 +2,8 @@
 processes delegated under them, as a page and as JSON; ``/agreements/{id}`` serves one
 agreement as the ActivityStreams object both parties published; ``/credentials``
 is where a registrar gives a voter's node the voter's credential for a process
-(node/participation/credentials.py)."""
+(node/participation/credentials.py); ``/registrar`` is where a resident binds
+their register slot to their account with the code from their letter."""
 
 from __future__ import annotations
 
@@ -12,13 +13,26 @@ from aiohttp import web
 
 from activitypub.signatures import verify_request
 from federation.actors import host_of
-from federation.errors import NotAllowed, NotFound, SignatureRefused
+from federation.errors import (
+    FetchError,
+    Invalid,
+    NotAllowed,
+    NotFound,
+    Refusal,
+    SignatureRefused,
+)
+from federation.webfinger import actor_id_for_handle, parse_handle, unreachable
 from node.documents import with_context
+from node.node import Node
 from node.participation.agreements import published_agreements
 from node.participation.credentials import credential_request, issue_credential
+from node.participation.registrar import bind_by_letter_code
 from node.web.app import NODE
+from node.web.client_address import client_address
+from node.web.i18n import N_
 from node.web.negotiation import activity_response, wants_activity_json
-from node.web.pages import render
+from node.web.pages import page_translator, render
+from node.web.refusals import http_status, page_reason
 
 
 def _json(document: object) -> web.Response:
@@ -86,9 +100,65 @@ async def credential_for(request: web.Request) -> web.Response:
     return response
 
 
+async def registrar_page(request: web.Request) -> web.Response:
+    """``/registrar``: where a resident binds their register slot to their account."""
+    return render(request, "registrar.html", handle="", message=None, refused=False)
+
+
+async def registrar_submit(request: web.Request) -> web.Response:
+    """A resident gives the code from their letter and their fediverse address; the
+    slot is bound to that account, or the page says why not."""
+    node = request.app[NODE]
+    form = await request.post()
+    handle = str(form.get("handle", "")).strip()
+    try:
+        node.limits.hit("lookup_address", f"address:{client_address(request)}")
+        actor = await _actor_of(node, handle)
+        binding = await bind_by_letter_code(
+            node.participation_services, str(form.get("code", "")), actor
+        )
+    except Refusal as exc:
+        return render(
+            request,
+            "registrar.html",
+            status=http_status(exc),
+            handle=handle,
+            message=page_reason(request, exc),
+            refused=True,
+        )
+    message = page_translator(request)(
+        N_("Registered: %(actor)s now holds your place in the register of %(area)s."),
+        actor=binding.actor_uri,
+        area=binding.postcode_area,
+    )
+    return render(request, "registrar.html", handle=handle, message=message, refused=False)
+
+
+async def _actor_of(node: Node, handle: str) -> str:
+    """The actor id of a fediverse address (by WebFinger) or of an actor URL."""
+    if handle.startswith(("https://", "http://")):
+        return handle
+    parsed = parse_handle(handle)
+    if parsed is None:
+        raise Invalid("give your address, such as @name@example.org", code="handle_missing")
+    name, host = parsed
+    try:
+        return await actor_id_for_handle(
+            node.transport,
+            await node.actors.instance_signer(),
+            name,
+            host,
+            scheme="http" if node.config.dev else "https",
+        )
+    except FetchError as exc:
+        raise unreachable(name, host, exc) from exc
+
+
 def register(app: web.Application) -> None:
     """Add the agreement and credential routes."""
     app.router.add_get("/agreements", agreements_page)
     app.router.add_get("/agreements.json", agreements_page)
     app.router.add_get("/agreements/{agreement_id}", agreement_object)
     app.router.add_get("/credentials", credential_for)
+    app.router.add_get("/registrar", registrar_page)
+    app.router.add_post("/registrar", registrar_submit)

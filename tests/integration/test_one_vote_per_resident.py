@@ -20,7 +20,7 @@ from node.participation.credentials import (
     sign_credential,
 )
 from node.participation.models import Budget
-from node.participation.registrar import bind_by_address, bind_in_person
+from node.participation.registrar import bind_by_address, bind_in_person, issue_slot_code
 from node.participation.voting import cast_vote, current_tally
 from node.runner import RunningNode
 from node.storage.actors import LocalActor
@@ -306,3 +306,26 @@ async def test_an_app_voting_without_a_credential_gets_the_reason_as_mastodon_er
     assert error.startswith("vote refused: no registrar of the agreement gave you a credential")
     assert "no register slot of this registrar is bound to" in error
     assert await _tally(net) == {"voters": 0}
+
+
+async def test_a_resident_registers_their_account_elsewhere_on_the_registrars_page(
+    start: Any,
+) -> None:
+    net = await agreement_network(start)
+    anna = await person(net.oosterpark, "anna")
+    code, _ = await issue_slot_code(net.gemeente.node.participation_services, "9722AB", "4", 1)
+    handle = f"@anna@{net.oosterpark.node.urls.host}"
+
+    async with aiohttp.ClientSession(headers={"Accept": "text/html"}) as http:
+        url = f"{net.gemeente.base_url}/registrar"
+        async with http.post(url, data={"code": code, "handle": handle}) as answer:
+            registered = (answer.status, await answer.text())
+        async with http.post(url, data={"code": code, "handle": handle}) as answer:
+            again = (answer.status, await answer.text())
+
+    assert registered[0] == 200
+    assert f"Ingeschreven: {anna.uri} heeft nu uw plaats in het register van 9722" in registered[1]
+    assert again[0] == 422
+    assert "Deze code is al gebruikt. Een code werkt één keer." in again[1]
+    binding = await net.gemeente.node.participation_services.register.binding_of(anna.uri)
+    assert binding is not None and binding.slot == "9722AB 4#1"

@@ -22,7 +22,7 @@ CREATE TABLE agreement_areas (
 CREATE INDEX agreement_areas_area ON agreement_areas (postcode_area);
 
 CREATE TABLE agreement_history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     agreement_uri TEXT NOT NULL REFERENCES agreements (uri),
     state TEXT NOT NULL,
     actor TEXT NOT NULL,

@@ -7,7 +7,7 @@
 ALTER TABLE addresses ADD COLUMN residents INTEGER NOT NULL DEFAULT 1 CHECK (residents >= 1);
 
 CREATE TABLE register_bindings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     address_key TEXT NOT NULL,
     resident_number INTEGER NOT NULL CHECK (resident_number >= 1),
     postcode_area TEXT NOT NULL,

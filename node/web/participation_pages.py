@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import secrets
+from collections import Counter
 from html import escape
 from urllib.parse import urlsplit
 
@@ -32,6 +34,7 @@ from node.web.form_state import FormState
 from node.web.i18n import ARCHETYPE_EXPLAINED, language_of
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import page_translator, render
+from node.web.proposal_filters import ProposalFilter
 from node.web.sessions import current_account
 
 
@@ -94,17 +97,35 @@ async def render_process_page(
 ) -> web.Response:
     """The process page, with the proposal form as the resident left it when it was refused."""
     node = request.app[NODE]
-    rows = await proposal_rows(node.participation_services, process)
-    for row in rows:
+    account = await current_account(request)
+    every = await proposal_rows(node.participation_services, process)
+    chosen = ProposalFilter.from_query(request.query, new_seed=secrets.randbelow(10**6))
+    mine = set()
+    for row in every:
         record = await node.objects.record(row["proposal"])
+        row["row_id"] = record.row_id if record else 0
         row["page"] = f"{node.urls.base}/proposals/{record.row_id}" if record else row["proposal"]
+        if account is not None and await node.participation_store.support_activity(
+            row["proposal"], account.actor_uri
+        ):
+            mine.add(row["proposal"])
+    rows = chosen.apply(every, mine)
+    for row in rows:
+        row["stances"] = Counter(
+            (await node.participation_store.stances_of(row["proposal"])).values()
+        )
     return render(
         request,
         "process.html",
         status=status,
-        account=await current_account(request),
+        account=account,
         form=form or FormState("propose"),
         rows=rows,
+        chosen=chosen,
+        shown_of=(len(rows), len(every)),
+        statuses=sorted({row["status"] for row in every}),
+        areas=sorted({row["area"] for row in every if row["area"]}),
+        requested=sum(row["cost_amount"] or 0 for row in every),
         names=await names_of(node, {r["author"] for r in rows}),
         handle=f"@{process.slug}@{urlsplit(process.uri).netloc}",
         followers=len(await node.follows.followers_of(process.uri)) if process.local else None,

@@ -7,12 +7,13 @@ import aiohttp
 
 from node.clock import utc_now
 from node.participation.comments import post_comment
-from node.participation.models import phases_around
+from node.participation.models import Process, phases_around
 from node.participation.processes import create_process
 from node.participation.proposals import create_proposal
 from node.participation.trail import change_status
 from node.runner import RunningNode
 from node.social_actions import post_note
+from node.storage.actors import LocalActor
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
 from tests.integration.test_page_languages import visible_text
@@ -27,21 +28,27 @@ async def front_page(running: RunningNode, query: str = "") -> tuple[str, str]:
     return html, visible_text(html)
 
 
-async def test_the_front_page_shows_open_processes_what_to_do_and_recent_decisions(
-    start: StartNode,
-) -> None:
+async def playground(start: StartNode) -> tuple[RunningNode, LocalActor, Process]:
+    """A neighbourhood node with a resident and a process taking proposals for 9.5 more
+    days ("nog 10 dagen"), voting after."""
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     anouk = await person(wijk, "anouk")
-    services = wijk.node.participation_services
     process = await create_process(
-        services,
+        wijk.node.participation_services,
         slug="speeltuin",
         title="Speeltuin Oosterpark",
         archetype="initiate",
         threshold_count=2,
-        # The proposing phase ends in 9.5 days: "nog 10 dagen".
         phases=phases_around(utc_now(), ("proposing", -1, 9.5), ("voting", 9.5, 20)),
     )
+    return wijk, anouk, process
+
+
+async def test_the_front_page_shows_open_processes_what_to_do_and_recent_decisions(
+    start: StartNode,
+) -> None:
+    wijk, anouk, process = await playground(start)
+    services = wijk.node.participation_services
     await create_process(
         services,
         slug="oud",
@@ -87,3 +94,27 @@ async def test_the_latest_posts_come_a_page_at_a_time(start: StartNode) -> None:
     assert "Bericht nummer 2." in second and "Bericht nummer 1." in second
     assert "Bericht nummer 3." not in second
     assert 'rel="next"' not in second and 'rel="prev"' in second
+
+
+async def test_a_process_page_finds_filters_and_orders_its_proposals(start: StartNode) -> None:
+    wijk, anouk, process = await playground(start)
+    services = wijk.node.participation_services
+    bench = await create_proposal(services, anouk, process, "Een bankje", "Om te zitten.")
+    await create_proposal(services, anouk, process, "Een glijbaan", "Om te spelen.")
+    await post_comment(services, anouk, bench.uri, "Ja graag.", stance="for")
+    await post_comment(services, anouk, bench.uri, "Liever niet.", stance="against")
+
+    html, text = await front_page(wijk, "processes/speeltuin?q=bankje")
+    assert "1 voorstel getoond (van 2) Alles tonen" in text
+    assert "Een bankje" in text and "Een glijbaan" not in text
+    assert "reacties: 1 voor, 1 tegen, 0 neutraal" in text
+    assert 'aria-current="step"' in html
+
+    _, newest = await front_page(wijk, "processes/speeltuin?order=newest")
+    assert newest.index("Een glijbaan") < newest.index("Een bankje")
+    random_html, shuffled = await front_page(wijk, "processes/speeltuin?order=random&seed=99")
+    _, again = await front_page(wijk, "processes/speeltuin?order=random&seed=99")
+    assert (shuffled.index("Een glijbaan") < shuffled.index("Een bankje")) == (
+        again.index("Een glijbaan") < again.index("Een bankje")
+    )
+    assert 'name="seed" value="99"' in random_html

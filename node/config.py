@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,28 @@ SETTINGS = (
         "nobody else's is believed.",
     ),
     Setting(
+        "look",
+        "colour",
+        "#2d6a4f",
+        "The node's own colour (#rrggbb) for buttons, borders and the header line; it must "
+        "stand out from white by at least 4.5:1 (WCAG AA), so white text on it can be read.",
+    ),
+    Setting(
+        "look",
+        "logo",
+        "",
+        "A PNG, JPEG, WebP or SVG file in the node directory shown beside the node's name "
+        '(e.g. "logo.png"); empty for none.',
+    ),
+    Setting("look", "contact", "", "How to reach the node's people: an e-mail address or a URL."),
+    Setting("look", "privacy_statement", "", "URL of the node's privacy statement."),
+    Setting(
+        "look",
+        "accessibility_statement",
+        "",
+        "URL of the node's accessibility statement, as Dutch public bodies publish one.",
+    ),
+    Setting(
         "health",
         "max_queue_depth",
         1000,
@@ -131,6 +153,7 @@ class NodeConfig:
     health_max_queue_depth: int = 1000
     # A postgresql:// URL, or "" for the SQLite file in the node directory.
     database: str = ""
+    look: Look = field(default_factory=lambda: Look())
 
     def database_location(self, data_dir: Path) -> Path | str:
         """What ``Database.open`` opens for this node in ``data_dir``."""
@@ -186,6 +209,7 @@ def load_config(data_dir: Path) -> NodeConfig:
             trusted_proxies=_trusted_proxies(_setting(raw, "server", "trusted_proxies"), path),
             health_max_queue_depth=_count(_setting(raw, "health", "max_queue_depth"), path),
             database=_database(_setting(raw, "node", "database"), path),
+            look=_look(raw, path, data_dir),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
@@ -194,6 +218,61 @@ def load_config(data_dir: Path) -> NodeConfig:
     validate_handle(config.handle)
     validate_domain(config.domain, config.dev)
     return config
+
+
+@dataclass(frozen=True)
+class Look:
+    """How the node's pages look as its owner's: colour, logo and the footer's links."""
+
+    colour: str = "#2d6a4f"
+    # The logo file's name in the node directory, or "" for none.
+    logo: str = ""
+    contact: str = ""
+    privacy_statement: str = ""
+    accessibility_statement: str = ""
+
+
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+              ".webp": "image/webp", ".svg": "image/svg+xml"}  # fmt: skip
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _look(raw: dict[str, Any], path: Path, data_dir: Path) -> Look:
+    values = {key: str(_setting(raw, "look", key)).strip() for key in Look.__dataclass_fields__}
+    look = Look(**values)
+    if not COLOUR_PATTERN.match(look.colour):
+        raise ConfigError(f"{path}: [look] colour {look.colour!r} is not a colour like #2d6a4f")
+    if contrast_with_white(look.colour) < 4.5:
+        raise ConfigError(
+            f"{path}: [look] colour {look.colour} stands out from white by only "
+            f"{contrast_with_white(look.colour):.1f}:1; choose a darker colour (at least 4.5:1)"
+        )
+    if look.logo:
+        logo = data_dir / look.logo
+        if Path(look.logo).name != look.logo or Path(look.logo).suffix.lower() not in LOGO_TYPES:
+            raise ConfigError(
+                f"{path}: [look] logo {look.logo!r} must be the name of a "
+                f"{', '.join(LOGO_TYPES)} file in the node directory"
+            )
+        if not logo.is_file():
+            raise ConfigError(f"{path}: [look] logo {look.logo!r} is not in {data_dir}")
+    for key in ("privacy_statement", "accessibility_statement"):
+        value = getattr(look, key)
+        if value and not value.startswith(("https://", "http://")):
+            raise ConfigError(f"{path}: [look] {key} {value!r} is not a http(s) URL")
+    return look
+
+
+def contrast_with_white(colour: str) -> float:
+    """The WCAG contrast ratio of ``#rrggbb`` against white."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -96,6 +96,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         health,
         home_page,
         interaction_pages,
+        look,
         moderation_routes,
         pages,
         participation_forms,
@@ -127,6 +128,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     sessions.register(app)
     pages.register(app)
     home_page.register(app)
+    look.register(app)
     participation_pages.register(app)
     participation_forms.register(app)
     interaction_pages.register(app)

@@ -58,8 +58,18 @@ def test_a_file_with_only_the_required_keys_takes_the_documented_defaults(
         "health_max_queue_depth": 1000,
         "database": "",
     }
+    look = {f.name: getattr(config.look, f.name) for f in fields(config.look)}
+    documented_look = {
+        "colour": "#2d6a4f",
+        "logo": "",
+        "contact": "",
+        "privacy_statement": "",
+        "accessibility_statement": "",
+    }
     for setting in SETTINGS:
-        if setting.default is not None:
+        if setting.default is not None and setting.table == "look":
+            assert look[setting.key] == setting.default == documented_look[setting.key]
+        elif setting.default is not None:
             name = setting.key if setting.table != "health" else f"health_{setting.key}"
             default = (
                 tuple(setting.default) if isinstance(setting.default, list) else setting.default
@@ -68,6 +78,7 @@ def test_a_file_with_only_the_required_keys_takes_the_documented_defaults(
     # NodeConfig's own defaults (init, the demo) are the same as the file's.
     bare = NodeConfig(domain="wijk.example.nl", name="Wijk", handle="wijk")
     assert {name: getattr(bare, name) for name in documented} == documented
+    assert {f.name: getattr(bare.look, f.name) for f in fields(bare.look)} == documented_look
 
 
 @pytest.mark.parametrize("value", ["0", "-3", '"veel"', "true"])

@@ -196,8 +196,9 @@ class ActorRepository:
         return LocalSigner(row["uri"], f"{row['uri']}#main-key", row["private_key_pem"])
 
     async def remote_actor(self, uri: str) -> RemoteActor | None:
-        """A cached remote actor."""
-        row = await self._db.fetch_one("SELECT * FROM remote_actors WHERE uri = ?", (uri,))
+        """A cached remote actor (a point read: every vote in a delegated process reads its
+        registrar's this way)."""
+        row = await self._db.lookup("SELECT * FROM remote_actors WHERE uri = ?", (uri,))
         return _remote(row) if row else None
 
     async def remote_actors(self, uris: Sequence[str]) -> dict[str, RemoteActor]:

@@ -4,13 +4,15 @@ on each report through the same functions the CLI uses."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
+from federation.actors import host_of
 from federation.errors import NotFound, Refusal, Refused
-from moderation.log import public_entry
+from moderation.log import LogEntry, public_entry
 from node import moderator_actions
 from node.moderator_actions import STAFF_ROLES, Acting, acting_as, describe
 from node.moderator_services import ModeratorServices
@@ -65,9 +67,14 @@ async def _render_queue(
 ) -> web.Response:
     node = request.app[NODE]
     reports = [describe(r) for r in await node.moderation_store.open_reports()]
+    per_account = Counter(r["account"] for r in reports)
+    history = await node.moderation_store.log_entries(LOG_LENGTH)
     for report in reports:
         report["local"] = await node.actors.is_local(report["account"])
         report["posts"] = [await _post_state(node, uri) for uri in report["objects"]]
+        # How many people reported this account, never who.
+        report["reports_about_account"] = per_account[report["account"]]
+        report["earlier"] = await _earlier_decisions(node, history, report["account"])
     names = await names_of(node, {r["account"] for r in reports})
     return render(
         request,
@@ -82,13 +89,34 @@ async def _render_queue(
 
 
 async def _post_state(node: Node, uri: str) -> dict[str, Any]:
-    """A reported post as the queue shows it: gone, hidden (and why) or visible."""
+    """A reported post as the queue shows it: its text, the process it is in, and whether
+    it is gone, hidden (and why) or visible."""
     record = await node.objects.record(uri)
+    proposal_uri = await node.participation_store.proposal_of_comment(uri) or uri
+    proposal = await node.participation_store.get_proposal(proposal_uri)
+    process = await node.participation_store.get_process(proposal.process_uri) if proposal else None
     return {
         "uri": uri,
         "gone": record is None or record.deleted_at is not None,
         "hidden": record.hidden_reason if record else None,
+        "content": record.content if record else None,
+        "process": process.title if process else None,
     }
+
+
+async def _earlier_decisions(node: Node, history: list[LogEntry], account: str) -> list[LogEntry]:
+    """What the log holds about an account before: measures against it, against its
+    posts, and against its node."""
+    host = host_of(account)
+    earlier = []
+    for entry in history:
+        if entry.subject == account or (entry.subject_kind == "domain" and entry.subject == host):
+            earlier.append(entry)
+        elif entry.subject_kind == "object":
+            record = await node.objects.record(entry.subject)
+            if record is not None and record.attributed_to == account:
+                earlier.append(entry)
+    return earlier
 
 
 # (services, acting, report number, subject (a post or the account), reason)

@@ -83,6 +83,11 @@ async def test_a_moderator_hides_a_reported_comment_with_a_public_reason_from_th
     async with logged_in(gemeente, *await _as_admin(gemeente)) as moderator:
         queue = await moderator.get("/moderation/queue")
         assert "Melding" in queue.text and "Verbergen" in queue.text
+        # The reported text and its process are in the queue; how many reported, never who.
+        assert "Wie dit steunt is een idioot." in queue.text
+        assert "In het proces Proces klimaat" in queue.text
+        assert "1 open melding over dit account" in queue.text
+        assert "henk" not in queue.text.split("<main", 1)[-1]
         no_reason = await moderator.post(action, {"action": "hide", "object": comment})
         hidden = await moderator.post(
             action, {"action": "hide", "object": comment, "reason": "Scheldwoorden"}

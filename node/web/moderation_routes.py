@@ -5,7 +5,7 @@ on each report through the same functions the CLI uses."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from aiohttp import web
@@ -53,13 +53,24 @@ async def moderation_log_json(request: web.Request) -> web.Response:
     )
 
 
-async def moderator_queue(request: web.Request) -> web.Response:
-    """Open reports, with who reported them: for this node's moderators only."""
+StaffPage = Callable[[web.Request, str, FormState, int, str], Awaitable[web.Response]]
+
+
+async def _staff_page(
+    request: web.Request, render_page: StaffPage, actions: Collection[str]
+) -> web.Response:
+    """A page for this node's moderators only, with the confirmation of ``?done=`` when it
+    names one of its ``actions``."""
     moderator = await require_account(request, STAFF_ROLES)
     done = request.query.get("done", "")
-    return await _render_queue(
-        request, moderator.username, FormState(""), done=done if done in ACTIONS else ""
+    return await render_page(
+        request, moderator.username, FormState(""), 200, done if done in actions else ""
     )
+
+
+async def moderator_queue(request: web.Request) -> web.Response:
+    """``/moderation/queue``: open reports, with what was reported."""
+    return await _staff_page(request, _render_queue, ACTIONS)
 
 
 async def _render_queue(
@@ -191,9 +202,89 @@ async def act_on_report(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{QUEUE}?done={state.value('action')}")
 
 
+FEDERATION = "/moderation/federation"
+
+
+async def federation_page(request: web.Request) -> web.Response:
+    """``/moderation/federation``: the node's federation policy and its rules per node,
+    with the forms that change them."""
+    return await _staff_page(request, _render_federation, POLICY_ACTIONS)
+
+
+async def _render_federation(
+    request: web.Request, moderator: str, form: FormState, status: int = 200, done: str = ""
+) -> web.Response:
+    node = request.app[NODE]
+    return render(
+        request,
+        "moderation_federation.html",
+        status=status,
+        moderator=moderator,
+        mode=await node.moderation_store.federation_mode(),
+        rules=await node.moderation_store.domain_rules(),
+        form=form,
+        done=done,
+    )
+
+
+async def _mode(services: ModeratorServices, acting: Acting, values: dict[str, str]) -> None:
+    await moderator_actions.set_mode(services, acting, values["mode"], values["reason"])
+
+
+async def _block(services: ModeratorServices, acting: Acting, values: dict[str, str]) -> None:
+    await moderator_actions.block_domain(
+        services, acting, values["domain"], values["severity"], values["reason"]
+    )
+
+
+async def _allow(services: ModeratorServices, acting: Acting, values: dict[str, str]) -> None:
+    await moderator_actions.allow_domain(services, acting, values["domain"], values["reason"])
+
+
+async def _unblock(services: ModeratorServices, acting: Acting, values: dict[str, str]) -> None:
+    await moderator_actions.unblock_domain(services, acting, values["domain"], values["reason"])
+
+
+PolicyAction = Callable[[ModeratorServices, Acting, dict[str, str]], Awaitable[None]]
+POLICY_ACTIONS: dict[str, PolicyAction] = {
+    "mode": _mode,
+    "block": _block,
+    "allow": _allow,
+    "unblock": _unblock,
+}
+
+
+async def change_federation(request: web.Request) -> web.StreamResponse:
+    """``POST /moderation/federation``: change the mode, or block, allow or release a node;
+    each change lands in the public log as the CLI's does, and a refusal shows the page
+    with its reason and what was typed."""
+    node = request.app[NODE]
+    account, form = await posted_form(request, STAFF_ROLES)
+    values = {
+        name: str(form.get(name, "")).strip()
+        for name in ("action", "mode", "domain", "severity", "reason")
+    }
+    state = FormState(values["action"], values)
+    try:
+        action = POLICY_ACTIONS.get(values["action"])
+        if action is None:
+            raise Refused(f"choose one of: {', '.join(POLICY_ACTIONS)}")
+        actor = await node.actors.by_uri(account.actor_uri)
+        assert actor is not None, "every account has its actor"
+        await action(
+            node.moderator_services, await acting_as(node.moderator_services, actor), values
+        )
+    except Refusal as exc:
+        state.refusal = page_reason(request, exc)
+        return await _render_federation(request, account.username, state, http_status(exc))
+    raise web.HTTPSeeOther(f"{FEDERATION}?done={values['action']}")
+
+
 def register(app: web.Application) -> None:
     """Add the moderation routes."""
     app.router.add_get("/moderation", moderation_log_page)
     app.router.add_get("/moderation.json", moderation_log_json)
     app.router.add_get(QUEUE, moderator_queue)
     app.router.add_post(QUEUE + r"/{report:\d+}", act_on_report)
+    app.router.add_get(FEDERATION, federation_page)
+    app.router.add_post(FEDERATION, change_federation)

@@ -4,7 +4,7 @@ from the queue page, and every decision shows in the public log."""
 from __future__ import annotations
 
 from node.runner import RunningNode
-from tests.integration.conftest import StartNode, deliver
+from tests.integration.conftest import StartNode, StartPeer, deliver
 from tests.integration.participation_helpers import person
 from tests.integration.test_moderation_reports import _comment_from_b_in_process_on_a
 from tests.integration.web_login import WebBrowser, logged_in
@@ -136,3 +136,41 @@ async def test_a_moderator_suspends_a_reported_remote_account_or_closes_a_report
     assert await gemeente.node.moderation_store.sanction(author) == "suspended"
     assert "geschorst" in log.text and "Blijft schelden" in log.text
     await deliver(gemeente, oosterpark)
+
+
+async def test_a_moderator_blocks_a_node_on_the_federation_page_and_its_deliveries_are_refused(
+    start: StartNode, start_peer: StartPeer
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen")
+    mastodon = await start_peer()
+    joris = mastodon.add_account("joris")
+    await person(gemeente, "henk")
+    async with logged_in(gemeente, "henk") as resident:
+        barred = await resident.get("/moderation/federation")
+    async with logged_in(gemeente, *await _as_admin(gemeente)) as moderator:
+        page = await moderator.get("/moderation/federation")
+        assert "Federatiebeleid: open" in page.text and "Nog geen regels." in page.text
+        no_reason = await moderator.post(
+            "/moderation/federation",
+            {"action": "block", "domain": mastodon.host, "severity": "suspend", "reason": ""},
+        )
+        not_a_domain = await moderator.post(
+            "/moderation/federation",
+            {"action": "block", "domain": "geen domein", "severity": "suspend", "reason": "Spam"},
+        )
+        blocked = await moderator.post(
+            "/moderation/federation",
+            {"action": "block", "domain": mastodon.host, "severity": "suspend", "reason": "Spam"},
+        )
+        after = await moderator.get(blocked.location or "")
+
+    assert barred.status == 403
+    assert no_reason.status == 422 and "Er is een probleem" in no_reason.text
+    assert not_a_domain.status == 422 and "geen domein" in not_a_domain.text
+    assert (blocked.status, blocked.location) == (303, "/moderation/federation?done=block")
+    assert "De node is geblokkeerd of beperkt." in after.text
+    assert "Federatiebeleid: met blokkadelijst" in after.text and "geblokkeerd" in after.text
+    note = mastodon.note(joris, "<p>Koop nu!</p>")
+    answer = await mastodon.post(joris, f"{gemeente.base_url}/inbox", mastodon.create(note))
+    assert answer.status == 403
+    assert await gemeente.node.objects.record(note["id"]) is None

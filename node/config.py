@@ -315,15 +315,18 @@ def _count(value: object, path: Path) -> int:
 
 def _trusted_proxies(entries: object, path: Path) -> tuple[str, ...]:
     """``[server] trusted_proxies``: a list of IP addresses or networks, checked here."""
+    return validate_trusted_proxies(entries, f"{path}: trusted_proxies")
+
+
+def validate_trusted_proxies(entries: object, where: str) -> tuple[str, ...]:
+    """A list of IP addresses or networks of reverse proxies; ``where`` names it in errors."""
     if not isinstance(entries, list):
-        raise ConfigError(f'{path}: trusted_proxies is a list, like ["127.0.0.1"]')
+        raise ConfigError(f'{where} is a list, like ["127.0.0.1"]')
     for entry in entries:
         try:
             ipaddress.ip_network(str(entry), strict=False)
         except ValueError as exc:
-            raise ConfigError(
-                f"{path}: trusted_proxies: {entry!r} is not an IP address or network"
-            ) from exc
+            raise ConfigError(f"{where}: {entry!r} is not an IP address or network") from exc
     return tuple(str(entry) for entry in entries)
 
 

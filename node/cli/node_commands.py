@@ -22,6 +22,7 @@ from node.config import (
     validate_database,
     validate_domain,
     validate_handle,
+    validate_trusted_proxies,
 )
 from node.demo import run_demo
 from node.runner import ensure_port_free, start_node, until_stopped
@@ -43,6 +44,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--authorized-fetch",
         action="store_true",
         help="require signed GETs of ActivityPub documents",
+    )
+    init.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        help="address or network of a reverse proxy whose X-Forwarded-For is believed"
+        " (may be given more than once)",
     )
     init.add_argument(
         "--database",
@@ -116,6 +124,7 @@ async def init_node(args: argparse.Namespace) -> int:
         authorized_fetch=args.authorized_fetch,
         port=port,
         database=validate_database(args.database),
+        trusted_proxies=validate_trusted_proxies(args.trusted_proxy, "--trusted-proxy"),
     )
     if not config.name:
         raise CliError("--name must not be empty")

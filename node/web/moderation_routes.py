@@ -162,6 +162,7 @@ ACTIONS: dict[str, Action] = {
     "hide": _resolving(moderator_actions.hide),
     "remove": _resolving(moderator_actions.remove),
     "restore": _restore,
+    "warn": _resolving(moderator_actions.warn),
     "silence": _resolving(moderator_actions.silence),
     "suspend": _resolving(moderator_actions.suspend),
     "dismiss": _dismiss,

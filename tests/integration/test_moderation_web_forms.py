@@ -3,9 +3,11 @@ from the queue page, and every decision shows in the public log."""
 
 from __future__ import annotations
 
+from node.participation.comments import post_comment
+from node.participation.proposals import create_proposal
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, StartPeer, deliver
-from tests.integration.participation_helpers import person
+from tests.integration.participation_helpers import open_process, person
 from tests.integration.test_moderation_reports import _comment_from_b_in_process_on_a
 from tests.integration.web_login import WebBrowser, logged_in
 
@@ -174,3 +176,31 @@ async def test_a_moderator_blocks_a_node_on_the_federation_page_and_its_deliveri
     answer = await mastodon.post(joris, f"{gemeente.base_url}/inbox", mastodon.create(note))
     assert answer.status == 403
     assert await gemeente.node.objects.record(note["id"]) is None
+
+
+async def test_a_moderator_warns_a_local_account_from_the_queue(start: StartNode) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen")
+    anouk = await person(gemeente, "anouk")
+    bram = await person(gemeente, "bram")
+    await person(gemeente, "henk")
+    services = gemeente.node.participation_services
+    process = await open_process(gemeente, "klimaat", "initiate", threshold=5)
+    proposal = await create_proposal(services, anouk, process, "Meer bomen", "In de binnenstad.")
+    comment = (await post_comment(services, bram, proposal.uri, "Onzin, allemaal."))["id"]
+    page = await _page_of(gemeente, comment)
+    async with logged_in(gemeente, "henk") as browser:
+        await _report(browser, page, comment, "Onaardig")
+    [report] = await gemeente.node.moderation_store.open_reports()
+
+    async with logged_in(gemeente, *await _as_admin(gemeente)) as moderator:
+        queue = await moderator.get("/moderation/queue")
+        warned = await moderator.post(
+            f"/moderation/queue/{report.id}", {"action": "warn", "reason": "Blijf vriendelijk."}
+        )
+        after = await moderator.get(warned.location or "")
+
+    assert "Account waarschuwen" in queue.text and "Account beperken" not in queue.text
+    assert (warned.status, warned.location) == (303, "/moderation/queue?done=warn")
+    assert "Het account is gewaarschuwd." in after.text and "Geen open meldingen." in after.text
+    [entry] = await gemeente.node.moderation_store.log_entries(1)
+    assert (entry.action, entry.subject, entry.reason) == ("warn", bram.uri, "Blijf vriendelijk.")

@@ -8,6 +8,7 @@ form and what was typed; a success redirects, so reloading never posts twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from federation.errors import NotFound, Refusal
 from node.i18n import Translate
 from node.moderator_actions import file_report
 from node.participation.comments import comments_of, post_comment
+from node.participation.models import Place
 from node.participation.official_responses import ANSWERING_ROLES, respond_officially
 from node.participation.processes import shown_process
 from node.participation.proposals import create_proposal
@@ -33,7 +35,24 @@ from node.web.participation_pages import (
 from node.web.refusals import http_status, refuse_form
 from node.web.sessions import FormData, posted_form
 
-PROPOSAL_FIELDS = ("title", "text", "cost", "area")
+PROPOSAL_FIELDS = ("title", "text", "cost", "area", "coordinates")
+# Latitude and longitude as a map shows them: "53.2194, 6.5665".
+COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+
+
+def _place(state: FormState, t: Translate) -> Place | None:
+    """The place the proposal names, with coordinates when the resident gave them."""
+    typed = state.value("coordinates")
+    if not typed:
+        return None
+    found = COORDINATES.match(typed)
+    latitude, longitude = (float(found[1]), float(found[2])) if found else (None, None)
+    if latitude is None or longitude is None or abs(latitude) > 90 or abs(longitude) > 180:
+        state.errors["coordinates"] = t(
+            "Give the latitude and longitude as a map shows them, for example 53.2194, 6.5665."
+        )
+        return None
+    return Place(state.value("area") or state.value("title"), latitude, longitude)
 
 
 async def _actor(request: web.Request, account: Account) -> LocalActor:
@@ -60,6 +79,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
     t = page_translator(request)
     state = FormState("propose", _typed(form, PROPOSAL_FIELDS))
     _missing(state, t, "title", "text")
+    location = _place(state, t)
     cost = None
     if process.budget is not None:
         try:
@@ -77,6 +97,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
             state.value("text"),
             cost=cost,
             area=state.value("area") or None,
+            location=location,
         )
     except Refusal as exc:
         refuse_form(request, state, exc)

@@ -106,12 +106,22 @@ async def test_a_resident_logs_in_and_proposes_with_errors_shown_next_to_the_fie
 
     await page.get_by_label("Titel").fill("Een bankje bij de speeltuin")
     await page.get_by_label("Buurt of plek (niet verplicht)").fill("Oosterpark")
+    await page.get_by_label("Waar op de kaart (niet verplicht)").fill("ergens")
+    await page.get_by_role("button", name="Voorstel indienen").click()
+    await expect(page.locator("#propose-coordinates-error")).to_contain_text("53.2194, 6.5665")
+    await expect(page.get_by_label("Titel")).to_have_value("Een bankje bij de speeltuin")
+    await page.get_by_label("Waar op de kaart (niet verplicht)").fill("53.2194, 6.5665")
     await page.get_by_role("button", name="Voorstel indienen").click()
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Een bankje bij de speeltuin")
     confirmation = page.get_by_role("status").filter(has_text="Uw voorstel is ingediend.")
     await expect(confirmation).to_be_focused()
     await expect(page.get_by_text("Status: ingediend")).to_be_visible()
+    # Without a map on the page, the place opens on OpenStreetMap.
+    on_the_map = page.get_by_role("link", name="Op de kaart (OpenStreetMap)")
+    assert await on_the_map.get_attribute("href") == (
+        "https://www.openstreetmap.org/?mlat=53.2194&mlon=6.5665#map=18/53.2194/6.5665"
+    )
     [proposal] = await wijk.node.participation_store.proposals_of(process.uri)
     assert proposal.area == "Oosterpark"
     await page.goto(f"{wijk.base_url}/processes/{process.slug}")

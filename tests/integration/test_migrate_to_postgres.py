@@ -5,7 +5,10 @@ not empty, is refused and changes nothing."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,7 @@ from tests.conftest import PostgresCluster
 from tests.integration.commands import samenspraak
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import open_process, person
+from tests.integration.test_serve_command import _node_directory, _serving
 from tests.integration.voting_scenarios import in_a_week, process_with_proposals
 
 # The source is an SQLite node; on a --db=postgresql run the nodes are PostgreSQL's.
@@ -131,3 +135,31 @@ async def test_a_copy_into_a_database_that_is_not_empty_is_refused_and_changes_n
     assert line.startswith("samenspraak: error: nothing was changed: ")
     assert "is not empty" in line and "postgres@" in line
     assert load_config(oosterpark.node.data_dir).database == ""
+
+
+def test_a_node_that_serves_is_not_copied_for_its_writes_meanwhile_would_be_lost(
+    tmp_path: Path, postgres_cluster: PostgresCluster
+) -> None:
+    port = free_port()
+    directory = _node_directory(tmp_path, port)
+    url = postgres_cluster.fresh_database()
+    serving = _serving(directory, port)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "node.cli", "migrate-to-postgres", str(directory), url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        serving.send_signal(signal.SIGINT)
+        serving.wait(30)
+        if serving.stdout is not None:
+            serving.stdout.close()
+
+    assert done.returncode == REFUSED, done.stdout
+    assert done.stderr == (
+        f"samenspraak: error: cannot copy {directory}: another process "
+        f"(pid {serving.pid}) serves it already\n"
+    )
+    assert load_config(directory).database == ""

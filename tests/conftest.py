@@ -20,6 +20,7 @@ import asyncio
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -115,6 +116,49 @@ class PostgresCluster:
     def drop(self, url: str) -> None:
         self.sql(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
+    def start(self) -> None:
+        """initdb, start the server, and migrate the template of the tests' databases."""
+        subprocess.run(
+            [
+                *self.runner,
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(self.directory / "data"),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        # A throwaway cluster: nothing it holds must survive a crash, so no syncing.
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
+        subprocess.run(
+            [
+                *self.runner,
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.directory / "data"),
+                "-o",
+                options,
+                "-l",
+                str(self.directory / "log"),
+                "-w",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        self.sql(f"CREATE DATABASE {TEMPLATE}")
+        _in_thread(_migrate(self.url(TEMPLATE)))
+
     def stop(self) -> None:
         subprocess.run(
             [
@@ -132,7 +176,8 @@ class PostgresCluster:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _start_cluster() -> PostgresCluster:
+def _new_cluster() -> PostgresCluster:
+    """A cluster's place and port, not started yet."""
     if not (PG_BIN / "initdb").exists():
         pytest.fail(
             f"PostgreSQL is not installed ({PG_BIN}/initdb): tests/run.sh installs it "
@@ -145,48 +190,7 @@ def _start_cluster() -> PostgresCluster:
         shutil.chown(directory, "postgres")
         runner = ["runuser", "-u", "postgres", "--"]
     port = free_port()
-    subprocess.run(
-        [
-            *runner,
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(directory / "data"),
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    # A throwaway cluster: nothing it holds must survive a crash, so no syncing.
-    options = (
-        f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-    )
-    subprocess.run(
-        [
-            *runner,
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(directory / "data"),
-            "-o",
-            options,
-            "-l",
-            str(directory / "log"),
-            "-w",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    cluster = PostgresCluster(port, directory, runner)
-    cluster.sql(f"CREATE DATABASE {TEMPLATE}")
-    _in_thread(_migrate(cluster.url(TEMPLATE)))
-    return cluster
+    return PostgresCluster(port, directory, runner)
 
 
 async def _migrate(url: str) -> None:
@@ -213,9 +217,19 @@ def _in_thread(coroutine: object) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_cluster(request: pytest.FixtureRequest) -> Iterator[PostgresCluster]:
-    cluster = _start_cluster()
+    cluster = _new_cluster()
     request.addfinalizer(cluster.stop)
+
+    def stop_and_end(signum: int, _frame: object) -> None:
+        # A run ended by `timeout` (SIGTERM) runs no finalizer: the server would
+        # outlive it, with its files in /tmp.
+        cluster.stop()
+        os._exit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop_and_end)
+    cluster.start()
     yield cluster
+    signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(autouse=True)

@@ -452,7 +452,10 @@ class SQLiteDatabase(Database):
         try:
             if commit:
                 try:
-                    await self._run_on(txn, "COMMIT")
+                    await self._commit(txn)
+                except asyncio.CancelledError:
+                    # The COMMIT went through (``_commit``): only the task was cancelled.
+                    raise
                 except BaseException:
                     commit = False
                     raise
@@ -468,6 +471,25 @@ class SQLiteDatabase(Database):
             self._inline_writes += 1
             if self._inline_writes % _CHECKPOINT_EVERY == 0:
                 await self._checkpoint()
+
+    async def _commit(self, txn: _Transaction) -> None:
+        """COMMIT, run to its end even when the task is cancelled meanwhile.
+
+        aiosqlite's thread goes on with a statement whose awaiting task was cancelled;
+        a ROLLBACK sent after it would find no transaction (the COMMIT had run) and
+        fail. So the COMMIT is awaited to its end, its own error raised if it failed,
+        and only then the cancellation passed on.
+        """
+        step = asyncio.ensure_future(self._run_on(txn, "COMMIT"))
+        cancelled = False
+        while not step.done():
+            try:
+                await asyncio.shield(step)
+            except asyncio.CancelledError:
+                cancelled = True
+        step.result()
+        if cancelled:
+            raise asyncio.CancelledError
 
     async def _run_on(self, txn: _Transaction, statement: str) -> None:
         if txn.inline:

@@ -54,7 +54,7 @@ from node.storage.reactions import ReactionRepository
 from node.storage.registrar import CredentialRevocations, RegisterStore
 from node.storage.residents import ResidentRegistry
 from node.storage.trust import TrustList
-from node.storage.votes import SentVotes, VotingStore
+from node.storage.votes import Receipts, SentVotes, VotingStore
 from node.urls import INSTANCE_USERNAME, Urls
 from schemas import CONTEXT_URL, context_document, outgoing_context
 
@@ -266,6 +266,7 @@ async def open_node(
         store=ParticipationStore(db),
         votes=VotingStore(db),
         sent_votes=SentVotes(db),
+        receipts=Receipts(db),
         ballots=BallotStore(db),
         moves=ProcessMoves(db),
         participants=participants,

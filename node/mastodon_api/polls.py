@@ -41,8 +41,15 @@ async def vote(request: web.Request) -> web.Response:
         record.uri,
         options[int(choices[0])]["title"],
     )
-    updated = await request.app[NODE].objects.record(record.uri)
-    return web.json_response(await entities.poll(updated or record))
+    node = request.app[NODE]
+    updated = await node.objects.record(record.uri)
+    poll = await entities.poll(updated or record)
+    # Beyond Mastodon's Poll: the receipt of a vote counted here (a vote sent to another
+    # node gets its receipt later, shown on the /votes page).
+    receipt = None
+    if await node.votes.question(record.uri) is not None:
+        receipt = await node.participation_services.receipts.latest(caller.actor.uri, record.uri)
+    return web.json_response({**poll, "receipt": receipt} if receipt else poll)
 
 
 def register(app: web.Application) -> None:

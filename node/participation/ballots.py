@@ -26,6 +26,7 @@ from node.participation.eligibility import claim_place
 from node.participation.models import Budget, BudgetRound, Process, parse_moment
 from node.participation.moves import record_move
 from node.participation.processes import known_process, send_process_update, set_phase
+from node.participation.receipts import new_receipt, receipt_hash
 from node.participation.tally import (
     Allocation,
     BallotEntry,
@@ -138,9 +139,12 @@ async def record_ballot(
     picks: Sequence[str],
     ballot_id: str,
     credential: str | None = None,
-) -> None:
+    *,
+    local_voter: bool = False,
+) -> str:
     """Store a ballot for a local process, or refuse it (Refused) storing nothing; under
-    an agreement one ballot per ``credential`` pseudonym counts, as for votes."""
+    an agreement one ballot per ``credential`` pseudonym counts, as for votes. Returns the
+    ballot's receipt code, kept for a ``local_voter`` in the same transaction."""
     process, budget = await _local_budget_process(services, process_uri)
     store = services.ballots
     budget_round = await store.budget_round(process.uri)
@@ -165,14 +169,19 @@ async def record_ballot(
         reason = await claim_place(services, process, voter)
         if reason is not None:
             raise Refused(f"ballot refused: {reason}", **coded(reason))
+        receipt = new_receipt()
         await store.put_ballot(
             process.uri,
             voter,
             ballot_id,
             picks,
+            receipt_hash(receipt),
             counted.pseudonym if counted else None,
             counted.id if counted else None,
         )
+        if local_voter:
+            await services.receipts.keep(ballot_id, voter, process.uri, receipt)
+    return receipt
 
 
 async def cast_ballot(
@@ -186,7 +195,9 @@ async def cast_ballot(
         services, voter, await known_process(services, process_uri, fetch=True)
     )
     if await services.actors.is_local(process_uri):
-        await record_ballot(services, process_uri, voter.uri, picks, ballot_id, credential)
+        await record_ballot(
+            services, process_uri, voter.uri, picks, ballot_id, credential, local_voter=True
+        )
         return ballot_id
     ballot = {
         "id": ballot_id,
@@ -216,6 +227,23 @@ async def cast_ballot(
 def recount_url(process: Process) -> str:
     """The open-data export of a budget process's tallies."""
     return f"{process.uri}/budget-result.csv"
+
+
+def receipts_url(process: Process) -> str:
+    """The receipt hashes of a budget process's counted ballots, published once it closed."""
+    return f"{process.uri}/receipts"
+
+
+async def counted_ballot_receipts(services: ParticipationServices, process: Process) -> list[str]:
+    """The receipt hashes of a process's counted ballots, one per voter; NotFound until its
+    budget ballot has closed."""
+    budget_round = await services.ballots.budget_round(process.uri)
+    if budget_round is None or budget_round.closed_at is None:
+        raise NotFound(
+            f"the receipts of the budget ballot of {process.title} are published when it closes",
+            detail=process.uri,
+        )
+    return await services.ballots.receipt_hashes(process.uri)
 
 
 async def budget_allocations(
@@ -269,6 +297,7 @@ def budget_result(
         "eligibleCount": max(process.electorate_size, voters),
         "closedAt": closed_at,
         "recount": recount_url(process),
+        "receipts": receipts_url(process),
     }
     if servers is not None:
         result |= servers_document(

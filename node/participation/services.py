@@ -35,7 +35,7 @@ from node.storage.reactions import ReactionRepository
 from node.storage.registrar import CredentialRevocations, RegisterStore
 from node.storage.residents import ResidentRegistry
 from node.storage.trust import TrustList
-from node.storage.votes import SentVotes, VotingStore
+from node.storage.votes import Receipts, SentVotes, VotingStore
 from node.urls import Urls
 
 
@@ -60,6 +60,8 @@ class ParticipationServices:
     store: ParticipationStore
     votes: VotingStore
     sent_votes: SentVotes
+    # The receipt codes this node's residents were given for their votes.
+    receipts: Receipts
     ballots: BallotStore
     moves: ProcessMoves
     participants: ProcessParticipants

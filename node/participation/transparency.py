@@ -18,6 +18,7 @@ from node.i18n import STATUS_LABELS, labels
 from node.participation.ballots import budget_allocations, budget_result, budget_servers
 from node.participation.models import PHASE_LABELS_NL, Process, ProcessMove, Proposal
 from node.participation.voting import current_tally, question_servers, servers_document
+from node.participation.voting import receipts_url as voting_receipts_url
 from node.participation.voting import recount_url as voting_recount_url
 
 if TYPE_CHECKING:
@@ -189,6 +190,8 @@ async def process_results(
             "tallies": {t.option: t.count for t in tally.tallies},
             "recount": voting_recount_url(question),
         }
+        if question.closed_at is not None:
+            result["receipts"] = voting_receipts_url(question)
         servers = await question_servers(services, question, process)
         if servers is not None:
             result |= servers_document(servers, partial(_per_option, question.options), "tallies")

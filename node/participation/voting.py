@@ -37,6 +37,7 @@ from node.participation.eligibility import claim_place
 from node.participation.models import Process, Proposal, Question, parse_moment
 from node.participation.moves import record_move
 from node.participation.processes import known_process
+from node.participation.receipts import new_receipt, receipt_hash
 from node.participation.tally import (
     ServerCount,
     VoteTally,
@@ -117,6 +118,11 @@ def recount_url(question: Question) -> str:
     return f"{question.uri}/tallies.csv"
 
 
+def receipts_url(question: Question) -> str:
+    """The receipt hashes of a question's counted votes, published once it closed."""
+    return f"{question.uri}/receipts"
+
+
 def question_document(
     services: ParticipationServices,
     question: Question,
@@ -171,6 +177,7 @@ def question_document(
             "eligibleCount": max(process.electorate_size, tally.voters_count),
             "closedAt": question.closed_at,
             "recount": recount_url(question),
+            "receipts": receipts_url(question),
         }
         if servers is not None:
             doc["voteResult"] |= servers_document(
@@ -218,6 +225,17 @@ async def question_servers(
 async def current_tally(services: ParticipationServices, question: Question) -> VoteTally:
     """The tallies of a question from its stored votes."""
     return tally_counts(question.options, await services.votes.option_counts(question.uri))
+
+
+async def counted_receipts(services: ParticipationServices, question: Question) -> list[str]:
+    """The receipt hashes of a closed question's counted votes, one per voter; NotFound while
+    the vote is open (the list is published when it closes)."""
+    if question.closed_at is None:
+        raise NotFound(
+            "the receipts of this vote are published when it closes",
+            detail=question.uri,
+        )
+    return await services.votes.receipt_hashes(question.uri)
 
 
 async def _parts(services: ParticipationServices, question: Question) -> tuple[Proposal, Process]:
@@ -336,8 +354,12 @@ async def record_vote(
     option: str | None,
     vote_id: str,
     credential: str | None = None,
-) -> VoteTally:
-    """Count one vote on a local question, or refuse it (Refused) storing nothing.
+    *,
+    local_voter: bool = False,
+) -> str:
+    """Count one vote on a local question, or refuse it (Refused) storing nothing. Returns
+    the vote's receipt code (node/participation/receipts.py), kept for a ``local_voter``
+    in the same transaction.
 
     In a process under an agreement the vote counts under its ``credential``'s
     pseudonym (node/participation/credentials.py): one vote per registered resident."""
@@ -369,21 +391,25 @@ async def record_vote(
         reason = await claim_place(services, process, voter)
         if reason is not None:
             raise Refused(f"vote refused: {reason}", **coded(reason))
+        receipt = new_receipt()
         await store.put_vote(
             question.uri,
             voter,
             option,
             vote_id,
+            receipt_hash(receipt),
             counted.pseudonym if counted else None,
             counted.id if counted else None,
         )
+        if local_voter:
+            await services.receipts.keep(vote_id, voter, question.uri, receipt)
         await store.mark_tallies_changed(question.uri, epoch_now())
         tally = await current_tally(services, question)
         # Mastodon re-fetches an open poll while it is shown: serve current tallies.
         await services.objects.save_local_object(
             question_document(services, question, proposal, process, tally)
         )
-    return tally
+    return receipt
 
 
 async def publish_due_tallies(services: ParticipationServices, now: float | None = None) -> int:
@@ -493,7 +519,9 @@ async def cast_vote(
     if local is not None:
         process = await services.store.get_process(local.process_uri)
         credential = await credential_to_send(services, voter, process)
-        await record_vote(services, question_uri, voter.uri, option, vote_id, credential)
+        await record_vote(
+            services, question_uri, voter.uri, option, vote_id, credential, local_voter=True
+        )
         return vote_id
     question = await _remote_question(services, question_uri)
     process_uri = question.attributed_to

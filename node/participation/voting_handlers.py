@@ -5,7 +5,9 @@ A vote is a ``Create`` of a ``Note`` shaped as a poll answer (see
 other Notes, and an answer to a question this node does not host is taken as
 an ordinary Note.
 Every refusal answers the voter with a ``Reject`` whose ``summary`` is the
-reason, and the inbox with 422 and the same reason; nothing is counted.
+reason, and the inbox with 422 and the same reason; nothing is counted. A
+counted vote is answered with an ``Accept`` carrying its receipt
+(node/participation/receipts.py), which the voter's node keeps.
 """
 
 from __future__ import annotations
@@ -52,24 +54,50 @@ def _credential(obj: ASObject) -> str | None:
     return credential if isinstance(credential, str) else None
 
 
+async def _answer(
+    services: ParticipationServices,
+    process_uri: str,
+    obj: ASObject,
+    voter: str,
+    answer: dict[str, Any],
+    *,
+    outlives_rollback: bool = False,
+) -> None:
+    """Send the voter an answer (``Accept`` or ``Reject``) embedding their vote or ballot."""
+    embedded: dict[str, Any] = {k: v for k, v in obj.raw.items() if k != "@context"}
+    await services.outbox.send(
+        process_uri,
+        {"id": services.outbox.new_activity_id(), **answer, "object": embedded, "to": [voter]},
+        [voter],
+        outlives_rollback=outlives_rollback,
+    )
+
+
 async def refuse(
     services: ParticipationServices, process_uri: str, obj: ASObject, voter: str, reason: str
 ) -> NoReturn:
     """Answer a refused vote or ballot with a Reject naming the reason, then refuse the POST."""
-    embedded: dict[str, Any] = {k: v for k, v in obj.raw.items() if k != "@context"}
-    await services.outbox.send(
+    await _answer(
+        services,
         process_uri,
-        {
-            "id": services.outbox.new_activity_id(),
-            "type": "Reject",
-            "object": embedded,
-            "summary": reason,
-            "to": [voter],
-        },
-        [voter],
+        obj,
+        voter,
+        {"type": "Reject", "summary": reason},
         outlives_rollback=True,
     )
     raise Refused(reason)
+
+
+async def send_receipt(
+    services: ParticipationServices, process_uri: str, obj: ASObject, voter: str, receipt: str
+) -> None:
+    """Give a counted vote's receipt to the voter's node: an ``Accept`` of the vote with its
+    ``receipt``, sent with the vote's effects. Mastodon-family servers have nowhere to show
+    it and get nothing."""
+    document = await services.actors.remote_document(voter)
+    if document is not None and not schemas.speaks_samenspraak(document):
+        return
+    await _answer(services, process_uri, obj, voter, {"type": "Accept", "receipt": receipt})
 
 
 async def receive_vote(
@@ -88,11 +116,12 @@ async def receive_vote(
             services, question.process_uri, vote, activity.actor, f"vote refused: {problem}"
         )
     try:
-        await record_vote(
+        receipt = await record_vote(
             services, question.uri, activity.actor, vote.name, vote.id, _credential(vote)
         )
     except Refused as exc:
         await refuse(services, question.process_uri, vote, activity.actor, exc.reason)
+    await send_receipt(services, question.process_uri, vote, activity.actor, receipt)
 
 
 async def handle_budget_ballot(
@@ -108,11 +137,12 @@ async def handle_budget_ballot(
         await refuse(services, process_uri, ballot, activity.actor, f"ballot refused: {problem}")
     picks = [p for p in (id_of(v) for v in as_list(ballot.raw.get("picks"))) if p]
     try:
-        await record_ballot(
+        receipt = await record_ballot(
             services, process_uri, activity.actor, picks, ballot.id, _credential(ballot)
         )
     except Refused as exc:
         await refuse(services, process_uri, ballot, activity.actor, exc.reason)
+    await send_receipt(services, process_uri, ballot, activity.actor, receipt)
 
 
 async def handle_refused_vote(
@@ -128,6 +158,23 @@ async def handle_refused_vote(
     await sent.refused(activity.object_id, activity.summary or "refused without a reason")
 
 
+async def handle_vote_receipt(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
+    """A process counted a vote or ballot one of our accounts sent: keep its receipt for
+    the voter's pages. An Accept of any other Note is none of ours and changes nothing."""
+    sent = await services.sent_votes.sent_by(activity.object_id)
+    if sent is None:
+        return
+    voter, target = sent
+    if not same_origin(activity.actor, target):
+        raise NotAllowed(f"{activity.actor} cannot accept a vote sent to {target}")
+    receipt = activity.raw.get("receipt")
+    if not isinstance(receipt, str) or not receipt.strip():
+        raise Refused("an accepted vote must carry its receipt")
+    await services.receipts.keep(activity.object_id, voter, target, receipt.strip()[:64])
+
+
 def voting_handlers(services: ParticipationServices) -> list[tuple[HandlerKey, Handler]]:
     """The voting entries for the node's handler table, bound to the domain's services."""
     return bind_all(
@@ -138,5 +185,7 @@ def voting_handlers(services: ParticipationServices) -> list[tuple[HandlerKey, H
             (("Reject", "Note"), handle_refused_vote),
             (("Reject", "BudgetBallot"), handle_refused_vote),
             (("Delete", "Credential"), receive_revocation),
+            (("Accept", "Note"), handle_vote_receipt),
+            (("Accept", "BudgetBallot"), handle_vote_receipt),
         ],
     )

@@ -65,11 +65,13 @@ class BallotStore:
         voter: str,
         ballot_id: str,
         picks: Sequence[str],
+        receipt_hash: str,
         pseudonym: str | None = None,
         credential_id: str | None = None,
     ) -> None:
-        """Store a voter's ballot, replacing an earlier one of the voter or, under a
-        credential, of the same pseudonym from another account."""
+        """Store a voter's ballot with the hash of its receipt, replacing an earlier one of
+        the voter or, under a credential, of the same pseudonym from another account (so
+        the table holds the counted ballots only, and their receipts)."""
         async with self._db.transaction():
             replaced = [voter]
             if pseudonym is not None:
@@ -82,8 +84,16 @@ class BallotStore:
                 await self._remove(process_uri, earlier)
             await self._db.execute(
                 "INSERT INTO ballots (process_uri, voter, ballot_id, cast_at, pseudonym,"
-                " credential_id) VALUES (?, ?, ?, ?, ?, ?)",
-                (process_uri, voter, ballot_id, iso_now(), pseudonym, credential_id),
+                " credential_id, receipt_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    process_uri,
+                    voter,
+                    ballot_id,
+                    iso_now(),
+                    pseudonym,
+                    credential_id,
+                    receipt_hash,
+                ),
             )
             await self._db.executemany(
                 "INSERT INTO ballot_picks (process_uri, voter, proposal_uri) VALUES (?, ?, ?)",
@@ -110,6 +120,14 @@ class BallotStore:
         for row in rows:
             await self._remove(row[0], row[1])
         return rows
+
+    async def receipt_hashes(self, process_uri: str) -> list[str]:
+        """The receipt hashes of the counted ballots of a process, in hash order."""
+        rows = await self._db.fetch_all(
+            "SELECT receipt_hash FROM ballots WHERE process_uri = ? ORDER BY receipt_hash",
+            (process_uri,),
+        )
+        return [r[0] for r in rows]
 
     async def all_picks(self, process_uri: str) -> list[list[str]]:
         """The picks of every ballot, without who cast them."""

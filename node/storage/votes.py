@@ -87,11 +87,13 @@ class VotingStore:
         voter: str,
         option: str,
         vote_id: str,
+        receipt_hash: str,
         pseudonym: str | None = None,
         credential_id: str | None = None,
     ) -> None:
-        """Store a voter's vote, replacing an earlier one of the voter or, under a
-        credential, of the same pseudonym from another account."""
+        """Store a voter's vote with the hash of its receipt, replacing an earlier one of
+        the voter or, under a credential, of the same pseudonym from another account (so
+        the table holds the counted votes only, and their receipts)."""
         if pseudonym is not None:
             await self._db.execute(
                 "DELETE FROM votes WHERE question_uri = ? AND pseudonym = ? AND voter != ?",
@@ -99,11 +101,21 @@ class VotingStore:
             )
         await self._db.execute(
             "INSERT INTO votes (question_uri, voter, option, vote_id, cast_at, pseudonym,"
-            " credential_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (question_uri, voter)"
+            " credential_id, receipt_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (question_uri, voter)"
             " DO UPDATE SET option = excluded.option, vote_id = excluded.vote_id,"
             " cast_at = excluded.cast_at, pseudonym = excluded.pseudonym,"
-            " credential_id = excluded.credential_id",
-            (question_uri, voter, option, vote_id, iso_now(), pseudonym, credential_id),
+            " credential_id = excluded.credential_id, receipt_hash = excluded.receipt_hash",
+            (
+                question_uri,
+                voter,
+                option,
+                vote_id,
+                iso_now(),
+                pseudonym,
+                credential_id,
+                receipt_hash,
+            ),
         )
 
     async def remove_votes_with_credential(self, credential_id: str) -> list[Row]:
@@ -121,6 +133,15 @@ class VotingStore:
                 (row["question_uri"], row["voter"]),
             )
         return rows
+
+    async def receipt_hashes(self, question_uri: str) -> list[str]:
+        """The receipt hashes of the counted votes of a question, in hash order (which
+        says nothing of who voted when)."""
+        rows = await self._db.fetch_all(
+            "SELECT receipt_hash FROM votes WHERE question_uri = ? ORDER BY receipt_hash",
+            (question_uri,),
+        )
+        return [r[0] for r in rows]
 
     async def option_counts(self, question_uri: str) -> dict[str, int]:
         """How many voters chose each option (one vote per voter), without who chose it."""
@@ -190,6 +211,13 @@ class SentVotes:
         )
         return count == 1
 
+    async def sent_by(self, object_id: str) -> tuple[str, str] | None:
+        """The voter and the question or process of a vote or ballot sent elsewhere."""
+        row = await self._db.fetch_one(
+            "SELECT voter, target FROM sent_votes WHERE activity_object = ?", (object_id,)
+        )
+        return (row["voter"], row["target"]) if row else None
+
     async def target_of(self, object_id: str) -> str | None:
         """The question or process a sent vote went to."""
         return await self._db.fetch_value(
@@ -210,5 +238,35 @@ class SentVotes:
         return await self._db.fetch_one(
             "SELECT * FROM sent_votes WHERE voter = ? AND target = ?"
             " ORDER BY sent_at DESC, rowid DESC LIMIT 1",
+            (voter, target),
+        )
+
+
+class Receipts:
+    """On the voter's side: the receipt codes this node's residents were given."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def keep(self, vote_id: str, voter: str, target: str, code: str) -> None:
+        """Keep the receipt of a vote or ballot (once per vote)."""
+        await self._db.execute(
+            "INSERT INTO vote_receipts (vote_id, voter, target, code, issued_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (vote_id) DO NOTHING",
+            (vote_id, voter, target, code, iso_now()),
+        )
+
+    async def of_vote(self, vote_id: str) -> str | None:
+        """The receipt of one vote or ballot, once the process counted it."""
+        return await self._db.fetch_value(
+            "SELECT code FROM vote_receipts WHERE vote_id = ?", (vote_id,)
+        )
+
+    async def latest(self, voter: str, target: str) -> str | None:
+        """The receipt of the last vote of a resident on a question or process counted
+        here (where every counted vote gets its receipt at once)."""
+        return await self._db.fetch_value(
+            "SELECT code FROM vote_receipts WHERE voter = ? AND target = ?"
+            " ORDER BY issued_at DESC, rowid DESC LIMIT 1",
             (voter, target),
         )

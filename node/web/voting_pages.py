@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -17,13 +18,27 @@ from aiohttp import web
 from federation.errors import NotFound, Refusal
 from node.i18n import N_
 from node.node import Node
-from node.participation.ballots import budget_allocations, budget_servers, cast_ballot
+from node.participation.ballots import (
+    budget_allocations,
+    budget_servers,
+    cast_ballot,
+    counted_ballot_receipts,
+)
+from node.participation.ballots import receipts_url as budget_receipts_url
 from node.participation.ballots import recount_url as budget_recount_url
 from node.participation.models import Process, Question
 from node.participation.processes import local_process
+from node.participation.receipts import receipt_hash
 from node.participation.tally import SMALLEST_NAMED_SERVER
 from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS, verify_by_letter_code
-from node.participation.voting import cast_vote, current_tally, known_questions, question_servers
+from node.participation.voting import (
+    cast_vote,
+    counted_receipts,
+    current_tally,
+    known_questions,
+    question_servers,
+)
+from node.participation.voting import receipts_url as question_receipts_url
 from node.participation.voting import recount_url as question_recount_url
 from node.storage.accounts import Account
 from node.web.app import NODE
@@ -64,6 +79,38 @@ async def question_tallies_csv(request: web.Request) -> web.Response:
     return _csv(rows)
 
 
+def _receipts_collection(url: str, hashes: list[str]) -> web.Response:
+    document = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": url,
+        "type": "OrderedCollection",
+        "summary": "SHA-256 of the receipt code of each counted vote (capitals, no dashes)",
+        "totalItems": len(hashes),
+        "orderedItems": hashes,
+    }
+    return web.json_response(
+        document,
+        content_type="application/activity+json",
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
+
+
+async def question_receipts(request: web.Request) -> web.Response:
+    """``<question>/receipts``: the receipt hashes of a closed vote's counted votes."""
+    node = request.app[NODE]
+    question = await _question(node, request.match_info["object_id"])
+    hashes = await counted_receipts(node.participation_services, question)
+    return _receipts_collection(question_receipts_url(question), hashes)
+
+
+async def budget_receipts(request: web.Request) -> web.Response:
+    """``<process>/receipts``: the receipt hashes of a closed budget ballot's ballots."""
+    node = request.app[NODE]
+    process = await local_process(node.participation_services, request.match_info["username"])
+    hashes = await counted_ballot_receipts(node.participation_services, process)
+    return _receipts_collection(budget_receipts_url(process), hashes)
+
+
 async def budget_result_csv(request: web.Request) -> web.Response:
     """``<process>/budget-result.csv``: ballots per proposal with cost and whether it was
     funded, published once the ballot has closed."""
@@ -101,6 +148,12 @@ async def _results(node: Node, process: Process) -> dict[str, Any]:
                 "tally": tally,
                 "servers": await question_servers(node.participation_services, question, process),
                 "recount": question_recount_url(question),
+                "receipts": await _published_receipts(
+                    question.closed_at,
+                    question_receipts_url(question),
+                    node.votes.receipt_hashes,
+                    question.uri,
+                ),
             }
         )
     budget: dict[str, Any] | None = None
@@ -132,15 +185,50 @@ async def _results(node: Node, process: Process) -> dict[str, Any]:
                 for a in allocations
             ],
             "recount": budget_recount_url(process),
+            "receipts": await _published_receipts(
+                budget_round.closed_at,
+                budget_receipts_url(process),
+                node.ballots.receipt_hashes,
+                process.uri,
+            ),
         }
     return {"votes": votes, "budget": budget, "smallest_named": SMALLEST_NAMED_SERVER}
+
+
+async def _published_receipts(
+    closed_at: str | None,
+    url: str,
+    hashes_of: Callable[[str], Awaitable[list[str]]],
+    subject: str,
+) -> dict[str, Any] | None:
+    """The published receipts of a closed vote or ballot (where, the hashes); None while
+    it is open."""
+    if closed_at is None:
+        return None
+    return {"url": url, "hashes": frozenset(await hashes_of(subject))}
+
+
+def _receipt_found(results: dict[str, Any], code: str) -> tuple[str, bool]:
+    """Whether a receipt code is among the published hashes of a process's results, and
+    its hash (shown so the visitor can look it up in the published list too)."""
+    hashed = receipt_hash(code)
+    published = [vote["receipts"] for vote in results["votes"]]
+    if results["budget"] is not None:
+        published.append(results["budget"]["receipts"])
+    return hashed, any(r is not None and hashed in r["hashes"] for r in published)
 
 
 async def results_page(request: web.Request) -> web.Response:
     """``/processes/{slug}/results``: tallies of every vote and the budget result."""
     node = request.app[NODE]
     process = await local_process(node.participation_services, request.match_info["slug"])
-    return render(request, "voting_results.html", process=process, **await _results(node, process))
+    results = await _results(node, process)
+    code = request.query.get("receipt", "").strip()
+    lookup = None
+    if code:
+        hashed, found = _receipt_found(results, code)
+        lookup = {"code": code, "hash": hashed, "found": found}
+    return render(request, "voting_results.html", process=process, lookup=lookup, **results)
 
 
 async def vote_page(request: web.Request) -> web.Response:
@@ -170,6 +258,7 @@ async def _render_vote_page(
             "question": q,
             "title": titles.get(q.proposal_uri, q.proposal_uri),
             "mine": await store.vote_of(q.uri, account.actor_uri),
+            "receipt": await node.participation_services.receipts.latest(account.actor_uri, q.uri),
         }
         for q in await store.questions_of(process.uri)
     ]
@@ -210,6 +299,9 @@ async def _ballot(
     total = sum(e.cost for e in entries if e.proposal in picked)
     return {
         "closed": budget_round.refusal() is not None,
+        "receipt": await node.participation_services.receipts.latest(
+            account.actor_uri, process.uri
+        ),
         "budget": process.budget.amount,
         "currency": process.budget.currency,
         # What the ticked projects cost together, as the page opens; the ballot's small
@@ -329,15 +421,21 @@ async def _render_votes(
     sent = node.participation_services.sent_votes
     polls = []
     for known in await known_questions(node.participation_services):
+        receipts = node.participation_services.receipts
         if known.local:
             mine = await local_votes.vote_of(known.uri, account.actor_uri)
             state, reason = ("counted" if mine else None), None
+            receipt = await receipts.latest(account.actor_uri, known.uri)
         else:
             latest = await sent.latest(account.actor_uri, known.uri)
             mine = latest["choice"] if latest else None
             state = latest["state"] if latest else None
             reason = latest["reason"] if latest else None
-        polls.append({"poll": known, "mine": mine, "state": state, "reason": reason})
+            # Only the last vote sent counts: an earlier vote's receipt is void.
+            receipt = await receipts.of_vote(latest["activity_object"]) if latest else None
+        polls.append(
+            {"poll": known, "mine": mine, "state": state, "reason": reason, "receipt": receipt}
+        )
     return render(
         request,
         "voting_polls.html",
@@ -376,6 +474,8 @@ def register(app: web.Application) -> None:
     """Add the voting pages and exports."""
     app.router.add_get("/objects/{object_id}/tallies.csv", question_tallies_csv)
     app.router.add_get("/actors/{username}/budget-result.csv", budget_result_csv)
+    app.router.add_get("/objects/{object_id}/receipts", question_receipts)
+    app.router.add_get("/actors/{username}/receipts", budget_receipts)
     app.router.add_get("/processes/{slug}/results", results_page)
     app.router.add_get("/processes/{slug}/vote", vote_page)
     app.router.add_post("/processes/{slug}/vote", vote_submit)

@@ -9,6 +9,7 @@ from mastodon import MastodonAPIError
 
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
+from node.participation.receipts import receipt_hash
 from node.participation.trail import change_status
 from node.participation.voting import close_vote, open_vote
 from node.runner import RunningNode
@@ -89,6 +90,11 @@ async def test_resident_votes_on_a_proposal_poll_with_one_choice(start: StartNod
     assert voted.voted and voted.own_votes == [0] and voted.votes_count == 1
     anna_uri = (await node.actors.by_username("anna")).uri
     assert await node.votes.vote_of(question.uri, anna_uri) == question.options[0]
+    # The answer carries the vote's receipt, which the process publishes once it closes.
+    assert voted.receipt == await node.participation_services.receipts.latest(
+        anna_uri, question.uri
+    )
+    assert receipt_hash(voted.receipt) in await node.votes.receipt_hashes(question.uri)
 
     await close_vote(node.participation_services, question.uri)
     [ended] = await asyncio.to_thread(anna.notifications, types=["poll"])

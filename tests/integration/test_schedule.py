@@ -4,19 +4,25 @@ dates, followers are reminded before a phase ends; each once, also across a rest
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import aiohttp
 
 from node.clock import Clock, iso, utc_now
 from node.participation.ballots import cast_ballot, open_budget_ballot
-from node.participation.models import Budget, Phase, Process, Proposal, Question
+from node.participation.models import Budget, Phase
 from node.participation.processes import create_process, set_phase
 from node.participation.schedule import run_schedule
-from node.participation.voting import cast_vote, open_vote
+from node.participation.voting import cast_vote
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode
-from tests.integration.voting_scenarios import exchange, follow, person, process_with_proposals
+from tests.integration.voting_scenarios import (
+    exchange,
+    follow,
+    followed_vote,
+    person,
+    process_with_proposals,
+)
 from tests.integration.web_login import web_browser
 
 # The restarted node's clock reads this much later than the clock the vote was opened on:
@@ -31,21 +37,6 @@ async def updates_from(running: RunningNode, actor: str) -> int:
         "SELECT count(*) FROM inbox_log WHERE actor = ? AND type = 'Update'", (actor,)
     )
     return int(count)
-
-
-async def followed_vote(
-    start: StartNode, end: datetime
-) -> tuple[RunningNode, RunningNode, Process, Proposal, Question]:
-    """A municipal vote open until ``end``, its process followed from De Wijert."""
-    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
-    wijert = await start("wijert", "Wijkdeal De Wijert")
-    process, [proposal] = await process_with_proposals(
-        gemeente, "verkeersplan", [("Autoluwe binnenstad", None)]
-    )
-    await follow(wijert, await person(wijert, "waarnemer"), process.uri)
-    await exchange(gemeente, wijert)
-    question = await open_vote(gemeente.node.participation_services, proposal.uri, iso(end))
-    return gemeente, wijert, process, proposal, question
 
 
 async def test_a_node_stopped_over_a_votes_end_closes_it_and_publishes_once_after_restart(

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from node import social_actions
 from node.clock import epoch_now, iso, utc_now
 from node.participation.addresses import parse_register
-from node.participation.models import Budget, Phase, Process, Proposal, phases_around
+from node.participation.models import (
+    Budget,
+    Phase,
+    Process,
+    Proposal,
+    Question,
+    phases_around,
+)
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.verification import verify_by_address
-from node.participation.voting import TALLY_UPDATE_DELAY, publish_due_tallies
+from node.participation.voting import TALLY_UPDATE_DELAY, open_vote, publish_due_tallies
 from node.runner import RunningNode
 from node.storage.actors import LocalActor
+from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
 
 REGISTER_CSV = (
@@ -121,3 +129,18 @@ async def exchange(*nodes: RunningNode, rounds: int = 10) -> None:
             done += report.delivered + report.given_up
         if done == 0:
             return
+
+
+async def followed_vote(
+    start: StartNode, end: datetime
+) -> tuple[RunningNode, RunningNode, Process, Proposal, Question]:
+    """A municipal vote open until ``end``, its process followed from De Wijert."""
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    process, [proposal] = await process_with_proposals(
+        gemeente, "verkeersplan", [("Autoluwe binnenstad", None)]
+    )
+    await follow(wijert, await person(wijert, "waarnemer"), process.uri)
+    await exchange(gemeente, wijert)
+    question = await open_vote(gemeente.node.participation_services, proposal.uri, iso(end))
+    return gemeente, wijert, process, proposal, question

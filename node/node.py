@@ -31,6 +31,7 @@ from node.participation.handlers import REPLACED_CORE_KEYS as PARTICIPATION_REPL
 from node.participation.handlers import participation_handlers
 from node.participation.schedule import run_schedule
 from node.participation.services import ParticipationServices
+from node.participation.sortition_handlers import sortition_handlers
 from node.participation.trail import publish_due_support_counts
 from node.participation.voting import publish_due_tallies
 from node.participation.voting_handlers import voting_handlers
@@ -47,6 +48,7 @@ from node.storage.inbox_log import InboxLogRepository
 from node.storage.moderation_store import ModerationRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
+from node.storage.panel_draws import PanelDraws
 from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
 from node.storage.process_moves import ProcessMoves
@@ -73,6 +75,7 @@ def handler_entries(
         *participation_handlers(participation),
         *voting_handlers(participation),
         *agreement_handlers(participation),
+        *sortition_handlers(participation),
         *moderation_handlers(moderation),
     ]
 
@@ -247,6 +250,17 @@ async def open_node(
     residents = ResidentRegistry(db)
     trust = TrustList(db)
     participants = ProcessParticipants(db)
+    eligibility = EligibilityPolicy(
+        residents=residents,
+        trust=trust,
+        resolver=resolver,
+        cached_actor=actors.remote_actor,
+        remote_document=actors.remote_document,
+        is_local=actors.is_local,
+        normalise=lambda document: normalise(document, canonical_context, loader),
+        participants=participants,
+        account_published=actors.published,
+    )
     participation = ParticipationServices(
         db=db,
         config=config,
@@ -276,17 +290,9 @@ async def open_node(
         agreements=AgreementStore(db),
         register=RegisterStore(db),
         revocations=CredentialRevocations(db),
-        eligibility=EligibilityPolicy(
-            residents=residents,
-            trust=trust,
-            resolver=resolver,
-            cached_actor=actors.remote_actor,
-            remote_document=actors.remote_document,
-            is_local=actors.is_local,
-            normalise=lambda document: normalise(document, canonical_context, loader),
-            participants=participants,
-            account_published=actors.published,
-        ).check,
+        eligibility=eligibility.check,
+        attestation=eligibility.remote_attestation,
+        draws=PanelDraws(db),
     )
     gate = InboxGate(policy, limits, moderation_store)
     inbox = InboxPipeline(

@@ -28,6 +28,7 @@ Modules:
 - ``node_commands`` — ``samenspraak init|serve|account|demo|config-reference``.
 - ``opened_node`` — the one way a command opens a node directory and closes it
   again (``opened_node``).
+- ``panel_commands`` — ``samenspraak panel create|start|join``: panel draws by lot.
 - ``process_commands`` — ``samenspraak process create|phase|close|list`` and
   ``samenspraak proposal list|status``.
 - ``residency_commands`` — ``samenspraak addresses import``, ``verify``,
@@ -48,6 +49,7 @@ from node.cli import (
     federation_commands,
     moderation_commands,
     node_commands,
+    panel_commands,
     process_commands,
     residency_commands,
     voting_commands,
@@ -71,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         residency_commands,
         voting_commands,
         agreement_commands,
+        panel_commands,
         moderation_commands,
         federation_commands,
     ):

@@ -177,6 +177,50 @@ class ProcessMove:
     done_at: str
 
 
+# A panel draw: residents opt in, then the parties commit to their part of the seed,
+# then reveal it, and the draw is made (node/participation/sortition.py).
+DRAW_LIFECYCLE = StateGraph(
+    "open",
+    {
+        "open": frozenset({"committing"}),
+        "committing": frozenset({"revealing"}),
+        "revealing": frozenset({"drawn"}),
+        "drawn": frozenset(),
+    },
+    noun="draw state",
+    refusal="the draw is {current} and cannot become {new}: a draw is made once",
+)
+
+
+@dataclass(frozen=True)
+class PanelDraw:
+    """A draw of panel members among residents of some postcode areas."""
+
+    uri: str
+    process_uri: str
+    title: str
+    seats: int
+    stratified: bool
+    areas: tuple[str, ...]
+    # The actors whose nodes make the seed together, the process first.
+    parties: tuple[str, ...]
+    state: str
+    seed: str | None
+    created_at: str
+    drawn_at: str | None
+
+
+@dataclass(frozen=True)
+class SeedShare:
+    """One party's part of a draw's seed: its commitment, its reveal once made, and (for
+    this node's own part until it is revealed) the secret."""
+
+    party: str
+    commitment: str
+    reveal: str | None
+    secret: str | None
+
+
 @dataclass(frozen=True)
 class OfficialResponse:
     """A reply the municipality marked as its answer to a proposal."""

@@ -9,7 +9,9 @@ whole node.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from federation.actors import ActorResolver
 from federation.fetch import ObjectFetcher
@@ -28,6 +30,7 @@ from node.storage.database import Database
 from node.storage.follows import FollowRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository
+from node.storage.panel_draws import PanelDraws
 from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
 from node.storage.process_moves import ProcessMoves
@@ -37,6 +40,9 @@ from node.storage.residents import ResidentRegistry
 from node.storage.trust import TrustList
 from node.storage.votes import Receipts, SentVotes, VotingStore
 from node.urls import Urls
+
+if TYPE_CHECKING:
+    from node.participation.eligibility import Attestation
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,9 @@ class ParticipationServices:
     register: RegisterStore
     revocations: CredentialRevocations
     eligibility: EligibilityCheck
+    # The residency a remote person's node attests (node/participation/eligibility.py).
+    attestation: Callable[[str], Awaitable[Attestation]]
+    draws: PanelDraws
     # Every reading of the time in the domain (node/clock.py).
     clock: Clock
 

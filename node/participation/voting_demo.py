@@ -10,7 +10,8 @@ address, by letter code and in person; the municipality trusts both
 neighbourhood nodes and Oosterpark trusts De Wijert. In De Wijert's budget
 process the ballot and a vote on the mural are open, with the first ballots
 and votes cast, so visitors can cast their own; its party poll closes by itself
-minutes after the first start.
+minutes after the first start; its wijkpanel is drawn by lot with the
+municipality as the second party to the seed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from node.participation.models import Phase, phases_around
 from node.participation.processes import create_process, local_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.registrar import bind_by_address, bind_by_letter_code, issue_slot_code
+from node.participation.sortition import create_draw, opt_in, start_draw
 from node.participation.verification import (
     issue_letter_code,
     verify_by_address,
@@ -103,6 +105,7 @@ async def seed_voting(nodes: dict[str, RunningNode], settle: Settle) -> None:
     await settle()
     await seed_city_poll(nodes, settle)
     await seed_quick_poll(nodes, settle)
+    await seed_panel_draw(nodes, settle)
 
 
 # In days from the moment the demo starts: the poll has just reached its voting phase.
@@ -190,4 +193,26 @@ async def seed_quick_poll(nodes: dict[str, RunningNode], settle: Settle) -> None
     poll = await set_phase(services, poll, "voting")
     question = await open_vote(services, proposal.uri, ends)
     await cast_vote(services, sanne, question.uri, "zondag")
+    await settle()
+
+
+async def seed_panel_draw(nodes: dict[str, RunningNode], settle: Settle) -> None:
+    """A wijkpanel for De Wijert's budget drawn by lot, its seed made with the municipality."""
+    wijert, gemeente = nodes["wijert"], nodes["gemeente"]
+    services = wijert.node.participation_services
+    budget = await local_process(services, "wijkbudget")
+    panel = await create_draw(
+        services,
+        budget,
+        title="Wijkpanel wijkbudget 2027",
+        seats=1,
+        areas=["9722"],
+        stratified=False,
+        parties=[(await gemeente.node.organisation()).uri],
+    )
+    for username in ("bram", "sanne"):
+        resident = await wijert.node.actors.by_username(username)
+        assert resident is not None
+        await opt_in(services, panel.uri, resident.uri)
+    await start_draw(services, panel.uri)
     await settle()

@@ -29,6 +29,7 @@ from node.participation.ballots import recount_url as budget_recount_url
 from node.participation.models import Process, Question
 from node.participation.processes import local_process
 from node.participation.receipts import receipt_hash
+from node.participation.sortition import published_draw
 from node.participation.tally import SMALLEST_NAMED_SERVER
 from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS, verify_by_letter_code
 from node.participation.voting import (
@@ -109,6 +110,15 @@ async def budget_receipts(request: web.Request) -> web.Response:
     process = await local_process(node.participation_services, request.match_info["username"])
     hashes = await counted_ballot_receipts(node.participation_services, process)
     return _receipts_collection(budget_receipts_url(process), hashes)
+
+
+async def panel_draw_json(request: web.Request) -> web.Response:
+    """``<process>/draws/<n>``: a panel draw with all it takes to recompute it."""
+    node = request.app[NODE]
+    process = await local_process(node.participation_services, request.match_info["username"])
+    uri = f"{process.uri}/draws/{request.match_info['number']}"
+    document = await published_draw(node.participation_services, uri)
+    return web.json_response(document, headers={"Access-Control-Allow-Origin": "*"})
 
 
 async def budget_result_csv(request: web.Request) -> web.Response:
@@ -476,6 +486,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/actors/{username}/budget-result.csv", budget_result_csv)
     app.router.add_get("/objects/{object_id}/receipts", question_receipts)
     app.router.add_get("/actors/{username}/receipts", budget_receipts)
+    app.router.add_get("/actors/{username}/draws/{number}", panel_draw_json)
     app.router.add_get("/processes/{slug}/results", results_page)
     app.router.add_get("/processes/{slug}/vote", vote_page)
     app.router.add_post("/processes/{slug}/vote", vote_submit)

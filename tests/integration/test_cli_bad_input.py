@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from node.cli.errors import REFUSED
-from node.config import CONFIG_FILE, DATABASE_FILE
+from node.config import CONFIG_FILE, DATABASE_FILE, load_config
 from node.participation.addresses import COLUMNS
 from node.runner import dev_config, free_port
 from node.setup import initialise
@@ -37,11 +37,13 @@ def _refused(*arguments: str) -> list[str]:
     return lines
 
 
-def _addresses(directory: Path) -> int:
+def _addresses(directory: Path, table: str = "addresses") -> int:
+    """Rows in a table of the node (its addresses unless another is named)."""
+
     async def count() -> int:
         db = await Database.open(directory / DATABASE_FILE)
         try:
-            return int(await db.fetch_value("SELECT COUNT(*) FROM addresses"))
+            return int(await db.fetch_value(f"SELECT COUNT(*) FROM {table}"))
         finally:
             await db.close()
 
@@ -83,3 +85,48 @@ def test_a_house_number_of_twenty_digits_is_refused_naming_its_line(tmp_path: Pa
         "\n".join(lines)
     )
     assert _addresses(directory) == 0
+
+
+def test_a_draw_without_a_party_on_another_node_is_refused_and_nothing_stored(
+    tmp_path: Path,
+) -> None:
+    directory = _node_directory(tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "node.cli",
+            "process",
+            "create",
+            str(directory),
+            "--slug",
+            "wijkpanel",
+            "--title",
+            "Wijkpanel",
+            "--archetype",
+            "advise",
+            "--threshold",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    own = load_config(directory).base_url
+
+    [line] = _refused(
+        "panel",
+        "create",
+        str(directory),
+        "wijkpanel",
+        "--title",
+        "Wijkpanel 2027",
+        "--seats",
+        "3",
+        "--areas",
+        "9713",
+        "--party",
+        f"{own}/actors/oosterpark",
+    )
+    assert "at least one party on another node" in line
+    assert _addresses(directory, "panel_draws") == 0

@@ -62,3 +62,8 @@ async def test_demo_seed_verifies_residents_and_opens_a_vote_and_the_budget_ball
     [city_question] = await gemeente.votes.questions_of(city_poll.uri)
     city_tally = await current_tally(gemeente, city_question)
     assert city_tally.count("voor") == 1
+
+    # The wijkpanel is drawn with the municipality's part of the seed: one of two drawn.
+    panel = await wijert.participation_services.draws.get(f"{budget.uri}/draws/1")
+    assert panel is not None and panel.state == "drawn"
+    assert len(await wijert.participation_services.draws.selected_actors(panel.uri)) == 1

@@ -1,0 +1,135 @@
+"""Storage of panel draws, their candidates and the parties' seed commitments."""
+
+from __future__ import annotations
+
+import json
+
+from node.clock import iso_now
+from node.participation.models import PanelDraw, SeedShare
+from node.storage.database import Database, Row
+
+
+def _draw(row: Row) -> PanelDraw:
+    return PanelDraw(
+        uri=row["uri"],
+        process_uri=row["process_uri"],
+        title=row["title"],
+        seats=row["seats"],
+        stratified=bool(row["stratified"]),
+        areas=tuple(json.loads(row["areas"])),
+        parties=tuple(json.loads(row["parties"])),
+        state=row["state"],
+        seed=row["seed"],
+        created_at=row["created_at"],
+        drawn_at=row["drawn_at"],
+    )
+
+
+class PanelDraws:
+    """Draws this node holds, and its own part in other nodes' draws."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, draw: PanelDraw) -> None:
+        """Record a new draw."""
+        await self._db.execute(
+            "INSERT INTO panel_draws (uri, process_uri, title, seats, stratified, areas,"
+            " parties, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draw.uri,
+                draw.process_uri,
+                draw.title,
+                draw.seats,
+                int(draw.stratified),
+                json.dumps(list(draw.areas)),
+                json.dumps(list(draw.parties)),
+                draw.state,
+                draw.created_at,
+            ),
+        )
+
+    async def get(self, uri: str) -> PanelDraw | None:
+        """A draw this node holds."""
+        row = await self._db.fetch_one("SELECT * FROM panel_draws WHERE uri = ?", (uri,))
+        return _draw(row) if row else None
+
+    async def count_of(self, process_uri: str) -> int:
+        """How many draws a process has held."""
+        return int(
+            await self._db.fetch_value(
+                "SELECT count(*) FROM panel_draws WHERE process_uri = ?", (process_uri,)
+            )
+        )
+
+    async def move(self, uri: str, current: str, new: str) -> bool:
+        """Move a draw from ``current`` to ``new``; False when it was not in ``current``."""
+        count = await self._db.execute_rowcount(
+            "UPDATE panel_draws SET state = ? WHERE uri = ? AND state = ?", (new, uri, current)
+        )
+        return count == 1
+
+    async def drawn(self, uri: str, seed: str, selected: list[str]) -> bool:
+        """Record the outcome of a draw in its revealing state; False otherwise."""
+        count = await self._db.execute_rowcount(
+            "UPDATE panel_draws SET state = 'drawn', seed = ?, drawn_at = ?"
+            " WHERE uri = ? AND state = 'revealing'",
+            (seed, iso_now(), uri),
+        )
+        await self._db.executemany(
+            "UPDATE panel_candidates SET selected = 1 WHERE draw_uri = ? AND pseudonym = ?",
+            [(uri, p) for p in selected],
+        )
+        return count == 1
+
+    async def add_candidate(self, uri: str, actor: str, pseudonym: str, area: str) -> bool:
+        """A resident opts in; False when they had already."""
+        count = await self._db.execute_rowcount(
+            "INSERT INTO panel_candidates (draw_uri, actor_uri, pseudonym, area, opted_in_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (draw_uri, actor_uri) DO NOTHING",
+            (uri, actor, pseudonym, area, iso_now()),
+        )
+        return count == 1
+
+    async def candidates(self, uri: str) -> list[tuple[str, str]]:
+        """(pseudonym, postcode area) of every candidate, by pseudonym: what is published."""
+        rows = await self._db.fetch_all(
+            "SELECT pseudonym, area FROM panel_candidates WHERE draw_uri = ? ORDER BY pseudonym",
+            (uri,),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def selected_actors(self, uri: str) -> list[str]:
+        """The residents drawn (known to the process's node only)."""
+        rows = await self._db.fetch_all(
+            "SELECT actor_uri FROM panel_candidates WHERE draw_uri = ? AND selected = 1"
+            " ORDER BY pseudonym",
+            (uri,),
+        )
+        return [r[0] for r in rows]
+
+    async def commit(self, uri: str, party: str, commitment: str, secret: str | None) -> bool:
+        """A party's commitment (with our own secret when the party is us); False when
+        that party had committed already."""
+        count = await self._db.execute_rowcount(
+            "INSERT INTO draw_seeds (draw_uri, party, commitment, secret) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (draw_uri, party) DO NOTHING",
+            (uri, party, commitment, secret),
+        )
+        return count == 1
+
+    async def reveal(self, uri: str, party: str, reveal: str) -> bool:
+        """A party's reveal; False when it had revealed already."""
+        count = await self._db.execute_rowcount(
+            "UPDATE draw_seeds SET reveal = ? WHERE draw_uri = ? AND party = ? AND reveal IS NULL",
+            (reveal, uri, party),
+        )
+        return count == 1
+
+    async def shares(self, uri: str) -> dict[str, SeedShare]:
+        """Every party's share of a draw's seed, by party."""
+        rows = await self._db.fetch_all("SELECT * FROM draw_seeds WHERE draw_uri = ?", (uri,))
+        return {
+            r["party"]: SeedShare(r["party"], r["commitment"], r["reveal"], r["secret"])
+            for r in rows
+        }

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import aiohttp
 
-from node.clock import Clock, iso, utc_now
+from node.clock import DEFAULT_CLOCK, Clock, iso, utc_now
 from node.participation.ballots import cast_ballot, open_budget_ballot
 from node.participation.models import Budget, Phase
 from node.participation.processes import create_process, set_phase
@@ -56,7 +56,11 @@ async def test_a_node_stopped_over_a_votes_end_closes_it_and_publishes_once_afte
     config = gemeente.node.config
     await gemeente.stop()
     gemeente = await start(
-        config.handle, config.name, kind=config.kind, port=config.port, clock=Clock(LATER)
+        config.handle,
+        config.name,
+        kind=config.kind,
+        port=config.port,
+        clock=Clock(DEFAULT_CLOCK.shift + LATER),
     )
     # The round a running node makes at start, then the rounds that follow.
     await gemeente.node.run_periodic_once()

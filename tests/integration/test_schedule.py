@@ -80,7 +80,11 @@ async def test_a_node_stopped_over_a_votes_end_closes_it_and_publishes_once_afte
     # Started once more: the close is done and stays done.
     await gemeente.stop()
     gemeente = await start(
-        config.handle, config.name, kind=config.kind, port=config.port, clock=Clock(LATER * 2)
+        config.handle,
+        config.name,
+        kind=config.kind,
+        port=config.port,
+        clock=Clock(DEFAULT_CLOCK.shift + LATER * 2),
     )
     await gemeente.node.run_periodic_once()
     await exchange(gemeente, wijert)

@@ -95,18 +95,26 @@ async def test_a_post_without_attributed_to_is_shown_under_the_activitys_actor(
     assert status.account.url == f"{peer.base_url}/@alice"
 
 
+async def shown_without_preferred_username(
+    wijk: RunningNode, peer: FakeMastodon, account: PeerAccount
+) -> Any:
+    """How an app on ``wijk`` shows a post of ``account``, whose actor document leaves out
+    ``preferredUsername``."""
+    document = peer.actor_document
+    peer.actor_document = lambda account: {  # type: ignore[method-assign]
+        k: v for k, v in document(account).items() if k != "preferredUsername"
+    }
+    note = peer.create(peer.note(account, "<p>Hoi</p>"))
+    return await shown_by_app(wijk, peer, account, note)
+
+
 async def test_an_actor_without_preferred_username_is_usable_with_the_last_segment_of_its_id(
     start: StartNode, start_peer: StartPeer
 ) -> None:
     wijk = await start("oosterpark", "Wijkraad Oosterpark")
     peer = await start_peer()
     ana = peer.add_account("ana")
-    document = peer.actor_document
-    peer.actor_document = lambda account: {  # type: ignore[method-assign]
-        k: v for k, v in document(account).items() if k != "preferredUsername"
-    }
-
-    status = await shown_by_app(wijk, peer, ana, peer.create(peer.note(ana, "<p>Hoi</p>")))
+    status = await shown_without_preferred_username(wijk, peer, ana)
 
     assert status.account.acct == f"ana@{peer.host}"
 
@@ -119,12 +127,7 @@ async def test_an_actor_without_preferred_username_takes_the_name_its_host_gives
     # An id that is no name (as some servers use); WebFinger by the id gives the handle.
     ana = peer.add_account("01hx7q")
     ana.username = "ana"
-    document = peer.actor_document
-    peer.actor_document = lambda account: {  # type: ignore[method-assign]
-        k: v for k, v in document(account).items() if k != "preferredUsername"
-    }
-
-    status = await shown_by_app(wijk, peer, ana, peer.create(peer.note(ana, "<p>Hoi</p>")))
+    status = await shown_without_preferred_username(wijk, peer, ana)
 
     assert status.account.acct == f"ana@{peer.host}"
 

@@ -115,6 +115,21 @@ SETTINGS = (
         "URL of the node's accessibility statement, as Dutch public bodies publish one.",
     ),
     Setting(
+        "look",
+        "map_tiles",
+        "",
+        "Tile server for the map of a proposal's place: a https URL with {z}, {x} and {y}, "
+        'e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (mind its usage policy); '
+        "empty for no map, and a plain OpenStreetMap link instead. Visitors' browsers "
+        "fetch the tiles from it.",
+    ),
+    Setting(
+        "look",
+        "map_attribution",
+        "© OpenStreetMap",
+        "The credit the tile server asks for, shown under the map.",
+    ),
+    Setting(
         "health",
         "max_queue_depth",
         1000,
@@ -230,6 +245,8 @@ class Look:
     contact: str = ""
     privacy_statement: str = ""
     accessibility_statement: str = ""
+    map_tiles: str = ""
+    map_attribution: str = "© OpenStreetMap"
 
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -260,6 +277,14 @@ def _look(raw: dict[str, Any], path: Path, data_dir: Path) -> Look:
         value = getattr(look, key)
         if value and not value.startswith(("https://", "http://")):
             raise ConfigError(f"{path}: [look] {key} {value!r} is not a http(s) URL")
+    if look.map_tiles and not (
+        look.map_tiles.startswith(("https://", "http://"))
+        and all(part in look.map_tiles for part in ("{z}", "{x}", "{y}"))
+    ):
+        raise ConfigError(
+            f"{path}: [look] map_tiles {look.map_tiles!r} is not a http(s) URL with {{z}},"
+            " {x} and {y}"
+        )
     return look
 
 

@@ -9,14 +9,9 @@ from datetime import timedelta
 from aiohttp import web
 
 from node.clock import iso, utc_now
+from node.images import EXTENSIONS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from node.mastodon_api.marks import MAX_PINNED
-from node.mastodon_api.media import (
-    EXTENSIONS,
-    MAX_ATTACHMENTS,
-    MAX_DESCRIPTION,
-    MAX_IMAGE_BYTES,
-    MAX_IMAGE_PIXELS,
-)
+from node.mastodon_api.media import MAX_ATTACHMENTS, MAX_DESCRIPTION
 from node.mastodon_api.serializers import AVATAR_PATH, HEADER_PATH, api_time
 from node.web.app import NODE, Handler
 from node.web.discovery import MASTODON_COMPATIBILITY, software_version

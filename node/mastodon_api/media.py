@@ -1,119 +1,32 @@
 """Images uploaded from apps: ``POST /api/v2/media`` (and v1), ``GET``/``PUT
 /api/v1/media/:id``, and the files served at ``/media/uploads/``.
 
-An upload is read as a stream and refused past ``MAX_IMAGE_BYTES``; its type is
-what its first bytes say, never what the app claims, and only still images that
-browsers show everywhere are taken. The file goes to the node's ``media`` folder
-under a random name; a post names uploads by ``media_ids[]`` and federates them
-as ``Image`` attachments with their ``mediaType`` and alt text as ``name``.
+An upload is read as a stream and refused past ``MAX_IMAGE_BYTES`` and checked by
+``node/images.py``; a post names uploads by ``media_ids[]`` and federates them as
+``Image`` attachments with their ``mediaType`` and alt text as ``name``.
 """
 
 from __future__ import annotations
 
-import secrets
-import struct
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
-from federation.errors import BodyTooLarge, Invalid, NotFound
+from federation.errors import Invalid, NotFound
 from node.clock import iso
+from node.images import MAX_DESCRIPTION, UPLOADS_PATH, media_folder, save_image
 from node.mastodon_api.auth import Caller, require_caller
 from node.mastodon_api.common import numeric_id
 from node.mastodon_api.params import Params
-from node.mastodon_api.serializers import UPLOADS_PATH, attachment_entity, media_url
+from node.mastodon_api.serializers import attachment_entity
 from node.mastodon_api.state import CLIENT_API
 from node.node import Node
-from node.storage.media import MediaRecord, MediaRepository, NewMedia
-from node.web.app import NODE
+from node.storage.media import MediaRecord, MediaRepository
+from node.web.app import NODE, read_multipart
 
-MEDIA_FOLDER = "media"
-# Mastodon allows 16 MB; a node on a small board keeps it to half that.
-MAX_IMAGE_BYTES = 8 * 1024 * 1024
-# Mastodon's image_matrix_limit: 7680 x 4320 pixels.
-MAX_IMAGE_PIXELS = 33_177_600
-MAX_DESCRIPTION = 1500
 MAX_ATTACHMENTS = 4
-MAX_FIELD_BYTES = 64 * 1024
-MAX_PARTS = 50
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
-_CHUNK = 64 * 1024
 # Mastodon removes media attached to nothing after a day.
 UNPOSTED_MEDIA_KEPT = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class ImageFacts:
-    """What the bytes of an image say it is."""
-
-    media_type: str
-    width: int
-    height: int
-
-
-def sniff_image(data: bytes) -> ImageFacts | None:
-    """The type and size of a PNG, JPEG, GIF or WebP image, or None for anything else."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return ImageFacts("image/png", width, height)
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return ImageFacts("image/gif", width, height)
-    if data.startswith(b"\xff\xd8"):
-        return _jpeg(data)
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _webp(data)
-    return None
-
-
-def _jpeg(data: bytes) -> ImageFacts | None:
-    # Walk the markers up to a start-of-frame, which holds the size.
-    at = 2
-    while at + 9 < len(data):
-        if data[at] != 0xFF:
-            return None
-        marker = data[at + 1]
-        length = struct.unpack(">H", data[at + 2 : at + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE):
-            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-            return ImageFacts("image/jpeg", width, height)
-        at += 2 + length
-    return None
-
-
-def _webp(data: bytes) -> ImageFacts | None:
-    chunk = data[12:16]
-    if chunk == b"VP8 " and len(data) >= 30:
-        width, height = struct.unpack("<HH", data[26:30])
-        return ImageFacts("image/webp", width & 0x3FFF, height & 0x3FFF)
-    if chunk == b"VP8L" and len(data) >= 25:
-        bits = int.from_bytes(data[21:25], "little")
-        return ImageFacts("image/webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
-    if chunk == b"VP8X" and len(data) >= 30:
-        width = int.from_bytes(data[24:27], "little") + 1
-        height = int.from_bytes(data[27:30], "little") + 1
-        return ImageFacts("image/webp", width, height)
-    return None
-
-
-def media_folder(node: Node) -> Path:
-    """Where a node keeps uploaded files."""
-    return node.data_dir / MEDIA_FOLDER
-
-
-def image_attachment(node: Node, media: MediaRecord) -> dict[str, Any]:
-    """An upload as an ActivityStreams ``Image`` attachment of a post."""
-    return {
-        "type": "Image",
-        "mediaType": media.media_type,
-        "url": media_url(node.urls.base, media.file_name),
-        "name": media.description or None,
-        "width": media.width,
-        "height": media.height,
-    }
 
 
 def describe(text: str | None) -> str:
@@ -121,79 +34,6 @@ def describe(text: str | None) -> str:
     if len(description) > MAX_DESCRIPTION:
         raise Invalid(f"Validation failed: Description is over {MAX_DESCRIPTION} characters")
     return description
-
-
-@dataclass(frozen=True)
-class MultipartForm:
-    """The text fields and files of a multipart request."""
-
-    fields: dict[str, str]
-    files: dict[str, bytes]
-
-
-async def read_multipart(request: web.Request, file_fields: frozenset[str]) -> MultipartForm:
-    """Read a multipart body part by part: files (the parts named in ``file_fields``) up to
-    ``MAX_IMAGE_BYTES``, text fields up to ``MAX_FIELD_BYTES``, at most ``MAX_PARTS``."""
-    if request.content_type != "multipart/form-data":
-        raise Invalid("Validation failed: send images as multipart/form-data")
-    reader = await request.multipart()
-    fields: dict[str, str] = {}
-    files: dict[str, bytes] = {}
-    count = 0
-    while (part := await reader.next()) is not None:
-        count += 1
-        if count > MAX_PARTS:
-            raise Invalid(f"Validation failed: more than {MAX_PARTS} form fields")
-        if not isinstance(part, BodyPartReader) or part.name is None:
-            continue
-        if part.name in file_fields:
-            files[part.name] = await _read_part(part, MAX_IMAGE_BYTES, "File")
-        else:
-            text = await _read_part(part, MAX_FIELD_BYTES, part.name)
-            fields[part.name] = text.decode(part.get_charset("utf-8"), "replace")
-    return MultipartForm(fields, files)
-
-
-async def _read_part(part: BodyPartReader, limit: int, what: str) -> bytes:
-    chunks = bytearray()
-    while chunk := await part.read_chunk(_CHUNK):
-        chunks += chunk
-        if len(chunks) > limit:
-            shown = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
-            raise BodyTooLarge(f"{what} is over the limit of {shown}")
-    # Files may come with a transfer encoding (base64, quoted-printable).
-    return bytes(part.decode(bytes(chunks)))
-
-
-def checked_image(data: bytes) -> ImageFacts:
-    """What an uploaded image is; refused when it is no image we take, or too large."""
-    facts = sniff_image(data)
-    if facts is None or facts.width == 0 or facts.height == 0:
-        raise Invalid(
-            "Validation failed: File is not a PNG, JPEG, GIF or WebP image this server can read"
-        )
-    if facts.width * facts.height > MAX_IMAGE_PIXELS:
-        raise Invalid(
-            f"Validation failed: Image of {facts.width}x{facts.height} pixels is over the"
-            f" limit of {MAX_IMAGE_PIXELS} pixels"
-        )
-    return facts
-
-
-async def store_image(
-    request: web.Request, caller: Caller, data: bytes, description: str = ""
-) -> MediaRecord:
-    """Write a checked image to the node's media folder and record it."""
-    facts = checked_image(data)
-    node = request.app[NODE]
-    folder = media_folder(node)
-    folder.mkdir(exist_ok=True)
-    file_name = f"{secrets.token_hex(16)}.{EXTENSIONS[facts.media_type]}"
-    (folder / file_name).write_bytes(data)
-    return await request.app[CLIENT_API].media.add(
-        caller.actor.id,
-        NewMedia(file_name, facts.media_type, len(data), facts.width, facts.height, description),
-    )
 
 
 async def upload(request: web.Request) -> web.Response:
@@ -206,8 +46,11 @@ async def upload(request: web.Request) -> web.Response:
     data = form.files.get("file")
     if not data:
         raise Invalid("Validation failed: File can't be blank")
-    media = await store_image(request, caller, data, description)
-    return web.json_response(attachment_entity(request.app[NODE].urls.base, media))
+    node = request.app[NODE]
+    media = await save_image(
+        node, request.app[CLIENT_API].media, caller.actor.id, data, description
+    )
+    return web.json_response(attachment_entity(node.urls.base, media))
 
 
 async def own_media(request: web.Request, caller: Caller, media_id: int) -> MediaRecord:

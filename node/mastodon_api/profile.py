@@ -16,13 +16,13 @@ from aiohttp import web
 from federation.errors import Invalid
 from moderation.sanitize import text_to_html
 from node import social_actions
+from node.images import image_attachment, save_image
 from node.mastodon_api.auth import require_caller
 from node.mastodon_api.common import writer
-from node.mastodon_api.media import image_attachment, read_multipart, store_image
 from node.mastodon_api.params import Params, nest
 from node.mastodon_api.serializers import MAX_NAME
 from node.mastodon_api.state import CLIENT_API
-from node.web.app import NODE
+from node.web.app import NODE, read_multipart
 
 MAX_NOTE = 500
 # The settings every account here has, as the Account entity shows them.
@@ -69,7 +69,7 @@ async def update_credentials(request: web.Request) -> web.Response:
     node = request.app[NODE]
     activitypub: dict[str, Any] = dict(actor.properties.get("activitypub", {}))
     for field, data in files.items():
-        media = await store_image(request, caller, data)
+        media = await save_image(node, request.app[CLIENT_API].media, actor.id, data)
         # Taken by the profile, so no post can take it as well.
         await request.app[CLIENT_API].media.attach([media.id], f"{actor.uri}#{field}")
         activitypub[PROFILE_IMAGES[field]] = {

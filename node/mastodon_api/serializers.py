@@ -25,6 +25,7 @@ from federation.actors import host_of
 from moderation.actions import hidden_notice_html
 from moderation.sanitize import html_to_text, plain_text, sanitize_html, text_to_html
 from node.clock import utc_now
+from node.images import UPLOADS_PATH, media_url
 from node.mastodon_api.state import ClientApi
 from node.node import Node
 from node.participation.own_acts import own_vote, support_shown
@@ -35,7 +36,6 @@ from node.storage.objects import ObjectRecord
 
 AVATAR_PATH = "/media/avatar.png"
 HEADER_PATH = "/media/header.png"
-UPLOADS_PATH = "/media/uploads/"
 BOT_TYPES = frozenset({"Application", "Service"})
 GROUP_TYPES = frozenset({"Group", "Organization"})
 # Mastodon's limit for display names.
@@ -432,11 +432,6 @@ def _image_url(image: Any) -> str | None:
             if isinstance(url, str):
                 return url
     return None
-
-
-def media_url(base: str, file_name: str) -> str:
-    """The address an uploaded file is served at."""
-    return base + UPLOADS_PATH + file_name
 
 
 def attachment_entity(base: str, media: MediaRecord) -> dict[str, Any]:

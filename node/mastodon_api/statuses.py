@@ -12,10 +12,11 @@ from federation.errors import FetchError, Invalid, NotFound, Refused
 from federation.webfinger import actor_id_for_handle
 from moderation.sanitize import html_to_text, text_to_html
 from node import social_actions
+from node.images import image_attachment
 from node.mastodon_api.auth import Caller, optional_caller, require_caller
 from node.mastodon_api.common import visible_record, visible_records, writer
 from node.mastodon_api.instance import MAX_CHARACTERS
-from node.mastodon_api.media import describe, image_attachment, media_for_post, remove_media
+from node.mastodon_api.media import describe, media_for_post, remove_media
 from node.mastodon_api.params import Params
 from node.mastodon_api.state import CLIENT_API
 from node.node import Node

@@ -9,6 +9,7 @@ has changed, ends with the current status and its reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -98,8 +99,10 @@ async def create_proposal(
     cost: float | None = None,
     area: str | None = None,
     location: Place | None = None,
+    images: Sequence[Mapping[str, Any]] = (),
 ) -> Proposal:
-    """Submit a proposal from a local person to a process on this node or another one."""
+    """Submit a proposal from a local person to a process on this node or another one;
+    ``images`` are its ``Image`` attachments (``node/images.py``)."""
     await services.guard.check(author.uri, "post")
     check_takes_proposals(process)
     title = plain_text(title, MAX_TITLE)
@@ -152,6 +155,8 @@ async def create_proposal(
                 "latitude": location.latitude,
                 "longitude": location.longitude,
             }
+    if images:
+        document["attachment"] = [dict(image) for image in images]
     validate("proposal", document)
     proposal = Proposal(
         uri=uri,

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from multidict import MultiDictProxy
 
-from federation.errors import BodyTooLarge, MalformedDocument
+from federation.errors import BodyTooLarge, Invalid, MalformedDocument
 from federation.inbox import MAX_INBOX_BODY
+from node.images import MAX_IMAGE_BYTES
 from node.node import Node
 from node.storage.web_sessions import WebSession
 from node.web.i18n import install_gettext, remember_language
@@ -39,6 +40,9 @@ WEB_SESSION = web.RequestKey("web_session", WebSession)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FormData = MultiDictProxy[str | bytes | web.FileField]
+MAX_FIELD_BYTES = 64 * 1024
+MAX_PARTS = 50
+_CHUNK = 64 * 1024
 CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
 
 
@@ -61,6 +65,48 @@ async def read_body(request: web.Request) -> bytes:
         return await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise too_large(exc) from exc
+
+
+@dataclass(frozen=True)
+class MultipartForm:
+    """The text fields and files of a multipart request."""
+
+    fields: dict[str, str]
+    files: dict[str, bytes]
+
+
+async def read_multipart(request: web.Request, file_fields: frozenset[str]) -> MultipartForm:
+    """Read a multipart body part by part: files (the parts named in ``file_fields``) up to
+    ``MAX_IMAGE_BYTES``, text fields up to ``MAX_FIELD_BYTES``, at most ``MAX_PARTS``."""
+    if request.content_type != "multipart/form-data":
+        raise Invalid("Validation failed: send images as multipart/form-data")
+    reader = await request.multipart()
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    count = 0
+    while (part := await reader.next()) is not None:
+        count += 1
+        if count > MAX_PARTS:
+            raise Invalid(f"Validation failed: more than {MAX_PARTS} form fields")
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        if part.name in file_fields:
+            files[part.name] = await _read_part(part, MAX_IMAGE_BYTES, "File")
+        else:
+            text = await _read_part(part, MAX_FIELD_BYTES, part.name)
+            fields[part.name] = text.decode(part.get_charset("utf-8"), "replace")
+    return MultipartForm(fields, files)
+
+
+async def _read_part(part: BodyPartReader, limit: int, what: str) -> bytes:
+    chunks = bytearray()
+    while chunk := await part.read_chunk(_CHUNK):
+        chunks += chunk
+        if len(chunks) > limit:
+            shown = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+            raise BodyTooLarge(f"{what} is over the limit of {shown}")
+    # Files may come with a transfer encoding (base64, quoted-printable).
+    return bytes(part.decode(bytes(chunks)))
 
 
 def too_large(exc: web.HTTPRequestEntityTooLarge) -> BodyTooLarge:

@@ -92,14 +92,21 @@ async def render_actor_page(request: web.Request, actor: LocalActor) -> web.Resp
     )
 
 
-def own_images(record: ObjectRecord, base: str) -> list[tuple[str, str]]:
-    """(address, alt text) of the images a post carries that this node serves itself:
-    the page's security policy shows no other server's files."""
-    return [
-        (a.url, a.name or "")
-        for a in parse_object(record.document).attachments
-        if a.type == "Image" and a.url and a.url.startswith(base + "/media/")
-    ]
+# An image of a post: its address and its alt text.
+Image = tuple[str, str]
+
+
+def post_images(record: ObjectRecord, base: str) -> tuple[list[Image], list[Image]]:
+    """(address, alt text) of the images a post carries: those this node serves itself,
+    which a page shows, and those on other servers, which it links to (the page's
+    security policy shows no other server's files)."""
+    here: list[Image] = []
+    elsewhere: list[Image] = []
+    for a in parse_object(record.document).attachments:
+        if a.type == "Image" and a.url:
+            shown = here if a.url.startswith(base + "/media/") else elsewhere
+            shown.append((a.url, a.name or ""))
+    return here, elsewhere
 
 
 async def render_object_page(request: web.Request, record: ObjectRecord) -> web.Response:
@@ -112,7 +119,7 @@ async def render_object_page(request: web.Request, record: ObjectRecord) -> web.
         "object.html",
         status=410 if record.deleted_at else 200,
         post=record,
-        images=own_images(record, node.urls.base) if record.deleted_at is None else [],
+        images=post_images(record, node.urls.base)[0] if record.deleted_at is None else [],
         replies=replies,
         like_count=len(likes),
         names=await author_names(request, [record, *replies]),

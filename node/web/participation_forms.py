@@ -9,12 +9,13 @@ form and what was typed; a success redirects, so reloading never posts twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from federation.errors import NotFound, Refusal
+from federation.errors import Invalid, NotFound, Refusal
 from node.i18n import Translate
+from node.images import MAX_DESCRIPTION, checked_image, image_attachment, save_image
 from node.moderator_actions import file_report
 from node.participation.comments import comments_of, post_comment
 from node.participation.models import Place
@@ -24,6 +25,7 @@ from node.participation.proposals import create_proposal
 from node.participation.supports import support, withdraw_support
 from node.storage.accounts import Account
 from node.storage.actors import LocalActor
+from node.storage.media import MediaRepository
 from node.web.app import NODE
 from node.web.form_state import FormState
 from node.web.pages import page_translator
@@ -32,10 +34,11 @@ from node.web.participation_pages import (
     render_process_page,
     render_proposal_page,
 )
-from node.web.refusals import http_status, refuse_form
-from node.web.sessions import FormData, posted_form
+from node.web.refusals import http_status, page_reason, refuse_form
+from node.web.sessions import posted_form, posted_upload
 
-PROPOSAL_FIELDS = ("title", "text", "cost", "area", "coordinates")
+PROPOSAL_FIELDS = ("title", "text", "cost", "area", "coordinates", "image_alt")
+PROPOSAL_FILES = frozenset({"image"})
 # Latitude and longitude as a map shows them: "53.2194, 6.5665".
 COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
@@ -61,7 +64,37 @@ async def _actor(request: web.Request, account: Account) -> LocalActor:
     return actor
 
 
-def _typed(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
+def _checked_image(
+    request: web.Request, state: FormState, data: bytes | None
+) -> tuple[bytes, str] | None:
+    """The image of a proposal and its alt text, which a resident must give: an image
+    nobody can describe to a blind neighbour is not shown."""
+    if not data:
+        return None
+    t = page_translator(request)
+    alt = state.value("image_alt")
+    if not alt:
+        state.errors["image_alt"] = t(
+            "Describe what the image shows, for people who cannot see it."
+        )
+    elif len(alt) > MAX_DESCRIPTION:
+        state.errors["image_alt"] = t(
+            "Keep the description under %(count)s characters.", count=MAX_DESCRIPTION
+        )
+    try:
+        checked_image(data)
+    except Invalid as exc:
+        state.errors["image"] = page_reason(request, exc)
+    if state.errors:
+        # A browser never fills a file field in again; the resident has to choose it anew.
+        state.errors.setdefault(
+            "image", t("Choose your image again: a browser forgets it after a refusal.")
+        )
+        return None
+    return data, alt
+
+
+def _typed(form: Mapping[str, object], names: tuple[str, ...]) -> dict[str, str]:
     return {name: str(form.get(name, "")).strip() for name in names}
 
 
@@ -75,7 +108,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
     """``POST /processes/{slug}/proposals``: a resident's proposal, then its page."""
     node = request.app[NODE]
     process = await shown_process(node.participation_services, request.match_info["slug"])
-    account, form = await posted_form(request)
+    account, form, files = await posted_upload(request, PROPOSAL_FILES)
     t = page_translator(request)
     state = FormState("propose", _typed(form, PROPOSAL_FIELDS))
     _missing(state, t, "title", "text")
@@ -86,22 +119,28 @@ async def propose(request: web.Request) -> web.StreamResponse:
             cost = float(state.value("cost").replace(",", "."))
         except ValueError:
             state.errors["cost"] = t("Enter an amount in figures, for example 2500.")
+    image = _checked_image(request, state, files.get("image"))
     if state.errors:
         return await render_process_page(request, process, state, 422)
+    actor = await _actor(request, account)
+    media = MediaRepository(node.db)
+    uploaded = [await save_image(node, media, actor.id, *image)] if image else []
     try:
         proposal = await create_proposal(
             node.participation_services,
-            await _actor(request, account),
+            actor,
             process,
             state.value("title"),
             state.value("text"),
             cost=cost,
             area=state.value("area") or None,
             location=location,
+            images=[image_attachment(node, m) for m in uploaded],
         )
     except Refusal as exc:
         refuse_form(request, state, exc)
         return await render_process_page(request, process, state, http_status(exc))
+    await media.attach([m.id for m in uploaded], proposal.uri)
     record = await node.objects.record(proposal.uri)
     assert record is not None
     raise web.HTTPSeeOther(f"/proposals/{record.row_id}?done=proposed")

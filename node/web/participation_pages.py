@@ -33,8 +33,10 @@ from node.web.app import NODE
 from node.web.form_state import FormState
 from node.web.i18n import ARCHETYPE_EXPLAINED, language_of
 from node.web.negotiation import activity_response, wants_activity_json
-from node.web.pages import page_translator, render
+from node.web.pages import page_translator, post_images, render
+from node.web.place_map import PlaceMap, place_map
 from node.web.proposal_filters import ProposalFilter
+from node.web.security_headers import allow_images_from
 from node.web.sessions import current_account
 
 
@@ -252,7 +254,9 @@ async def render_proposal_page(
     supported = account is not None and (
         await node.participation_store.support_activity(proposal.uri, account.actor_uri) is not None
     )
-    return render(
+    images, images_elsewhere = post_images(record, node.urls.base)
+    shown_map = _place_map(node.config.look.map_tiles, record.document.get("location"))
+    response = render(
         request,
         "proposal.html",
         status=status,
@@ -278,8 +282,27 @@ async def render_proposal_page(
         supports=await support_count(node.participation_services, process, proposal),
         names=await names_of(node, people),
         process_link=process.uri if not process.local else f"/processes/{process.slug}",
+        images=images if not record.hidden_reason else [],
+        images_elsewhere=images_elsewhere if not record.hidden_reason else [],
+        place_map=shown_map,
         **_common(request, process),
     )
+    if shown_map is not None:
+        allow_images_from(response, node.config.look.map_tiles)
+    return response
+
+
+def _place_map(tiles: str, place: object) -> PlaceMap | None:
+    """The map of a proposal's place, where the node names a tile server and the place
+    has coordinates."""
+    if not tiles or not isinstance(place, dict):
+        return None
+    latitude, longitude = place.get("latitude"), place.get("longitude")
+    if not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in (latitude, longitude)
+    ):
+        return None
+    return place_map(tiles, float(latitude), float(longitude))
 
 
 def register(app: web.Application) -> None:

@@ -189,6 +189,12 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
         "proposal_title_missing": N_("Give your proposal a title."),
         "proposal_text_missing": N_("Describe your proposal."),
         "cost_negative": N_("The cost cannot be less than zero."),
+        "image_unreadable": N_(
+            "This file is not an image this node can show. Choose a PNG, JPEG, GIF or WebP image."
+        ),
+        "image_too_large": N_(
+            "This image is %(width)s by %(height)s pixels; that is too large. Choose a smaller one."
+        ),
         "support_wrong_phase": N_(
             "%(process)s does not take supports now. See the phases of the process for when"
             " it does."

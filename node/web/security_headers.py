@@ -55,19 +55,26 @@ SECURITY_HEADERS: Mapping[str, str] = MappingProxyType(
 
 # Extra sources a page's forms may be redirected to, set by the handler of that page.
 FORM_REDIRECTS = web.ResponseKey("form_redirects", tuple)
+# Other servers a page shows images from (the tile server of a map), set likewise.
+IMAGE_SOURCES = web.ResponseKey("image_sources", tuple)
 # A host a CSP source may name as it is: letters, digits, dots, hyphens, or an IPv6 literal.
 _PLAIN_HOST = re.compile(r"[a-z0-9.\-]+|[0-9a-f:.]+")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*")
 
 
-def content_security_policy(form_redirects: tuple[str, ...] = ()) -> str:
-    """The Content-Security-Policy header, with extra ``form-action`` sources if given."""
+def content_security_policy(
+    form_redirects: tuple[str, ...] = (), image_sources: tuple[str, ...] = ()
+) -> str:
+    """The Content-Security-Policy header, with extra ``form-action`` and ``img-src``
+    sources if given."""
     directives = dict(CONTENT_SECURITY_POLICY)
     directives["form-action"] = (*directives["form-action"], *form_redirects)
+    if image_sources:
+        directives["img-src"] = ("'self'", *image_sources)
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
-def form_redirect_source(uri: str) -> str | None:
+def csp_source(uri: str) -> str | None:
     """The CSP source that allows a redirect to ``uri``: its origin for http(s), its scheme
     for an app's custom scheme; None when it cannot be named safely (or is not a URL)."""
     try:
@@ -85,9 +92,16 @@ def form_redirect_source(uri: str) -> str | None:
     return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
+def allow_images_from(response: web.StreamResponse, uri: str) -> None:
+    """Let the page in ``response`` show images from the http(s) origin of ``uri``."""
+    source = csp_source(uri)
+    if source is not None and source.startswith(("https://", "http://")):
+        response[IMAGE_SOURCES] = (*response.get(IMAGE_SOURCES, ()), source)
+
+
 def allow_form_redirect(response: web.StreamResponse, uri: str) -> None:
     """Let the forms of the page in ``response`` be redirected to ``uri`` after their POST."""
-    source = form_redirect_source(uri)
+    source = csp_source(uri)
     if source is not None:
         response[FORM_REDIRECTS] = (*response.get(FORM_REDIRECTS, ()), source)
 
@@ -96,5 +110,5 @@ async def add_security_headers(request: web.BaseRequest, response: web.StreamRes
     """Put the security headers on ``response`` (an ``on_response_prepare`` signal)."""
     response.headers.update(SECURITY_HEADERS)
     response.headers["Content-Security-Policy"] = content_security_policy(
-        response.get(FORM_REDIRECTS, ())
+        response.get(FORM_REDIRECTS, ()), response.get(IMAGE_SOURCES, ())
     )

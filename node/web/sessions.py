@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
@@ -23,7 +23,7 @@ from node.i18n import N_
 from node.passwords import check_password
 from node.storage.accounts import Account
 from node.storage.web_sessions import WebSession, WebSessionRepository
-from node.web.app import NODE, WEB_SESSION, FormData, read_form
+from node.web.app import NODE, WEB_SESSION, FormData, read_form, read_multipart
 from node.web.client_address import client_address
 from node.web.pages import page_translator, render
 from node.web.refusals import refusal_page
@@ -105,13 +105,32 @@ async def posted_form(
     """The account posting a form and its fields, once the form's token matches its session."""
     account = await require_account(request, roles)
     form = await read_form(request)
+    _check_form_token(request, str(form.get(CSRF_FIELD, "")))
+    return account, form
+
+
+async def posted_upload(
+    request: web.Request, file_fields: frozenset[str]
+) -> tuple[Account, Mapping[str, str], dict[str, bytes]]:
+    """As ``posted_form``, for a form that may carry files (``multipart/form-data``, read
+    as a stream within the upload limits): its account, text fields and files. The same
+    form sent without files as a plain form is read as one."""
+    if request.content_type != "multipart/form-data":
+        account, form = await posted_form(request)
+        return account, {k: v for k, v in form.items() if isinstance(v, str)}, {}
+    account = await require_account(request)
+    upload = await read_multipart(request, file_fields)
+    _check_form_token(request, upload.fields.get(CSRF_FIELD, ""))
+    return account, upload.fields, upload.files
+
+
+def _check_form_token(request: web.Request, token: str) -> None:
     session = session_of(request)
     assert session is not None
-    if not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), session.csrf_token):
+    if not hmac.compare_digest(token.encode(), session.csrf_token.encode()):
         raise _forbidden(
             request, N_("This form has expired. Go back, reload the page and try again.")
         )
-    return account, form
 
 
 def _safe_next(target: str) -> str:

@@ -6,14 +6,18 @@ and without it these tests fail and say so.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
+from node.config import Look
 from node.runner import RunningNode, dev_config, free_port, start_node
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,6 +31,19 @@ CHROMIUM_ARGS = [
 ]
 
 StartNode = Callable[..., Awaitable[RunningNode]]
+
+
+@contextlib.asynccontextmanager
+async def loopback_server(app: web.Application) -> AsyncIterator[int]:
+    """Serve ``app`` (another server a page talks to) on a free loopback port: the port."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield port
+    finally:
+        await runner.cleanup()
 
 
 def chromium_path() -> str:
@@ -91,9 +108,13 @@ async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
     """Start nodes by handle with their workers stepped by the test; stopped afterwards."""
     running: list[RunningNode] = []
 
-    async def _start(handle: str, name: str, *, kind: str = "collective") -> RunningNode:
+    async def _start(
+        handle: str, name: str, *, kind: str = "collective", look: Look | None = None
+    ) -> RunningNode:
         port = free_port()
         config = dev_config(handle, name, port, kind)
+        if look is not None:
+            config = replace(config, look=look)
         node = await start_node(tmp_path / handle, config, run_workers=False)
         running.append(node)
         return node

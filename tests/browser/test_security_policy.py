@@ -14,8 +14,8 @@ import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Browser, Page, expect
 
-from node.runner import RunningNode, free_port
-from tests.browser.conftest import StartNode, watch_policies
+from node.runner import RunningNode
+from tests.browser.conftest import StartNode, loopback_server, watch_policies
 from tests.browser.test_participation_pages import log_in
 from tests.integration.oauth_browser import PASSWORD, resident
 from tests.integration.participation_helpers import open_process, person
@@ -80,12 +80,8 @@ async def app_callback() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/callback", _callback)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}/callback"
-    await runner.cleanup()
+    async with loopback_server(app) as port:
+        yield f"http://127.0.0.1:{port}/callback"
 
 
 async def _register(running: RunningNode, redirect_uri: str) -> str:

@@ -75,6 +75,8 @@ def node_dir(tmp_path: Path, look: str) -> Path:
         ('logo = "logo.png"', "is not in"),
         ('logo = "../logo.png"', "must be the name of a"),
         ('privacy_statement = "privacy.html"', "is not a http(s) URL"),
+        ('map_tiles = "https://tile.example/kaart.png"', "is not a http(s) URL with {z}, {x}"),
+        ('map_tiles = "file:///{z}/{x}/{y}.png"', "is not a http(s) URL with {z}, {x}"),
     ],
 )
 def test_a_look_that_would_not_work_is_refused_with_its_reason(

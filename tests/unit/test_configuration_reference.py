@@ -65,6 +65,8 @@ def test_a_file_with_only_the_required_keys_takes_the_documented_defaults(
         "contact": "",
         "privacy_statement": "",
         "accessibility_statement": "",
+        "map_tiles": "",
+        "map_attribution": "© OpenStreetMap",
     }
     for setting in SETTINGS:
         if setting.default is not None and setting.table == "look":

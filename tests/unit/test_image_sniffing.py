@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from node.images import ImageFacts, sniff_image
 from node.mastodon_api.instance import solid_png
-from node.mastodon_api.media import ImageFacts, sniff_image
 
 
 def jpeg(width: int, height: int) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.web.security_headers import content_security_policy, form_redirect_source
+from node.web.security_headers import content_security_policy, csp_source
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ from node.web.security_headers import content_security_policy, form_redirect_sou
     ],
 )
 def test_a_redirect_uri_becomes_its_origin_or_its_scheme(uri: str, source: str | None) -> None:
-    assert form_redirect_source(uri) == source
+    assert csp_source(uri) == source
 
 
 def test_extra_form_action_sources_extend_only_form_action() -> None:

@@ -5,9 +5,26 @@
 # first start it is empty: the node is made from the SAMENSPRAAK_* variables, and
 # the administrator's one-time password is printed once to the log
 # ("docker compose logs NODE"). Later starts only serve it.
+#
+# SAMENSPRAAK_WORKERS=N serves with N web processes sharing the port, and
+# SAMENSPRAAK_NO_JOBS=1 leaves delivery, schedule and tallies to worker containers
+# (PostgreSQL only). A worker container (SAMENSPRAAK_ROLE=worker) shares the node's
+# volume, waits until the web container has initialised the node, and runs the jobs.
 set -eu
 
 data="${SAMENSPRAAK_DATA:-/data/node}"
+if [ "${SAMENSPRAAK_ROLE:-serve}" = "worker" ]; then
+    waited=0
+    while [ ! -f "$data/samenspraak.toml" ]; do
+        if [ "$waited" -ge 300 ]; then
+            echo "no node in $data after 300 s: start its web container first" >&2
+            exit 1
+        fi
+        sleep 2
+        waited=$((waited + 2))
+    done
+    exec samenspraak worker "$data"
+fi
 if [ ! -f "$data/samenspraak.toml" ]; then
     : "${SAMENSPRAAK_DOMAIN:?set SAMENSPRAAK_DOMAIN, the host name the node is reached at}"
     : "${SAMENSPRAAK_NAME:?set SAMENSPRAAK_NAME, the node display name}"
@@ -25,4 +42,9 @@ if [ ! -f "$data/samenspraak.toml" ]; then
     fi
     samenspraak init "$data" "$@"
 fi
-exec samenspraak serve "$data" --host "${SAMENSPRAAK_HOST:-0.0.0.0}" --port "${SAMENSPRAAK_PORT:-8700}"
+set -- --host "${SAMENSPRAAK_HOST:-0.0.0.0}" --port "${SAMENSPRAAK_PORT:-8700}" \
+    --workers "${SAMENSPRAAK_WORKERS:-1}"
+if [ "${SAMENSPRAAK_NO_JOBS:-}" = "1" ]; then
+    set -- "$@" --no-jobs
+fi
+exec samenspraak serve "$data" "$@"

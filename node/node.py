@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,10 @@ from node.storage.addresses import AddressRegister
 from node.storage.agreements import AgreementStore
 from node.storage.ballots import BallotStore
 from node.storage.database import Database
-from node.storage.deliveries import DeliveryRepository
+from node.storage.deliveries import JOB_LEASE, DeliveryRepository
 from node.storage.follows import FollowRepository
 from node.storage.inbox_log import InboxLogRepository
+from node.storage.job_runners import JobRunners, process_name
 from node.storage.moderation_store import ModerationRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
@@ -138,12 +140,27 @@ class Node:
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self.worker.run_forever(), name="delivery-worker")
             tasks.create_task(self._run_periodic_forever(), name="periodic-jobs")
+            if self.db.shared:
+                tasks.create_task(self._say_alive_forever(), name="job-runner-alive")
+
+    async def _say_alive_forever(self) -> None:
+        # Web processes that leave the jobs to others read this for /healthz.
+        name = process_name()
+        runners = JobRunners(self.db)
+        while True:
+            await runners.alive(name, time.time())
+            await asyncio.sleep(PERIODIC_INTERVAL)
 
     async def _run_periodic_forever(self) -> None:
         # The first round runs at start: what fell due while the node was down (a vote's
         # end, a phase's date) is handled now, not a round later.
         while True:
-            await self.run_periodic_once()
+            # Several processes on one PostgreSQL database take turns: a round runs in
+            # one of them at a time (each move is made once anyway, node/participation/
+            # moves.py, but a tally update would go out from each).
+            async with self.db.exclusive("periodic-jobs") as ours:
+                if ours:
+                    await self.run_periodic_once()
             await asyncio.sleep(PERIODIC_INTERVAL)
 
     async def instance_actor(self) -> LocalActor:
@@ -168,9 +185,15 @@ class Node:
 
 
 async def open_node(
-    data_dir: Path, config: NodeConfig | None = None, clock: Clock = DEFAULT_CLOCK
+    data_dir: Path,
+    config: NodeConfig | None = None,
+    clock: Clock = DEFAULT_CLOCK,
+    job_lease: float = JOB_LEASE,
 ) -> Node:
-    """Open an initialised node directory and wire its parts together, on ``clock``."""
+    """Open an initialised node directory and wire its parts together, on ``clock``.
+
+    ``job_lease`` is how long this process's claim of a job holds on a database
+    other processes share (``node/storage/deliveries.py``)."""
     config = config or load_config(data_dir)
     limits = Limits(moderation_rules(data_dir))
     db = await Database.open(config.database_location(data_dir))
@@ -181,7 +204,7 @@ async def open_node(
     reactions = ReactionRepository(db)
     inbox_log = InboxLogRepository(db)
     outbox_store = OutboxRepository(db)
-    deliveries = DeliveryRepository(db)
+    deliveries = DeliveryRepository(db, job_lease)
     # Always on: a request made while holding the write lock is a programming error.
     transport = Transport(
         allow_private=config.dev, write_transaction_open=db.in_write_transaction, now=clock.now

@@ -71,6 +71,23 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``, for web processes to share: each accepts
+    connections from it (the kernel hands each connection to one of them)."""
+    ensure_port_free(host, port)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(LISTEN_BACKLOG)
+    sock.set_inheritable(True)
+    return sock
+
+
+# aiohttp's own backlog for a site it binds.
+LISTEN_BACKLOG = 128
+
+
 def ensure_port_free(host: str, port: int) -> None:
     """Fail early, with a clear message, when the port is taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -108,8 +125,10 @@ async def start_node(
     run_workers: bool = True,
     access_log: logging.Logger | None = None,
     clock: Clock = DEFAULT_CLOCK,
+    sock: socket.socket | None = None,
 ) -> RunningNode:
-    """Initialise ``data_dir`` when it is new, then serve the node on its port.
+    """Initialise ``data_dir`` when it is new, then serve the node on its port, or on
+    ``sock``, a listening socket other processes share (``samenspraak serve --workers``).
 
     Requests are logged to ``access_log`` (as ``samenspraak serve`` logs them to
     aiohttp's access logger), or not at all by default, with credentials in URLs
@@ -122,7 +141,11 @@ async def start_node(
     app = create_app(node, run_workers=run_workers)
     runner = web.AppRunner(app, access_log=access_log, access_log_class=RedactingAccessLogger)
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
+    site: web.BaseSite = (
+        web.TCPSite(runner, config.host, config.port, reuse_address=True)
+        if sock is None
+        else web.SockSite(runner, sock)
+    )
     await site.start()
     assert runner.app[NODE] is node
     return RunningNode(node=node, runner=runner, admin=admin)

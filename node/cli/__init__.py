@@ -31,6 +31,8 @@ Modules:
 - ``panel_commands`` — ``samenspraak panel create|start|join``: panel draws by lot.
 - ``process_commands`` — ``samenspraak process create|phase|close|list`` and
   ``samenspraak proposal list|status``.
+- ``processes`` — several processes for one node: ``samenspraak serve --workers N``
+  and ``samenspraak worker``.
 - ``residency_commands`` — ``samenspraak addresses import``, ``verify``,
   ``letter-code`` and ``trust add|remove|list``.
 - ``voting_commands`` — ``samenspraak vote open|close`` and ``budget open|close``.
@@ -51,6 +53,7 @@ from node.cli import (
     node_commands,
     panel_commands,
     process_commands,
+    processes,
     residency_commands,
     voting_commands,
 )
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         panel_commands,
         moderation_commands,
         federation_commands,
+        processes,
     ):
         commands.add_commands(sub)
     return parser

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp.log import access_logger
 
+from node.cli import processes
 from node.cli.directory_lock import held_directory
 from node.cli.errors import CliError
 from node.cli.log_format import LOG_FORMATS
@@ -64,6 +65,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     _log_format_option(serve)
+    processes.add_serve_options(serve)
     serve.set_defaults(handler=serve_node, serves_until_stopped=True)
 
     account = sub.add_parser("account", help="manage local accounts")
@@ -139,10 +141,19 @@ async def init_node(args: argparse.Namespace) -> int:
 async def serve_node(args: argparse.Namespace) -> int:
     """``samenspraak serve``: serve the node, with its workers, until stopped."""
     config = load_config(args.directory).with_server(args.host, args.port)
+    if args.listen_fd is not None:
+        # One of the web processes of serve --workers, whose parent holds the directory.
+        return await processes.serve_web_process(args, config)
+    if processes.several_processes(args):
+        processes.require_shared_database(args.directory, config, "--workers or --no-jobs")
     with held_directory(args.directory):
-        ensure_port_free(config.host, config.port)
         try:
-            running = await start_node(args.directory, config, access_log=access_logger)
+            if args.workers > 1:
+                return await processes.serve_with_workers(args, config)
+            ensure_port_free(config.host, config.port)
+            running = await start_node(
+                args.directory, config, access_log=access_logger, run_workers=not args.no_jobs
+            )
         except Exception as exc:
             if not database.database_error(exc):
                 raise

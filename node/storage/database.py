@@ -208,6 +208,27 @@ class Database:
         else:
             current.after_end.append(action)
 
+    # Whether other processes use the database at the same time: an SQLite node has one
+    # serving process (node/cli/directory_lock.py); a PostgreSQL one any number
+    # (``samenspraak serve --workers``, ``samenspraak worker``).
+    shared = False
+
+    def skip_locked(self, alias: str) -> str:
+        """The end of a query that claims jobs: on a shared database the rows of ``alias``
+        another process is claiming right now are skipped, not waited for."""
+        return ""
+
+    async def serialise_claims(self, name: str) -> None:
+        """In the open transaction: wait until no other process claims ``name``'s jobs,
+        and keep them from it until the transaction ends. A process alone has nothing
+        to wait for (its transactions already exclude each other)."""
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Whether this process alone runs ``name`` for the block: False when another
+        process runs it now. Held until the block ends or the process dies."""
+        yield True
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the current transaction commits (now when none is open).
 

@@ -1,13 +1,35 @@
-"""The persistent delivery queue."""
+"""The persistent delivery queue.
+
+On a database several processes share (PostgreSQL: ``samenspraak worker``s and
+``serve`` processes), a worker claims the fan-outs and deliveries it takes: the
+rows are selected ``FOR UPDATE SKIP LOCKED`` and marked ``claimed_until`` (the
+claim's lease) and ``claimed_by`` (the process) in one transaction, so no other
+process takes them while the claim holds. Finishing a job ends its claim. A
+process killed while holding jobs leaves them claimed until the lease lapses;
+then another process takes them again, so a job is never lost. A delivery in
+flight when its process died (the worker marks a host's deliveries done together,
+after its batch) is then POSTed a second time: the receiving inbox takes an
+activity once by its id (as every ActivityPub inbox must), so it has one effect.
+
+Order is kept across processes: fan-outs are claimed by one process at a time
+(their deliveries are written in the order sent), and a delivery is claimed only
+when no earlier delivery to its inbox is claimed by someone else. Claims are made
+one transaction at a time (``serialise_claims``), so that check is exact.
+
+On SQLite one process serves the node, and its single worker loop takes jobs
+without a claim, as before.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 
 from federation.actors import host_of
 from federation.ports import DELIVERY_LIFECYCLE, DeliveryJob, FanoutJob
-from node.storage.database import Database
+from node.storage.database import Database, Row
+from node.storage.job_runners import process_name
 
 
 def _may_become(state: str) -> str:
@@ -16,11 +38,22 @@ def _may_become(state: str) -> str:
     return "state IN (" + ", ".join(f"'{s}'" for s in DELIVERY_LIFECYCLE.sources(state)) + ")"
 
 
-class DeliveryRepository:
-    """Implements federation's DeliveryQueue over SQLite."""
+# How long a claim holds: longer than a worker's pass over one batch takes (a
+# delivery times out after 10 s, four per host at a time), short enough that jobs
+# of a killed process go out again within minutes.
+JOB_LEASE = 300.0
 
-    def __init__(self, db: Database) -> None:
+
+class DeliveryRepository:
+    """Implements federation's DeliveryQueue over the node's database.
+
+    ``lease`` is how many seconds a claim of a shared database holds.
+    """
+
+    def __init__(self, db: Database, lease: float = JOB_LEASE) -> None:
         self._db = db
+        self._lease = lease
+        self._name = process_name()
 
     async def add_fanout(
         self,
@@ -48,24 +81,31 @@ class DeliveryRepository:
         )
 
     async def pending_fanouts(self, limit: int) -> list[FanoutJob]:
-        """Fan-out jobs not done yet, oldest first."""
-        rows = await self._db.fetch_all(
-            "SELECT id, activity, signer, recipients, personal_inboxes, created_at, skip_hosts"
-            " FROM fanouts ORDER BY id LIMIT ?",
-            (limit,),
+        """Fan-out jobs not done yet, oldest first; claimed for this process on a shared
+        database, and none while another process holds some."""
+        query = (
+            "SELECT f.id, f.activity, f.signer, f.recipients, f.personal_inboxes, f.created_at,"
+            " f.skip_hosts FROM fanouts f"
         )
-        return [
-            FanoutJob(
-                id=r["id"],
-                activity=r["activity"],
-                signer=r["signer"],
-                recipients=tuple(json.loads(r["recipients"])),
-                personal_inboxes=bool(r["personal_inboxes"]),
-                created_at=r["created_at"],
-                skip_hosts=tuple(json.loads(r["skip_hosts"])),
+        if not self._db.shared:
+            rows = await self._db.fetch_all(f"{query} ORDER BY f.id LIMIT ?", (limit,))
+            return [_fanout(r) for r in rows]
+        now = time.time()
+        async with self._db.transaction():
+            await self._db.serialise_claims("fanouts")
+            rows = await self._db.fetch_all(
+                f"{query} WHERE NOT EXISTS (SELECT 1 FROM fanouts e WHERE e.claimed_until > ?)"
+                f" ORDER BY f.id LIMIT ?{self._db.skip_locked('f')}",
+                (now, limit),
             )
-            for r in rows
-        ]
+            await self._claim("fanouts", [r["id"] for r in rows], now)
+        return [_fanout(r) for r in rows]
+
+    async def _claim(self, table: str, ids: list[int], now: float) -> None:
+        await self._db.executemany(
+            f"UPDATE {table} SET claimed_until = ?, claimed_by = ? WHERE id = ?",
+            [(now + self._lease, self._name, job_id) for job_id in ids],
+        )
 
     async def fanned_out(self, job: FanoutJob, inboxes: Sequence[str]) -> None:
         """One pending delivery per inbox, and the fan-out job done, in one transaction.
@@ -83,29 +123,32 @@ class DeliveryRepository:
             await self._db.execute("DELETE FROM fanouts WHERE id = ?", (job.id,))
 
     async def due(self, now: float, limit: int) -> list[DeliveryJob]:
-        """Pending jobs that are due, leaving out paused hosts."""
-        rows = await self._db.fetch_all(
+        """Pending jobs that are due, leaving out paused hosts; claimed for this process
+        on a shared database, leaving out what others hold."""
+        query = (
             "SELECT d.id, d.activity, d.inbox, d.host, d.signer, d.attempts, d.created_at,"
             " o.document FROM deliveries d JOIN outbox o ON o.uri = d.activity"
             " LEFT JOIN delivery_hosts h ON h.host = d.host"
             " WHERE d.state = 'pending' AND d.next_attempt_at <= ?"
             " AND (h.paused_until IS NULL OR h.paused_until <= ?)"
-            " ORDER BY d.next_attempt_at, d.id LIMIT ?",
-            (now, now, limit),
         )
-        return [
-            DeliveryJob(
-                id=r["id"],
-                activity=r["activity"],
-                inbox=r["inbox"],
-                host=r["host"],
-                signer=r["signer"],
-                attempts=r["attempts"],
-                body=r["document"].encode("utf-8"),
-                created_at=r["created_at"],
+        order = " ORDER BY d.next_attempt_at, d.id LIMIT ?"
+        if not self._db.shared:
+            rows = await self._db.fetch_all(query + order, (now, now, limit))
+            return [_delivery(r) for r in rows]
+        # The lease runs on the machine's time: ``now`` may be a test's or a shifted clock's.
+        claimed_at = time.time()
+        async with self._db.transaction():
+            await self._db.serialise_claims("deliveries")
+            rows = await self._db.fetch_all(
+                f"{query} AND (d.claimed_until IS NULL OR d.claimed_until <= ?)"
+                " AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.inbox = d.inbox"
+                " AND e.state = 'pending' AND e.id < d.id AND e.claimed_until > ?)"
+                f"{order}{self._db.skip_locked('d')}",
+                (now, now, claimed_at, claimed_at, limit),
             )
-            for r in rows
-        ]
+            await self._claim("deliveries", [r["id"] for r in rows], claimed_at)
+        return [_delivery(r) for r in rows]
 
     async def delivered(self, jobs: Sequence[DeliveryJob]) -> None:
         """Mark jobs done in one transaction; their hosts are healthy again."""
@@ -114,7 +157,8 @@ class DeliveryRepository:
         async with self._db.transaction():
             await self._db.executemany(
                 "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
-                f" last_error = NULL WHERE id = ? AND {_may_become('delivered')}",
+                " last_error = NULL, claimed_until = NULL"
+                f" WHERE id = ? AND {_may_become('delivered')}",
                 [(job.id,) for job in jobs],
             )
             await self._db.executemany(
@@ -126,16 +170,16 @@ class DeliveryRepository:
     async def retry_later(self, job: DeliveryJob, error: str, next_attempt_at: float) -> None:
         """Count a failed attempt and schedule the next."""
         await self._db.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-            f" WHERE id = ? AND {_may_become('pending')}",
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
+            f" claimed_until = NULL WHERE id = ? AND {_may_become('pending')}",
             (next_attempt_at, error[:500], job.id),
         )
 
     async def give_up(self, job: DeliveryJob, error: str) -> None:
         """A final failure."""
         await self._db.execute(
-            "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?"
-            f" WHERE id = ? AND {_may_become('failed')}",
+            "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?,"
+            f" claimed_until = NULL WHERE id = ? AND {_may_become('failed')}",
             (error[:500], job.id),
         )
 
@@ -164,7 +208,7 @@ class DeliveryRepository:
     async def cancel_for_host(self, host: str) -> int:
         """Cancel what is queued for a host."""
         return await self._db.execute_rowcount(
-            "UPDATE deliveries SET state = 'cancelled'"
+            "UPDATE deliveries SET state = 'cancelled', claimed_until = NULL"
             f" WHERE host = ? AND {_may_become('cancelled')}",
             (host,),
         )
@@ -177,3 +221,28 @@ class DeliveryRepository:
     async def fanouts_waiting(self) -> int:
         """How many sent activities still wait for their recipients to be resolved."""
         return int(await self._db.fetch_value("SELECT COUNT(*) FROM fanouts"))
+
+
+def _fanout(row: Row) -> FanoutJob:
+    return FanoutJob(
+        id=row["id"],
+        activity=row["activity"],
+        signer=row["signer"],
+        recipients=tuple(json.loads(row["recipients"])),
+        personal_inboxes=bool(row["personal_inboxes"]),
+        created_at=row["created_at"],
+        skip_hosts=tuple(json.loads(row["skip_hosts"])),
+    )
+
+
+def _delivery(row: Row) -> DeliveryJob:
+    return DeliveryJob(
+        id=row["id"],
+        activity=row["activity"],
+        inbox=row["inbox"],
+        host=row["host"],
+        signer=row["signer"],
+        attempts=row["attempts"],
+        body=row["document"].encode("utf-8"),
+        created_at=row["created_at"],
+    )

@@ -49,6 +49,7 @@ class PostgresDatabase(Database):
     """A PostgreSQL database; open it with ``Database.open(url)``."""
 
     dialect = "postgresql"
+    shared = True
 
     def __init__(self, pool: asyncpg.Pool, location: str) -> None:
         super().__init__(location)
@@ -172,6 +173,28 @@ class PostgresDatabase(Database):
             return
         async with txn.handle[1]:
             yield txn.connection
+
+    def skip_locked(self, alias: str) -> str:
+        return f" FOR UPDATE OF {alias} SKIP LOCKED"
+
+    async def serialise_claims(self, name: str) -> None:
+        # A transaction-level lock: released by COMMIT, ROLLBACK or a lost connection.
+        await self._connection().execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))", f"claims:{name}"
+        )
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        # A session-level lock on a connection held for the block: a process killed
+        # with -9 loses its connection, and the server releases the lock with it.
+        async with self._pool.acquire() as holder:
+            key = f"exclusive:{name}"
+            held = bool(await holder.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key))
+            try:
+                yield held
+            finally:
+                if held:
+                    await holder.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
 
     def _write(self, sql: str) -> tuple[str, bool]:
         """``sql`` translated, and whether it returns the inserted row's id."""

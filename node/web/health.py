@@ -23,10 +23,11 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
-from node.node import Node
+from node.node import PERIODIC_INTERVAL, Node
 from node.storage.database import database_error
+from node.storage.job_runners import JobRunners
 from node.storage.node_stats import NodeStats
-from node.web.app import BACKGROUND, NODE, Handler
+from node.web.app import BACKGROUND, NODE, RUN_WORKERS, Handler
 
 # Set by the inbox route for an accepted POST: "accepted", or "duplicate" when the
 # activity had been processed before.
@@ -34,6 +35,9 @@ INBOX_OUTCOME = web.RequestKey("inbox_outcome", str)
 INBOX_ROUTES = frozenset({"/inbox", "/actors/{username}/inbox"})
 # A database that takes longer than this to answer SELECT 1 is not healthy.
 DATABASE_CHECK_SECONDS = 5.0
+# A worker process says it is alive every periodic round (node/node.py); three rounds
+# of silence mean none runs.
+WORKER_SILENT_SECONDS = 3 * PERIODIC_INTERVAL
 
 
 @dataclass
@@ -150,14 +154,7 @@ async def healthz(request: web.Request) -> web.Response:
         if not (isinstance(exc, TimeoutError) or database_error(exc)):
             raise
         checks["database"] = {"ok": False, "error": str(exc) or type(exc).__name__}
-    task = request.app[BACKGROUND].task
-    if task is None:
-        worker = "not started"
-    elif task.done():
-        worker = "stopped"
-    else:
-        worker = "running"
-    checks["delivery_worker"] = {"ok": worker == "running", "state": worker}
+    checks["delivery_worker"] = await _worker_check(request, checks["database"]["ok"] is True)
     if checks["database"]["ok"]:
         depth = await queue_depth(node)
         limit = node.config.health_max_queue_depth
@@ -170,6 +167,23 @@ async def healthz(request: web.Request) -> web.Response:
         status=200 if healthy else 503,
         headers={"Cache-Control": "no-store"},
     )
+
+
+async def _worker_check(request: web.Request, database_ok: bool) -> dict[str, object]:
+    """Whether the jobs run: in this process, or, for a web process that leaves them to
+    ``samenspraak worker`` processes, in one that said so lately."""
+    task = request.app[BACKGROUND].task
+    if task is not None:
+        state = "stopped" if task.done() else "running"
+        return {"ok": state == "running", "state": state}
+    node = request.app[NODE]
+    if request.app[RUN_WORKERS] or not node.db.shared:
+        return {"ok": False, "state": "not started"}
+    seen = await JobRunners(node.db).last_seen() if database_ok else None
+    if seen is None:
+        return {"ok": False, "state": "no worker process seen"}
+    ago = max(time.time() - seen, 0.0)
+    return {"ok": ago <= WORKER_SILENT_SECONDS, "state": "in worker processes", "seen_ago": ago}
 
 
 async def metrics(request: web.Request) -> web.Response:

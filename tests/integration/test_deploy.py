@@ -103,6 +103,13 @@ def test_the_compose_file_runs_three_nodes_on_postgresql_behind_caddy() -> None:
         in (services["postgres"]["volumes"])
     )
     assert set(services["proxy"]["depends_on"]) == set(NODES)
+    # The municipality in several processes: two web processes, jobs in two workers.
+    gemeente = services["gemeente"]["environment"]
+    assert gemeente["SAMENSPRAAK_WORKERS"] == "2" and gemeente["SAMENSPRAAK_NO_JOBS"] == "1"
+    worker = services["gemeente-worker"]
+    assert worker["environment"] == {"SAMENSPRAAK_ROLE": "worker"}
+    assert worker["volumes"] == services["gemeente"]["volumes"]
+    assert worker["deploy"]["replicas"] == 2
 
 
 def test_the_image_has_what_it_copies_runs_unprivileged_and_checks_its_health() -> None:
@@ -124,5 +131,21 @@ def test_the_systemd_unit_serves_a_node_directory_unprivileged() -> None:
         "serve",
         "/var/lib/samenspraak/node",
     ]
+    assert command[-1] == "$SERVE_OPTIONS" and "SERVE_OPTIONS=--workers 2 --no-jobs" in (
+        DEPLOY / "samenspraak.service"
+    ).read_text(encoding="utf-8")
+    assert unit["Service"]["User"] == "samenspraak"
+    assert unit["Service"]["NoNewPrivileges"] == "true"
+
+
+def test_the_worker_unit_runs_the_jobs_of_the_same_node_directory() -> None:
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.read(DEPLOY / "samenspraak-worker@.service", encoding="utf-8")
+    command = unit["Service"]["ExecStart"].split()
+    assert command[0].endswith("/samenspraak") and command[1:] == [
+        "worker",
+        "/var/lib/samenspraak/node",
+    ]
+    assert "samenspraak.service" in unit["Unit"]["After"]
     assert unit["Service"]["User"] == "samenspraak"
     assert unit["Service"]["NoNewPrivileges"] == "true"

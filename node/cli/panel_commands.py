@@ -28,8 +28,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     create.add_argument(
         "--party",
         action="append",
-        required=True,
-        help="an actor of another node that makes the seed too (repeat for more)",
+        default=[],
+        help="an actor of another node that makes the seed too (repeat for more); a process"
+        " under an agreement has the other side of its agreement as a party already",
     )
     create.set_defaults(handler=panel_create)
     start = actions.add_parser("start", help="freeze the candidates and make the seed")

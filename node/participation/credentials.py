@@ -190,10 +190,11 @@ async def _registrars(services: ParticipationServices, agreement_uri: str) -> li
 
 
 async def request_credential(
-    services: ParticipationServices, voter: LocalActor, process: Process
+    services: ParticipationServices, voter: LocalActor, process: Process, act: str = "vote"
 ) -> str:
-    """A credential for a local account's vote in a process under an agreement: from
-    this node when it is the registrar, else fetched from the registrar."""
+    """A credential for a local account's ``act`` (a vote, or an opt-in to a draw) in a
+    process under an agreement: from this node when it is the registrar, else fetched
+    from the registrar."""
     assert process.agreement is not None
     organisation = await services.organisation()
     refusals = []
@@ -219,7 +220,7 @@ async def request_credential(
             return token
     raise Refused(
         Reason(
-            f"vote refused: no registrar of the agreement gave you a credential for"
+            f"{act} refused: no registrar of the agreement gave you a credential for"
             f" {process.title}: {'; '.join(refusals) or 'the agreement names none'}",
             "no_credential",
             process=process.title,
@@ -238,6 +239,7 @@ class CountedCredential:
 
     id: str
     pseudonym: str
+    area: str
 
 
 async def _registrar_key(services: ParticipationServices, registrar: str, refresh: bool) -> str:
@@ -307,7 +309,7 @@ async def check_credential(
             return Reason("the credential's signature is not the registrar's", "credential_forged")
     if await services.revocations.revoked_at(credential.id) is not None:
         return REVOKED
-    return CountedCredential(credential.id, credential.pseudonym)
+    return CountedCredential(credential.id, credential.pseudonym, credential.area)
 
 
 async def counted_under(
@@ -324,24 +326,32 @@ async def counted_under(
 
 
 async def credential_to_send(
-    services: ParticipationServices, voter: LocalActor, process: Process | None
+    services: ParticipationServices,
+    voter: LocalActor,
+    process: Process | None,
+    act: str = "vote",
 ) -> str | None:
-    """The credential a local account's vote or ballot carries: one from the registrar
-    when the process is under an agreement, else none."""
+    """The credential a local account's vote, ballot or opt-in carries: one from the
+    registrar when the process is under an agreement, else none."""
     if process is None or process.agreement is None:
         return None
-    return await request_credential(services, voter, process)
+    return await request_credential(services, voter, process, act)
 
 
 async def receive_revocation(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
     """A registrar withdrew a credential: note it, take a vote or ballot counted with it
-    out of what is still open, and tell each voter's node with a Reject."""
+    out of what is still open, and tell each voter's node with a Reject; a candidate of
+    a draw still open drops out."""
     if not same_origin(activity.object_id, activity.actor):
         raise NotAllowed(f"{activity.actor} may withdraw only credentials of its own")
     if not await services.revocations.add(activity.object_id, activity.actor, iso_now()):
         return
+    for draw_uri, candidate in await services.draws.remove_candidates_with_credential(
+        activity.object_id
+    ):
+        log.info("withdrawn credential %s: %s left %s", activity.object_id, candidate, draw_uri)
     withdrawn = []
     for row in await services.votes.remove_votes_with_credential(activity.object_id):
         await services.votes.mark_tallies_changed(row["question_uri"], epoch_now())

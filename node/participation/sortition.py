@@ -3,12 +3,19 @@ nodes together, and anyone can recompute the panel from what the process publish
 
 A draw belongs to a local process and names its postcode areas, its number of
 seats, whether seats are shared over the areas in proportion, and its parties:
-the process itself and at least one actor of another node (the other side of
-the agreement), so that no single node controls the seed.
+the process itself and at least one actor of another node, so that no single
+node controls the seed. For a process under an agreement that is the other side
+of the agreement (the municipality, for a neighbourhood's process); others may
+be added, and a process under no agreement names its parties itself.
 
-1. **open**: verified residents of the areas opt in (on this node, or from their
-   own node with a ``Join`` of the draw); each gets a pseudonym for this draw
-   alone, and only this node knows who is behind it.
+1. **open**: residents of the areas opt in (on this node, or from their own node
+   with a ``Join`` of the draw); each gets a pseudonym for this draw alone, and
+   only this node knows who is behind it. Under an agreement a candidate holds a
+   credential from the registrar the agreement names for their area, as a vote
+   does (node/participation/credentials.py): one candidacy per registered
+   resident, and a candidate whose credential the registrar withdraws drops out
+   while the draw is open. Under no agreement the process's eligibility policy
+   decides, as for its votes.
 2. **committing**: the organiser starts the draw; the candidate list is frozen
    and published, this node commits to a secret (``sha256`` of it), and each
    other party is sent an ``Invite`` to the draw, which its node answers with an
@@ -34,10 +41,19 @@ from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import as_list, id_of
 from federation.actors import host_of
-from federation.errors import Conflict, NotAllowed, NotFound, Refused
+from federation.errors import Conflict, NotAllowed, NotFound, Reason, Refused
 from node.clock import iso_now
+from node.participation.agreements import process_agreement
+from node.participation.credentials import (
+    REVOKED,
+    CountedCredential,
+    check_credential,
+    credential_to_send,
+    request_credential,
+)
 from node.participation.eligibility import UnbelievedClaim
 from node.participation.models import DRAW_LIFECYCLE, PanelDraw, Process
+from node.participation.processes import known_process
 from node.participation.sortition_algorithm import ALGORITHM, commitment_of, draw, seed_of
 from node.social_actions import create_object
 from node.storage.actors import LocalActor
@@ -46,6 +62,13 @@ if TYPE_CHECKING:
     from node.participation.services import ParticipationServices
 
 ALGORITHM_SOURCE = "node/participation/sortition_algorithm.py"
+
+OPT_IN = "opt-in"
+WITHDRAWN = Reason(
+    "the registrar withdrew your credential for this process: the register slot is now"
+    " bound to another account",
+    REVOKED.code,
+)
 
 
 async def create_draw(
@@ -66,12 +89,7 @@ async def create_draw(
     areas = sorted({a.strip()[:4] for a in areas if a.strip()})
     if not areas or not all(a.isdigit() and len(a) == 4 for a in areas):
         raise Refused("name the postcode areas of the draw as four digits, e.g. 9722")
-    others = [p for p in dict.fromkeys(parties) if host_of(p) != services.urls.host]
-    if not others:
-        raise Refused(
-            "a draw needs at least one party on another node, so that no single node"
-            " controls its seed"
-        )
+    others = await _other_parties(services, process, areas, parties)
     number = await services.draws.count_of(process.uri) + 1
     panel = PanelDraw(
         uri=f"{process.uri}/draws/{number}",
@@ -88,6 +106,40 @@ async def create_draw(
     )
     await services.draws.add(panel)
     return panel
+
+
+async def _other_parties(
+    services: ParticipationServices, process: Process, areas: list[str], named: list[str]
+) -> list[str]:
+    """The parties besides the process: the other side of its agreement, then the actors
+    of other nodes named; refused when that leaves none."""
+    others = []
+    if process.agreement is not None:
+        agreement, refusal = await process_agreement(services, process)
+        if refusal is not None:
+            raise Refused(f"{process.title} cannot hold a draw: {refusal}")
+        assert agreement is not None
+        uncovered = [a for a in areas if agreement.registrar_for(a) is None]
+        if uncovered:
+            raise Refused(
+                f"the agreement {agreement.theme!r} of {process.title} does not cover"
+                f" postcode area {', '.join(uncovered)}, so no registrar can vouch for its"
+                " residents"
+            )
+        organisation = await services.organisation()
+        others.append(
+            agreement.municipality
+            if organisation.uri == agreement.neighbourhood
+            else agreement.neighbourhood
+        )
+    others += [p for p in named if host_of(p) != services.urls.host]
+    if not others:
+        raise Refused(
+            f"a draw needs at least one party on another node, so that no single node"
+            f" controls its seed: {process.title} is under no agreement, so name an actor of"
+            " another node as a party"
+        )
+    return list(dict.fromkeys(others))
 
 
 async def local_draw(services: ParticipationServices, uri: str) -> tuple[PanelDraw, Process]:
@@ -119,26 +171,74 @@ async def resident_area(services: ParticipationServices, process: Process, actor
         raise Refused(f"{actor_uri} is not attested as a resident: {exc}") from exc
 
 
-async def opt_in(services: ParticipationServices, draw_uri: str, actor_uri: str) -> str:
-    """A resident of the draw's areas becomes a candidate; returns their pseudonym."""
+async def registrar_credential(
+    services: ParticipationServices,
+    panel: PanelDraw,
+    process: Process,
+    actor_uri: str,
+    credential: str | None,
+) -> CountedCredential:
+    """The credential a candidate of a draw under an agreement holds (the one a remote
+    resident's ``Join`` carries, or one asked of the registrar for a local account), or
+    Refused with the reason."""
+    if credential is None:
+        local = await services.actors.by_uri(actor_uri)
+        if local is not None:
+            credential = await request_credential(services, local, process, OPT_IN)
+    checked = await check_credential(services, process, credential)
+    if isinstance(checked, CountedCredential):
+        return checked
+    reason = WITHDRAWN if checked.code == REVOKED.code else checked
+    raise Refused(f"{actor_uri} cannot opt in to {panel.title}: {reason}", code=checked.code)
+
+
+async def opt_in(
+    services: ParticipationServices, draw_uri: str, actor_uri: str, credential: str | None = None
+) -> str:
+    """A resident of the draw's areas becomes a candidate; returns their pseudonym. Under
+    an agreement the registrar's ``credential`` vouches for them (asked of the registrar
+    when a local account opts in without one)."""
     panel, process = await local_draw(services, draw_uri)
     if panel.state != "open":
         raise Conflict(f"{panel.title} has started: residents can no longer opt in")
-    area = await resident_area(services, process, actor_uri)
+    registered = None
+    if process.agreement is None:
+        area = await resident_area(services, process, actor_uri)
+    else:
+        registered = await registrar_credential(services, panel, process, actor_uri, credential)
+        area = registered.area
     if area not in panel.areas:
         raise Refused(
             f"{panel.title} is for residents of {', '.join(panel.areas)}; you are confirmed"
             f" as a resident of {area}"
         )
     pseudonym = secrets.token_hex(8)
-    await services.draws.add_candidate(panel.uri, actor_uri, pseudonym, area)
+    added = await services.draws.add_candidate(
+        panel.uri,
+        actor_uri,
+        pseudonym,
+        area,
+        resident=registered.pseudonym if registered else None,
+        credential_id=registered.id if registered else None,
+    )
+    if not added:
+        raise Conflict(
+            f"{actor_uri} takes part in {panel.title} already"
+            + (" (as the same registered resident, from another account)" if registered else "")
+        )
     return pseudonym
 
 
 async def ask_to_join(services: ParticipationServices, resident: LocalActor, draw_uri: str) -> None:
-    """A resident of this node opts in to a draw of another node's process (``Join``)."""
-    panel = {"id": draw_uri, "type": "PanelDraw"}
+    """A resident of this node opts in to a draw of another node's process (``Join``),
+    with the registrar's credential when the process is under an agreement."""
     process = draw_uri.rsplit("/draws/", 1)[0]
+    panel = {"id": draw_uri, "type": "PanelDraw"}
+    credential = await credential_to_send(
+        services, resident, await known_process(services, process, fetch=True), OPT_IN
+    )
+    if credential is not None:
+        panel["credential"] = credential
     await services.outbox.send(
         resident.uri,
         {"id": services.outbox.new_activity_id(), "type": "Join", "object": panel, "to": [process]},

@@ -40,8 +40,15 @@ def _share(activity: Activity, field: str) -> tuple[str, str]:
 async def handle_join(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
-    """A resident of another node opts in to one of our draws."""
-    await opt_in(services, activity.object_id, activity.actor)
+    """A resident of another node opts in to one of our draws, with the registrar's
+    credential when the draw's process is under an agreement."""
+    credential = activity.object.raw.get("credential") if activity.object else None
+    await opt_in(
+        services,
+        activity.object_id,
+        activity.actor,
+        credential if isinstance(credential, str) else None,
+    )
 
 
 async def handle_commitment(

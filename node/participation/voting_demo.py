@@ -197,8 +197,9 @@ async def seed_quick_poll(nodes: dict[str, RunningNode], settle: Settle) -> None
 
 
 async def seed_panel_draw(nodes: dict[str, RunningNode], settle: Settle) -> None:
-    """A wijkpanel for De Wijert's budget drawn by lot, its seed made with the municipality."""
-    wijert, gemeente = nodes["wijert"], nodes["gemeente"]
+    """A wijkpanel for De Wijert's budget drawn by lot among residents the municipality
+    registered, its seed made with the municipality, the other side of the agreement."""
+    wijert = nodes["wijert"]
     services = wijert.node.participation_services
     budget = await local_process(services, "wijkbudget")
     panel = await create_draw(
@@ -208,7 +209,7 @@ async def seed_panel_draw(nodes: dict[str, RunningNode], settle: Settle) -> None
         seats=1,
         areas=["9722"],
         stratified=False,
-        parties=[(await gemeente.node.organisation()).uri],
+        parties=[],
     )
     for username in ("bram", "sanne"):
         resident = await wijert.node.actors.by_username(username)

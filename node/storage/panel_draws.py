@@ -82,14 +82,39 @@ class PanelDraws:
         )
         return count == 1
 
-    async def add_candidate(self, uri: str, actor: str, pseudonym: str, area: str) -> bool:
-        """A resident opts in; False when they had already."""
+    async def add_candidate(
+        self,
+        uri: str,
+        actor: str,
+        pseudonym: str,
+        area: str,
+        *,
+        resident: str | None,
+        credential_id: str | None,
+    ) -> bool:
+        """A resident opts in (under a registrar's credential, its pseudonym as
+        ``resident``); False when the account, or the registered resident, had already."""
         count = await self._db.execute_rowcount(
-            "INSERT INTO panel_candidates (draw_uri, actor_uri, pseudonym, area, opted_in_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (draw_uri, actor_uri) DO NOTHING",
-            (uri, actor, pseudonym, area, iso_now()),
+            "INSERT INTO panel_candidates (draw_uri, actor_uri, pseudonym, area, opted_in_at,"
+            " resident, credential_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (uri, actor, pseudonym, area, iso_now(), resident, credential_id),
         )
         return count == 1
+
+    async def remove_candidates_with_credential(self, credential_id: str) -> list[tuple[str, str]]:
+        """Take the candidates holding a withdrawn credential out of the draws still open;
+        (draw, actor) of each."""
+        rows = await self._db.fetch_all(
+            "SELECT c.draw_uri, c.actor_uri FROM panel_candidates c"
+            " JOIN panel_draws d ON d.uri = c.draw_uri"
+            " WHERE c.credential_id = ? AND d.state = 'open'",
+            (credential_id,),
+        )
+        await self._db.executemany(
+            "DELETE FROM panel_candidates WHERE draw_uri = ? AND actor_uri = ?",
+            [(r[0], r[1]) for r in rows],
+        )
+        return [(r[0], r[1]) for r in rows]
 
     async def candidates(self, uri: str) -> list[tuple[str, str]]:
         """(pseudonym, postcode area) of every candidate, by pseudonym: what is published."""

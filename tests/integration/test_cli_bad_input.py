@@ -114,19 +114,11 @@ def test_a_draw_without_a_party_on_another_node_is_refused_and_nothing_stored(
     )
     own = load_config(directory).base_url
 
-    [line] = _refused(
-        "panel",
-        "create",
-        str(directory),
-        "wijkpanel",
-        "--title",
-        "Wijkpanel 2027",
-        "--seats",
-        "3",
-        "--areas",
-        "9713",
-        "--party",
-        f"{own}/actors/oosterpark",
-    )
-    assert "at least one party on another node" in line
+    draw = ("panel", "create", str(directory), "wijkpanel", "--title", "Wijkpanel 2027")
+    draw += ("--seats", "3", "--areas", "9713")
+    # The process is under no agreement, so no party follows from one.
+    for parties in ((), ("--party", f"{own}/actors/oosterpark")):
+        [line] = _refused(*draw, *parties)
+        assert "at least one party on another node" in line
+        assert "Wijkpanel is under no agreement" in line
     assert _addresses(directory, "panel_draws") == 0

@@ -1,14 +1,19 @@
 """A wijkpanel drawn by lot: residents of two nodes opt in, the process's node and the
 municipality make the seed together, and the panel is recomputed from the published draw
-by the algorithm module alone."""
+by the algorithm module alone. Under an agreement the municipality is a party by the
+agreement, and only residents its registrar registered are candidates."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import aiohttp
 import pytest
 
 from federation.errors import Conflict, Refused
+from node.participation.credentials import request_credential
 from node.participation.processes import create_process
+from node.participation.registrar import bind_by_letter_code, issue_slot_code
 from node.participation.sortition import (
     ask_to_join,
     create_draw,
@@ -19,6 +24,7 @@ from node.participation.sortition import (
 from node.participation.sortition_algorithm import commitment_of, draw, seed_of
 from node.participation.verification import verify_in_person
 from node.runner import RunningNode
+from tests.integration.agreement_scenarios import agreement_network, bind_by_code
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import exchange, phases
@@ -122,3 +128,61 @@ async def test_the_published_draw_recomputes_to_the_same_panel_and_the_drawn_are
     assert len(drawn) == 3
     for uri, home in residents.items():
         assert await mentions_of(home, uri) == (1 if uri in drawn else 0), uri
+
+
+async def test_a_draw_under_an_agreement_is_seeded_with_the_municipality_among_registered_residents(
+    start: StartNode,
+) -> None:
+    net = await agreement_network(start)
+    services = net.wijert.node.participation_services
+    municipality = (await net.gemeente.node.organisation()).uri
+    draw_of = partial(create_draw, services, net.process, seats=2, stratified=False, parties=[])
+    with pytest.raises(Refused, match="does not cover postcode area 9713"):
+        await draw_of(title="Te ruim", areas=["9713"])
+    # No party is named: the municipality, the other side of the agreement, is one.
+    panel = await draw_of(title="Wijkpanel wijkbudget", areas=["9722"])
+    assert panel.parties == (net.process.uri, municipality)
+
+    anna = await person(net.wijert, "anna")
+    await bind_by_code(net.gemeente, anna, resident=1)
+    await opt_in(services, panel.uri, anna.uri)
+    # Confirmed as a resident by De Wijert itself, but not by the registrar: refused.
+    dirk = await resident_of(net.wijert, "dirk", "9722 AB")
+    with pytest.raises(Refused, match="opt-in refused: no registrar of the agreement gave you"):
+        await opt_in(services, panel.uri, dirk)
+    # A registered resident of Oosterpark opts in from there; the Join carries the
+    # registrar's credential.
+    registrar = net.gemeente.node.participation_services
+    code, _ = await issue_slot_code(registrar, "9722AB", "6a", 1)
+    carla = await person(net.oosterpark, "carla")
+    await bind_by_letter_code(registrar, code, carla.uri)
+    await ask_to_join(net.oosterpark.node.participation_services, carla, panel.uri)
+    # Bram opts in here, then his register slot moves to his account on Oosterpark: the
+    # registrar withdraws his credential and he drops out; his old credential is refused.
+    bram = await person(net.wijert, "bram")
+    await bind_by_code(net.gemeente, bram, resident=2)
+    old_credential = await request_credential(services, bram, net.process)
+    await opt_in(services, panel.uri, bram.uri)
+    await exchange(net.gemeente, net.wijert, net.oosterpark, net.buiten)
+    assert len(await services.draws.candidates(panel.uri)) == 3
+    bram_elsewhere = await person(net.oosterpark, "bram")
+    await bind_by_code(net.gemeente, bram_elsewhere, resident=2)
+    await exchange(net.gemeente, net.wijert, net.oosterpark, net.buiten)
+    assert len(await services.draws.candidates(panel.uri)) == 2
+    with pytest.raises(Refused, match="the registrar withdrew your credential"):
+        await opt_in(services, panel.uri, bram.uri, old_credential)
+    await ask_to_join(net.oosterpark.node.participation_services, bram_elsewhere, panel.uri)
+    await exchange(net.wijert, net.oosterpark)
+    assert len(await services.draws.candidates(panel.uri)) == 3
+
+    await start_draw(services, panel.uri)
+    await exchange(net.gemeente, net.wijert, net.oosterpark, net.buiten)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(panel.uri) as response:
+            published = await response.json()
+    assert published["drawState"] == "drawn"
+    assert [p["party"] for p in published["parties"]] == [net.process.uri, municipality]
+    seed = seed_of([p["reveal"] for p in published["parties"]])
+    candidates = [(c["pseudonym"], c["postcodeArea"]) for c in published["candidates"]]
+    assert seed == published["seed"] and len(candidates) == 3
+    assert draw(seed, candidates, 2, False) == published["selected"]

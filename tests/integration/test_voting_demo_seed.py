@@ -63,7 +63,14 @@ async def test_demo_seed_verifies_residents_and_opens_a_vote_and_the_budget_ball
     city_tally = await current_tally(gemeente, city_question)
     assert city_tally.count("voor") == 1
 
-    # The wijkpanel is drawn with the municipality's part of the seed: one of two drawn.
+    # The wijkpanel is drawn with the municipality's part of the seed, the municipality
+    # being the other side of the wijkbudget's agreement: one of the two residents it
+    # registered is drawn, each a candidate under the registrar's credential.
     panel = await wijert.participation_services.draws.get(f"{budget.uri}/draws/1")
     assert panel is not None and panel.state == "drawn"
+    assert panel.parties == (budget.uri, (await gemeente.organisation()).uri)
     assert len(await wijert.participation_services.draws.selected_actors(panel.uri)) == 1
+    credentials = await wijert.db.fetch_all(
+        "SELECT credential_id FROM panel_candidates WHERE draw_uri = ?", (panel.uri,)
+    )
+    assert len(credentials) == 2 and all(r[0] for r in credentials)

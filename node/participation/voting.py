@@ -412,6 +412,32 @@ async def record_vote(
     return receipt
 
 
+async def withdraw_vote(services: ParticipationServices, voter: str, vote_id: str) -> bool:
+    """A voter takes back a counted vote (an ``Undo`` of it): out of the tally, with its
+    receipt, while the vote is open. Once it has closed or ended this is refused
+    (Conflict) and nothing changes: the result and the receipts published stand. False
+    when the voter has no counted vote with this id."""
+    store = services.votes
+    question_uri = await store.question_of_vote(vote_id, voter)
+    question = await store.question(question_uri) if question_uri else None
+    if question is None:
+        return False
+    reason = question.refusal(utc_now())
+    if reason is not None:
+        raise Conflict(
+            f"a vote can no longer be withdrawn: {reason}; its result and receipts stand"
+        )
+    proposal, process = await _parts(services, question)
+    async with services.db.transaction(inline=True):
+        await store.remove_vote(question.uri, voter)
+        await store.mark_tallies_changed(question.uri, epoch_now())
+        tally = await current_tally(services, question)
+        await services.objects.save_local_object(
+            question_document(services, question, proposal, process, tally)
+        )
+    return True
+
+
 async def publish_due_tallies(services: ParticipationServices, now: float | None = None) -> int:
     """Send one Update with current tallies for each question whose votes changed at least
     TALLY_UPDATE_DELAY seconds ago; return how many were sent.

@@ -22,9 +22,9 @@ from federation.handlers import POLL_ANSWER, Handler, HandlerKey, InboxContext, 
 from federation.social_handlers import require_author, require_same_origin
 from node.participation.ballots import record_ballot
 from node.participation.credentials import receive_revocation
-from node.participation.handlers import handle_create_post
+from node.participation.handlers import handle_create_post, handle_undo_by_id
 from node.participation.services import ParticipationServices
-from node.participation.voting import record_vote
+from node.participation.voting import record_vote, withdraw_vote
 
 if TYPE_CHECKING:
     from activitypub.vocabulary import Activity
@@ -175,6 +175,18 @@ async def handle_vote_receipt(
     await services.receipts.keep(activity.object_id, voter, target, receipt.strip()[:64])
 
 
+async def handle_undo_vote(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
+    """A voter takes back their vote (an Undo of its Create): withdrawn while the vote is
+    open, refused (409) after it closed; an Undo of anything else goes on as before."""
+    inner = activity.object_activity
+    if inner is not None and inner.actor == activity.actor:
+        if await withdraw_vote(services, activity.actor, inner.object_id):
+            return
+    await handle_undo_by_id(services, ctx, activity)
+
+
 def voting_handlers(services: ParticipationServices) -> list[tuple[HandlerKey, Handler]]:
     """The voting entries for the node's handler table, bound to the domain's services."""
     return bind_all(
@@ -187,5 +199,6 @@ def voting_handlers(services: ParticipationServices) -> list[tuple[HandlerKey, H
             (("Delete", "Credential"), receive_revocation),
             (("Accept", "Note"), handle_vote_receipt),
             (("Accept", "BudgetBallot"), handle_vote_receipt),
+            (("Undo", "Create"), handle_undo_vote),
         ],
     )

@@ -118,6 +118,18 @@ class VotingStore:
             ),
         )
 
+    async def question_of_vote(self, vote_id: str, voter: str) -> str | None:
+        """The question a voter's counted vote with this id is on, if any."""
+        return await self._db.fetch_value(
+            "SELECT question_uri FROM votes WHERE vote_id = ? AND voter = ?", (vote_id, voter)
+        )
+
+    async def remove_vote(self, question_uri: str, voter: str) -> None:
+        """Take a voter's vote, and its receipt, out of a question."""
+        await self._db.execute(
+            "DELETE FROM votes WHERE question_uri = ? AND voter = ?", (question_uri, voter)
+        )
+
     async def remove_votes_with_credential(self, credential_id: str) -> list[Row]:
         """Take the votes counted under a withdrawn credential out of the questions still
         open; return them (question_uri, process_uri, voter, vote_id)."""
@@ -128,10 +140,7 @@ class VotingStore:
             (credential_id,),
         )
         for row in rows:
-            await self._db.execute(
-                "DELETE FROM votes WHERE question_uri = ? AND voter = ?",
-                (row["question_uri"], row["voter"]),
-            )
+            await self.remove_vote(row["question_uri"], row["voter"])
         return rows
 
     async def receipt_hashes(self, question_uri: str) -> list[str]:

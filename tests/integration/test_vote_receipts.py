@@ -9,12 +9,14 @@ import aiohttp
 
 from node.clock import utc_now
 from node.participation.ballots import cast_ballot, close_budget, open_budget_ballot
-from node.participation.models import Budget
+from node.participation.models import Budget, Question
 from node.participation.receipts import receipt_hash
-from node.participation.voting import cast_vote, close_vote
+from node.participation.voting import cast_vote, close_vote, current_tally
 from node.runner import RunningNode
+from node.storage.actors import LocalActor
 from tests.integration.conftest import StartNode
 from tests.integration.voting_scenarios import (
+    delivery_error,
     exchange,
     followed_vote,
     in_a_week,
@@ -119,3 +121,58 @@ async def test_budget_ballot_receipts_equal_the_ballots_counted(start: StartNode
     assert status == 200
     assert collection["totalItems"] == document["budgetResult"]["votersCount"] == 4
     assert set(collection["orderedItems"]) == {receipt_hash(c) for c in codes if c}
+
+
+async def take_back(
+    running: RunningNode, voter: LocalActor, vote_id: str, question: Question
+) -> str:
+    """The voter's node sends an Undo of a vote's Create to the process, as a client
+    taking back a poll answer would; the Undo's id."""
+    undo_id = running.node.outbox.new_activity_id()
+    vote = {"id": vote_id, "type": "Note", "attributedTo": voter.uri, "inReplyTo": question.uri}
+    create = {"id": f"{vote_id}/activity", "type": "Create", "actor": voter.uri, "object": vote}
+    await running.node.outbox.send(
+        voter.uri,
+        {"id": undo_id, "type": "Undo", "object": create, "to": [question.process_uri]},
+        [question.process_uri],
+        personal_inboxes=True,
+    )
+    return undo_id
+
+
+async def test_a_vote_taken_back_after_the_close_is_refused_and_the_result_and_receipts_stand(
+    start: StartNode,
+) -> None:
+    gemeente, wijert, _, _, question = await followed_vote(start, utc_now() + timedelta(days=7))
+    voters, votes = [], []
+    for number, option in enumerate(("voor", "tegen", "voor")):
+        voters.append(await person(wijert, f"bewoner{number}"))
+        votes.append(
+            await cast_vote(wijert.node.participation_services, voters[-1], question.uri, option)
+        )
+    await exchange(gemeente, wijert)
+
+    # While the vote is open a voter may take their vote back: it no longer counts.
+    undo = await take_back(wijert, voters[0], votes[0], question)
+    await exchange(gemeente, wijert)
+    assert await delivery_error(wijert, undo) is None
+    services = gemeente.node.participation_services
+    assert (await current_tally(services, question)).voters_count == 2
+
+    result = await close_vote(services, question.uri)
+    assert result["votersCount"] == 2
+    _, receipts = await published(result["voteResult"]["receipts"])
+    undo = await take_back(wijert, voters[2], votes[2], question)
+    await exchange(gemeente, wijert)
+    error = await delivery_error(wijert, undo)
+    assert error is not None and error.startswith("409")
+    assert "a vote can no longer be withdrawn: voting on this question closed at" in error
+    assert await published(result["voteResult"]["receipts"]) == (200, receipts)
+    closed = await current_tally(services, question)
+    assert (closed.voters_count, closed.count("voor"), closed.count("tegen")) == (2, 1, 1)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(
+            question.uri, headers={"Accept": "application/activity+json"}
+        ) as response:
+            document = await response.json(content_type=None)
+    assert document["votersCount"] == 2 and document["voteResult"] == result["voteResult"]

@@ -43,20 +43,22 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from inbox_throughput import INBOX_ALLOWANCE, fire, report
+from inbox_throughput import fire
 from loopback import machine_description, stop_after
 from votes_ingest import (
     Measured,
     NodeUnderTest,
     Poll,
+    TimedChunks,
     Voter,
+    node_under_load,
     open_question,
     presign_votes,
+    run_profiled,
     voter_hosts,
 )
 
 from node.clock import iso, iso_now, utc_now
-from node.config import CONFIG_FILE
 from node.node import Node
 from node.participation.agreements import agreement_document
 from node.participation.credentials import issue_credential
@@ -70,9 +72,6 @@ from node.participation.models import (
     Phase,
     address_key,
 )
-from node.participation.processes import create_process, set_phase
-from node.participation.proposals import create_proposal
-from node.participation.voting import open_vote
 from node.runner import RunningNode, dev_config, free_port, start_node
 from node.setup import initialise
 
@@ -128,67 +127,31 @@ async def keep_agreement(node: Node, agreement: Agreement) -> None:
 async def delegated_question(node: Node, agreement: Agreement) -> Poll:
     """A decide process under the agreement, in its voting phase, with one vote open."""
     now = utc_now()
-    process = await create_process(
-        node.participation_services,
+    question = await open_question(
+        node,
         slug="wijkbudget",
         title="Wijkbudget",
         archetype="decide",
         eligibility="verified-local",
-        threshold_count=1,
-        electorate_size=100_000,
         budget=Budget(20000, "EUR", 1, 3),
         phases=(
             Phase("proposing", iso(now - timedelta(days=20)), iso(now - timedelta(days=10))),
             Phase("voting", iso(now - timedelta(days=10)), iso(now + timedelta(days=10))),
         ),
-        current_phase="proposing",
         agreement=agreement.uri,
     )
-    proposal = await create_proposal(
-        node.participation_services,
-        await node.organisation(),
-        process,
-        "Speeltuin",
-        "Voorstel: een speeltuin.",
-    )
-    await set_phase(node.participation_services, process, "voting")
-    question = await open_vote(
-        node.participation_services, proposal.uri, iso(now + timedelta(days=7))
-    )
-    return Poll(
-        question=question.uri,
-        options=question.options,
-        process=process.uri,
-        process_inbox=node.urls.inbox("wijkbudget"),
-        shared_inbox=node.urls.shared_inbox(),
-    )
+    return Poll.of(node, question)
 
 
 def run_counting_node(port: int, data_dir: str, conn: Connection, profile: str | None) -> None:
-    """Child process: the node that counts (profiling is votes_ingest.py's business)."""
-    asyncio.run(_serve_counting_node(port, Path(data_dir), conn))
+    """Child process: the node that counts, under cProfile with ``profile``."""
+    run_profiled(_serve_counting_node(port, Path(data_dir), conn), profile)
 
 
 async def _serve_counting_node(port: int, data_dir: Path, conn: Connection) -> None:
-    config = dev_config("wijert", "Wijkdeal", port)
-    await initialise(data_dir, config)
-    with (data_dir / CONFIG_FILE).open("a", encoding="utf-8") as toml:
-        toml.write(f'\n[moderation.rates]\ninbox = "{INBOX_ALLOWANCE}"\n')
-    running = await start_node(data_dir, config, run_workers=False)
+    running = await node_under_load(data_dir, dev_config("wijert", "Wijkdeal", port))
     node = running.node
-    plain = await open_question(node)
-    conn.send(
-        (
-            Poll(
-                question=plain.uri,
-                options=plain.options,
-                process=plain.process_uri,
-                process_inbox=node.urls.inbox(plain.process_uri.rsplit("/", 1)[1]),
-                shared_inbox=node.urls.shared_inbox(),
-            ),
-            (await node.organisation()).uri,
-        )
-    )
+    conn.send((Poll.of(node, await open_question(node)), (await node.organisation()).uri))
     agreement = await asyncio.get_running_loop().run_in_executor(None, conn.recv)
     await keep_agreement(node, agreement)
     conn.send(await delegated_question(node, agreement))
@@ -212,8 +175,8 @@ async def stored(node: Node) -> dict[str, Any]:
 class CountingNode(NodeUnderTest):
     """The counting node in its own process, with its two votes."""
 
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__(data_dir, None, run_counting_node)
+    def __init__(self, data_dir: Path, profile: str | None) -> None:
+        super().__init__(data_dir, profile, run_counting_node)
 
     async def exchange(self, message: object) -> Any:
         """Send the child a message and wait for its answer."""
@@ -258,7 +221,7 @@ async def main(args: argparse.Namespace) -> int:
     voters, runners = await voter_hosts(args.hosts, args.voters // args.hosts)
     with tempfile.TemporaryDirectory(prefix="samenspraak-credential-bench-") as data_dir:
         registrar = await registrar_node(Path(data_dir) / "gemeente", args)
-        node = CountingNode(Path(data_dir) / "wijert")
+        node = CountingNode(Path(data_dir) / "wijert", args.profile)
         try:
             plain_poll, neighbourhood = await node.open_poll()
             registrar_actor = (await registrar.node.organisation()).uri
@@ -286,19 +249,13 @@ async def main(args: argparse.Namespace) -> int:
                 credential, plain, choices = await measure(
                     args, session, node, (poll, plain_poll), voters, credentials
                 )
-            counts = await node.exchange("stop")
+            counts = await node.stop()
         finally:
             await registrar.stop()
             for runner in runners:
                 await runner.cleanup()
     for measured in (credential, plain):
-        print(
-            f"{measured.name}: {measured.accepted:,} of {measured.sent:,} accepted in "
-            f"{measured.elapsed:.1f} s = {measured.rate:,.0f}/s; "
-            f"node CPU {measured.cpu_per_post * 1e3:,.2f} ms per POST"
-        )
-    ratio = credential.rate / plain.rate
-    verdict = "met" if ratio >= TARGET_RATIO else "missed"
+        print(measured.line())
     print(f"node stored (votes, pseudonyms) per option: {counts.get(poll.question)}")
     # On a shared machine the rates swing with the other load; the node's own CPU time
     # per POST is the steadier measure of what the credential check costs.
@@ -307,10 +264,7 @@ async def main(args: argparse.Namespace) -> int:
         f" plain votes {plain.cpu_per_post * 1e3:.2f} ms: ratio"
         f" {plain.cpu_per_post / credential.cpu_per_post:.1%}"
     )
-    print(
-        f"credential votes {credential.rate:,.0f}/s against plain votes {plain.rate:,.0f}/s in"
-        f" the same run: ratio {ratio:.1%} (target at least {TARGET_RATIO:.0%}: {verdict})"
-    )
+    print(credential.against(plain, TARGET_RATIO))
     # The last vote of each voter counts, once, under the voter's pseudonym.
     last = {n % len(voters): option for n, option in sorted(choices.items())}
     expected: dict[str, tuple[int, int]] = {}
@@ -342,16 +296,15 @@ async def measure(
     offset = len(voters) * (args.votes // len(voters) + 2)
     choices = {offset + n: choose(poll.options) for n in range(args.votes)}
     credential, plain = Measured("credential votes", []), Measured("plain votes", [])
-    deadline = time.perf_counter() + args.budget
+    chunks = TimedChunks(session, node, args.connections, time.perf_counter() + args.budget)
     for chunk, start in enumerate(range(offset, offset + args.votes, len(voters)), 1):
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        if chunks.left() <= 0:
             break
         numbers = range(start, min(start + len(voters), offset + args.votes))
         posts = presign_votes(poll, voters, numbers, choices, credentials)
-        result = await node.post(session, poll.process_inbox, posts, args.connections, left)
-        credential.results.append(result)
-        report(f"chunk {chunk} credential votes", result)
+        result = await chunks.post(
+            f"chunk {chunk} credential votes", poll.process_inbox, posts, credential
+        )
         if result.sent < len(numbers):
             choices = {n: c for n, c in choices.items() if n < start + result.sent}
             break
@@ -362,10 +315,7 @@ async def measure(
             plain_numbers,
             {n: choose(plain_poll.options) for n in plain_numbers},
         )
-        left = max(deadline - time.perf_counter(), 1.0)
-        result = await node.post(session, plain_poll.process_inbox, posts, args.connections, left)
-        plain.results.append(result)
-        report(f"chunk {chunk} plain votes", result)
+        await chunks.post(f"chunk {chunk} plain votes", plain_poll.process_inbox, posts, plain)
     sent = offset + sum(r.sent for r in credential.results)
     return credential, plain, {n: c for n, c in choices.items() if n < sent}
 
@@ -380,6 +330,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--hosts", type=int, default=4, help="loopback hosts serving voters")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--budget", type=float, default=120.0, help="seconds for the chunks")
+    parser.add_argument(
+        "--profile", metavar="PATH", help="run the node under cProfile, writing its stats to PATH"
+    )
     return parser.parse_args(argv)
 
 

@@ -32,7 +32,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -56,13 +56,13 @@ from loopback import ACTIVITY_JSON, MASTODON_CONTEXT, machine_description, serve
 from activitypub.keys import KeyPair, generate_key_pair
 from activitypub.signatures import sign_request
 from node.clock import iso, utc_now
-from node.config import CONFIG_FILE
+from node.config import CONFIG_FILE, NodeConfig
 from node.node import Node
 from node.participation.models import Phase, Question
 from node.participation.processes import create_process, set_phase
 from node.participation.proposals import create_proposal
 from node.participation.voting import open_vote
-from node.runner import dev_config, free_port, start_node
+from node.runner import RunningNode, dev_config, free_port, start_node
 from node.setup import initialise
 
 TARGET_RATIO = 0.50
@@ -73,32 +73,33 @@ HARD_LIMIT = 175.0
 KEY_POOL = 32
 
 
-async def open_question(node: Node) -> Question:
-    """An open process in its voting phase with one proposal put to the vote."""
+async def open_question(node: Node, **process: Any) -> Question:
+    """A process in its voting phase with one proposal put to the vote: an open advisory
+    one, unless ``process`` says otherwise (``create_process``'s fields)."""
     now = utc_now()
-    process = await create_process(
-        node.participation_services,
-        slug="verkeersplan",
-        title="Verkeersplan",
-        archetype="advise",
-        eligibility="open",
-        threshold_count=1,
-        electorate_size=100_000,
-        phases=(
+    fields: dict[str, Any] = {
+        "slug": "verkeersplan",
+        "title": "Verkeersplan",
+        "archetype": "advise",
+        "eligibility": "open",
+        "threshold_count": 1,
+        "electorate_size": 100_000,
+        "phases": (
             Phase("proposing", iso(now - timedelta(days=30)), iso(now - timedelta(days=20))),
             Phase("supporting", iso(now - timedelta(days=20)), iso(now - timedelta(days=10))),
             Phase("voting", iso(now - timedelta(days=10)), iso(now + timedelta(days=10))),
         ),
-        current_phase="proposing",
-    )
+        "current_phase": "proposing",
+    }
+    created = await create_process(node.participation_services, **(fields | process))
     proposal = await create_proposal(
         node.participation_services,
         await node.organisation(),
-        process,
+        created,
         "Autoluwe binnenstad",
         "Voorstel: de binnenstad wordt autoluw.",
     )
-    await set_phase(node.participation_services, process, "voting")
+    await set_phase(node.participation_services, created, "voting")
     return await open_vote(node.participation_services, proposal.uri, iso(now + timedelta(days=7)))
 
 
@@ -112,13 +113,29 @@ class Poll:
     process_inbox: str
     shared_inbox: str
 
+    @classmethod
+    def of(cls, node: Node, question: Question) -> Poll:
+        """The poll of a question the node hosts."""
+        return cls(
+            question=question.uri,
+            options=question.options,
+            process=question.process_uri,
+            process_inbox=node.urls.inbox(question.process_uri.rsplit("/", 1)[1]),
+            shared_inbox=node.urls.shared_inbox(),
+        )
+
 
 def run_node(port: int, data_dir: str, conn: Connection, profile: str | None) -> None:
     """Child process: serve the node until told to stop, then report what it stored.
 
     With ``profile`` the node runs under cProfile and writes its stats there.
     """
-    serving = _serve_node(port, Path(data_dir), conn)
+    run_profiled(_serve_node(port, Path(data_dir), conn), profile)
+
+
+def run_profiled(serving: Coroutine[Any, Any, None], profile: str | None) -> None:
+    """Run a child's node until it stops; with ``profile``, under cProfile, writing its
+    stats there."""
     if profile is None:
         asyncio.run(serving)
         return
@@ -127,26 +144,21 @@ def run_node(port: int, data_dir: str, conn: Connection, profile: str | None) ->
     profiler.dump_stats(profile)
 
 
-async def _serve_node(port: int, data_dir: Path, conn: Connection) -> None:
-    config = dev_config("stembus", "Stembus", port)
+async def node_under_load(data_dir: Path, config: NodeConfig) -> RunningNode:
+    """A new node serving without workers, its inbox allowance raised for the load."""
     await initialise(data_dir, config)
     # All load comes from a few sender hosts, far over the default allowance of a
     # host; the limiter still runs on every POST.
     with (data_dir / CONFIG_FILE).open("a", encoding="utf-8") as toml:
         toml.write(f'\n[moderation.rates]\ninbox = "{INBOX_ALLOWANCE}"\n')
-    running = await start_node(data_dir, config, run_workers=False)
+    return await start_node(data_dir, config, run_workers=False)
+
+
+async def _serve_node(port: int, data_dir: Path, conn: Connection) -> None:
+    running = await node_under_load(data_dir, dev_config("stembus", "Stembus", port))
     node = running.node
     question = await open_question(node)
-    process = question.process_uri
-    conn.send(
-        Poll(
-            question=question.uri,
-            options=question.options,
-            process=process,
-            process_inbox=node.urls.inbox(process.rsplit("/", 1)[1]),
-            shared_inbox=node.urls.shared_inbox(),
-        )
-    )
+    conn.send(Poll.of(node, question))
     await asyncio.get_running_loop().run_in_executor(None, conn.recv)
     db = node.db
     rows = await db.fetch_all(
@@ -275,6 +287,23 @@ class Measured:
         """Accepted POSTs per second of POSTing."""
         return self.accepted / self.elapsed if self.elapsed else 0.0
 
+    def line(self) -> str:
+        """What was sent, accepted, how fast and at what CPU cost, in one line."""
+        return (
+            f"{self.name}: {self.accepted:,} of {self.sent:,} accepted in "
+            f"{self.elapsed:.1f} s = {self.rate:,.0f}/s; "
+            f"node CPU {self.cpu_per_post * 1e3:,.2f} ms per POST"
+        )
+
+    def against(self, baseline: Measured, target: float) -> str:
+        """This rate as a share of the baseline's in the same run, with the verdict."""
+        ratio = self.rate / baseline.rate
+        return (
+            f"{self.name} {self.rate:,.0f}/s against {baseline.name} {baseline.rate:,.0f}/s in"
+            f" the same run: ratio {ratio:.1%} (target at least {target:.0%}:"
+            f" {'met' if ratio >= target else 'missed'})"
+        )
+
 
 class NodeUnderTest(ServerUnderTest):
     """The node in its own process, with the poll it hosts; stopped and measured (CPU
@@ -312,6 +341,33 @@ class NodeUnderTest(ServerUnderTest):
         return result
 
 
+@dataclass
+class TimedChunks:
+    """Chunks of POSTs to the node under test within one time budget, each measured,
+    recorded with its kind and reported as it ends."""
+
+    session: aiohttp.ClientSession
+    node: NodeUnderTest
+    connections: int
+    deadline: float
+
+    def left(self) -> float:
+        """Seconds left of the budget."""
+        return self.deadline - time.perf_counter()
+
+    async def post(
+        self, label: str, inbox: str, posts: list[SignedPost], into: Measured
+    ) -> LoadResult:
+        """POST one chunk in what is left of the budget (at least a second, so the second
+        kind of a round is measured too), recorded in ``into``."""
+        result = await self.node.post(
+            self.session, inbox, posts, self.connections, max(self.left(), 1.0)
+        )
+        into.results.append(result)
+        report(label, result)
+        return result
+
+
 async def measure(
     args: argparse.Namespace,
     session: aiohttp.ClientSession,
@@ -335,27 +391,25 @@ async def measure(
     choices = {number: choose(poll.options) for number in range(args.votes)}
     first, changed = Measured("first votes", []), Measured("changed votes", [])
     plain = Measured("plain notes", [])
-    deadline = time.perf_counter() + args.budget
+    chunks = TimedChunks(session, node, args.connections, time.perf_counter() + args.budget)
     chunk = sent_until = 0
     for start in range(0, args.votes, len(voters)):
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        if chunks.left() <= 0:
             break
         chunk += 1
         numbers = range(start, min(start + len(voters), args.votes))
-        votes = presign_votes(poll, voters, numbers, choices)
-        result = await node.post(session, poll.process_inbox, votes, args.connections, left)
-        (first if start == 0 else changed).results.append(result)
-        report(f"chunk {chunk} votes {numbers.start:,}-{numbers.stop - 1:,}", result)
+        result = await chunks.post(
+            f"chunk {chunk} votes {numbers.start:,}-{numbers.stop - 1:,}",
+            poll.process_inbox,
+            presign_votes(poll, voters, numbers, choices),
+            first if start == 0 else changed,
+        )
         sent_until = numbers.start + result.sent
         note_numbers = range(
             args.warmup + (chunk - 1) * args.notes, args.warmup + chunk * args.notes
         )
         notes = presign(poll.shared_inbox, base, senders, note_numbers, f"chunk {chunk}")
-        left = max(deadline - time.perf_counter(), 1.0)
-        result = await node.post(session, poll.shared_inbox, notes, args.connections, left)
-        plain.results.append(result)
-        report(f"chunk {chunk} plain notes", result)
+        await chunks.post(f"chunk {chunk} plain notes", poll.shared_inbox, notes, plain)
     return first, changed, plain, {n: c for n, c in choices.items() if n < sent_until}
 
 
@@ -403,20 +457,11 @@ async def main(args: argparse.Namespace) -> int:
             await runner.cleanup()
     votes = Measured("votes", first.results + changed.results)
     for measured in (first, changed, votes, plain):
-        print(
-            f"{measured.name}: {measured.accepted:,} of {measured.sent:,} accepted in "
-            f"{measured.elapsed:.1f} s = {measured.rate:,.0f}/s; "
-            f"node CPU {measured.cpu_per_post * 1e3:,.2f} ms per POST"
-        )
+        print(measured.line())
     if votes.sent < args.votes:
         print(f"time budget spent: {votes.sent:,} of {args.votes:,} votes sent")
-    ratio = votes.rate / plain.rate
-    verdict = "met" if ratio >= TARGET_RATIO else "missed"
     print(f"node stored: {counts}")
-    print(
-        f"votes {votes.rate:,.0f}/s against plain notes {plain.rate:,.0f}/s in the same run: "
-        f"ratio {ratio:.1%} (target at least {TARGET_RATIO:.0%}: {verdict})"
-    )
+    print(votes.against(plain, TARGET_RATIO))
     expected = expected_tally(len(voters), choices)
     complete = (
         votes.accepted == votes.sent

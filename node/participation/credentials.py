@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -107,16 +108,24 @@ def sign_credential(credential: Credential, private_key_pem: str) -> str:
     return f"{payload}.{_b64(signature)}"
 
 
+# A resident who changes their vote sends the same credential again; decoding it and
+# checking its signature are pure functions of the token (and the key), so each is done
+# once per credential rather than once per vote.
+@functools.lru_cache(maxsize=8192)
+def _decoded(token: str) -> tuple[Credential, bytes, bytes]:
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise ValueError("too long")
+    payload, signature = token.split(".")
+    fields = json.loads(_unb64(payload))
+    credential = Credential(**{k: str(fields[k]) for k in Credential.__dataclass_fields__})
+    return credential, payload.encode("ascii"), _unb64(signature)
+
+
 def read_credential(token: str) -> tuple[Credential, bytes, bytes]:
     """(credential, signed part, signature) of a token; raise Refused when unreadable.
     The signature is not checked here."""
     try:
-        if len(token) > MAX_TOKEN_LENGTH:
-            raise ValueError("too long")
-        payload, signature = token.split(".")
-        fields = json.loads(_unb64(payload))
-        credential = Credential(**{k: str(fields[k]) for k in Credential.__dataclass_fields__})
-        return credential, payload.encode("ascii"), _unb64(signature)
+        return _decoded(token)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError) as exc:
         raise Refused(
             Reason("the credential on this vote cannot be read", "credential_unreadable"),
@@ -125,6 +134,7 @@ def read_credential(token: str) -> tuple[Credential, bytes, bytes]:
         ) from exc
 
 
+@functools.lru_cache(maxsize=8192)
 def signature_holds(signed: bytes, signature: bytes, public_key_pem: str) -> bool:
     """Whether the registrar's key made this signature."""
     try:

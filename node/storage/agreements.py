@@ -3,7 +3,9 @@ state, the areas with their registrars, and the history of its state."""
 
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import replace
 from typing import Any
 
 from node.participation.models import Agreement, AgreementArea, AgreementChange, Money
@@ -11,12 +13,27 @@ from node.storage.database import Database, Row
 
 
 def _agreement(row: Row) -> Agreement:
-    document = json.loads(row["document"])
-    budget = document.get("budget")
-    return Agreement(
+    return replace(
+        _offered(row["document"]),
         uri=row["uri"],
         municipality=row["municipality"],
         neighbourhood=row["neighbourhood"],
+        state=row["state"],
+        offered_at=row["offered_at"],
+    )
+
+
+# Every vote in a delegated process reads its agreement; the document never changes
+# once offered (only the state does, read from its row), so it is parsed once.
+@functools.lru_cache(maxsize=256)
+def _offered(document_json: str) -> Agreement:
+    """The terms of an agreement document as stored; the row supplies the rest."""
+    document = json.loads(document_json)
+    budget = document.get("budget")
+    return Agreement(
+        uri="",
+        municipality="",
+        neighbourhood="",
         theme=str(document.get("name") or ""),
         delegates=tuple(_many(document["delegates"])),
         budget=Money(float(budget["amount"]), str(budget["currency"])) if budget else None,
@@ -26,8 +43,8 @@ def _agreement(row: Row) -> Agreement:
         ),
         start=str(document["startTime"]),
         end=str(document["endTime"]),
-        state=row["state"],
-        offered_at=row["offered_at"],
+        state="",
+        offered_at="",
     )
 
 

@@ -20,8 +20,9 @@ from node.participation.credentials import (
     sign_credential,
 )
 from node.participation.models import Budget
+from node.participation.receipts import receipt_hash
 from node.participation.registrar import bind_by_address, bind_in_person, issue_slot_code
-from node.participation.voting import cast_vote, current_tally
+from node.participation.voting import cast_vote, close_vote, current_tally
 from node.runner import RunningNode
 from node.storage.actors import LocalActor
 from tests.integration.agreement_scenarios import Network, agreement_network, bind_by_code
@@ -218,6 +219,51 @@ async def test_an_ended_agreement_takes_no_more_binding_votes(start: Any) -> Non
     with pytest.raises(Refused, match="is ended, so it delegates nothing"):
         await _vote(net.wijert, eva, net, "tegen")
     assert await _tally(net) == {"voor": 1, "voters": 1}
+
+
+async def test_receipts_published_equal_the_residents_counted_across_the_four_nodes(
+    start: Any,
+) -> None:
+    net = await agreement_network(start)
+    anna, anna_elsewhere = await person(net.wijert, "anna"), await person(net.oosterpark, "anna")
+    carla, carla_elsewhere = (
+        await person(net.oosterpark, "carla"),
+        await person(net.wijert, "carla"),
+    )
+    eva = await person(net.wijert, "eva")
+    registrar = net.gemeente.node.participation_services
+    await bind_by_code(net.gemeente, anna, resident=1)
+    await bind_by_code(net.gemeente, carla, resident=2)
+    await bind_by_address(registrar, "9722AB", "6a", eva.uri)
+    replaced = await _vote(net.wijert, anna, net, "voor")
+    withdrawn = await _vote(net.oosterpark, carla, net, "voor")
+    counted = [await _vote(net.wijert, eva, net, "voor")]
+    await _everyone(net)
+    # Anna votes again from her other account, which now holds her slot; Carla's slot
+    # moves to another account, so her vote is withdrawn.
+    await bind_by_code(net.gemeente, anna_elsewhere, resident=1)
+    counted.append(await _vote(net.oosterpark, anna_elsewhere, net, "tegen"))
+    await bind_by_code(net.gemeente, carla_elsewhere, resident=2)
+    await _everyone(net)
+
+    result = await close_vote(net.wijert.node.participation_services, net.question.uri)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(result["voteResult"]["receipts"]) as response:
+            published = await response.json(content_type=None)
+    receipts = {
+        vote: await running.node.participation_services.receipts.of_vote(vote)
+        for running, vote in (
+            (net.wijert, replaced),
+            (net.oosterpark, withdrawn),
+            (net.wijert, counted[0]),
+            (net.oosterpark, counted[1]),
+        )
+    }
+    assert all(receipts.values())
+    hashes = published["orderedItems"]
+    assert published["totalItems"] == len(hashes) == result["votersCount"] == 2
+    assert set(hashes) == {receipt_hash(receipts[vote] or "") for vote in counted}
+    assert await _tally(net) == {"voor": 1, "tegen": 1, "voters": 2}
 
 
 async def test_a_register_slot_holds_one_account_and_an_account_one_slot(start: Any) -> None:

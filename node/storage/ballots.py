@@ -165,6 +165,16 @@ class BallotStore:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    async def rounds_voted_by(self, voter: str) -> list[BudgetRound]:
+        """The budget rounds of this node in which a voter's ballot is counted, latest
+        ballot first."""
+        rows = await self._db.fetch_all(
+            "SELECT r.* FROM budget_rounds r JOIN ballots b ON b.process_uri = r.process_uri"
+            " WHERE b.voter = ? ORDER BY b.cast_at DESC, r.process_uri",
+            (voter,),
+        )
+        return [_round(r) for r in rows]
+
     async def picks_of(self, process_uri: str, voter: str) -> list[str]:
         """One voter's current picks, to show them their own ballot."""
         rows = await self._db.fetch_all(

@@ -18,6 +18,9 @@ from node.participation.models import (
 from node.storage.change_marks import ChangeMarks
 from node.storage.database import Database, Row
 
+# How many of their own proposals, supports or votes a resident sees on one page.
+OWN_LIST_LIMIT = 100
+
 
 def _process(row: Row) -> Process:
     budget = None
@@ -185,6 +188,23 @@ class ParticipationStore:
         rows = await self.db.fetch_all(
             "SELECT * FROM proposals WHERE process_uri = ? ORDER BY published, uri",
             (process_uri,),
+        )
+        return [_proposal(r) for r in rows]
+
+    async def proposals_by(self, author: str, limit: int = OWN_LIST_LIMIT) -> list[Proposal]:
+        """The proposals of one author, in any process, newest first."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM proposals WHERE author = ? ORDER BY published DESC, uri LIMIT ?",
+            (author, limit),
+        )
+        return [_proposal(r) for r in rows]
+
+    async def supported_by(self, actor: str, limit: int = OWN_LIST_LIMIT) -> list[Proposal]:
+        """The proposals one actor supports, the latest support first."""
+        rows = await self.db.fetch_all(
+            "SELECT p.* FROM proposals p JOIN supports s ON s.proposal_uri = p.uri"
+            " WHERE s.actor = ? ORDER BY s.created_at DESC, p.uri LIMIT ?",
+            (actor, limit),
         )
         return [_proposal(r) for r in rows]
 

@@ -76,6 +76,15 @@ class VotingStore:
         )
         return [_question(r) for r in rows]
 
+    async def voted_by(self, voter: str) -> list[Question]:
+        """The questions of this node in which a voter's vote is counted, latest vote first."""
+        rows = await self._db.fetch_all(
+            "SELECT q.* FROM questions q JOIN votes v ON v.question_uri = q.uri"
+            " WHERE v.voter = ? ORDER BY v.cast_at DESC, q.uri",
+            (voter,),
+        )
+        return [_question(r) for r in rows]
+
     async def unclosed(self) -> list[Question]:
         """Every question not closed yet, including those past their end time."""
         rows = await self._db.fetch_all("SELECT * FROM questions WHERE closed_at IS NULL")
@@ -241,6 +250,16 @@ class SentVotes:
             " ORDER BY sent_at DESC, rowid DESC LIMIT 1",
             (voter, target),
         )
+
+    async def targets_of(self, voter: str) -> list[str]:
+        """The questions and processes on other nodes a local account sent votes or ballots
+        to, the latest first."""
+        rows = await self._db.fetch_all(
+            "SELECT target FROM sent_votes WHERE voter = ? GROUP BY target"
+            " ORDER BY MAX(sent_at) DESC, target",
+            (voter,),
+        )
+        return [r["target"] for r in rows]
 
     async def latest(self, voter: str, target: str) -> Row | None:
         """The last vote or ballot a local account sent to a question or process."""

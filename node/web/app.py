@@ -144,6 +144,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         interaction_pages,
         look,
         moderation_routes,
+        own_page,
         pages,
         participation_forms,
         participation_pages,
@@ -177,6 +178,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     look.register(app)
     participation_pages.register(app)
     participation_forms.register(app)
+    own_page.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)

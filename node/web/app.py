@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 from multidict import MultiDictProxy
 
 from federation.errors import BodyTooLarge, Invalid, MalformedDocument
@@ -77,10 +77,18 @@ class MultipartForm:
 
 async def read_multipart(request: web.Request, file_fields: frozenset[str]) -> MultipartForm:
     """Read a multipart body part by part: files (the parts named in ``file_fields``) up to
-    ``MAX_IMAGE_BYTES``, text fields up to ``MAX_FIELD_BYTES``, at most ``MAX_PARTS``."""
+    ``MAX_IMAGE_BYTES``, text fields up to ``MAX_FIELD_BYTES``, at most ``MAX_PARTS``. A
+    body that is no readable form (no boundary, a part without a name) is refused with
+    400, as ``read_form`` refuses it."""
     if request.content_type != "multipart/form-data":
         raise Invalid("Validation failed: send images as multipart/form-data")
-    reader = await request.multipart()
+    try:
+        return await _read_parts(await request.multipart(), file_fields)
+    except (ValueError, LookupError) as exc:  # LookupError: a part's unknown charset
+        raise MalformedDocument("The form could not be read", detail=str(exc)) from exc
+
+
+async def _read_parts(reader: MultipartReader, file_fields: frozenset[str]) -> MultipartForm:
     fields: dict[str, str] = {}
     files: dict[str, bytes] = {}
     count = 0
@@ -88,8 +96,8 @@ async def read_multipart(request: web.Request, file_fields: frozenset[str]) -> M
         count += 1
         if count > MAX_PARTS:
             raise Invalid(f"Validation failed: more than {MAX_PARTS} form fields")
-        if not isinstance(part, BodyPartReader) or part.name is None:
-            continue
+        if not isinstance(part, BodyPartReader) or not part.name:
+            raise ValueError("a form part without a name")
         if part.name in file_fields:
             files[part.name] = await _read_part(part, MAX_IMAGE_BYTES, "File")
         else:

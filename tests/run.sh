@@ -38,7 +38,8 @@ fi
 python3 -m venv tests/peers/bovine/.venv
 tests/peers/bovine/.venv/bin/pip install -q -r tests/peers/bovine/requirements.txt
 # The npm client libraries (masto.js, megalodon) that tests/integration/test_client_libraries.py
-# drives, from their committed lockfile.
+# drives, and axe-core, which tests/browser/test_accessibility.py runs on the pages, from
+# their committed lockfile.
 npm ci --prefix tests/clients --no-audit --no-fund --silent
 .venv/bin/python -m pytest -q --db=sqlite -m "$SQLITE_MARKS" "$@"
 # Once more two years ahead on the node's clock (node/clock.py), so that no date in the

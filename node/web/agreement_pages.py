@@ -8,6 +8,7 @@ their register slot to their account with the code from their letter."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -32,6 +33,7 @@ from node.web.client_address import client_address
 from node.web.i18n import N_
 from node.web.negotiation import activity_response, wants_activity_json
 from node.web.pages import page_translator, render
+from node.web.participation_pages import names_of
 from node.web.refusals import http_status, page_reason
 
 
@@ -55,7 +57,7 @@ async def agreements_page(request: web.Request) -> web.Response:
     agreements = await published_agreements(node.participation_services)
     if request.path.endswith(".json") or _wants_json(request):
         return _json({"agreements": agreements})
-    return render(request, "agreements.html", agreements=agreements)
+    return await _page(request, agreements)
 
 
 async def agreement_object(request: web.Request) -> web.Response:
@@ -71,7 +73,19 @@ async def agreement_object(request: web.Request) -> web.Response:
         raise NotFound("this node is party to no such agreement", code="agreement_unknown")
     if _wants_json(request):
         return activity_response(with_context(dict(wanted[0]["agreement"])))
-    return render(request, "agreements.html", agreements=wanted)
+    return await _page(request, wanted)
+
+
+async def _page(request: web.Request, agreements: list[dict[str, Any]]) -> web.Response:
+    """The agreements as people read them: the parties and registrars by name."""
+    parties: set[str] = set()
+    for entry in agreements:
+        agreement = entry["agreement"]
+        parties |= {str(agreement.get("attributedTo")), str(agreement.get("neighbourhood"))}
+        parties |= {str(area.get("registrar")) for area in agreement.get("areas", [])}
+        parties |= {str(change["actor"]) for change in entry["history"]}
+    names = await names_of(request.app[NODE], parties)
+    return render(request, "agreements.html", agreements=agreements, names=names)
 
 
 async def credential_for(request: web.Request) -> web.Response:

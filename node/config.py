@@ -18,6 +18,9 @@ KINDS = ("collective", "municipality")
 # or dashes inside.
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*$")
 DOMAIN_PATTERN = re.compile(r"^[a-z0-9.-]+(?::\d{1,5})?$")
+MAIL_SECURITY = ("none", "starttls", "tls")
+# An e-mail address as people type one: something, one @, a domain with a dot.
+MAIL_ADDRESS_PATTERN = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
 
 class ConfigError(ValueError):
@@ -130,6 +133,31 @@ SETTINGS = (
         "The credit the tile server asks for, shown under the map.",
     ),
     Setting(
+        "mail",
+        "host",
+        "",
+        "SMTP server the node sends notification e-mails through; empty for no e-mail "
+        "(the pages then say that e-mail is not offered).",
+    ),
+    Setting("mail", "port", 587, "Port of the SMTP server."),
+    Setting(
+        "mail",
+        "security",
+        "starttls",
+        f"How the connection is protected: one of {', '.join(MAIL_SECURITY)}"
+        " (tls: TLS from the start, usually port 465). Use none only for a server on the"
+        " same machine.",
+    ),
+    Setting("mail", "username", "", "User name at the SMTP server; empty to send without login."),
+    Setting("mail", "password", "", "Password at the SMTP server; never written to a log."),
+    Setting(
+        "mail",
+        "sender",
+        "",
+        'The address mails come from, e.g. "noreply@oosterpark.example"; the node\'s name '
+        "is shown as the sender. Required with a host.",
+    ),
+    Setting(
         "health",
         "max_queue_depth",
         1000,
@@ -169,6 +197,7 @@ class NodeConfig:
     # A postgresql:// URL, or "" for the SQLite file in the node directory.
     database: str = ""
     look: Look = field(default_factory=lambda: Look())
+    mail: MailConfig = field(default_factory=lambda: MailConfig())
 
     def database_location(self, data_dir: Path) -> Path | str:
         """What ``Database.open`` opens for this node in ``data_dir``."""
@@ -225,6 +254,7 @@ def load_config(data_dir: Path) -> NodeConfig:
             health_max_queue_depth=_count(_setting(raw, "health", "max_queue_depth"), path),
             database=_database(_setting(raw, "node", "database"), path),
             look=_look(raw, path, data_dir),
+            mail=_mail(raw, path),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
@@ -286,6 +316,42 @@ def _look(raw: dict[str, Any], path: Path, data_dir: Path) -> Look:
             " {x} and {y}"
         )
     return look
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """The SMTP server notification e-mails go through; no host, no e-mail."""
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    # Left out of repr: a config printed or logged never shows it.
+    password: str = field(default="", repr=False)
+    sender: str = ""
+
+    @property
+    def offered(self) -> bool:
+        """Whether this node sends e-mail at all."""
+        return bool(self.host)
+
+
+def _mail(raw: dict[str, Any], path: Path) -> MailConfig:
+    mail = MailConfig(
+        host=str(_setting(raw, "mail", "host")).strip(),
+        port=int(_setting(raw, "mail", "port")),
+        security=str(_setting(raw, "mail", "security")),
+        username=str(_setting(raw, "mail", "username")),
+        password=str(_setting(raw, "mail", "password")),
+        sender=str(_setting(raw, "mail", "sender")).strip(),
+    )
+    if mail.security not in MAIL_SECURITY:
+        raise ConfigError(f"{path}: [mail] security must be one of {', '.join(MAIL_SECURITY)}")
+    if not 0 < mail.port < 65536:
+        raise ConfigError(f"{path}: [mail] port {mail.port} is not a port number")
+    if mail.offered and not MAIL_ADDRESS_PATTERN.match(mail.sender):
+        raise ConfigError(f"{path}: [mail] sender {mail.sender!r} is not an e-mail address")
+    return mail
 
 
 def contrast_with_white(colour: str) -> float:

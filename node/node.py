@@ -24,6 +24,7 @@ from moderation.policy import FederationPolicy
 from moderation.spam import ActionGuard, Limits
 from node.clock import DEFAULT_CLOCK, Clock
 from node.config import NodeConfig, load_config, moderation_rules
+from node.mail import send_due_mail
 from node.moderator_services import ModeratorServices
 from node.outbox import NodeOutbox
 from node.participation.agreements import agreement_handlers
@@ -47,6 +48,7 @@ from node.storage.deliveries import JOB_LEASE, DeliveryRepository
 from node.storage.follows import FollowRepository
 from node.storage.inbox_log import InboxLogRepository
 from node.storage.job_runners import JobRunners, process_name
+from node.storage.mail import MailQueue, MailSubscribers
 from node.storage.moderation_store import ModerationRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository, OutboxRepository
@@ -316,6 +318,8 @@ async def open_node(
         eligibility=eligibility.check,
         attestation=eligibility.remote_attestation,
         draws=PanelDraws(db),
+        mail_subscribers=MailSubscribers(db),
+        mail_queue=MailQueue(db, job_lease),
     )
     gate = InboxGate(policy, limits, moderation_store)
     inbox = InboxPipeline(
@@ -384,6 +388,9 @@ async def open_node(
             lambda: run_schedule(participation),
             lambda: publish_due_tallies(participation),
             lambda: publish_due_support_counts(participation),
+            lambda: send_due_mail(
+                participation.mail_queue, config.mail, config.name, clock.timestamp()
+            ),
         ],
     )
     return node

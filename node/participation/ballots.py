@@ -23,6 +23,7 @@ from node.clock import iso, iso_now, utc_now
 from node.documents import actor_document
 from node.participation.credentials import counted_under, credential_to_send
 from node.participation.eligibility import claim_place
+from node.participation.mail_notices import mail_voting_opened
 from node.participation.models import Budget, BudgetRound, Process, parse_moment
 from node.participation.moves import record_move
 from node.participation.processes import known_process, send_process_update, set_phase
@@ -124,10 +125,14 @@ async def open_budget_ballot(
     entries = [
         BallotEntry(p.uri, p.cost.amount, i) for i, p in enumerate(proposals) if p.cost is not None
     ]
-    await store.open_round(
-        BudgetRound(process.uri, iso_now(), iso(parse_moment(end_time)), None),
-        entries,
-        budget.currency,
+    budget_round = BudgetRound(process.uri, iso_now(), iso(parse_moment(end_time)), None)
+    await store.open_round(budget_round, entries, budget.currency)
+    await mail_voting_opened(
+        services,
+        process,
+        f"ballot:{process.uri}:{budget_round.opened_at}",
+        None,
+        budget_round.end_time,
     )
     return entries
 

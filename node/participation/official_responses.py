@@ -16,6 +16,7 @@ from federation.errors import NotAllowed, NotFound
 from node.clock import iso_now
 from node.i18n import N_, translator
 from node.participation.comments import post_comment, thread_proposal
+from node.participation.mail_notices import mail_official_response
 from node.participation.models import OfficialResponse, Process, Proposal
 from node.participation.trail import process_of
 from node.storage.actors import LocalActor
@@ -75,12 +76,14 @@ async def respond_officially(
 async def record_official_response(
     services: ParticipationServices, proposal: Proposal, actor: str, response_uri: str
 ) -> None:
-    """Keep a reply as the proposal's official response; the proposal is answered now."""
+    """Keep a reply as the proposal's official response; the proposal is answered now.
+    Its author is mailed, if they asked."""
     await services.store.add_official_response(
         OfficialResponse(response_uri, proposal.uri, actor, iso_now())
     )
     if proposal.awaiting_response:
         await services.store.save_proposal(replace(proposal, awaiting_response=False))
+    await mail_official_response(services, proposal, actor, response_uri)
 
 
 async def official_target(services: ParticipationServices, obj: ASObject) -> Proposal | None:

@@ -28,6 +28,7 @@ from node.storage.agreements import AgreementStore
 from node.storage.ballots import BallotStore
 from node.storage.database import Database
 from node.storage.follows import FollowRepository
+from node.storage.mail import MailQueue, MailSubscribers
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository
 from node.storage.panel_draws import PanelDraws
@@ -82,6 +83,9 @@ class ParticipationServices:
     # The residency a remote person's node attests (node/participation/eligibility.py).
     attestation: Callable[[str], Awaitable[Attestation]]
     draws: PanelDraws
+    # Residents' e-mail addresses and choices, and the mails waiting to go out.
+    mail_subscribers: MailSubscribers
+    mail_queue: MailQueue
     # Every reading of the time in the domain (node/clock.py).
     clock: Clock
 

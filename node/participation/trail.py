@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from activitypub.vocabulary import PUBLIC, ASObject, parse_object
 from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import epoch_now, iso_now, iso_precise_now
+from node.participation.mail_notices import mail_status_change
 from node.participation.models import Process, Proposal, StatusChange
 from node.participation.proposals import (
     change_document,
@@ -118,7 +119,7 @@ async def change_status(
         await _save_document(services, document, local=proposal.local)
         await _send_process_view(services, process, proposal, document)
         await _post_status_notice(services, process, changed, change)
-    await notify_status_change(services, changed, actor)
+    await notify_status_change(services, changed, change)
     return changed
 
 
@@ -235,12 +236,18 @@ async def _post_status_notice(
 
 
 async def notify_status_change(
-    services: ParticipationServices, proposal: Proposal, actor: str
+    services: ParticipationServices,
+    proposal: Proposal,
+    change: StatusChange,
+    sender: str | None = None,
 ) -> None:
-    """Tell local authors and supporters that a proposal moved on (Mastodon's "update")."""
+    """Tell local authors and supporters that a proposal moved on (Mastodon's "update"),
+    as coming from ``sender`` (the process that sent it) or else the change's actor; and
+    mail its author, if they asked."""
     notifications = services.notifications
     for recipient in [proposal.author, *await services.reactions.likes_of(proposal.uri)]:
-        await notifications.notify("update", recipient, actor, proposal.uri)
+        await notifications.notify("update", recipient, sender or change.actor, proposal.uri)
+    await mail_status_change(services, proposal, change)
 
 
 async def _save_document(
@@ -333,7 +340,7 @@ async def receive_status_change(
             )
             kept["updated"] = iso_now()
         await _save_document(services, kept, local=proposal.local)
-    await notify_status_change(services, changed, sender)
+    await notify_status_change(services, changed, change, sender)
 
 
 async def _receive_support_count(

@@ -34,6 +34,7 @@ from node.clock import epoch_now, iso, iso_now, utc_now
 from node.i18n import N_, readable_moment, translator
 from node.participation.credentials import counted_under, credential_to_send
 from node.participation.eligibility import claim_place
+from node.participation.mail_notices import mail_voting_opened
 from node.participation.models import Process, Proposal, Question, parse_moment
 from node.participation.moves import record_move
 from node.participation.processes import known_process
@@ -301,6 +302,9 @@ async def open_vote(services: ParticipationServices, proposal_uri: str, end_time
         },
         [followers, proposal.author],
         local_write=store_question,
+    )
+    await mail_voting_opened(
+        services, process, f"vote:{question.uri}", proposal.title, question.end_time
     )
     return question
 

@@ -151,6 +151,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         home_page,
         interaction_pages,
         look,
+        mail_pages,
         moderation_routes,
         own_page,
         pages,
@@ -187,6 +188,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     participation_pages.register(app)
     participation_forms.register(app)
     own_page.register(app)
+    mail_pages.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)

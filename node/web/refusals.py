@@ -87,6 +87,21 @@ PAGE_HEADING: Mapping[type[Refusal], str] = MappingProxyType(
 PAGE_REASON: Mapping[str, str] = MappingProxyType(
     {
         "process_unknown": N_("There is no process called '%(slug)s' on this node."),
+        "mail_not_offered": N_("This node does not send e-mail."),
+        "mail_address_invalid": N_(
+            "This is not an e-mail address. An e-mail address looks like this: name@example.org."
+        ),
+        "mail_link_unknown": N_(
+            "This link does not work: it was used already, or you asked for a newer one."
+            " Give your e-mail address again on your page to get a new link."
+        ),
+        "mail_link_expired": N_(
+            "This link has expired: it works for 48 hours. Give your e-mail address again"
+            " on your page to get a new link."
+        ),
+        "mail_unsubscribe_unknown": N_(
+            "This link does not work. You can choose your e-mails on your own page."
+        ),
         "proposal_unknown": N_("This proposal does not exist (any more)."),
         "account_unknown": N_("This account does not exist on this node."),
         "post_unknown": N_("This post does not exist on this node."),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from node.clock import DEFAULT_CLOCK, Clock, epoch_now
+from node.config import MailConfig
 from node.participation.trail import SUPPORT_COUNT_DELAY, publish_due_support_counts
 from node.runner import RunningNode, dev_config, free_port, start_node
 from tests.integration.fake_peer import FakeMastodon
@@ -18,8 +20,8 @@ StartPeer = Callable[..., Awaitable[FakeMastodon]]
 
 @pytest.fixture
 async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
-    """Start nodes by handle, on ``clock`` (the default one unless given); all are stopped
-    after the test."""
+    """Start nodes by handle, on ``clock`` (the default one unless given), sending e-mail
+    through ``mail`` (none unless given); all are stopped after the test."""
     running: list[RunningNode] = []
 
     async def _start(
@@ -30,9 +32,12 @@ async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
         port: int | None = None,
         authorized_fetch: bool = False,
         clock: Clock = DEFAULT_CLOCK,
+        mail: MailConfig | None = None,
     ) -> RunningNode:
         port = port or free_port()
         config = dev_config(handle, name or handle.title(), port, kind, authorized_fetch)
+        if mail is not None:
+            config = replace(config, mail=mail)
         node = await start_node(tmp_path / handle, config, run_workers=False, clock=clock)
         running.append(node)
         return node

@@ -68,9 +68,20 @@ def test_a_file_with_only_the_required_keys_takes_the_documented_defaults(
         "map_tiles": "",
         "map_attribution": "© OpenStreetMap",
     }
+    mail = {f.name: getattr(config.mail, f.name) for f in fields(config.mail)}
+    documented_mail = {
+        "host": "",
+        "port": 587,
+        "security": "starttls",
+        "username": "",
+        "password": "",
+        "sender": "",
+    }
     for setting in SETTINGS:
         if setting.default is not None and setting.table == "look":
             assert look[setting.key] == setting.default == documented_look[setting.key]
+        elif setting.table == "mail":
+            assert mail[setting.key] == setting.default == documented_mail[setting.key]
         elif setting.default is not None:
             name = setting.key if setting.table != "health" else f"health_{setting.key}"
             default = (
@@ -81,6 +92,7 @@ def test_a_file_with_only_the_required_keys_takes_the_documented_defaults(
     bare = NodeConfig(domain="wijk.example.nl", name="Wijk", handle="wijk")
     assert {name: getattr(bare, name) for name in documented} == documented
     assert {f.name: getattr(bare.look, f.name) for f in fields(bare.look)} == documented_look
+    assert {f.name: getattr(bare.mail, f.name) for f in fields(bare.mail)} == documented_mail
 
 
 @pytest.mark.parametrize("value", ["0", "-3", '"veel"', "true"])

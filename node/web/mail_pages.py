@@ -26,7 +26,7 @@ from node.web.form_state import FormState
 from node.web.i18n import language_of
 from node.web.pages import page_translator, render
 from node.web.refusals import Handler, http_status, page_reason, refusal_page
-from node.web.sessions import posted_form, require_account
+from node.web.sessions import note_mail_language, posted_form, require_account
 
 # What each kind of mail is about, as the settings page and the unsubscribe page say it.
 MAIL_KIND_LABELS: Mapping[str, str] = MappingProxyType(
@@ -38,17 +38,10 @@ MAIL_KIND_LABELS: Mapping[str, str] = MappingProxyType(
 )
 
 
-async def remember_language(request: web.Request, account: Account) -> None:
-    """Note the language the resident reads the pages in: their mails are written in it."""
-    node = request.app[NODE]
-    language = language_of(request, node.config.language)
-    await node.participation_services.mail_subscribers.used_language(account.actor_uri, language)
-
-
 async def mail_settings_page(request: web.Request) -> web.Response:
     """``GET /me/mail``."""
     account = await require_account(request)
-    await remember_language(request, account)
+    await note_mail_language(request, account)
     return await _render_settings(request, account)
 
 

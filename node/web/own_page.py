@@ -16,10 +16,9 @@ from node.participation.processes import page_name
 from node.storage.notifications import Notification
 from node.storage.paging import PageRequest
 from node.web.app import NODE
-from node.web.mail_pages import remember_language
 from node.web.pages import render
 from node.web.participation_pages import names_of
-from node.web.sessions import require_account
+from node.web.sessions import note_mail_language, require_account
 
 NOTIFICATIONS_PER_PAGE = 20
 # What each kind of notification says, with the name of who did it.
@@ -56,7 +55,7 @@ async def own_page(request: web.Request) -> web.Response:
     """``GET /me`` (``?before=ID`` for older notifications)."""
     node = request.app[NODE]
     account = await require_account(request)
-    await remember_language(request, account)
+    await note_mail_language(request, account)
     me = account.actor_uri
     services = node.participation_services
     before = request.query.get("before", "")

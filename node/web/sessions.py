@@ -25,6 +25,7 @@ from node.storage.accounts import Account
 from node.storage.web_sessions import WebSession, WebSessionRepository
 from node.web.app import NODE, WEB_SESSION, FormData, read_form, read_multipart
 from node.web.client_address import client_address
+from node.web.i18n import language_of
 from node.web.pages import page_translator, render
 from node.web.refusals import refusal_page
 
@@ -92,6 +93,14 @@ async def require_account(request: web.Request, roles: Collection[str] | None = 
             request, N_("This page is for the moderators and administrators of this node only.")
         )
     return account
+
+
+async def note_mail_language(request: web.Request, account: Account) -> None:
+    """Note the language the resident reads the pages in (at login, on their own pages):
+    their notification e-mails are written in it."""
+    node = request.app[NODE]
+    language = language_of(request, node.config.language)
+    await node.participation_services.mail_subscribers.used_language(account.actor_uri, language)
 
 
 def _forbidden(request: web.Request, message: str) -> web.HTTPForbidden:
@@ -228,6 +237,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         secure=not node.config.dev,
     )
     response.del_cookie(_login_cookie(node.config), path="/")
+    await note_mail_language(request, account)
     return response
 
 

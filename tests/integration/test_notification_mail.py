@@ -316,11 +316,16 @@ async def test_a_budget_ballot_opening_is_mailed_to_followers_who_asked(
     )
     await follow(wijert, eva, budget.uri)
     await deliver(wijert)
+    # She last logged in on the Dutch pages: her mail is in Dutch.
+    async with web_browser(wijert) as browser:
+        await browser.get("/?lang=nl")
+        assert (await browser.login("eva")).status == 303
     await open_budget_ballot(wijert.node.participation_services, budget.uri, in_a_week())
     assert await send_mail(wijert) == 1
     [opened] = smtp.catcher.to(address)
-    assert opened["Subject"] == f"The budget ballot of {budget.title} is open"
-    assert f"In {budget.title}, which you follow, the budget ballot is open." in body(opened)
+    assert opened["Subject"] == f"U kunt stemmen over het budget van {budget.title}"
+    assert f"In {budget.title}, dat u volgt, kunt u nu stemmen over het budget." in body(opened)
+    assert "U kunt stemmen tot " in body(opened)
     assert link_in(opened, "/processes/") == "/processes/wijkbudget"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from aiohttp import web
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
 from node.config import Look
 from node.runner import RunningNode, dev_config, free_port, start_node
@@ -101,6 +101,16 @@ async def new_page(browser: Browser) -> AsyncIterator[Callable[[], Awaitable[Pag
     for context in contexts:
         await context.close()
     assert complaints == [], "\n".join(complaints)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def contexts(browser: Browser) -> AsyncIterator[list[BrowserContext]]:
+    """Browser contexts a test opens itself (with a viewport or settings of its own), each
+    appended to this list and closed after the test."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        await context.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

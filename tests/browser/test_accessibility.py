@@ -11,13 +11,11 @@ scripts the node did not send.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page
 
 from node.demo import DEMO_NODES, DEMO_PASSWORD, seed_social, settle
@@ -99,14 +97,6 @@ async def _visits(nodes: dict[str, RunningNode]) -> list[Visit]:
         Visit("gemeente", "/processes/stadspeiling/results"),
         Visit("gemeente", "/registrar", "ambtenaar"),
     ]
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def contexts(browser: Browser) -> AsyncIterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        await context.close()
 
 
 async def _page_as(

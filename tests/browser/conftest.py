@@ -17,7 +17,7 @@ import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
-from node.config import Look
+from node.config import Look, MailConfig
 from node.runner import RunningNode, dev_config, free_port, start_node
 
 CHROMIUM = "/usr/bin/chromium"
@@ -119,12 +119,19 @@ async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
     running: list[RunningNode] = []
 
     async def _start(
-        handle: str, name: str, *, kind: str = "collective", look: Look | None = None
+        handle: str,
+        name: str,
+        *,
+        kind: str = "collective",
+        look: Look | None = None,
+        mail: MailConfig | None = None,
     ) -> RunningNode:
         port = free_port()
         config = dev_config(handle, name, port, kind)
         if look is not None:
             config = replace(config, look=look)
+        if mail is not None:
+            config = replace(config, mail=mail)
         node = await start_node(tmp_path / handle, config, run_workers=False)
         running.append(node)
         return node

@@ -86,12 +86,15 @@ class SmtpServer:
             self._controller = None
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
+def running_smtp() -> Iterator[SmtpServer]:
+    """An SMTP server on loopback for one test (the ``smtp`` fixture)."""
     server = SmtpServer()
     server.start()
     yield server
     server.stop()
+
+
+smtp = pytest.fixture(running_smtp, name="smtp")
 
 
 StartMailing = Callable[[str, str], Awaitable[RunningNode]]

@@ -185,6 +185,7 @@ async def compose(
     if len(text) > MAX_CHARACTERS:
         raise Invalid(f"Validation failed: Text is over {MAX_CHARACTERS} characters")
     mentions = await mentions_in(node, text)
+    await _images_described_for_processes(node, media, mentions)
     spoiler = (params.text("spoiler_text") or "").strip()
     warned = params.flag("sensitive") or bool(spoiler)
     language = params.text("language") or language
@@ -202,6 +203,22 @@ async def compose(
         media=media,
         attachments=[image_attachment(node, m) for m in media],
     )
+
+
+async def _images_described_for_processes(
+    node: Node, media: list[MediaRecord], mentions: list[Mentioned]
+) -> None:
+    """A post to a process (a proposal or a comment) is read by every resident, so each of
+    its images needs the description a screen reader says, as on the proposal form; apps
+    show the reason and keep the draft."""
+    if all(m.description for m in media):
+        return
+    for mentioned in mentions:
+        if await node.participation_store.get_process(mentioned.uri) is not None:
+            raise Invalid(
+                "Validation failed: describe every image for people who cannot see it"
+                f" (its alt text) before posting to {mentioned.name}"
+            )
 
 
 async def own_record(request: web.Request, caller: Caller) -> ObjectRecord:

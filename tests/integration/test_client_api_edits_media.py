@@ -21,6 +21,7 @@ from node.runner import RunningNode
 from node.storage.media import MediaRepository
 from tests.integration.conftest import StartNode, deliver
 from tests.integration.oauth_browser import logged_in_client, neighbours, resident
+from tests.integration.participation_helpers import open_process
 
 
 async def call(function, *args, **kwargs):
@@ -300,3 +301,29 @@ async def test_uploads_in_no_post_for_a_day_are_removed_with_their_files(
     assert await repository.get(int(forgotten.id)) is None
     with pytest.raises(MastodonNotFoundError):
         await call(anna.status_post, "Te laat.", media_ids=[redrafted.media_attachments[0].id])
+
+
+async def test_a_proposal_from_an_app_needs_the_description_of_its_image(
+    start: StartNode,
+) -> None:
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    process = await open_process(oosterpark, "wijkagenda", "initiate", threshold=3)
+    await resident(oosterpark, "anna")
+    anna = await logged_in_client(oosterpark, "anna")
+    photo = await call(
+        anna.media_post, io.BytesIO(solid_png(8, 8, (0, 90, 0))), mime_type="image/png",
+        file_name="bank.png",
+    )  # fmt: skip
+    proposal = f"@{process.slug} Meer bankjes\nLangs het Damsterdiep, voor ouderen."
+
+    with pytest.raises(MastodonAPIError, match="describe every image") as refused:
+        await call(anna.status_post, proposal, media_ids=[photo.id])
+    assert refused.value.args[1] == 422
+    await deliver(oosterpark)
+    assert await oosterpark.node.participation_store.proposals_of(process.uri) == []
+    # Described, the same upload goes out with the proposal.
+    await call(anna.media_update, photo.id, description="Een lege stoep langs het Damsterdiep")
+    await call(anna.status_post, proposal, media_ids=[photo.id])
+    await deliver(oosterpark)
+    [made] = await oosterpark.node.participation_store.proposals_of(process.uri)
+    assert made.title == "Meer bankjes"

@@ -1,7 +1,8 @@
 """What the inbox asks before it reads a signature: may this host, and this actor, post here?
 
-Both checks are cheap and store nothing, so a refused or flooding node costs
-almost nothing and never uses up another node's allowance.
+Both checks are cheap (the host's allowance is one indexed row where processes share
+it), so a refused or flooding node costs almost nothing and never uses up another
+node's allowance.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class InboxGate:
     async def check_host(self, host: str) -> None:
         """Refused nodes get 403; a host over its allowance gets 429."""
         await self._policy.check_inbox(host)
-        self._limits.hit("inbox", f"host:{host}")
+        await self._limits.hit("inbox", f"host:{host}")
 
     async def check_actor(self, actor: str) -> None:
         """Activities of a suspended account are refused with 403."""

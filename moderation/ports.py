@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from moderation.log import LogEntry
+from moderation.rate_limit import Decision, Rate
 
 REPORT_STATES = ("open", "resolved", "dismissed")
 HIDE_CAUSES = ("hide", "remove", "reports", "suspension")
@@ -215,3 +216,12 @@ class ModerationStore(
     Protocol,
 ):
     """Everything moderation keeps, as one node implements it."""
+
+
+class SharedBuckets(Protocol):
+    """Rate-limit buckets that every process of one node reads and spends together, so
+    that N web processes give a subject its allowance once, not N times."""
+
+    async def take(self, action: str, subject: str, rate: Rate) -> Decision:
+        """Spend one ``action`` of ``subject`` at ``rate`` if its bucket has one left."""
+        ...

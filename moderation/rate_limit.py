@@ -74,9 +74,35 @@ _PRUNE_EVERY = 1024
 
 
 @dataclass(slots=True)
-class _Bucket:
+class Bucket:
+    """What a bucket holds: its tokens as they were at ``updated_at``."""
+
     tokens: float
     updated_at: float
+
+
+def spend(rate: Rate, bucket: Bucket | None, now: float) -> tuple[Bucket, Decision]:
+    """One action against ``bucket`` (``None``: a full one) at ``now``: the bucket after
+    it, and whether it may go ahead. A refused action spends nothing."""
+    tokens = _tokens_now(rate, bucket, now)
+    allowed = tokens >= 1 - _TOLERANCE
+    if allowed:
+        tokens = max(tokens - 1, 0.0)
+    return Bucket(tokens, now), _decision(rate, allowed, tokens)
+
+
+def _tokens_now(rate: Rate, bucket: Bucket | None, now: float) -> float:
+    if bucket is None:
+        return float(rate.count)
+    # max(): a clock that steps back must not drain the bucket.
+    refill = max(now - bucket.updated_at, 0.0) * rate.count / rate.per_seconds
+    return min(bucket.tokens + refill, float(rate.count))
+
+
+def _decision(rate: Rate, allowed: bool, tokens: float) -> Decision:
+    if allowed:
+        return Decision(True, 0.0)
+    return Decision(False, (1 - tokens) * rate.per_seconds / rate.count)
 
 
 class RateLimiter:
@@ -97,7 +123,7 @@ class RateLimiter:
         self._rates = dict(rates)
         self._clock = clock
         self._max_buckets = max_buckets
-        self._buckets: OrderedDict[tuple[str, str], _Bucket] = OrderedDict()
+        self._buckets: OrderedDict[tuple[str, str], Bucket] = OrderedDict()
         self._hits_since_prune = 0
 
     def hit(self, action: str, subject: str) -> Decision:
@@ -109,38 +135,17 @@ class RateLimiter:
         rate = self._rates[action]
         now = self._clock()
         key = (action, subject)
-        bucket = self._buckets.get(key)
-        tokens = self._tokens_now(rate, bucket, now)
-        allowed = tokens >= 1 - _TOLERANCE
-        if allowed:
-            tokens = max(tokens - 1, 0.0)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(tokens, now)
-        else:
-            bucket.tokens, bucket.updated_at = tokens, now
-            self._buckets.move_to_end(key)
+        bucket, decision = spend(rate, self._buckets.get(key), now)
+        self._buckets[key] = bucket
+        self._buckets.move_to_end(key)
         self._keep_bounded(now)
-        return self._decision(rate, allowed, tokens)
+        return decision
 
     def peek(self, action: str, subject: str) -> Decision:
         """What :meth:`hit` would decide now, without spending anything."""
         rate = self._rates[action]
-        tokens = self._tokens_now(rate, self._buckets.get((action, subject)), self._clock())
-        return self._decision(rate, tokens >= 1 - _TOLERANCE, tokens)
-
-    @staticmethod
-    def _tokens_now(rate: Rate, bucket: _Bucket | None, now: float) -> float:
-        if bucket is None:
-            return float(rate.count)
-        # max(): a clock that steps back must not drain the bucket.
-        refill = max(now - bucket.updated_at, 0.0) * rate.count / rate.per_seconds
-        return min(bucket.tokens + refill, float(rate.count))
-
-    @staticmethod
-    def _decision(rate: Rate, allowed: bool, tokens: float) -> Decision:
-        if allowed:
-            return Decision(True, 0.0)
-        return Decision(False, (1 - tokens) * rate.per_seconds / rate.count)
+        tokens = _tokens_now(rate, self._buckets.get((action, subject)), self._clock())
+        return _decision(rate, tokens >= 1 - _TOLERANCE, tokens)
 
     def _keep_bounded(self, now: float) -> None:
         self._hits_since_prune += 1
@@ -149,7 +154,7 @@ class RateLimiter:
             full = [
                 key
                 for key, bucket in self._buckets.items()
-                if self._tokens_now(self._rates[key[0]], bucket, now) >= self._rates[key[0]].count
+                if _tokens_now(self._rates[key[0]], bucket, now) >= self._rates[key[0]].count
             ]
             for key in full:
                 del self._buckets[key]

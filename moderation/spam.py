@@ -21,8 +21,8 @@ from types import MappingProxyType
 from typing import Any
 
 from federation.errors import NotAllowed, RateLimited
-from moderation.ports import AccountFactsSource, Reporters, SanctionStore
-from moderation.rate_limit import DEFAULT_RATES, Rate, RateLimiter
+from moderation.ports import AccountFactsSource, Reporters, SanctionStore, SharedBuckets
+from moderation.rate_limit import DEFAULT_RATES, Decision, Rate, RateLimiter
 
 # A new, unverified account can take part in a lively consultation on its first
 # day, but gets a third of the normal allowance (half for supports), which is too
@@ -88,8 +88,14 @@ def reached_report_threshold(reporters: Reporters, rules: SpamRules) -> bool:
 class Limits:
     """The node's rate limits; ``configure`` swaps in new numbers with fresh allowances."""
 
-    def __init__(self, rules: SpamRules, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rules: SpamRules,
+        clock: Callable[[], float] = time.monotonic,
+        shared: SharedBuckets | None = None,
+    ) -> None:
         self._clock = clock
+        self._shared = shared
         self.configure(rules)
 
     @property
@@ -97,28 +103,34 @@ class Limits:
         """The rules in force."""
         return self._rules
 
+    @property
+    def longest_period(self) -> float:
+        """The longest period of any rate, in seconds: a bucket untouched that long is full."""
+        return max(rate.per_seconds for rate in self._rates.values())
+
     def configure(self, rules: SpamRules) -> None:
         """Use other rules from now on."""
         self._rules = rules
         rates = dict(rules.rates)
         rates.update({NEW_PREFIX + k: v for k, v in rules.new_account_rates.items()})
+        self._rates = rates
         self._limiter = RateLimiter(rates, clock=self._clock)
 
-    def hit(self, action: str, subject: str, *, new_account: bool = False) -> None:
+    async def hit(self, action: str, subject: str, *, new_account: bool = False) -> None:
         """Spend one action of a subject's allowance, or refuse with 429."""
         key = (
             NEW_PREFIX + action
             if new_account and action in self._rules.new_account_rates
             else action
         )
-        decision = self._limiter.hit(key, subject)
+        decision = await self._spend(key, subject)
         if not decision.allowed:
             raise RateLimited(
                 f"too many {action} actions; try again in {decision.retry_after_header} seconds",
                 decision.retry_after,
             )
 
-    def hit_login(self, address: str, username: str) -> None:
+    async def hit_login(self, address: str, username: str) -> None:
         """Spend one password attempt, or refuse with 429, for every login surface alike.
 
         Attempts count per client address and account name together, so guesses at one
@@ -131,12 +143,19 @@ class Limits:
             ("login", f"address:{address} account:{name}"),
             ("login_address", f"address:{address}"),
         ):
-            decision = self._limiter.hit(action, subject)
+            decision = await self._spend(action, subject)
             if not decision.allowed:
                 raise RateLimited(
                     f"Too many login attempts; try again in {decision.retry_after_header} seconds",
                     decision.retry_after,
                 )
+
+    async def _spend(self, action: str, subject: str) -> Decision:
+        # Several processes of one node spend one allowance together (SharedBuckets);
+        # a node in one process keeps its buckets in memory.
+        if self._shared is None:
+            return self._limiter.hit(action, subject)
+        return await self._shared.take(action, subject, self._rates[action])
 
 
 class ActionGuard:
@@ -162,7 +181,7 @@ class ActionGuard:
         new = facts is not None and is_new_account(
             facts.created_at, facts.verified, self._now(), self._limits.rules.new_account_age
         )
-        self._limits.hit(action, f"account:{account}", new_account=new)
+        await self._limits.hit(action, f"account:{account}", new_account=new)
 
 
 def parse_rate(text: str) -> Rate:

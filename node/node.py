@@ -56,6 +56,7 @@ from node.storage.panel_draws import PanelDraws
 from node.storage.participants import ProcessParticipants
 from node.storage.participation import ParticipationStore
 from node.storage.process_moves import ProcessMoves
+from node.storage.rate_buckets import SharedRateBuckets
 from node.storage.reactions import ReactionRepository
 from node.storage.registrar import CredentialRevocations, RegisterStore
 from node.storage.residents import ResidentRegistry
@@ -197,8 +198,10 @@ async def open_node(
     ``job_lease`` is how long this process's claim of a job holds on a database
     other processes share (``node/storage/deliveries.py``)."""
     config = config or load_config(data_dir)
-    limits = Limits(moderation_rules(data_dir))
     db = await Database.open(config.database_location(data_dir))
+    # Processes that share the database spend one allowance per subject together.
+    rate_buckets = SharedRateBuckets(db) if db.shared else None
+    limits = Limits(moderation_rules(data_dir), shared=rate_buckets)
     urls = Urls(config.base_url)
     actors = ActorRepository(db)
     follows = FollowRepository(db)
@@ -391,6 +394,7 @@ async def open_node(
             lambda: send_due_mail(
                 participation.mail_queue, config.mail, config.name, clock.timestamp()
             ),
+            *([lambda: rate_buckets.remove_full(limits.longest_period)] if rate_buckets else []),
         ],
     )
     return node

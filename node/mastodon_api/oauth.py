@@ -159,7 +159,7 @@ async def authorize(request: web.Request) -> web.Response:
         return _login_page(request, app, values, problem, 400)
     username = (params.text("username") or "").strip().lstrip("@").split("@")[0]
     # One allowance with the login page: two surfaces must not double the guesses.
-    node.limits.hit_login(client_address(request), username)
+    await node.limits.hit_login(client_address(request), username)
     account = await node.accounts.by_username(username) if username else None
     password = params.text("password") or ""
     valid = account is not None and await asyncio.to_thread(

@@ -126,7 +126,7 @@ async def registrar_submit(request: web.Request) -> web.Response:
     form = await request.post()
     handle = str(form.get("handle", "")).strip()
     try:
-        node.limits.hit("lookup_address", f"address:{client_address(request)}")
+        await node.limits.hit("lookup_address", f"address:{client_address(request)}")
         actor = await _actor_of(node, handle)
         binding = await bind_by_letter_code(
             node.participation_services, str(form.get("code", "")), actor

@@ -72,7 +72,7 @@ async def interact(request: web.Request) -> web.Response:
         parsed = parse_handle(handle)
         if parsed is not None and parsed[1] == node.urls.host.lower():
             raise web.HTTPSeeOther(f"{AUTHORIZE_INTERACTION}?uri={quote(uri, safe='')}")
-        node.limits.hit("lookup_address", f"address:{client_address(request)}")
+        await node.limits.hit("lookup_address", f"address:{client_address(request)}")
         target = await remote_interaction_url(
             node.transport,
             await node.actors.instance_signer(),

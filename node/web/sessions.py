@@ -203,7 +203,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         )
     username = str(form.get("username", "")).strip().lstrip("@").split("@")[0]
     try:
-        node.limits.hit_login(client_address(request), username)
+        await node.limits.hit_login(client_address(request), username)
     except RateLimited as exc:
         seconds = max(1, round(exc.retry_after))
         page = _login_page(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -255,6 +256,45 @@ async def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(
         (f"{node.urls.base}/%",),
     )
     assert objects == POSTS
+
+
+LOGIN_ALLOWANCE = 10  # moderation/spam.py: "login" per address and account name
+CSRF = re.compile(r'<input type="hidden" name="csrf" value="([^"]+)">')
+
+
+@pytest.mark.needs_postgresql
+async def test_two_web_processes_give_a_login_its_allowance_once_not_twice(
+    sender: tuple[Node, Processes],
+) -> None:
+    node, processes = sender
+    await create_account(node.db, node.urls, "anouk", "resident", "wachtwoord-123")
+    await serve_two_web_processes(processes)
+    answers: list[int] = []
+    # A new connection for every attempt, so the kernel spreads them over both processes
+    # (SO_REUSEPORT); each process alone would let LOGIN_ALLOWANCE through.
+    connector = aiohttp.TCPConnector(force_close=True)
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as session:
+        async with session.get(f"{node.urls.base}/login") as page:
+            [token] = CSRF.findall(await page.text())
+        for _ in range(3 * LOGIN_ALLOWANCE):
+            form = {"csrf": token, "username": "anouk", "password": "niet-het-wachtwoord"}
+            async with session.post(f"{node.urls.base}/login", data=form) as answer:
+                answers.append(answer.status)
+    assert answers.count(429) == 2 * LOGIN_ALLOWANCE, answers
+    assert answers[:LOGIN_ALLOWANCE] == [401] * LOGIN_ALLOWANCE
+    # The right password is refused too while the allowance is spent, in either process.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as fresh:
+        async with fresh.get(f"{node.urls.base}/login") as page:
+            token = CSRF.findall(await page.text())[0]
+            cookies = page.cookies
+        form = {"csrf": token, "username": "anouk", "password": "wachtwoord-123"}
+        async with fresh.post(
+            f"{node.urls.base}/login", data=form, cookies=cookies, allow_redirects=False
+        ) as answer:
+            assert answer.status == 429
+    held = await node.db.fetch_all("SELECT action FROM rate_buckets ORDER BY action")
+    assert [r[0] for r in held] == ["login", "login_address"]
 
 
 @pytest.mark.needs_postgresql

@@ -33,10 +33,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
@@ -93,7 +94,8 @@ class LoadResult:
         return self.server_cpu / self.sent if self.sent else 0.0
 
 
-async def _bare_inbox(request: web.Request) -> web.Response:
+async def bare_inbox(request: web.Request) -> web.Response:
+    """The baseline: read the body, answer 202."""
     await request.read()
     return web.json_response({"status": "accepted"}, status=202)
 
@@ -122,7 +124,7 @@ async def _serve_until_stopped(
     loop = asyncio.get_running_loop()
     if kind == "bare":
         app = web.Application(client_max_size=MAX_INBOX_BODY + 1)
-        app.router.add_post("/inbox", _bare_inbox)
+        app.router.add_post("/inbox", bare_inbox)
         runner = await serve(app, port)
         conn.send("ready")
         await loop.run_in_executor(None, conn.recv)
@@ -284,6 +286,33 @@ async def measure(
     ]
     for server in servers:
         await server.start()
+    await load_in_turns(args, servers, session, base, senders)
+    counts = {}
+    for server in servers:
+        counts |= await server.stop()
+    return servers, counts
+
+
+class Loaded(Protocol):
+    """A server the generator loads: its inbox, its CPU so far, its timed rounds."""
+
+    kind: str
+    inbox: str
+    results: list[LoadResult]
+
+    def cpu_seconds(self) -> float: ...
+
+
+async def load_in_turns(
+    args: argparse.Namespace,
+    servers: Sequence[Loaded],
+    session: aiohttp.ClientSession,
+    base: str,
+    senders: dict[str, KeyPair],
+) -> None:
+    """Warm every server up, then time them in alternating rounds (``args.rounds`` of
+    ``args.requests`` POSTs over ``args.connections``), so noise hits them alike."""
+    for server in servers:
         warmup = presign(server.inbox, base, senders, range(args.warmup), "warm-up")
         # One POST per sender first, so the node fetches each sender's key once.
         await fire(session, server.inbox, warmup[: len(senders)], 1, args.time_limit)
@@ -298,10 +327,6 @@ async def measure(
             result.server_cpu = server.cpu_seconds() - cpu_before
             server.results.append(result)
             report(f"round {round_number + 1} {server.kind}", result)
-    counts = {}
-    for server in servers:
-        counts |= await server.stop()
-    return servers, counts
 
 
 def _profile_path(args: argparse.Namespace, kind: str) -> str | None:

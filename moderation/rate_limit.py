@@ -66,7 +66,7 @@ DEFAULT_RATES: Mapping[str, Rate] = MappingProxyType(
 
 # Float arithmetic may leave a bucket a hair below one token at the exact moment
 # retry_after promised one; the tolerance keeps that promise.
-_TOLERANCE = 1e-9
+TOLERANCE = 1e-9
 
 # How often (in hits) buckets that have filled up again are dropped: a full bucket
 # behaves exactly like a missing one, so dropping it changes no decision.
@@ -85,10 +85,10 @@ def spend(rate: Rate, bucket: Bucket | None, now: float) -> tuple[Bucket, Decisi
     """One action against ``bucket`` (``None``: a full one) at ``now``: the bucket after
     it, and whether it may go ahead. A refused action spends nothing."""
     tokens = _tokens_now(rate, bucket, now)
-    allowed = tokens >= 1 - _TOLERANCE
+    allowed = tokens >= 1 - TOLERANCE
     if allowed:
         tokens = max(tokens - 1, 0.0)
-    return Bucket(tokens, now), _decision(rate, allowed, tokens)
+    return Bucket(tokens, now), decision(rate, allowed, tokens)
 
 
 def _tokens_now(rate: Rate, bucket: Bucket | None, now: float) -> float:
@@ -99,7 +99,9 @@ def _tokens_now(rate: Rate, bucket: Bucket | None, now: float) -> float:
     return min(bucket.tokens + refill, float(rate.count))
 
 
-def _decision(rate: Rate, allowed: bool, tokens: float) -> Decision:
+def decision(rate: Rate, allowed: bool, tokens: float) -> Decision:
+    """The decision of a hit on a bucket left with ``tokens``: when refused, the seconds
+    until one token is back."""
     if allowed:
         return Decision(True, 0.0)
     return Decision(False, (1 - tokens) * rate.per_seconds / rate.count)
@@ -145,7 +147,7 @@ class RateLimiter:
         """What :meth:`hit` would decide now, without spending anything."""
         rate = self._rates[action]
         tokens = _tokens_now(rate, self._buckets.get((action, subject)), self._clock())
-        return _decision(rate, tokens >= 1 - _TOLERANCE, tokens)
+        return decision(rate, tokens >= 1 - TOLERANCE, tokens)
 
     def _keep_bounded(self, now: float) -> None:
         self._hits_since_prune += 1

@@ -9,6 +9,8 @@ CREATE TABLE rate_buckets (
     subject TEXT NOT NULL,
     tokens REAL NOT NULL,
     updated_at REAL NOT NULL,
+    -- Whether the last hit was let through: what that hit's one statement returns.
+    allowed INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (action, subject)
 );
 CREATE INDEX rate_buckets_updated ON rate_buckets (updated_at);

@@ -19,6 +19,7 @@ KINDS = ("collective", "municipality")
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*$")
 DOMAIN_PATTERN = re.compile(r"^[a-z0-9.-]+(?::\d{1,5})?$")
 MAIL_SECURITY = ("none", "starttls", "tls")
+REGISTRATIONS = ("open", "approval", "closed")
 # An e-mail address as people type one: something, one @, a domain with a dot.
 MAIL_ADDRESS_PATTERN = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
@@ -158,6 +159,15 @@ SETTINGS = (
         "is shown as the sender. Required with a host.",
     ),
     Setting(
+        "accounts",
+        "registrations",
+        "approval",
+        "Who can open an account on the node's pages and from Mastodon apps: open (anyone,"
+        " once their e-mail address is confirmed), approval (a moderator approves each new"
+        " account on /moderation/signups) or closed (only with an invitation link from an"
+        " administrator). Opening an account needs [mail]: without it nobody can.",
+    ),
+    Setting(
         "health",
         "max_queue_depth",
         1000,
@@ -198,6 +208,8 @@ class NodeConfig:
     database: str = ""
     look: Look = field(default_factory=lambda: Look())
     mail: MailConfig = field(default_factory=lambda: MailConfig())
+    # Who may open an account themselves: one of REGISTRATIONS.
+    registrations: str = "approval"
 
     def database_location(self, data_dir: Path) -> Path | str:
         """What ``Database.open`` opens for this node in ``data_dir``."""
@@ -255,11 +267,16 @@ def load_config(data_dir: Path) -> NodeConfig:
             database=_database(_setting(raw, "node", "database"), path),
             look=_look(raw, path, data_dir),
             mail=_mail(raw, path),
+            registrations=str(_setting(raw, "accounts", "registrations")),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
     if config.kind not in KINDS:
         raise ConfigError(f"{path}: kind must be one of {', '.join(KINDS)}")
+    if config.registrations not in REGISTRATIONS:
+        raise ConfigError(
+            f"{path}: [accounts] registrations must be one of {', '.join(REGISTRATIONS)}"
+        )
     validate_handle(config.handle)
     validate_domain(config.domain, config.dev)
     return config

@@ -60,6 +60,7 @@ from node.storage.rate_buckets import SharedRateBuckets
 from node.storage.reactions import ReactionRepository
 from node.storage.registrar import CredentialRevocations, RegisterStore
 from node.storage.residents import ResidentRegistry
+from node.storage.signups import SignupStore
 from node.storage.trust import TrustList
 from node.storage.votes import Receipts, SentVotes, VotingStore
 from node.urls import INSTANCE_USERNAME, Urls
@@ -323,6 +324,7 @@ async def open_node(
         draws=PanelDraws(db),
         mail_subscribers=MailSubscribers(db),
         mail_queue=MailQueue(db, job_lease),
+        signups=SignupStore(db),
     )
     gate = InboxGate(policy, limits, moderation_store)
     inbox = InboxPipeline(

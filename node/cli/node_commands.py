@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp.log import access_logger
@@ -15,6 +16,7 @@ from node.cli.directory_lock import held_directory
 from node.cli.errors import CliError
 from node.cli.log_format import LOG_FORMATS
 from node.cli.opened_node import opened_node
+from node.clock import iso
 from node.config import (
     KINDS,
     NodeConfig,
@@ -26,6 +28,7 @@ from node.config import (
     validate_trusted_proxies,
 )
 from node.demo import run_demo
+from node.participation import signup
 from node.runner import ensure_port_free, start_node, until_stopped
 from node.setup import create_account, initialise
 from node.storage import database
@@ -82,6 +85,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     listing = account_sub.add_parser("list", help="list local accounts")
     listing.add_argument("directory", type=Path)
     listing.set_defaults(handler=account_list)
+    approve = account_sub.add_parser("approve", help="approve an account opened on the pages")
+    approve.add_argument("directory", type=Path)
+    approve.add_argument("name")
+    approve.set_defaults(handler=account_approve)
+    reject = account_sub.add_parser(
+        "reject", help="reject and remove an account waiting for approval"
+    )
+    reject.add_argument("directory", type=Path)
+    reject.add_argument("name")
+    reject.add_argument("--reason", required=True, help="sent to the applicant by e-mail")
+    reject.set_defaults(handler=account_reject)
+    invite = account_sub.add_parser("invite", help="make an invitation link for one account")
+    invite.add_argument("directory", type=Path)
+    invite.add_argument(
+        "--days", type=int, default=signup.INVITATION_DAYS, help="how long the link works"
+    )
+    invite.set_defaults(handler=account_invite)
 
     demo = sub.add_parser("demo", help="build and serve the demo network on 127.0.0.1")
     demo.add_argument("--base-port", type=int, default=8700)
@@ -192,6 +212,34 @@ async def account_list(args: argparse.Namespace) -> int:
     async with opened_node(args.directory) as node:
         for account in await node.accounts.all():
             print(f"{account.username}\t{account.role}\t{account.actor_uri}\t{account.created_at}")
+    return 0
+
+
+async def account_approve(args: argparse.Namespace) -> int:
+    """``samenspraak account approve``: let in an account waiting for approval; its owner
+    gets a mail when the node serves."""
+    async with opened_node(args.directory) as node:
+        approved = await signup.approve_signup(node.participation_services, args.name)
+    print(f"Approved {approved.username}; a mail to {approved.email} is queued")
+    return 0
+
+
+async def account_reject(args: argparse.Namespace) -> int:
+    """``samenspraak account reject``: turn down and remove an account waiting for approval,
+    with a reason mailed to its owner."""
+    async with opened_node(args.directory) as node:
+        rejected = await signup.reject_signup(node.participation_services, args.name, args.reason)
+    print(f"Rejected and removed {rejected.username}; a mail to {rejected.email} is queued")
+    return 0
+
+
+async def account_invite(args: argparse.Namespace) -> int:
+    """``samenspraak account invite``: an invitation link that opens one account."""
+    async with opened_node(args.directory) as node:
+        admin = await node.organisation()
+        link, expires = await signup.invite(node.participation_services, admin.uri, args.days)
+    print(f"Invitation link (works once, until {iso(datetime.fromtimestamp(expires, UTC))}):")
+    print(f"  {link}")
     return 0
 
 

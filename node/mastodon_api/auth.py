@@ -8,6 +8,7 @@ from aiohttp import web
 
 from federation.errors import NotAllowed, NotAuthenticated
 from node.mastodon_api.state import CLIENT_API
+from node.participation.signup import HOLD_REFUSALS, login_hold
 from node.storage.actors import LocalActor
 from node.storage.oauth import AccessToken
 from node.web.app import NODE
@@ -83,4 +84,7 @@ async def _caller(request: web.Request, record: AccessToken, scope: str) -> Call
     actor = await node.actors.by_row_id(record.actor_id)
     if actor is None:
         raise NotAuthenticated("The access token belongs to an account that is gone")
+    hold = await login_hold(node.participation_services, actor.id)
+    if hold is not None:
+        raise NotAllowed(HOLD_REFUSALS[hold])
     return Caller(actor, record)

@@ -13,6 +13,8 @@ from node.images import EXTENSIONS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from node.mastodon_api.marks import MAX_PINNED
 from node.mastodon_api.media import MAX_ATTACHMENTS, MAX_DESCRIPTION
 from node.mastodon_api.serializers import AVATAR_PATH, HEADER_PATH, api_time
+from node.participation.services import ParticipationServices
+from node.participation.signup import approval_required, can_sign_up
 from node.web.app import NODE, Handler
 from node.web.discovery import MASTODON_COMPATIBILITY, software_version
 
@@ -84,14 +86,32 @@ async def instance_v1(request: web.Request) -> web.Response:
             "stats": {"user_count": users, "status_count": posts, "domain_count": domains},
             "thumbnail": base + HEADER_PATH,
             "languages": [node.config.language],
-            "registrations": False,
-            "approval_required": False,
-            "invites_enabled": False,
+            **_registrations_v1(node.participation_services),
             "configuration": _configuration(),
             "contact_account": None,
             "rules": [],
         }
     )
+
+
+def _registrations_v1(services: ParticipationServices) -> dict[str, bool]:
+    """Whether apps can open an account here ([accounts] registrations, and [mail] to
+    confirm the address), as Mastodon's v1 instance says it."""
+    enabled = can_sign_up(services)
+    return {
+        "registrations": enabled,
+        "approval_required": enabled and approval_required(services),
+        "invites_enabled": services.config.mail.offered,
+    }
+
+
+def _registrations_v2(services: ParticipationServices) -> dict[str, object]:
+    enabled = can_sign_up(services)
+    return {
+        "enabled": enabled,
+        "approval_required": enabled and approval_required(services),
+        "message": None,
+    }
 
 
 def _configuration() -> dict[str, object]:
@@ -138,7 +158,7 @@ async def instance_v2(request: web.Request) -> web.Response:
                 **_configuration(),
                 "translation": {"enabled": False},
             },
-            "registrations": {"enabled": False, "approval_required": False, "message": None},
+            "registrations": _registrations_v2(node.participation_services),
             "api_versions": {"mastodon": 2},
             "contact": {"email": "", "account": None},
             "rules": [],

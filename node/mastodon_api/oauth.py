@@ -21,6 +21,7 @@ from node.mastodon_api.auth import TOP_SCOPES, bearer_token, grants, is_known_sc
 from node.mastodon_api.params import Params
 from node.mastodon_api.redirect_uris import OOB, checked_redirect_uris, redirect_uri_problem
 from node.mastodon_api.state import CLIENT_API
+from node.participation.signup import HOLD_REFUSALS, login_hold
 from node.passwords import check_password, constant_time_equal
 from node.storage.oauth import OAuthApp
 from node.web.app import NODE
@@ -167,6 +168,9 @@ async def authorize(request: web.Request) -> web.Response:
     )
     if account is None or not valid:
         return _login_page(request, app, values, "Wrong user name or password.", 401, username)
+    hold = await login_hold(node.participation_services, account.actor_id)
+    if hold is not None:
+        return _login_page(request, app, values, HOLD_REFUSALS[hold], 403, username)
     code = await api.oauth.issue_code(
         app,
         account.actor_id,
@@ -219,7 +223,7 @@ async def token(request: web.Request) -> web.Response:
             return oauth_error("invalid_client", "client_secret is required", 401)
         scopes = [s for s in _scopes(params.text("scope")) if grants(app.scopes, s)]
         issued, record = await api.oauth.issue_token(app, None, scopes)
-        return _token_response(issued, record.scopes)
+        return token_response(issued, record.scopes)
     code = await api.oauth.redeem_code(app, params.text("code") or "")
     if code is None:
         return oauth_error("invalid_grant", "The authorization code is unknown, used or expired")
@@ -231,10 +235,10 @@ async def token(request: web.Request) -> web.Response:
     elif secret is None:
         return oauth_error("invalid_client", "client_secret or PKCE is required", 401)
     issued, record = await api.oauth.issue_token(app, code.actor_id, code.scopes)
-    return _token_response(issued, record.scopes)
+    return token_response(issued, record.scopes)
 
 
-def _token_response(token_value: str, scopes: tuple[str, ...]) -> web.Response:
+def token_response(token_value: str, scopes: tuple[str, ...]) -> web.Response:
     return web.json_response(
         {
             "access_token": token_value,

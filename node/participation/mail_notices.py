@@ -15,6 +15,7 @@ from node.i18n import N_, STATUS_LABELS, labels, readable_moment, translator
 from node.participation.models import Process, Proposal, StatusChange
 from node.participation.processes import page_name
 from node.storage.mail import Subscriber
+from node.storage.signups import Signup
 
 if TYPE_CHECKING:
     from node.participation.services import ParticipationServices
@@ -178,22 +179,25 @@ async def mail_voting_opened(
 
 
 async def mail_confirmation(
-    services: ParticipationServices, address: str, language: str, token: str
+    services: ParticipationServices,
+    address: str,
+    language: str,
+    token: str,
+    path: str = "/mail/confirm",
+    why: str = N_("You gave this e-mail address on %(node)s to get messages."),
 ) -> None:
-    """The mail with the link that confirms a resident's new address."""
+    """The mail with the link (to ``path``) that confirms a resident's new address; ``why``
+    says what the address was given for."""
     t = translator(language)
     node = services.config.name
-    link = f"{services.urls.base}/mail/confirm?token={token}"
+    link = f"{services.urls.base}{path}?token={token}"
     await services.mail_queue.add(
         f"confirm:{token}",
         address,
         t(N_("Confirm your e-mail address for %(node)s"), node=node),
         "\n\n".join(
             [
-                t(
-                    N_("You gave this e-mail address on %(node)s to get messages."),
-                    node=node,
-                ),
+                t(why, node=node),
                 t(
                     N_("Open this link within %(hours)d hours to confirm it: %(link)s"),
                     hours=CONFIRM_HOURS,
@@ -208,6 +212,40 @@ async def mail_confirmation(
             ]
         )
         + "\n",
+        "",
+        services.clock.timestamp(),
+    )
+
+
+async def mail_signup_decision(
+    services: ParticipationServices, signup: Signup, approved: bool, reason: str
+) -> None:
+    """Tell a resident whether a moderator approved the account they opened, and why not."""
+    t = translator(signup.language)
+    node = services.config.name
+    if approved:
+        subject = t(N_("Your account on %(node)s is approved"), node=node)
+        paragraphs = [
+            t(
+                N_("A moderator approved your account %(username)s. You can log in now: %(link)s"),
+                username=signup.username,
+                link=f"{services.urls.base}/login",
+            )
+        ]
+    else:
+        subject = t(N_("Your account on %(node)s is not approved"), node=node)
+        paragraphs = [
+            t(
+                N_("A moderator did not approve your account %(username)s, so it was removed."),
+                username=signup.username,
+            ),
+            t(N_("Reason: %(reason)s"), reason=reason),
+        ]
+    await services.mail_queue.add(
+        f"signup:{signup.actor_id}:{signup.created_at}:{approved}",
+        signup.email,
+        subject,
+        "\n\n".join(paragraphs) + "\n",
         "",
         services.clock.timestamp(),
     )

@@ -38,6 +38,7 @@ from node.storage.process_moves import ProcessMoves
 from node.storage.reactions import ReactionRepository
 from node.storage.registrar import CredentialRevocations, RegisterStore
 from node.storage.residents import ResidentRegistry
+from node.storage.signups import SignupStore
 from node.storage.trust import TrustList
 from node.storage.votes import Receipts, SentVotes, VotingStore
 from node.urls import Urls
@@ -86,6 +87,8 @@ class ParticipationServices:
     # Residents' e-mail addresses and choices, and the mails waiting to go out.
     mail_subscribers: MailSubscribers
     mail_queue: MailQueue
+    # Accounts residents opened themselves, and invitation links.
+    signups: SignupStore
     # Every reading of the time in the domain (node/clock.py).
     clock: Clock
 

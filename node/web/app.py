@@ -158,6 +158,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         participation_forms,
         participation_pages,
         sessions,
+        signup_pages,
         voting_pages,
     )
     from node.web.refusals import error_boundary
@@ -189,6 +190,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     participation_forms.register(app)
     own_page.register(app)
     mail_pages.register(app)
+    signup_pages.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)

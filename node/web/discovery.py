@@ -10,6 +10,7 @@ from aiohttp import web
 
 from federation.errors import MalformedDocument, NotFound
 from node.documents import webfinger
+from node.participation.signup import can_sign_up
 from node.web.app import NODE
 from node.web.interaction_pages import AUTHORIZE_INTERACTION
 
@@ -94,7 +95,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
         "software": software,
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
-        "openRegistrations": False,
+        "openRegistrations": can_sign_up(node.participation_services),
         "usage": {"users": {"total": users}, "localPosts": posts},
         "metadata": {
             "nodeName": organisation.display_name,

@@ -107,14 +107,20 @@ async def confirm_page(request: web.Request) -> web.Response:
     services = request.app[NODE].participation_services
     token = request.query.get("token", "")
     subscriber = await confirming(services, token)
+    return confirm_button(request, subscriber.address, "/mail/confirm", token)
+
+
+def confirm_button(request: web.Request, address: str, action: str, token: str) -> web.Response:
+    """The page behind a link that confirms ``address``: a button that posts ``token`` to
+    ``action``."""
     return render(
         request,
         "mail_link.html",
         heading=N_("Confirm your e-mail address"),
         text=page_translator(request)(
-            N_("Confirm that %(address)s is your e-mail address."), address=subscriber.address
+            N_("Confirm that %(address)s is your e-mail address."), address=address
         ),
-        action="/mail/confirm",
+        action=action,
         fields={"token": token},
         button=N_("Confirm my e-mail address"),
         done=None,

@@ -99,6 +99,20 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             "This link has expired: it works for 48 hours. Give your e-mail address again"
             " on your page to get a new link."
         ),
+        "signup_no_mail": N_(
+            "This node does not send e-mail, so you cannot open an account here yourself."
+        ),
+        "signup_link_unknown": N_(
+            "This link does not work: it was used already, or you asked for a newer one."
+            " Log in to ask for a new link."
+        ),
+        "signup_link_expired": N_(
+            "This link has expired: it works for 48 hours. Log in with your user name and"
+            " password, and ask for a new link there."
+        ),
+        "signup_unknown": N_("No new account with this user name waits for approval."),
+        "signup_reason_missing": N_("Give a reason. The person gets it by e-mail."),
+        "invitation_days": N_("An invitation link is valid for 1 to 90 days."),
         "mail_unsubscribe_unknown": N_(
             "This link does not work. You can choose your e-mails on your own page."
         ),

@@ -20,8 +20,10 @@ from aiohttp import web
 from federation.errors import NotAllowed, RateLimited
 from node.config import NodeConfig
 from node.i18n import N_
+from node.participation.signup import login_hold, send_link_again
 from node.passwords import check_password
 from node.storage.accounts import Account
+from node.storage.signups import AWAITING_APPROVAL, UNCONFIRMED
 from node.storage.web_sessions import WebSession, WebSessionRepository
 from node.web.app import NODE, WEB_SESSION, FormData, read_form, read_multipart
 from node.web.client_address import client_address
@@ -158,11 +160,29 @@ def _safe_next(target: str) -> str:
     return "/" if parts.scheme or parts.netloc else target
 
 
+# Why an account that signed up cannot log in yet, as the login page says it.
+HOLD_REASONS = {
+    UNCONFIRMED: N_(
+        "You cannot log in yet: first confirm your e-mail address with the link in the"
+        " e-mail we sent you. The link works for 48 hours."
+    ),
+    AWAITING_APPROVAL: N_(
+        "You cannot log in yet: a moderator of this node still has to approve your account."
+        " You get an e-mail when that is done."
+    ),
+}
+
+
 def _login_page(
-    request: web.Request, status: int = 200, error: str | None = None, username: str = ""
+    request: web.Request,
+    status: int = 200,
+    error: str | None = None,
+    username: str = "",
+    *,
+    resend: bool = False,
+    done: str | None = None,
 ) -> web.Response:
-    config = request.app[NODE].config
-    token = request.cookies.get(_login_cookie(config)) or secrets.token_urlsafe(32)
+    token = visitor_token(request)
     response = render(
         request,
         "login.html",
@@ -171,9 +191,24 @@ def _login_page(
         username=username,
         next=_safe_next(request.query.get("next", "/")),
         login_token=token,
+        resend=resend,
+        done=done,
     )
-    # Login forms need their own token too, or another site could log a resident
-    # into an account of its choosing.
+    keep_visitor_token(request, response, token)
+    return response
+
+
+def visitor_token(request: web.Request) -> str:
+    """The form token of a visitor who is not logged in (the login and sign-up forms)."""
+    return request.cookies.get(_login_cookie(request.app[NODE].config)) or secrets.token_urlsafe(32)
+
+
+def keep_visitor_token(request: web.Request, response: web.Response, token: str) -> None:
+    """Let the visitor's browser keep the form token of a page it got.
+
+    Login forms need their own token too, or another site could log a resident into
+    an account of its choosing (or open one in their name)."""
+    config = request.app[NODE].config
     response.set_cookie(
         _login_cookie(config),
         token,
@@ -183,7 +218,15 @@ def _login_page(
         secure=not config.dev,
     )
     response.headers["Cache-Control"] = "no-store"
-    return response
+
+
+def check_visitor_form(request: web.Request, form: FormData) -> None:
+    """Refuse a form posted without the token its page gave the visitor."""
+    expected = request.cookies.get(_login_cookie(request.app[NODE].config), "")
+    if not expected or not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), expected):
+        raise _forbidden(
+            request, N_("This form has expired. Go back, reload the page and try again.")
+        )
 
 
 async def login_form(request: web.Request) -> web.Response:
@@ -195,25 +238,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     """``POST /login``: check the password, open a session and go back where the visitor was."""
     node = request.app[NODE]
     t = page_translator(request)
-    form = await read_form(request)
-    expected = request.cookies.get(_login_cookie(node.config), "")
-    if not expected or not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), expected):
-        raise _forbidden(
-            request, N_("This form has expired. Go back, reload the page and try again.")
-        )
-    username = str(form.get("username", "")).strip().lstrip("@").split("@")[0]
-    try:
-        await node.limits.hit_login(client_address(request), username)
-    except RateLimited as exc:
-        seconds = max(1, round(exc.retry_after))
-        page = _login_page(
-            request,
-            429,
-            t("Too many attempts to log in. Try again in %(seconds)s seconds.", seconds=seconds),
-            username,
-        )
-        page.headers["Retry-After"] = str(seconds)
-        return page
+    form, username, throttled = await _login_form_posted(request)
+    if throttled is not None:
+        return throttled
     account = await node.accounts.by_username(username) if username else None
     password = str(form.get("password", ""))
     valid = account is not None and await asyncio.to_thread(
@@ -221,6 +248,11 @@ async def login(request: web.Request) -> web.StreamResponse:
     )
     if account is None or not valid:
         return _login_page(request, 401, t("The user name or password is not right."), username)
+    hold = await login_hold(node.participation_services, account.actor_id)
+    if hold is not None:
+        return _login_page(
+            request, 403, t(HOLD_REASONS[hold]), username, resend=hold == UNCONFIRMED
+        )
     sessions = request.app[WEB_SESSIONS]
     previous = request.cookies.get(session_cookie(node.config))
     if previous:
@@ -239,6 +271,52 @@ async def login(request: web.Request) -> web.StreamResponse:
     response.del_cookie(_login_cookie(node.config), path="/")
     await note_mail_language(request, account)
     return response
+
+
+async def _login_form_posted(
+    request: web.Request,
+) -> tuple[FormData, str, web.Response | None]:
+    """A posted login form (or its "send the link again" button): its fields and user
+    name once its token matches, or the page that says to wait after too many tries."""
+    node = request.app[NODE]
+    form = await read_form(request)
+    check_visitor_form(request, form)
+    username = str(form.get("username", "")).strip().lstrip("@").split("@")[0]
+    try:
+        await node.limits.hit_login(client_address(request), username)
+    except RateLimited as exc:
+        seconds = max(1, round(exc.retry_after))
+        t = page_translator(request)
+        page = _login_page(
+            request,
+            429,
+            t("Too many attempts to log in. Try again in %(seconds)s seconds.", seconds=seconds),
+            username,
+        )
+        page.headers["Retry-After"] = str(seconds)
+        return form, username, page
+    return form, username, None
+
+
+async def resend_link(request: web.Request) -> web.Response:
+    """``POST /signup/resend``: the login page's button for an account whose address is not
+    confirmed yet: a new link goes to the address it signed up with (which the page never
+    shows). Counted as a login attempt, so it cannot flood anyone's mailbox."""
+    node = request.app[NODE]
+    _, username, throttled = await _login_form_posted(request)
+    if throttled is not None:
+        return throttled
+    account = await node.accounts.by_username(username) if username else None
+    if account is not None:
+        await send_link_again(node.participation_services, account.actor_id)
+    t = page_translator(request)
+    # The same answer whether or not there is such an account waiting.
+    done = t(
+        "If %(username)s is an account that still has to confirm its e-mail address, we"
+        " sent a new link to that address. The link works for 48 hours.",
+        username=username,
+    )
+    return _login_page(request, username=username, done=done)
 
 
 def _see_other(location: str) -> web.Response:
@@ -271,3 +349,4 @@ def register(app: web.Application) -> None:
     app.router.add_post("/login", login)
     app.router.add_get("/logout", logout_form)
     app.router.add_post("/logout", logout)
+    app.router.add_post("/signup/resend", resend_link)

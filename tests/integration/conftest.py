@@ -21,7 +21,8 @@ StartPeer = Callable[..., Awaitable[FakeMastodon]]
 @pytest.fixture
 async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
     """Start nodes by handle, on ``clock`` (the default one unless given), sending e-mail
-    through ``mail`` (none unless given); all are stopped after the test."""
+        through ``mail`` (none unless given), taking sign-ups as ``registrations`` says (the
+    default unless given); all are stopped after the test."""
     running: list[RunningNode] = []
 
     async def _start(
@@ -33,11 +34,14 @@ async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
         authorized_fetch: bool = False,
         clock: Clock = DEFAULT_CLOCK,
         mail: MailConfig | None = None,
+        registrations: str | None = None,
     ) -> RunningNode:
         port = port or free_port()
         config = dev_config(handle, name or handle.title(), port, kind, authorized_fetch)
         if mail is not None:
             config = replace(config, mail=mail)
+        if registrations is not None:
+            config = replace(config, registrations=registrations)
         node = await start_node(tmp_path / handle, config, run_workers=False, clock=clock)
         running.append(node)
         return node

@@ -105,17 +105,21 @@ def start_mailing(start: StartNode, smtp: SmtpServer) -> StartMailing:
     """Start nodes that send their mail through the test's SMTP server, logging in to it."""
 
     async def _start(handle: str, name: str) -> RunningNode:
-        mail = MailConfig(
-            host="127.0.0.1",
-            port=smtp.port,
-            security="none",
-            username=SMTP_LOGIN[0].decode(),
-            password=SMTP_LOGIN[1].decode(),
-            sender=f"noreply@{handle}.example",
-        )
-        return await start(handle, name, mail=mail)
+        return await start(handle, name, mail=mail_config(smtp, handle))
 
     return _start
+
+
+def mail_config(smtp: SmtpServer, handle: str) -> MailConfig:
+    """The ``[mail]`` of a node ``handle`` that logs in to the test's SMTP server."""
+    return MailConfig(
+        host="127.0.0.1",
+        port=smtp.port,
+        security="none",
+        username=SMTP_LOGIN[0].decode(),
+        password=SMTP_LOGIN[1].decode(),
+        sender=f"noreply@{handle}.example",
+    )
 
 
 async def send_mail(running: RunningNode, now: float | None = None) -> int:

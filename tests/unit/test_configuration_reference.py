@@ -57,6 +57,7 @@ def test_a_file_with_only_the_required_keys_takes_the_documented_defaults(
         "trusted_proxies": (),
         "health_max_queue_depth": 1000,
         "database": "",
+        "registrations": "approval",
     }
     look = {f.name: getattr(config.look, f.name) for f in fields(config.look)}
     documented_look = {

@@ -17,6 +17,7 @@ NODE_DIR = Path(__file__).resolve().parents[2] / "node"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "t": None}
 METHODS = [
     ("i18n.py", "python"),
+    ("password_rules.py", "python"),
     ("web/**.py", "python"),
     ("participation/**.py", "python"),
     ("templates/**.html", "jinja2.ext:babel_extract"),

@@ -44,7 +44,7 @@ from node.storage.addresses import AddressRegister
 from node.storage.agreements import AgreementStore
 from node.storage.ballots import BallotStore
 from node.storage.database import Database
-from node.storage.deliveries import JOB_LEASE, DeliveryRepository
+from node.storage.deliveries import JOB_LEASE, JOBS_CHANNEL, DeliveryRepository
 from node.storage.follows import FollowRepository
 from node.storage.inbox_log import InboxLogRepository
 from node.storage.job_runners import JobRunners, process_name
@@ -88,6 +88,7 @@ def handler_entries(
 
 PeriodicJob = Callable[[], Awaitable[object]]
 PERIODIC_INTERVAL = 15.0
+DELIVERY_POLL = 5.0
 
 
 @dataclass
@@ -139,10 +140,15 @@ class Node:
         for job in self.periodic:
             await job()
 
-    async def run_background(self) -> None:
-        """Deliver the queue and repeat the periodic jobs until cancelled."""
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self.worker.run_forever(), name="delivery-worker")
+    async def run_background(self, poll: float = DELIVERY_POLL) -> None:
+        """Deliver the queue and repeat the periodic jobs until cancelled. The delivery
+        worker wakes when this process sends, when another process announces a fan-out
+        (on a shared database) and otherwise every ``poll`` seconds, for retries."""
+        async with (
+            self.db.listening(JOBS_CHANNEL, self.worker.wake),
+            asyncio.TaskGroup() as tasks,
+        ):
+            tasks.create_task(self.worker.run_forever(idle=poll), name="delivery-worker")
             tasks.create_task(self._run_periodic_forever(), name="periodic-jobs")
             if self.db.shared:
                 tasks.create_task(self._say_alive_forever(), name="job-runner-alive")

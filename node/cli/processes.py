@@ -28,7 +28,7 @@ from aiohttp.log import access_logger
 
 from node.cli.errors import CliError
 from node.config import NodeConfig, load_config
-from node.node import open_node
+from node.node import DELIVERY_POLL, open_node
 from node.runner import listening_socket, start_node, until_stopped
 from node.storage import database
 from node.storage.database import Database, is_postgres_url
@@ -48,6 +48,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=JOB_LEASE,
         help="seconds a claimed job stays this process's; after that another process"
         f" takes it again, should this one have died (default {JOB_LEASE:.0f})",
+    )
+    worker.add_argument(
+        "--poll",
+        type=float,
+        default=DELIVERY_POLL,
+        help="seconds between looks for deliveries due again (retries); new ones are"
+        f" announced by the database and taken at once (default {DELIVERY_POLL:.0f})",
     )
     worker.set_defaults(handler=work, serves_until_stopped=True)
 
@@ -155,8 +162,9 @@ async def _web_process(
 
 async def work(args: argparse.Namespace) -> int:
     """``samenspraak worker``: the node's jobs, without a web server, until stopped."""
-    if args.lease <= 0:
-        raise CliError(f"--lease must be more than 0 seconds, not {args.lease}")
+    for option, value in (("--lease", args.lease), ("--poll", args.poll)):
+        if value <= 0:
+            raise CliError(f"{option} must be more than 0 seconds, not {value}")
     config = load_config(args.directory)
     require_shared_database(args.directory, config, "samenspraak worker")
     try:
@@ -167,7 +175,7 @@ async def work(args: argparse.Namespace) -> int:
         raise CliError(f"cannot work for {args.directory}: its database: {exc}") from exc
     try:
         await node.start()
-        jobs = asyncio.create_task(node.run_background(), name="node-background")
+        jobs = asyncio.create_task(node.run_background(args.poll), name="node-background")
         stopped = asyncio.create_task(until_stopped())
         print(
             f"Working for {config.name}: delivery, schedule and tally updates"

@@ -229,6 +229,16 @@ class Database:
         process runs it now. Held until the block ends or the process dies."""
         yield True
 
+    async def announce(self, channel: str) -> None:
+        """Tell the processes listening on ``channel`` (``listening``) that there is work,
+        once the open transaction commits (now when none is open). A process alone has
+        nobody to tell: it wakes its own parts with ``after_commit``."""
+
+    @asynccontextmanager
+    async def listening(self, channel: str, heard: Callable[[], None]) -> AsyncIterator[None]:
+        """Call ``heard`` whenever another process announces on ``channel``, for the block."""
+        yield
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the current transaction commits (now when none is open).
 

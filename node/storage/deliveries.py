@@ -42,6 +42,9 @@ def _may_become(state: str) -> str:
 # delivery times out after 10 s, four per host at a time), short enough that jobs
 # of a killed process go out again within minutes.
 JOB_LEASE = 300.0
+# What worker processes listen on (Database.listening) to take new fan-outs at once
+# instead of at their next poll.
+JOBS_CHANNEL = "samenspraak_jobs"
 
 
 class DeliveryRepository:
@@ -79,6 +82,7 @@ class DeliveryRepository:
                 json.dumps(list(skip_hosts)),
             ),
         )
+        await self._db.announce(JOBS_CHANNEL)
 
     async def pending_fanouts(self, limit: int) -> list[FanoutJob]:
         """Fan-out jobs not done yet, oldest first; claimed for this process on a shared

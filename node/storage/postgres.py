@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -182,6 +182,26 @@ class PostgresDatabase(Database):
         await self._connection().execute(
             "SELECT pg_advisory_xact_lock(hashtext($1))", f"claims:{name}"
         )
+
+    async def announce(self, channel: str) -> None:
+        # NOTIFY inside a transaction is sent when it commits, and not at all on rollback.
+        if self._open_transaction() is None:
+            await self._pool.execute("SELECT pg_notify($1, '')", channel)
+        else:
+            await self._connection().execute("SELECT pg_notify($1, '')", channel)
+
+    @asynccontextmanager
+    async def listening(self, channel: str, heard: Callable[[], None]) -> AsyncIterator[None]:
+        # LISTEN holds a connection of its own for as long as the process listens.
+        def notified(*_: object) -> None:
+            heard()
+
+        async with self._pool.acquire() as connection:
+            await connection.add_listener(channel, notified)
+            try:
+                yield
+            finally:
+                await connection.remove_listener(channel, notified)
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[bool]:

@@ -258,6 +258,21 @@ async def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(
     assert objects == POSTS
 
 
+@pytest.mark.needs_postgresql
+async def test_a_worker_takes_new_posts_when_the_database_announces_them_not_at_its_next_poll(
+    sender: tuple[Node, Processes], start: StartNode
+) -> None:
+    node, processes = sender
+    receiver = await start("oosterpark", "Wijkraad Oosterpark")
+    await serve_two_web_processes(processes)
+    # Polling once an hour, the worker can only have taken them from the announcement
+    # (LISTEN/NOTIFY) that the web process's commit sends: PATIENCE is far below an hour.
+    await processes.start("worker", str(processes.directory), "--poll", "3600", ready="Working for")
+    await asyncio.sleep(1)  # past its first look at the queue
+    activities = await post_to(node, receiver, POSTS)
+    assert await each_taken_once(node, receiver, activities) == 0
+
+
 LOGIN_ALLOWANCE = 10  # moderation/spam.py: "login" per address and account name
 CSRF = re.compile(r'<input type="hidden" name="csrf" value="([^"]+)">')
 

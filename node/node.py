@@ -38,6 +38,7 @@ from node.participation.trail import publish_due_support_counts
 from node.participation.voting import publish_due_tallies
 from node.participation.voting_handlers import voting_handlers
 from node.social_actions import SocialServices, tell_refusal
+from node.storage.account_changes import AccountChanges
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.addresses import AddressRegister
@@ -331,6 +332,7 @@ async def open_node(
         mail_subscribers=MailSubscribers(db),
         mail_queue=MailQueue(db, job_lease),
         signups=SignupStore(db),
+        account_changes=AccountChanges(db),
     )
     gate = InboxGate(policy, limits, moderation_store)
     inbox = InboxPipeline(

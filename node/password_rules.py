@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from federation.errors import Refused
 from node.i18n import N_
 
 SHORTEST_PASSWORD = 10
@@ -28,6 +29,17 @@ class Problem:
     code: str
     message: str
     values: dict[str, object] = field(default_factory=dict)
+
+
+class FieldsRefused(Refused):
+    """A form refused for one or more of its fields; nothing was stored."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(
+            "; ".join(f"{p.field}: {p.message % p.values}" for p in problems),
+            code="fields_invalid",
+        )
+        self.problems = problems
 
 
 @cache

@@ -13,8 +13,8 @@ from node.mastodon_api.auth import grants, token_of
 from node.mastodon_api.oauth import token_response
 from node.mastodon_api.params import Params
 from node.mastodon_api.state import CLIENT_API
-from node.participation.signup import SignupForm, SignupRefused, open_account
-from node.password_rules import Problem
+from node.participation.signup import SignupForm, open_account
+from node.password_rules import FieldsRefused, Problem
 from node.web.app import NODE
 
 
@@ -61,7 +61,7 @@ async def register_account(request: web.Request) -> web.Response:
     )
     try:
         actor = await open_account(node.participation_services, form)
-    except SignupRefused as exc:
+    except FieldsRefused as exc:
         return validation_failed(exc.problems)
     issued, token = await request.app[CLIENT_API].oauth.issue_token(
         record.app, actor.id, record.app.scopes

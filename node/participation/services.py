@@ -21,6 +21,7 @@ from node.config import NodeConfig
 from node.outbox import NodeOutbox
 from node.participation.models import EligibilityCheck
 from node.social_actions import SocialServices
+from node.storage.account_changes import AccountChanges
 from node.storage.accounts import AccountRepository
 from node.storage.actors import ActorRepository, LocalActor
 from node.storage.addresses import AddressRegister
@@ -89,6 +90,8 @@ class ParticipationServices:
     mail_queue: MailQueue
     # Accounts residents opened themselves, and invitation links.
     signups: SignupStore
+    # Password resets, e-mail changes and ending an account's logins.
+    account_changes: AccountChanges
     # Every reading of the time in the domain (node/clock.py).
     clock: Clock
 

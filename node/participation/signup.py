@@ -25,7 +25,7 @@ from node.participation.mail_notices import (
     mail_signup_decision,
 )
 from node.participation.mail_settings import LONGEST_ADDRESS
-from node.password_rules import Problem, password_problems
+from node.password_rules import FieldsRefused, Problem, password_problems
 from node.passwords import hash_password
 from node.setup import create_actor
 from node.storage.actors import LocalActor
@@ -45,17 +45,6 @@ HOLD_REFUSALS = {
     UNCONFIRMED: "Your login is missing a confirmed e-mail address",
     AWAITING_APPROVAL: "Your login is currently pending approval",
 }
-
-
-class SignupRefused(Refused):
-    """A sign-up refused for one or more of its fields; nothing was stored."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(
-            "; ".join(f"{p.field}: {p.message % p.values}" for p in problems),
-            code="signup_invalid",
-        )
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -122,7 +111,8 @@ async def _username_problems(services: ParticipationServices, username: str) -> 
     return []
 
 
-async def _email_problems(services: ParticipationServices, email: str) -> list[Problem]:
+async def email_problems(services: ParticipationServices, email: str) -> list[Problem]:
+    """What is wrong with ``email`` as an account's address: blank, malformed or taken."""
     if not email:
         return [Problem("email", "ERR_BLANK", N_("Give your e-mail address."))]
     if len(email) > LONGEST_ADDRESS or not MAIL_ADDRESS_PATTERN.match(email):
@@ -180,7 +170,7 @@ async def check_signup(
         message = N_("A display name has at most %(count)s characters.")
         count = {"count": LONGEST_DISPLAY_NAME}
         problems.append(Problem("display_name", "ERR_TOO_LONG", message, count))
-    problems += await _email_problems(services, form.email)
+    problems += await email_problems(services, form.email)
     problems += password_problems(form.password, form.username, form.email)
     if not form.agreement:
         message = N_("Accept the rules of this node to open an account.")
@@ -206,12 +196,12 @@ def _cleaned(form: SignupForm) -> SignupForm:
 
 async def open_account(services: ParticipationServices, form: SignupForm) -> LocalActor:
     """Open the account ``form`` asks for, unconfirmed, and mail the link that confirms its
-    address; refused (``SignupRefused``) with every problem, and then nothing is stored."""
+    address; refused (``FieldsRefused``) with every problem, and then nothing is stored."""
     require_mail(services)
     form = _cleaned(form)
     invitation, problems = await check_signup(services, form)
     if problems:
-        raise SignupRefused(problems)
+        raise FieldsRefused(problems)
     approval = "pending" if invitation is None and approval_required(services) else "none"
     token = secrets.token_urlsafe(32)
     now = services.clock.timestamp()
@@ -228,7 +218,7 @@ async def open_account(services: ParticipationServices, form: SignupForm) -> Loc
         except ConfigError:
             # Taken by a sign-up that came in between the check and now.
             message = N_("This user name is taken. Choose another one.")
-            raise SignupRefused([Problem("username", "ERR_TAKEN", message)]) from None
+            raise FieldsRefused([Problem("username", "ERR_TAKEN", message)]) from None
         await services.accounts.create(actor.id, "resident", password_hash)
         await services.signups.add(
             actor.id,
@@ -244,7 +234,7 @@ async def open_account(services: ParticipationServices, form: SignupForm) -> Loc
             invitation, form.username, now
         ):
             message = N_("This invitation link does not work: it is unknown or used already.")
-            raise SignupRefused([Problem("invite_code", "ERR_INVALID", message)])
+            raise FieldsRefused([Problem("invite_code", "ERR_INVALID", message)])
         await _mail_link(services, form.email, form.language, token)
     return actor
 

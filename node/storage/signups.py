@@ -102,6 +102,11 @@ class SignupStore:
         )
         return bool(found)
 
+    async def by_email(self, email: str) -> Signup | None:
+        """The account with this address (capitals do not count)."""
+        row = await self._db.fetch_one(f"{_SELECT} WHERE lower(s.email) = lower(?)", (email,))
+        return _signup(row) if row else None
+
     async def by_actor(self, actor_id: int) -> Signup | None:
         """The sign-up of an account, if it opened itself."""
         row = await self._db.fetch_one(f"{_SELECT} WHERE s.actor_id = ?", (actor_id,))
@@ -144,7 +149,8 @@ class SignupStore:
     async def remove_account(self, actor_id: int) -> None:
         """Remove an account that never took part (a rejected sign-up) with its actor, so
         its user name and address are free again."""
-        for table in ("oauth_codes", "oauth_tokens", "account_signups", "accounts"):
+        tables = ("oauth_codes", "oauth_tokens", "password_resets", "email_changes")
+        for table in (*tables, "account_signups", "accounts"):
             await self._db.execute(f"DELETE FROM {table} WHERE actor_id = ?", (actor_id,))
         await self._db.execute("DELETE FROM local_actors WHERE id = ?", (actor_id,))
 

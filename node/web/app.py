@@ -144,6 +144,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     """The web application of a node. ``run_workers=False`` lets tests step the queue."""
     from node.mastodon_api import routes as mastodon_routes
     from node.web import (
+        account_pages,
         activitypub_routes,
         agreement_pages,
         discovery,
@@ -191,6 +192,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     own_page.register(app)
     mail_pages.register(app)
     signup_pages.register(app)
+    account_pages.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)

@@ -110,6 +110,13 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             "This link has expired: it works for 48 hours. Log in with your user name and"
             " password, and ask for a new link there."
         ),
+        "reset_unknown": N_(
+            "This link does not work: it was used already, or you asked for a newer one."
+            " Ask for a new link on the login page."
+        ),
+        "reset_expired": N_(
+            "This link has expired: it works for one hour. Ask for a new link on the login page."
+        ),
         "signup_unknown": N_("No new account with this user name waits for approval."),
         "signup_reason_missing": N_("Give a reason. The person gets it by e-mail."),
         "invitation_days": N_("An invitation link is valid for 1 to 90 days."),

@@ -182,24 +182,35 @@ def _login_page(
     resend: bool = False,
     done: str | None = None,
 ) -> web.Response:
-    token = visitor_token(request)
-    response = render(
+    return visitor_page(
         request,
         "login.html",
-        status=status,
+        status,
         error=error,
         username=username,
         next=_safe_next(request.query.get("next", "/")),
-        login_token=token,
         resend=resend,
         done=done,
     )
+
+
+def visitor_page(
+    request: web.Request, template: str, status: int = 200, **values: object
+) -> web.Response:
+    """A page whose forms a visitor posts without being logged in (log in, open an
+    account, reset a password), with their form token as ``form_token``."""
+    token = visitor_token(request)
+    response = render(request, template, status=status, form_token=token, **values)
     keep_visitor_token(request, response, token)
     return response
 
 
 def visitor_token(request: web.Request) -> str:
-    """The form token of a visitor who is not logged in (the login and sign-up forms)."""
+    """The form token of the login and sign-up forms. A visitor who is logged in has the
+    one of their session, as every other form on the page carries."""
+    session = session_of(request)
+    if session is not None:
+        return session.csrf_token
     return request.cookies.get(_login_cookie(request.app[NODE].config)) or secrets.token_urlsafe(32)
 
 
@@ -222,7 +233,10 @@ def keep_visitor_token(request: web.Request, response: web.Response, token: str)
 
 def check_visitor_form(request: web.Request, form: FormData) -> None:
     """Refuse a form posted without the token its page gave the visitor."""
+    session = session_of(request)
     expected = request.cookies.get(_login_cookie(request.app[NODE].config), "")
+    if session is not None:
+        expected = session.csrf_token
     if not expected or not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), expected):
         raise _forbidden(
             request, N_("This form has expired. Go back, reload the page and try again.")

@@ -12,7 +12,8 @@ from aiohttp import web
 from federation.errors import Refusal
 from node.i18n import N_
 from node.participation import signup
-from node.participation.signup import SignupForm, SignupRefused
+from node.participation.signup import SignupForm
+from node.password_rules import FieldsRefused
 from node.web.app import NODE, read_form
 from node.web.form_state import FormState
 from node.web.i18n import language_of
@@ -21,10 +22,9 @@ from node.web.pages import page_translator, render
 from node.web.refusals import http_status, page_reason
 from node.web.sessions import (
     check_visitor_form,
-    keep_visitor_token,
     posted_form,
     require_account,
-    visitor_token,
+    visitor_page,
 )
 
 SIGNUPS = "/moderation/signups"
@@ -41,20 +41,15 @@ def _signup_page(
     request: web.Request, form: FormState | None = None, done: str | None = None, status: int = 200
 ) -> web.Response:
     services = request.app[NODE].participation_services
-    token = visitor_token(request)
-    form = form or FormState("signup", {"invite_code": request.query.get("invite", "")})
-    response = render(
+    return visitor_page(
         request,
         "signup.html",
-        status=status,
-        form=form,
+        status,
+        form=form or FormState("signup", {"invite_code": request.query.get("invite", "")}),
         done=done,
         offered=services.config.mail.offered,
         registrations=services.config.registrations,
-        form_token=token,
     )
-    keep_visitor_token(request, response, token)
-    return response
 
 
 async def signup_form(request: web.Request) -> web.Response:
@@ -90,11 +85,11 @@ async def signup_submit(request: web.Request) -> web.Response:
         if state.errors:
             # Check the rest too, so the page names every problem at once.
             _, problems = await signup.check_signup(node.participation_services, form)
-            raise SignupRefused(problems)
+            raise FieldsRefused(problems)
         await signup.open_account(node.participation_services, form)
-    except SignupRefused as exc:
-        for problem in exc.problems:
-            state.errors.setdefault(problem.field, t(problem.message, **problem.values))
+    except FieldsRefused as exc:
+        for name, text in problem_texts(request, exc).items():
+            state.errors.setdefault(name, text)
         return _signup_page(request, state, status=422 if state.errors else 200)
     except Refusal as exc:
         state.refusal = page_reason(request, exc)
@@ -108,6 +103,15 @@ async def signup_submit(request: web.Request) -> web.Response:
         address=form.email.strip(),
     )
     return _signup_page(request, done=done)
+
+
+def problem_texts(request: web.Request, exc: FieldsRefused) -> dict[str, str]:
+    """The problem of each refused field, in the visitor's language."""
+    t = page_translator(request)
+    texts: dict[str, str] = {}
+    for problem in exc.problems:
+        texts.setdefault(problem.field, t(problem.message, **problem.values))
+    return texts
 
 
 async def confirm_page(request: web.Request) -> web.Response:

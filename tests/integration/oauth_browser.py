@@ -55,7 +55,9 @@ async def resident(running: RunningNode, username: str) -> None:
     await create_account(running.node.db, running.node.urls, username, password=PASSWORD)
 
 
-async def logged_in_client(running: RunningNode, username: str) -> Mastodon:
+async def logged_in_client(
+    running: RunningNode, username: str, password: str = PASSWORD
+) -> Mastodon:
     """Mastodon.py, registered as an app and logged in as ``username`` through the browser."""
     base = running.base_url
     client_id, secret = await asyncio.to_thread(
@@ -65,7 +67,7 @@ async def logged_in_client(running: RunningNode, username: str) -> Mastodon:
         client_id=client_id, client_secret=secret, api_base_url=base, ratelimit_method="throw"
     )
     url = await asyncio.to_thread(api.auth_request_url, scopes=SCOPES, allow_http=True)
-    code = await code_from_browser(url, username)
+    code = await code_from_browser(url, username, password)
     await asyncio.to_thread(api.log_in, code=code, scopes=SCOPES, allow_http=True)
     return api
 

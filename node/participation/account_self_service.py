@@ -2,7 +2,8 @@
 mailed to their confirmed address (valid an hour, used once; every login of the account
 ends with it), change their password (with the current one) and change their e-mail
 address (the new one is confirmed through a link mailed to it; the old one stays until
-then). The mails go through the same queue and link approach as sign-up's."""
+then), and delete the account. The mails go through the same queue and link approach
+as sign-up's."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import asyncio
 import secrets
 from typing import TYPE_CHECKING
 
+from activitypub.vocabulary import PUBLIC
+from federation.actors import host_of
 from federation.errors import NotFound, Refused
 from node.i18n import N_, translator
 from node.participation.mail_notices import CONFIRM_HOURS, mail_confirmation
 from node.participation.signup import email_problems, require_mail
+from node.participation.supports import withdraw_support
 from node.password_rules import FieldsRefused, Problem, password_problems
 from node.passwords import check_password, hash_password
 from node.storage.account_changes import PendingEmail
@@ -117,13 +121,17 @@ async def reset_password(
     return account
 
 
+async def _check_current(account: Account, current: str) -> None:
+    if not await asyncio.to_thread(check_password, current, account.password_hash):
+        message = N_("This is not your current password.")
+        raise FieldsRefused([Problem("current_password", "ERR_INVALID", message)])
+
+
 async def change_password(
     services: ParticipationServices, account: Account, current: str, password: str, again: str
 ) -> None:
     """A new password for a resident who knows their current one."""
-    if not await asyncio.to_thread(check_password, current, account.password_hash):
-        message = N_("This is not your current password.")
-        raise FieldsRefused([Problem("current_password", "ERR_INVALID", message)])
+    await _check_current(account, current)
     password_hash = await _new_password_hash(services, account, password, again)
     await services.accounts.set_password(account.actor_id, password_hash)
 
@@ -162,3 +170,55 @@ async def confirm_email(services: ParticipationServices, token: str) -> PendingE
     change = await confirming_email(services, token)
     await services.account_changes.email_confirmed(change, services.clock.timestamp())
     return change
+
+
+# Far more than anyone supports or posts: deleting an account takes everything along.
+EVERYTHING = 1_000_000
+
+
+async def delete_account(services: ParticipationServices, account: Account, password: str) -> None:
+    """Delete a resident's account, once they gave its password.
+
+    Their supports are withdrawn (each Undo federates, so processes elsewhere count
+    them no more) and their comments and posts become tombstones; their proposals stay
+    in their processes. Votes and budget ballots already counted stay counted, under a
+    pseudonym. Their login, address, e-mail choices, follows and profile are removed, and
+    a ``Delete`` of the actor goes to their followers' servers and the processes they
+    took part in, whose software removes what they hold of the account. The actor's
+    keys stay, to sign that Delete, and its user name is not given out again.
+    """
+    await _check_current(account, password)
+    actor = await services.actors.by_uri(account.actor_uri)
+    assert actor is not None
+    me = actor.uri
+    for proposal in await services.store.supported_by(me, EVERYTHING):
+        await withdraw_support(services, actor, proposal.uri)
+    proposals = await services.store.proposals_by(me, EVERYTHING)
+    kept = {p.uri for p in proposals}
+    objects = await services.objects.all_by_author(me)
+    # Remote servers hold copies of what they follow and of what was posted to them.
+    places = [*await services.follows.followers_of(me), *(r.audience for r in objects)]
+    places += [p.process_uri for p in proposals]
+    recipients = [
+        uri for uri in dict.fromkeys(places) if uri and host_of(uri) != services.urls.host
+    ]
+    pseudonym = f"urn:samenspraak:deleted-account:{secrets.token_hex(16)}"
+    async with services.db.transaction():
+        for record in objects:
+            if record.uri not in kept:
+                await services.objects.tombstone(record.uri)
+        await services.account_changes.anonymise_votes(me, pseudonym)
+        await services.account_changes.end_logins(actor.id)
+        await services.account_changes.forget_account(actor.id, me, services.clock.timestamp())
+        if recipients:
+            await services.outbox.send(
+                me,
+                {
+                    "id": services.outbox.new_activity_id(),
+                    "type": "Delete",
+                    "object": me,
+                    "to": [PUBLIC],
+                    "cc": [services.urls.followers(actor.username)],
+                },
+                recipients,
+            )

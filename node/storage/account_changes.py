@@ -1,6 +1,6 @@
 """Changes residents make to their own account: password reset links, a new e-mail address
-waiting for confirmation, and ending every login of an account (migration
-0029_account_self_service.sql)."""
+waiting for confirmation, ending every login of an account, and deleting it (migrations
+0029_account_self_service.sql and 0030_deleted_accounts.sql)."""
 
 from __future__ import annotations
 
@@ -97,3 +97,52 @@ class AccountChanges:
             (change.actor_id, change.address, change.language, now),
         )
         await self._db.execute("DELETE FROM email_changes WHERE actor_id = ?", (change.actor_id,))
+
+    async def anonymise_votes(self, voter: str, pseudonym: str) -> None:
+        """Votes and budget ballots already counted stay counted, under ``pseudonym``
+        instead of the voter; so do their receipts and the address their residency
+        used (one address verifies only so many accounts, deleted ones included)."""
+        for table in ("votes", "vote_receipts", "sent_votes"):
+            await self._db.execute(
+                f"UPDATE {table} SET voter = ? WHERE voter = ?", (pseudonym, voter)
+            )
+        # A ballot's picks refer to it: the ballot is copied under the pseudonym, its
+        # picks moved to the copy, and the old one removed.
+        for ballot in await self._db.fetch_all("SELECT * FROM ballots WHERE voter = ?", (voter,)):
+            values = {name: ballot[name] for name in ballot.keys()} | {"voter": pseudonym}
+            await self._db.execute(
+                f"INSERT INTO ballots ({', '.join(values)})"
+                f" VALUES ({', '.join('?' * len(values))})",
+                list(values.values()),
+            )
+            await self._db.execute(
+                "UPDATE ballot_picks SET voter = ? WHERE voter = ? AND process_uri = ?",
+                (pseudonym, voter, ballot["process_uri"]),
+            )
+        await self._db.execute("DELETE FROM ballots WHERE voter = ?", (voter,))
+        await self._db.execute(
+            "UPDATE residents SET actor_uri = ? WHERE actor_uri = ?", (pseudonym, voter)
+        )
+
+    async def forget_account(self, actor_id: int, actor_uri: str, now: float) -> None:
+        """Remove what the node keeps of a deleted account: its login, address, e-mail
+        choices, follows and profile. The actor row stays, marked deleted."""
+        for table in ("password_resets", "email_changes", "account_signups", "accounts"):
+            await self._db.execute(f"DELETE FROM {table} WHERE actor_id = ?", (actor_id,))
+        await self._db.execute("DELETE FROM mail_subscribers WHERE actor_uri = ?", (actor_uri,))
+        await self._db.execute(
+            "DELETE FROM follows WHERE follower = ? OR followed = ?", (actor_uri, actor_uri)
+        )
+        await self._db.execute(
+            "UPDATE local_actors SET display_name = '', summary = '' WHERE id = ?", (actor_id,)
+        )
+        await self._db.execute(
+            "INSERT INTO deleted_actors (actor_id, deleted_at) VALUES (?, ?)", (actor_id, now)
+        )
+
+    async def is_deleted(self, actor_id: int) -> bool:
+        """Whether the owner of this actor deleted their account."""
+        found = await self._db.fetch_value(
+            "SELECT COUNT(*) FROM deleted_actors WHERE actor_id = ?", (actor_id,)
+        )
+        return bool(found)

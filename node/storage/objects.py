@@ -209,6 +209,15 @@ class ObjectRepository:
         )
         return [_record(r) for r in rows]
 
+    async def all_by_author(self, actor_id: str) -> list[ObjectRecord]:
+        """Every object an author has here and did not delete, public or not, oldest
+        first (their copy of their own data)."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM objects WHERE attributed_to = ? AND deleted_at IS NULL ORDER BY id",
+            (actor_id,),
+        )
+        return [_record(r) for r in rows]
+
     async def count_local_posts(self) -> int:
         """How many objects this node published and has not deleted."""
         return int(

@@ -5,10 +5,13 @@ The domain is ``node/participation/account_self_service.py``."""
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
 from node.i18n import N_
 from node.participation import account_self_service as self_service
+from node.participation.account_export import account_data
 from node.password_rules import FieldsRefused
 from node.storage.accounts import Account
 from node.web.app import NODE, read_form
@@ -21,6 +24,7 @@ from node.web.sessions import (
     check_visitor_form,
     posted_form,
     require_account,
+    session_cookie,
     visitor_page,
 )
 from node.web.signup_pages import problem_texts
@@ -190,6 +194,49 @@ async def confirm_email_submit(request: web.Request) -> web.Response:
     )
 
 
+async def delete_account(request: web.Request) -> web.StreamResponse:
+    """``POST /me/account/delete``: with the password, the account is deleted and the
+    resident logged out; a wrong password is refused beside its field."""
+    node = request.app[NODE]
+    account, fields = await posted_form(request)
+    try:
+        await self_service.delete_account(
+            node.participation_services, account, str(fields.get("delete_password", ""))
+        )
+    except FieldsRefused as exc:
+        errors = {"delete_password": problem_texts(request, exc)["current_password"]}
+        return await _account_page(request, account, 422, form=FormState("delete", {}, errors))
+    response = render(
+        request,
+        "mail_link.html",
+        heading=N_("Delete my account"),
+        text=None,
+        done=page_translator(request)(
+            N_(
+                "Your account %(username)s is deleted. Other servers that follow you are told"
+                " to remove it too."
+            ),
+            username=account.username,
+        ),
+    )
+    response.del_cookie(session_cookie(node.config), path="/")
+    return response
+
+
+async def export(request: web.Request) -> web.Response:
+    """``GET /me/account/export.json``: the resident's own data as a JSON file."""
+    account = await require_account(request)
+    data = await account_data(request.app[NODE].participation_services, account)
+    return web.json_response(
+        data,
+        dumps=lambda value: json.dumps(value, ensure_ascii=False, indent=2),
+        headers={
+            "Content-Disposition": f'attachment; filename="{account.username}-samenspraak.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def register(app: web.Application) -> None:
     """Add the account pages."""
     app.router.add_get("/password/forgot", forgot_form)
@@ -199,5 +246,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/me/account", account_page)
     app.router.add_post("/me/account/email", change_email)
     app.router.add_post("/me/account/password", change_password)
+    app.router.add_get("/me/account/export.json", export)
+    app.router.add_post("/me/account/delete", delete_account)
     app.router.add_get(self_service.EMAIL_CONFIRM_PATH, for_people(confirm_email_page))
     app.router.add_post(self_service.EMAIL_CONFIRM_PATH, for_people(confirm_email_submit))

@@ -67,6 +67,12 @@ async def actor_handler(request: web.Request) -> web.StreamResponse:
     """An actor: JSON for servers, the profile page for browsers."""
     node = request.app[NODE]
     actor = await _local_actor(request)
+    if await node.participation_services.account_changes.is_deleted(actor.id):
+        # As Mastodon answers for a deleted account; browsers read why.
+        if not wants_activity_json(request):
+            raise NotFound(f"{actor.username} deleted their account", code="account_unknown")
+        tombstone = {"id": actor.uri, "type": "Tombstone", "formerType": "Person"}
+        return activity_response(with_context(tombstone), status=410)
     if not wants_activity_json(request):
         return await render_actor_page(request, actor)
     document = actor_document(actor, node.urls)

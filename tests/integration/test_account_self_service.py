@@ -8,12 +8,21 @@ Each refusal says why beside its field and changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
+import aiohttp
 import pytest
 from mastodon import MastodonUnauthorizedError
 
+from node.participation.comments import post_comment
+from node.participation.proposals import create_proposal
+from node.participation.supports import support
+from node.participation.voting import open_vote, record_vote
+from node.social_actions import post_note
+from tests.integration.conftest import StartNode, deliver
 from tests.integration.oauth_browser import PASSWORD, logged_in_client, resident
+from tests.integration.participation_helpers import open_process, person
 from tests.integration.test_notification_mail import (
     SmtpServer,
     follow_link_and_press,
@@ -21,7 +30,13 @@ from tests.integration.test_notification_mail import (
     running_smtp,
     send_mail,
 )
-from tests.integration.test_signup import StartSignups, field_errors, start_signups
+from tests.integration.test_signup import (
+    StartSignups,
+    field_errors,
+    signup_fields,
+    start_signups,
+)
+from tests.integration.voting_scenarios import follow, in_a_week, process_with_proposals
 from tests.integration.web_login import logged_in, web_browser
 
 smtp = pytest.fixture(running_smtp, name="smtp")
@@ -153,3 +168,84 @@ async def test_a_resident_changes_address_and_password_and_resets_a_forgotten_on
         assert expired.status == 422 and "This link has expired: it works for one hour." in (
             expired.text
         )
+
+
+async def test_a_resident_downloads_their_data_and_deletes_the_account(
+    start: StartNode, start_signups: StartSignups, smtp: SmtpServer
+) -> None:
+    oosterpark = await start_signups("oosterpark", "open")
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    services = oosterpark.node.participation_services
+    await resident(oosterpark, "anouk")
+    anouk = await services.actors.by_username("anouk")
+    bram = await person(oosterpark, "bram")
+    assert anouk is not None
+    wethouder = await person(gemeente, "wethouder")
+    await follow(gemeente, wethouder, anouk.uri)
+    await deliver(gemeente, oosterpark)
+
+    speeltuin = await open_process(oosterpark, "speeltuin", "initiate", threshold=5)
+    own = await create_proposal(services, anouk, speeltuin, "Een schommel", "Voor de kleintjes.")
+    other = await create_proposal(services, bram, speeltuin, "Een glijbaan", "Lang en hoog.")
+    await support(services, anouk, other.uri)
+    comment = await post_comment(services, anouk, other.uri, "Goed plan, Bram!")
+    note = await post_note(oosterpark.node.social_services, anouk, "Wie komt er zaterdag?")
+    _, [fietsen] = await process_with_proposals(oosterpark, "fietsen", [("Fietsenrek", None)])
+    question = await open_vote(services, fietsen.uri, in_a_week())
+    receipt = await record_vote(
+        services, question.uri, anouk.uri, "voor", f"{anouk.uri}#vote", local_voter=True
+    )
+    await deliver(oosterpark, gemeente)
+    held = await gemeente.node.objects.record(note["id"])
+    assert held is not None and held.deleted_at is None
+
+    async with logged_in(oosterpark, "anouk", PASSWORD) as browser:
+        page = await browser.get("/me/account?lang=en")
+        assert 'href="' + oosterpark.base_url + '/me/account/export.json"' in page.text
+        async with browser.http.get(oosterpark.base_url + "/me/account/export.json") as answer:
+            assert answer.status == 200
+            assert "attachment" in answer.headers["Content-Disposition"]
+            data = await answer.json()
+        assert data["account"]["username"] == "anouk"
+        assert [p["title"] for p in data["proposals"]] == ["Een schommel"]
+        assert [s["title"] for s in data["supports"]] == ["Een glijbaan"]
+        assert {comment["id"], note["id"], own.uri} <= {o["id"] for o in data["objects"]}
+        assert data["followers"] == [wethouder.uri]
+        [vote] = data["votes"]
+        assert vote["on"] == question.uri and vote["state"] == "counted"
+        assert vote["receipt"] == receipt and "voor" not in json.dumps(vote)
+
+        wrong = await browser.post("/me/account/delete", {"delete_password": "geraden"})
+        assert wrong.status == 422
+        assert account_errors(wrong.text, "delete") == {
+            "delete_password": "This is not your current password."
+        }
+        assert await oosterpark.node.accounts.by_username("anouk") is not None
+        deleted = await browser.post("/me/account/delete", {"delete_password": PASSWORD})
+        assert deleted.status == 200
+        assert "Your account anouk is deleted." in deleted.text
+        gone = await browser.get("/me", follow=False)
+        assert gone.status == 303
+
+    assert await oosterpark.node.accounts.by_username("anouk") is None
+    assert await services.store.support_count(other.uri) == 0
+    assert (await oosterpark.node.objects.record(comment["id"])).deleted_at is not None  # type: ignore[union-attr]
+    assert await services.store.get_proposal(own.uri) is not None
+    assert await services.votes.option_counts(question.uri) == {"voor": 1}
+    assert await services.receipts.latest(anouk.uri, question.uri) is None
+    async with web_browser(oosterpark) as browser:
+        assert (await browser.login("anouk", PASSWORD)).status == 401
+        taken = await browser.get("/signup?lang=en")
+        assert taken.status == 200
+        again = await browser.post("/signup", signup_fields("anouk", "anouk@nieuw.example"))
+        assert (
+            field_errors(again.text)["username"] == "This user name is taken. Choose another one."
+        )
+    async with aiohttp.ClientSession() as http:
+        async with http.get(anouk.uri, headers={"Accept": "application/activity+json"}) as answer:
+            assert answer.status == 410
+            assert (await answer.json())["type"] == "Tombstone"
+
+    await deliver(oosterpark, gemeente)
+    held = await gemeente.node.objects.record(note["id"])
+    assert held is not None and held.deleted_at is not None

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "allow": ("toegelaten", "allowed"),
     "unblock": ("blokkade opgeheven", "unblocked"),
     "mode": ("federatiebeleid gewijzigd", "federation policy changed"),
+    "role": ("rol gewijzigd", "role changed"),
 }
 
 

@@ -79,10 +79,14 @@ async def appoint_process_moderator(
     await services.moderation_store.add_process_moderator(process.uri, account.uri)
 
 
-def _reason(text: str, *, required: bool = True) -> str:
+def reason_given(text: str, *, required: bool = True) -> str:
+    """A moderation decision's reason as plain text for the public log; refused when a
+    ``required`` one is missing."""
     reason = plain_text(text, MAX_REASON)
     if required and not reason:
-        raise Refused("give a reason: it is shown publicly in the moderation log")
+        raise Refused(
+            "give a reason: it is shown publicly in the moderation log", code="reason_missing"
+        )
     return reason
 
 
@@ -207,7 +211,7 @@ async def remove(
     if record.local and record.attributed_to:
         author = await services.actors.by_uri(record.attributed_to)
         if author is not None:
-            why = _reason(reason)
+            why = reason_given(reason)
             _require_scope(acting, record)
             await social_actions.delete_note(services, author, object_uri)
             return await services.moderation_store.add_log_entry(
@@ -226,7 +230,7 @@ async def _hide(
 ) -> LogEntry:
     record = await _live_object(services, object_uri)
     _require_scope(acting, record)
-    why = _reason(reason)
+    why = reason_given(reason)
     if await services.moderation_store.hidden(object_uri) is not None:
         raise Conflict("this post is hidden already", detail=object_uri)
     process = await _local_process(services, record)
@@ -325,7 +329,7 @@ async def warn(services: ModeratorServices, acting: Acting, account: str, reason
     _require_node_staff(acting)
     if not await _account_subject(services, account):
         raise Refused("only accounts of this node can be warned")
-    why = _reason(reason)
+    why = reason_given(reason)
     entry = await services.moderation_store.add_log_entry(
         "warn", "account", account, why, acting.role
     )
@@ -339,7 +343,7 @@ async def silence(
     """Limit an account, local or remote: its posts leave the public listings of this node."""
     _require_node_staff(acting)
     await _account_subject(services, account)
-    why = _reason(reason)
+    why = reason_given(reason)
     async with services.db.transaction():
         await services.moderation_store.set_sanction(account, "silenced", why)
         return await services.moderation_store.add_log_entry(
@@ -355,7 +359,7 @@ async def suspend(
     no longer follows anyone here."""
     _require_node_staff(acting)
     local = await _account_subject(services, account)
-    why = _reason(reason)
+    why = reason_given(reason)
     async with services.db.transaction():
         await services.moderation_store.set_sanction(account, "suspended", why)
         await services.moderation_store.hide_by_author(account, SUSPENSION_REASON, account)
@@ -377,7 +381,7 @@ async def unsuspend(
             raise Conflict(f"{account} is neither limited nor suspended")
         await services.moderation_store.unhide_by_author(account)
         return await services.moderation_store.add_log_entry(
-            "unsuspend", "account", account, _reason(reason, required=False), acting.role
+            "unsuspend", "account", account, reason_given(reason, required=False), acting.role
         )
 
 
@@ -412,7 +416,7 @@ async def set_mode(
     async with services.db.transaction():
         await services.moderation_store.set_federation_mode(mode)
         entry = await services.moderation_store.add_log_entry(
-            "mode", "node", mode, _reason(reason, required=False), acting.role
+            "mode", "node", mode, reason_given(reason, required=False), acting.role
         )
         await _cancel_undeliverable(services)
     return entry
@@ -427,7 +431,7 @@ async def block_domain(
     domain = _domain(services, domain)
     if severity not in BLOCK_SEVERITIES:
         raise Refused(f"severity must be one of {', '.join(BLOCK_SEVERITIES)}")
-    why = _reason(reason)
+    why = reason_given(reason)
     removed = cancelled = 0
     async with services.db.transaction():
         if await services.moderation_store.federation_mode() == "open":
@@ -454,7 +458,7 @@ async def allow_domain(
     """Approve a node, for allowlist mode."""
     _require_node_staff(acting)
     domain = _domain(services, domain)
-    why = _reason(reason, required=False)
+    why = reason_given(reason, required=False)
     async with services.db.transaction():
         await services.moderation_store.set_domain_rule(domain, "allow", why)
         return await services.moderation_store.add_log_entry(
@@ -472,7 +476,7 @@ async def unblock_domain(
         if not await services.moderation_store.remove_domain_rule(domain):
             raise Conflict(f"there is no rule for {domain}")
         entry = await services.moderation_store.add_log_entry(
-            "unblock", "domain", domain, _reason(reason, required=False), acting.role
+            "unblock", "domain", domain, reason_given(reason, required=False), acting.role
         )
         await _cancel_undeliverable(services)
     return entry

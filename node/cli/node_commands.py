@@ -28,7 +28,9 @@ from node.config import (
     validate_trusted_proxies,
 )
 from node.demo import run_demo
+from node.moderator_actions import OPERATOR
 from node.participation import signup
+from node.roles import change_role
 from node.runner import ensure_port_free, start_node, until_stopped
 from node.setup import create_account, initialise
 from node.storage import database
@@ -96,6 +98,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     reject.add_argument("name")
     reject.add_argument("--reason", required=True, help="sent to the applicant by e-mail")
     reject.set_defaults(handler=account_reject)
+    role = account_sub.add_parser(
+        "role", help="give an account another role (shown in the moderation log)"
+    )
+    role.add_argument("directory", type=Path)
+    role.add_argument("name")
+    role.add_argument("role", choices=ROLES)
+    role.add_argument("--reason", required=True, help="shown in the public moderation log")
+    role.set_defaults(handler=account_role)
     invite = account_sub.add_parser("invite", help="make an invitation link for one account")
     invite.add_argument("directory", type=Path)
     invite.add_argument(
@@ -230,6 +240,17 @@ async def account_reject(args: argparse.Namespace) -> int:
     async with opened_node(args.directory) as node:
         rejected = await signup.reject_signup(node.participation_services, args.name, args.reason)
     print(f"Rejected and removed {rejected.username}; a mail to {rejected.email} is queued")
+    return 0
+
+
+async def account_role(args: argparse.Namespace) -> int:
+    """``samenspraak account role``: give an account another role, as an administrator does
+    on /admin/roles; the public moderation log shows it."""
+    async with opened_node(args.directory) as node:
+        entry = await change_role(
+            node.moderator_services, OPERATOR, args.name, args.role, args.reason
+        )
+    print(f"{args.name} is now {args.role} (moderation log entry {entry.id}: {entry.reason})")
     return 0
 
 

@@ -24,7 +24,7 @@ from node.storage.actors import LocalActor
 if TYPE_CHECKING:
     from node.participation.services import ParticipationServices
 
-ANSWERING_ROLES = frozenset({"moderator", "admin"})
+ANSWERING_ROLES = frozenset({"official", "moderator", "admin"})
 
 
 async def may_answer_officially(

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from node.clock import iso_now
 from node.storage.database import Database
 
-ROLES = ("resident", "moderator", "admin")
+# An official gives the municipality's or the collective's official responses; a
+# moderator handles reports and federation; an administrator also gives roles.
+ROLES = ("resident", "official", "moderator", "admin")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,18 @@ class AccountRepository:
         )
         assert row is not None
         return int(row[0]), int(row[1]), int(row[2])
+
+    async def set_role(self, actor_id: int, role: str) -> None:
+        """Give an account another role."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        await self._db.execute("UPDATE accounts SET role = ? WHERE actor_id = ?", (role, actor_id))
+
+    async def count_with_role(self, role: str) -> int:
+        """How many accounts have ``role``."""
+        return int(
+            await self._db.fetch_value("SELECT COUNT(*) FROM accounts WHERE role = ?", (role,))
+        )
 
     async def set_password(self, actor_id: int, password_hash: str) -> None:
         """Replace an account's password."""

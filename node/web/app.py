@@ -158,6 +158,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         pages,
         participation_forms,
         participation_pages,
+        role_pages,
         sessions,
         signup_pages,
         voting_pages,
@@ -193,6 +194,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     mail_pages.register(app)
     signup_pages.register(app)
     account_pages.register(app)
+    role_pages.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)

@@ -88,6 +88,14 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
     {
         "process_unknown": N_("There is no process called '%(slug)s' on this node."),
         "mail_not_offered": N_("This node does not send e-mail."),
+        "reason_missing": N_("Give a reason: it is shown publicly in the moderation log."),
+        "role_not_admin": N_("Only administrators give roles."),
+        "role_unknown": N_("There is no role '%(role)s'. The roles are: %(roles)s."),
+        "role_no_account": N_("There is no account %(name)s on this node."),
+        "role_already": N_("%(name)s has this role already."),
+        "role_last_admin": N_(
+            "%(name)s is the only administrator. Make someone else administrator first."
+        ),
         "mail_address_invalid": N_(
             "This is not an e-mail address. An e-mail address looks like this: name@example.org."
         ),

@@ -101,7 +101,7 @@ async def test_a_moderator_hides_a_reported_comment_with_a_public_reason_from_th
         log = await browser.get("/moderation")
         log_en = await browser.get("/moderation?lang=en")
 
-    assert no_reason.status == 422 and "give a reason" in no_reason.text
+    assert no_reason.status == 422 and "Geef een reden" in no_reason.text
     assert (hidden.status, hidden.location) == (303, "/moderation/queue?done=hide")
     assert "Het bericht is verborgen." in after.text and "Geen open meldingen." in after.text
     assert "verborgen door de moderatoren: Scheldwoorden" in proposal_page.text

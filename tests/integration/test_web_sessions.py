@@ -152,6 +152,8 @@ async def test_a_form_without_its_session_token_is_refused_and_stores_nothing(
         forged = await browser.post(f"/proposals/{record.row_id}/support", {})
         assert forged.status == 403
         assert "Dit formulier is verlopen" in forged.text
+        # The refusal page carried the session's own token; forge it again.
+        browser.csrf = "een-token-van-een-andere-site"
         login_forged = await browser.post("/login", {"username": "anouk", "password": "x"})
         assert login_forged.status == 403
     assert await wijk.node.participation_store.support_count(proposal.uri) == 0

@@ -168,9 +168,16 @@ async def main(args: argparse.Namespace) -> int:
             f"at most, {server.rss[-1]:.1f} MiB at the end; CPU {server.cpu[-1]:.2f} s = "
             f"{server.cpu[-1] / elapsed:.3%} of one core"
         )
+    tick = 1 / os.sysconf("SC_CLK_TCK")
+    bare_cpu = bare_sampled.cpu[-1]
+    cpu_ratio = (
+        f"{node_sampled.cpu[-1] / bare_cpu:.1f}x"
+        if bare_cpu >= tick
+        else f"no ratio (the bare server used less than one clock tick, {tick * 1000:.0f} ms)"
+    )
     print(
-        f"node against the bare server: RSS {max(node_sampled.rss) / max(bare_sampled.rss):.1f}x, "
-        f"CPU {node_sampled.cpu[-1] / max(bare_sampled.cpu[-1], 0.01):.1f}x"
+        f"node against the bare server: RSS {max(node_sampled.rss) / max(bare_sampled.rss):.1f}x,"
+        f" CPU {cpu_ratio}"
     )
     return 0
 

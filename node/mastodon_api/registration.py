@@ -16,6 +16,7 @@ from node.mastodon_api.state import CLIENT_API
 from node.participation.signup import SignupForm, open_account
 from node.password_rules import FieldsRefused, Problem
 from node.web.app import NODE
+from node.web.client_address import client_address
 
 
 def validation_failed(problems: list[Problem]) -> web.Response:
@@ -44,6 +45,8 @@ async def register_account(request: web.Request) -> web.Response:
     if not grants(record.scopes, "write:accounts"):
         raise NotAllowed("This action is outside the authorized scopes")
     params = await Params.of(request)
+    # As on the sign-up page: counted with the login attempts from the same address.
+    await node.limits.hit_login(client_address(request), params.text("username") or "")
     locale = (params.text("locale") or node.config.language).split("-")[0].lower()
     if locale not in LANGUAGES:
         problem = Problem("locale", "ERR_INCLUSION", "is not included in the list")

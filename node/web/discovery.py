@@ -47,7 +47,10 @@ async def webfinger_handler(request: web.Request) -> web.Response:
     if not username:
         raise NotFound(f"no such account: {resource}")
     actor = await node.actors.by_username(username)
-    if actor is None:
+    deleted = actor is not None and await node.participation_services.account_changes.is_deleted(
+        actor.id
+    )
+    if actor is None or deleted:
         raise NotFound(f"no such account: {resource}")
     document = webfinger(
         f"acct:{actor.username}@{node.urls.host}",

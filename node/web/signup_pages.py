@@ -15,6 +15,7 @@ from node.participation import signup
 from node.participation.signup import SignupForm
 from node.password_rules import FieldsRefused
 from node.web.app import NODE, read_form
+from node.web.client_address import client_address
 from node.web.form_state import FormState
 from node.web.i18n import language_of
 from node.web.mail_pages import confirm_button, for_people
@@ -63,6 +64,9 @@ async def signup_submit(request: web.Request) -> web.Response:
     node = request.app[NODE]
     fields = await read_form(request)
     check_visitor_form(request, fields)
+    # Counted with the login attempts from the same address: nobody opens accounts by
+    # the hundred, nor tries user names and addresses to find out who is here.
+    await node.limits.hit_login(client_address(request), str(fields.get("username", "")))
     values = {
         name: str(fields.get(name, ""))
         for name in ("username", "display_name", "email", "reason", "invite_code", "agreement")

@@ -125,6 +125,7 @@ async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
         kind: str = "collective",
         look: Look | None = None,
         mail: MailConfig | None = None,
+        registrations: str | None = None,
     ) -> RunningNode:
         port = free_port()
         config = dev_config(handle, name, port, kind)
@@ -132,6 +133,8 @@ async def start(tmp_path: Path) -> AsyncIterator[StartNode]:
             config = replace(config, look=look)
         if mail is not None:
             config = replace(config, mail=mail)
+        if registrations is not None:
+            config = replace(config, registrations=registrations)
         node = await start_node(tmp_path / handle, config, run_workers=False)
         running.append(node)
         return node

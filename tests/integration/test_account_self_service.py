@@ -245,6 +245,11 @@ async def test_a_resident_downloads_their_data_and_deletes_the_account(
         async with http.get(anouk.uri, headers={"Accept": "application/activity+json"}) as answer:
             assert answer.status == 410
             assert (await answer.json())["type"] == "Tombstone"
+        resource = f"acct:anouk@{oosterpark.node.urls.host}"
+        async with http.get(
+            f"{oosterpark.base_url}/.well-known/webfinger", params={"resource": resource}
+        ) as answer:
+            assert answer.status == 404
 
     await deliver(oosterpark, gemeente)
     held = await gemeente.node.objects.record(note["id"])

@@ -33,6 +33,7 @@ from node.participation.handlers import REPLACED_CORE_KEYS as PARTICIPATION_REPL
 from node.participation.handlers import participation_handlers
 from node.participation.schedule import run_schedule
 from node.participation.services import ParticipationServices
+from node.participation.signup import remove_unconfirmed
 from node.participation.sortition_handlers import sortition_handlers
 from node.participation.trail import publish_due_support_counts
 from node.participation.voting import publish_due_tallies
@@ -404,6 +405,7 @@ async def open_node(
             lambda: send_due_mail(
                 participation.mail_queue, config.mail, config.name, clock.timestamp()
             ),
+            lambda: remove_unconfirmed(participation),
             *([lambda: rate_buckets.remove_full(limits.longest_period)] if rate_buckets else []),
         ],
     )

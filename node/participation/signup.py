@@ -38,6 +38,9 @@ LONGEST_USERNAME = 30
 LONGEST_DISPLAY_NAME = 100
 LONGEST_REASON = 1000
 INVITATION_DAYS = 7
+# An account whose address is not confirmed within a week is removed again, so that
+# nobody holds a user name or someone else's address by signing up with it.
+UNCONFIRMED_DAYS = 7
 CONFIRM_PATH = "/signup/confirm"
 # What apps are told for an account that cannot log in yet: Mastodon's words, which
 # apps know.
@@ -330,3 +333,14 @@ async def login_hold(services: ParticipationServices, actor_id: int) -> str | No
     """Why an account may not log in yet (``UNCONFIRMED``, ``AWAITING_APPROVAL``), or None."""
     signup = await services.signups.by_actor(actor_id)
     return signup.hold if signup else None
+
+
+async def remove_unconfirmed(services: ParticipationServices) -> int:
+    """Remove the accounts whose address was not confirmed within ``UNCONFIRMED_DAYS``
+    (run by the periodic jobs); return how many."""
+    cutoff = services.clock.timestamp() - UNCONFIRMED_DAYS * 86400
+    stale = await services.signups.unconfirmed_before(cutoff)
+    for signup in stale:
+        async with services.db.transaction():
+            await services.signups.remove_account(signup.actor_id)
+    return len(stale)

@@ -133,6 +133,13 @@ class SignupStore:
             (actor_id,),
         )
 
+    async def unconfirmed_before(self, moment: float) -> list[Signup]:
+        """Accounts opened before ``moment`` whose address was never confirmed."""
+        rows = await self._db.fetch_all(
+            f"{_SELECT} WHERE s.confirmed = 0 AND s.created_at < ?", (moment,)
+        )
+        return [_signup(r) for r in rows]
+
     async def awaiting_approval(self) -> list[Signup]:
         """Accounts a moderator has still to approve or reject, oldest first."""
         rows = await self._db.fetch_all(

@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 from mastodon import Mastodon, MastodonAPIError
 
+from node.participation.signup import remove_unconfirmed
 from node.runner import RunningNode
 from tests.integration.commands import samenspraak
 from tests.integration.conftest import StartNode
@@ -181,6 +182,21 @@ async def test_a_resident_opens_an_account_confirms_the_address_and_logs_in(
             expired.text
         )
         assert (await browser.login("carla", PASSWORD)).status == 403
+
+    # A week later the node's periodic jobs remove the unconfirmed account: the user
+    # name and address are free again.
+    services = oosterpark.node.participation_services
+    assert await remove_unconfirmed(services) == 0
+    await oosterpark.node.db.execute(
+        "UPDATE account_signups SET created_at = ? WHERE confirmed = 0",
+        (time.time() - 8 * 86400,),
+    )
+    assert await remove_unconfirmed(services) == 1
+    assert await oosterpark.node.accounts.by_username("carla") is None
+    async with web_browser(oosterpark) as browser:
+        await browser.get("/signup?lang=en")
+        again = await browser.post("/signup", signup_fields("carla", "carla@bewoners.example"))
+        assert again.status == 200 and field_errors(again.text) == {}
 
 
 async def test_a_moderator_approves_or_rejects_new_accounts_on_a_page_or_with_the_cli(

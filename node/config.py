@@ -245,9 +245,10 @@ def validate_domain(domain: str, dev: bool) -> str:
     return domain
 
 
-def load_config(data_dir: Path) -> NodeConfig:
-    """Read and check ``samenspraak.toml``."""
-    path = data_dir / CONFIG_FILE
+def load_config(data_dir: Path, path: Path | None = None) -> NodeConfig:
+    """Read and check ``samenspraak.toml`` (or ``path``: a new version of it, checked
+    before it replaces the file)."""
+    path = path or data_dir / CONFIG_FILE
     if not path.is_file():
         raise ConfigError(f"{data_dir} is not a node directory (no {CONFIG_FILE}); run init first")
     raw = _read_toml(path)
@@ -271,6 +272,9 @@ def load_config(data_dir: Path) -> NodeConfig:
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
+    except (TypeError, ValueError) as exc:
+        # A number written as text, say: "port = 'achtduizend'".
+        raise ConfigError(f"{path}: {exc}") from exc
     if config.kind not in KINDS:
         raise ConfigError(f"{path}: kind must be one of {', '.join(KINDS)}")
     if config.registrations not in REGISTRATIONS:
@@ -438,9 +442,9 @@ def validate_trusted_proxies(entries: object, where: str) -> tuple[str, ...]:
     return tuple(str(entry) for entry in entries)
 
 
-def moderation_rules(data_dir: Path) -> SpamRules:
+def moderation_rules(data_dir: Path, path: Path | None = None) -> SpamRules:
     """The spam rules and rate limits from the ``[moderation]`` table; defaults without one."""
-    path = data_dir / CONFIG_FILE
+    path = path or data_dir / CONFIG_FILE
     raw = _read_toml(path) if path.is_file() else {}
     try:
         return spam_rules_from_settings(raw.get("moderation", {}))

@@ -32,6 +32,7 @@ from node.moderator_actions import OPERATOR
 from node.participation import signup
 from node.roles import change_role
 from node.runner import ensure_port_free, start_node, until_stopped
+from node.settings import current_values, save_settings
 from node.setup import create_account, initialise
 from node.storage import database
 from node.storage.accounts import ROLES
@@ -112,6 +113,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--days", type=int, default=signup.INVITATION_DAYS, help="how long the link works"
     )
     invite.set_defaults(handler=account_invite)
+
+    settings = sub.add_parser(
+        "settings",
+        help="show or change the settings the administrators' page changes (checked first)",
+    )
+    settings.add_argument("directory", type=Path)
+    settings.add_argument(
+        "changes", nargs="*", metavar="TABLE.KEY=VALUE", help="e.g. look.colour=#1d4ed8"
+    )
+    settings.set_defaults(handler=node_settings)
 
     demo = sub.add_parser("demo", help="build and serve the demo network on 127.0.0.1")
     demo.add_argument("--base-port", type=int, default=8700)
@@ -251,6 +262,25 @@ async def account_role(args: argparse.Namespace) -> int:
             node.moderator_services, OPERATOR, args.name, args.role, args.reason
         )
     print(f"{args.name} is now {args.role} (moderation log entry {entry.id}: {entry.reason})")
+    return 0
+
+
+async def node_settings(args: argparse.Namespace) -> int:
+    """``samenspraak settings``: without changes, the settings /admin/settings shows; with
+    ``TABLE.KEY=VALUE`` changes, write them as the page does once the file passes the
+    start's checks (the node applies them when it starts again)."""
+    if not args.changes:
+        for name, value in current_values(args.directory).items():
+            print(f"{name}\t{value}")
+        return 0
+    changes = {}
+    for change in args.changes:
+        name, sep, value = change.partition("=")
+        if not sep:
+            raise CliError(f"write a change as TABLE.KEY=VALUE, not {change!r}")
+        changes[name] = value
+    _, _, changed = save_settings(args.directory, changes)
+    print(f"Saved: {', '.join(changed) or 'nothing changed'}")
     return 0
 
 

@@ -160,6 +160,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         participation_pages,
         role_pages,
         sessions,
+        settings_page,
         signup_pages,
         voting_pages,
     )
@@ -195,6 +196,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     signup_pages.register(app)
     account_pages.register(app)
     role_pages.register(app)
+    settings_page.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)

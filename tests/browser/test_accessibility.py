@@ -111,6 +111,7 @@ async def _visits(nodes: dict[str, RunningNode]) -> list[Visit]:
         Visit("gemeente", "/moderation/signups", "ambtenaar"),
         Visit("gemeente", "/admin/roles", "admin"),
         Visit("gemeente", "/admin/invitations", "admin"),
+        Visit("gemeente", "/admin/settings", "admin"),
     ]
 
 

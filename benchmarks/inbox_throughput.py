@@ -167,6 +167,10 @@ def sender_app(base: str, senders: dict[str, KeyPair]) -> web.Application:
 
     app = web.Application()
     app.router.add_get("/users/{username}", actor)
+    # What a node under test delivers back (a vote's tally Update, say) is taken as a
+    # remote server takes it, so its delivery queue does not fill with retries.
+    app.router.add_post("/inbox", bare_inbox)
+    app.router.add_post("/users/{username}/inbox", bare_inbox)
     return app
 
 

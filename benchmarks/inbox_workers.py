@@ -43,7 +43,7 @@ from loopback import machine_description, serve, stop_after
 
 from activitypub.keys import KeyPair, generate_key_pair
 from federation.inbox import MAX_INBOX_BODY
-from node.config import CONFIG_FILE, load_config
+from node.config import CONFIG_FILE, NodeConfig, load_config
 from node.runner import dev_config, free_port
 from node.setup import initialise
 from node.storage.database import Database
@@ -85,7 +85,9 @@ def _cpu(pids: list[int]) -> float:
         for pid in _tree(root):
             with contextlib.suppress(FileNotFoundError, ProcessLookupError):
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
+                # Its own time and that of its children it has reaped (PostgreSQL's
+                # backends that ended, say), so the sum never falls.
+                total += sum(int(n) for n in fields[11:15])
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -120,11 +122,31 @@ async def _serve_node(
     kind: str, directory: Path, database: str, workers: int, logs: Path
 ) -> tuple[Server, asyncio.subprocess.Process]:
     port = free_port()
-    config = replace(dev_config("benchmark", "Benchmark", port), database=database)
+    await initialise_for_load(
+        directory, replace(dev_config("benchmark", "Benchmark", port), database=database)
+    )
+    process = await serve_in_processes(directory, workers, logs / f"{kind.replace(' ', '-')}.log")
+    server = Server(kind, f"http://127.0.0.1:{port}/inbox", [process.pid], bool(database))
+    return server, process
+
+
+async def initialise_for_load(
+    directory: Path, config: NodeConfig, rates: dict[str, str] | None = None
+) -> None:
+    """A new node in ``directory`` whose inbox allowance the load cannot reach, with the
+    other allowances of ``[moderation.rates]`` given in ``rates``."""
     await initialise(directory, config)
+    allowances = {"inbox": INBOX_ALLOWANCE} | (rates or {})
     with (directory / CONFIG_FILE).open("a", encoding="utf-8") as toml:
-        toml.write(f'\n[moderation.rates]\ninbox = "{INBOX_ALLOWANCE}"\n')
-    log = logs / f"{kind.replace(' ', '-')}.log"
+        toml.write("\n[moderation.rates]\n")
+        toml.writelines(f'{name} = "{allowance}"\n' for name, allowance in allowances.items())
+
+
+async def serve_in_processes(
+    directory: Path, workers: int, log: Path
+) -> asyncio.subprocess.Process:
+    """``samenspraak serve DIR --workers N`` started, its output in ``log``, once it says
+    it serves."""
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "node.cli", "serve", str(directory)),
@@ -133,12 +155,11 @@ async def _serve_node(
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-    while "Serving" not in log.read_text():
+    while "Serving" not in (said := await asyncio.to_thread(log.read_text)):
         if process.returncode is not None:
-            raise RuntimeError(f"{kind} did not start: {log.read_text()}")
+            raise RuntimeError(f"{directory} did not start: {said}")
         await asyncio.sleep(0.1)
-    server = Server(kind, f"http://127.0.0.1:{port}/inbox", [process.pid], bool(database))
-    return server, process
+    return process
 
 
 async def _stored(directory: Path) -> int:

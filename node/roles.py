@@ -3,8 +3,9 @@ them. Each change is a public entry in the moderation log (``moderation/log.py``
 its reason and the administrators' role, never the administrator's name.
 
 The roles (``node.storage.accounts.ROLES``): a resident takes part; an official gives the
-official responses of the municipality or the collective; a moderator handles reports,
-sanctions and the federation policy; an administrator does all of that and gives roles.
+official responses of the municipality or the collective; an organiser runs the node's
+processes (``/organise``); a moderator handles reports, sanctions and the federation
+policy; an administrator does all of that and gives roles.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from moderation.log import ROLE_ADMIN, LogEntry
 from node.moderator_actions import Acting, reason_given
 from node.moderator_services import ModeratorServices
 from node.storage.accounts import ROLES
+
+# Who may run the node's processes on /organise: administrators can do all organisers can.
+ORGANISING_ROLES = frozenset({"organiser", "admin"})
 
 
 async def change_role(

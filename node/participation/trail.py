@@ -91,7 +91,7 @@ async def change_status(
         raise Refused("only the node hosting the process can change a proposal's status")
     reason = reason.strip()
     if not reason:
-        raise Refused("a status change needs a reason")
+        raise Refused("a status change needs a reason", code="status_reason_missing")
     require_status_change(
         proposal.status, status, by_author=actor == proposal.author, progress=progress
     )

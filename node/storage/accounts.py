@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from node.clock import iso_now
 from node.storage.database import Database
 
-# An official gives the municipality's or the collective's official responses; a
-# moderator handles reports and federation; an administrator also gives roles.
-ROLES = ("resident", "official", "moderator", "admin")
+# An official gives the municipality's or the collective's official responses; an
+# organiser runs the node's processes; a moderator handles reports and federation; an
+# administrator also gives roles.
+ROLES = ("resident", "official", "organiser", "moderator", "admin")
 
 
 @dataclass(frozen=True)

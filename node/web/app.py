@@ -154,6 +154,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         look,
         mail_pages,
         moderation_routes,
+        organiser_pages,
         own_page,
         pages,
         participation_forms,
@@ -196,6 +197,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     signup_pages.register(app)
     account_pages.register(app)
     role_pages.register(app)
+    organiser_pages.register(app)
     settings_page.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)

@@ -23,6 +23,7 @@ ROLES_PAGE = "/admin/roles"
 ROLE_NAMES: Mapping[str, str] = {
     "resident": N_("resident"),
     "official": N_("official (gives official responses)"),
+    "organiser": N_("organiser (runs the processes)"),
     "moderator": N_("moderator"),
     "admin": N_("administrator"),
 }

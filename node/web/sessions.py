@@ -83,17 +83,19 @@ async def current_account(request: web.Request) -> Account | None:
     return account
 
 
-async def require_account(request: web.Request, roles: Collection[str] | None = None) -> Account:
+async def require_account(
+    request: web.Request,
+    roles: Collection[str] | None = None,
+    refusal: str = N_("This page is for the moderators and administrators of this node only."),
+) -> Account:
     """The logged-in account; a visitor is sent to log in first (and back here after),
-    an account without one of ``roles`` is refused with 403."""
+    an account without one of ``roles`` is refused with 403 and the ``refusal`` msgid."""
     account = await current_account(request)
     if account is None:
         back = request.path_qs if request.method == "GET" else request.path
         raise web.HTTPSeeOther(f"/login?next={quote(back, safe='/')}")
     if roles is not None and account.role not in roles:
-        raise _forbidden(
-            request, N_("This page is for the moderators and administrators of this node only.")
-        )
+        raise _forbidden(request, refusal)
     return account
 
 
@@ -111,10 +113,12 @@ def _forbidden(request: web.Request, message: str) -> web.HTTPForbidden:
 
 
 async def posted_form(
-    request: web.Request, roles: Collection[str] | None = None
+    request: web.Request,
+    roles: Collection[str] | None = None,
+    refusal: str = N_("This page is for the moderators and administrators of this node only."),
 ) -> tuple[Account, FormData]:
     """The account posting a form and its fields, once the form's token matches its session."""
-    account = await require_account(request, roles)
+    account = await require_account(request, roles, refusal)
     form = await read_form(request)
     _check_form_token(request, str(form.get(CSRF_FIELD, "")))
     return account, form

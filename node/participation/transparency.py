@@ -16,10 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from node.i18n import STATUS_LABELS, labels
 from node.participation.ballots import budget_allocations, budget_result, budget_servers
-from node.participation.models import PHASE_LABELS_NL, Process, ProcessMove, Proposal
+from node.participation.models import (
+    PHASE_LABELS_NL,
+    Process,
+    ProcessMove,
+    Proposal,
+    StatusChange,
+)
 from node.participation.voting import current_tally, question_servers, servers_document
 from node.participation.voting import receipts_url as voting_receipts_url
 from node.participation.voting import recount_url as voting_recount_url
+from node.storage.objects import ObjectRecord
 
 if TYPE_CHECKING:
     from node.participation.services import ParticipationServices
@@ -48,7 +55,11 @@ async def support_count(
     """Supports of a proposal: counted here for our processes, as published for others."""
     if process.local:
         return await services.store.support_count(proposal.uri)
-    record = await services.objects.record(proposal.uri)
+    return _published_supports(await services.objects.record(proposal.uri))
+
+
+def _published_supports(record: ObjectRecord | None) -> int:
+    """The support count another node's process published on its proposal."""
     published = record.document.get("supportCount") if record else None
     return published if isinstance(published, int) else 0
 
@@ -116,14 +127,22 @@ async def decision_log(services: ParticipationServices, process: Process) -> lis
 
 
 async def proposal_rows(services: ParticipationServices, process: Process) -> list[dict[str, Any]]:
-    """One row per proposal, with the columns of ``EXPORT_COLUMNS``."""
+    """One row per proposal, with the columns of ``EXPORT_COLUMNS``. A handful of
+    queries for the whole process, whatever its number of proposals: the process page
+    reads it on every visit."""
+    store = services.store
+    records = await services.objects.records_of_process(process.uri)
+    supports = await store.support_counts(process.uri) if process.local else {}
+    responses = await store.official_response_counts(process.uri)
+    last_change: dict[str, StatusChange] = {}
+    for change in await store.decision_log(process.uri):
+        last_change[change.proposal_uri] = change
     rows = []
-    for proposal in await services.store.proposals_of(process.uri):
-        record = await services.objects.record(proposal.uri)
+    for proposal in await store.proposals_of(process.uri):
+        record = records.get(proposal.uri)
         if record is None or record.deleted_at is not None:
             continue
-        trail = await services.store.status_trail(proposal.uri)
-        last = trail[-1] if trail else None
+        last = last_change.get(proposal.uri)
         rows.append(
             {
                 "proposal": proposal.uri,
@@ -132,12 +151,14 @@ async def proposal_rows(services: ParticipationServices, process: Process) -> li
                 "published": proposal.published,
                 "status": proposal.status,
                 "progress": proposal.progress,
-                "supports": await support_count(services, process, proposal),
+                "supports": supports.get(proposal.uri, 0)
+                if process.local
+                else _published_supports(record),
                 "cost_amount": proposal.cost.amount if proposal.cost else None,
                 "cost_currency": proposal.cost.currency if proposal.cost else None,
                 "area": proposal.area,
                 "awaiting_response": proposal.awaiting_response,
-                "official_responses": len(await services.store.official_responses(proposal.uri)),
+                "official_responses": responses.get(proposal.uri, 0),
                 "last_decision": last.reason if last else None,
                 "last_decision_at": last.published if last else None,
             }

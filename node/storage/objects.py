@@ -93,6 +93,15 @@ class ObjectRepository:
         row = await self._db.fetch_one("SELECT * FROM objects WHERE uri = ?", (uri,))
         return _record(row) if row else None
 
+    async def records_of_process(self, process_uri: str) -> dict[str, ObjectRecord]:
+        """The objects of a process's proposals by id, in one query: a process page
+        reads them all at once, not one round trip per proposal."""
+        rows = await self._db.fetch_all(
+            "SELECT o.* FROM objects o JOIN proposals p ON p.uri = o.uri WHERE p.process_uri = ?",
+            (process_uri,),
+        )
+        return {row["uri"]: _record(row) for row in rows}
+
     async def record_by_row_id(self, row_id: int) -> ObjectRecord | None:
         """An object by its local row id."""
         row = await self._db.fetch_one("SELECT * FROM objects WHERE id = ?", (row_id,))

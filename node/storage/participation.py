@@ -319,6 +319,25 @@ class ParticipationStore:
             "SELECT count(*) FROM supports WHERE proposal_uri = ?", (proposal_uri,)
         )
 
+    async def support_counts(self, process_uri: str) -> dict[str, int]:
+        """How many actors support each proposal of a process (those with any)."""
+        rows = await self.db.fetch_all(
+            "SELECT s.proposal_uri, count(*) FROM supports s"
+            " JOIN proposals p ON p.uri = s.proposal_uri WHERE p.process_uri = ?"
+            " GROUP BY s.proposal_uri",
+            (process_uri,),
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def supported_in(self, process_uri: str, actor: str) -> set[str]:
+        """The proposals of a process that ``actor`` supports."""
+        rows = await self.db.fetch_all(
+            "SELECT s.proposal_uri FROM supports s JOIN proposals p ON p.uri = s.proposal_uri"
+            " WHERE p.process_uri = ? AND s.actor = ?",
+            (process_uri, actor),
+        )
+        return {r[0] for r in rows}
+
     async def supporters(self, proposal_uri: str) -> list[str]:
         """The actors supporting a proposal, earliest first."""
         rows = await self.db.fetch_all(
@@ -343,6 +362,18 @@ class ParticipationStore:
         )
         return {r["comment_uri"]: r["stance"] for r in rows}
 
+    async def stances_in(self, process_uri: str) -> dict[str, list[str | None]]:
+        """The stances of the comments under each proposal of a process."""
+        rows = await self.db.fetch_all(
+            "SELECT c.proposal_uri, c.stance FROM comment_stances c"
+            " JOIN proposals p ON p.uri = c.proposal_uri WHERE p.process_uri = ?",
+            (process_uri,),
+        )
+        found: dict[str, list[str | None]] = {}
+        for row in rows:
+            found.setdefault(row[0], []).append(row[1])
+        return found
+
     async def proposal_of_comment(self, comment_uri: str) -> str | None:
         """The proposal whose thread a comment is in."""
         return await self.db.fetch_value(
@@ -356,6 +387,16 @@ class ParticipationStore:
             " published) VALUES (?, ?, ?, ?)",
             (response.response_uri, response.proposal_uri, response.actor, response.published),
         )
+
+    async def official_response_counts(self, process_uri: str) -> dict[str, int]:
+        """How many official responses each proposal of a process has (those with any)."""
+        rows = await self.db.fetch_all(
+            "SELECT r.proposal_uri, count(*) FROM official_responses r"
+            " JOIN proposals p ON p.uri = r.proposal_uri WHERE p.process_uri = ?"
+            " GROUP BY r.proposal_uri",
+            (process_uri,),
+        )
+        return {r[0]: int(r[1]) for r in rows}
 
     async def official_responses(self, proposal_uri: str) -> list[OfficialResponse]:
         """Official responses to a proposal, oldest first."""

@@ -102,20 +102,21 @@ async def render_process_page(
     account = await current_account(request)
     every = await proposal_rows(node.participation_services, process)
     chosen = ProposalFilter.from_query(request.query, new_seed=secrets.randbelow(10**6))
-    mine = set()
+    # A few queries for the whole list, not a few per proposal (benchmarks/city_scale.py).
+    records = await node.objects.records_of_process(process.uri)
+    mine = (
+        await node.participation_store.supported_in(process.uri, account.actor_uri)
+        if account is not None
+        else set()
+    )
     for row in every:
-        record = await node.objects.record(row["proposal"])
+        record = records.get(row["proposal"])
         row["row_id"] = record.row_id if record else 0
         row["page"] = f"{node.urls.base}/proposals/{record.row_id}" if record else row["proposal"]
-        if account is not None and await node.participation_store.support_activity(
-            row["proposal"], account.actor_uri
-        ):
-            mine.add(row["proposal"])
     rows = chosen.apply(every, mine)
+    stances = await node.participation_store.stances_in(process.uri)
     for row in rows:
-        row["stances"] = Counter(
-            (await node.participation_store.stances_of(row["proposal"])).values()
-        )
+        row["stances"] = Counter(stances.get(row["proposal"], []))
     return render(
         request,
         "process.html",

@@ -114,7 +114,7 @@ async def open_budget_ballot(
     if await store.budget_round(process.uri) is not None:
         raise Conflict(f"the budget ballot of {process.title} has already been opened")
     if parse_moment(end_time) <= utc_now():
-        raise Refused(f"the ballot must end in the future, not at {end_time}")
+        raise Refused(f"the ballot must end in the future, not at {end_time}", code="end_in_past")
     proposals = [
         p
         for p in await services.store.proposals_of(process.uri)

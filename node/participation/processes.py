@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 import schemas
 from activitypub.vocabulary import PUBLIC, as_list, id_of
-from federation.errors import FetchError, NotFound, Refused
+from federation.errors import Conflict, FetchError, Invalid, NotFound, Refused
+from node.config import ConfigError, validate_handle
 from node.documents import actor_document
 from node.participation.agreements import check_delegation
 from node.participation.models import (
@@ -94,7 +95,7 @@ def check_process(process: Process) -> None:
     if process.eligibility not in ELIGIBILITIES:
         raise Refused(f"eligibility must be one of {', '.join(ELIGIBILITIES)}")
     if not process.phases:
-        raise Refused("a process needs at least one phase")
+        raise Refused("a process needs at least one phase", code="process_no_phases")
     names = [p.name for p in process.phases]
     if len(set(names)) != len(names):
         raise Refused("each phase may be listed only once")
@@ -102,7 +103,11 @@ def check_process(process: Process) -> None:
         if phase.name not in PHASE_NAMES:
             raise Refused(f"unknown phase {phase.name!r}; use {', '.join(PHASE_NAMES)}")
         if _moment(phase.end) <= _moment(phase.start):
-            raise Refused(f"phase {phase.name} must end after it starts")
+            raise Refused(
+                f"phase {phase.name} must end after it starts",
+                code="phase_end_before_start",
+                values={"phase": phase.name},
+            )
     if process.current_phase != "closed" and process.current_phase not in names:
         raise Refused(
             f"the current phase {process.current_phase!r} is not one of the phases: "
@@ -111,20 +116,25 @@ def check_process(process: Process) -> None:
     if (process.threshold_count is None) == (process.threshold_share is None):
         raise Refused("give the support threshold as a count or as a share, not both")
     if process.threshold_count is not None and process.threshold_count < 1:
-        raise Refused("the support threshold must be at least 1")
+        raise Refused("the support threshold must be at least 1", code="threshold_too_low")
     if process.threshold_share is not None:
         if not 0 < process.threshold_share <= 1:
             raise Refused("a share threshold must be above 0% and at most 100%")
         if process.electorate_size < 1:
-            raise Refused("a share threshold needs the size of the electorate")
+            raise Refused(
+                "a share threshold needs the size of the electorate", code="electorate_missing"
+            )
     if process.electorate_size < 0:
         raise Refused("the electorate cannot be negative")
     budget = process.budget
     if budget is not None:
         if budget.amount <= 0:
-            raise Refused("the budget must be more than 0")
+            raise Refused("the budget must be more than 0", code="budget_not_positive")
         if not 0 <= budget.min_picks <= budget.max_picks or budget.max_picks < 1:
-            raise Refused("picks must satisfy 0 ≤ min-picks ≤ max-picks and max-picks ≥ 1")
+            raise Refused(
+                "picks must satisfy 0 ≤ min-picks ≤ max-picks and max-picks ≥ 1",
+                code="picks_out_of_order",
+            )
     limits = (process.per_server_cap, process.min_account_age_days)
     if any(limit is not None for limit in limits) and process.eligibility != "open":
         raise Refused(
@@ -169,6 +179,7 @@ async def create_process(
 
     A decide process that spends a municipal budget names the ``agreement`` that
     delegates it here (node/participation/agreements.py)."""
+    await _check_slug(services, slug)
     organisation = await services.organisation()
     process = Process(
         uri=services.urls.actor(slug),
@@ -196,6 +207,20 @@ async def create_process(
         await create_actor(services.actors, services.urls, slug, "process", title, summary)
         await _store(services, process)
     return process
+
+
+async def _check_slug(services: ParticipationServices, slug: str) -> None:
+    """Refuse a slug that is no handle, or that another actor of this node has."""
+    try:
+        validate_handle(slug)
+    except ConfigError as exc:
+        raise Invalid(str(exc), code="process_slug_invalid", values={"slug": slug}) from exc
+    if await services.actors.by_username(slug) is not None:
+        raise Conflict(
+            f"the name {slug!r} is already taken on this node",
+            code="process_slug_taken",
+            values={"slug": slug},
+        )
 
 
 async def _store(services: ParticipationServices, process: Process) -> dict[str, Any]:

@@ -268,7 +268,7 @@ async def open_vote(services: ParticipationServices, proposal_uri: str, end_time
     if await store.question_for(proposal.uri) is not None:
         raise Conflict(f"voting on {proposal.title!r} has already been opened")
     if parse_moment(end_time) <= utc_now():
-        raise Refused(f"the vote must end in the future, not at {end_time}")
+        raise Refused(f"the vote must end in the future, not at {end_time}", code="end_in_past")
     question = Question(
         uri=services.urls.new_object(),
         process_uri=process.uri,

@@ -154,6 +154,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         look,
         mail_pages,
         moderation_routes,
+        new_process_page,
         organiser_pages,
         own_page,
         pages,
@@ -198,6 +199,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     account_pages.register(app)
     role_pages.register(app)
     organiser_pages.register(app)
+    new_process_page.register(app)
     settings_page.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)

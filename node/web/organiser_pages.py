@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from federation.errors import Invalid, NotFound, Refusal
-from node.i18n import STATUS_LABELS
+from node.i18n import N_, STATUS_LABELS
 from node.node import Node
 from node.participation.ballots import close_budget, open_budget_ballot
 from node.participation.models import PHASE_LIFECYCLE, BudgetRound, Process, Proposal, Question
@@ -25,7 +25,7 @@ from node.roles import ORGANISING_ROLES
 from node.storage.accounts import Account
 from node.web.app import NODE, FormData
 from node.web.form_state import FormState
-from node.web.i18n import N_, PHASE_LABELS
+from node.web.i18n import PHASE_LABELS
 from node.web.pages import page_translator, render
 from node.web.refusals import http_status, page_reason
 from node.web.sessions import posted_form, require_account
@@ -110,9 +110,10 @@ async def _process_row(node: Node, process: Process) -> ProcessRow:
     )
 
 
-async def _organise_page(
+async def organise_page_with(
     request: web.Request, form: FormState | None = None, done: str | None = None, status: int = 200
 ) -> web.Response:
+    """The organisers' page, with a refused form or the confirmation of an action."""
     node = request.app[NODE]
     processes = await node.participation_store.local_processes()
     return render(
@@ -128,13 +129,14 @@ async def _organise_page(
 async def organise_page(request: web.Request) -> web.Response:
     """``GET /organise``: the node's processes, their figures and what organisers can do."""
     await require_account(request, ORGANISING_ROLES, ORGANISERS_ONLY)
-    return await _organise_page(request)
+    return await organise_page_with(request)
 
 
-def end_of_day(text: str) -> str:
-    """A date from a date input as the last second of that day (UTC)."""
+def end_of_day(text: str, time: str = "23:59:59") -> str:
+    """A date from a date input as the last second of that day (UTC), or as ``time``
+    that day."""
     try:
-        return f"{date.fromisoformat(text.strip()).isoformat()}T23:59:59Z"
+        return f"{date.fromisoformat(text.strip()).isoformat()}T{time}Z"
     except ValueError as exc:
         raise Invalid(
             f"{text!r} is not a date", code="organise_no_date", values={"date": text}
@@ -272,7 +274,7 @@ ACTIONS: Mapping[str, tuple[Action, str]] = {
 async def organise_action(request: web.Request) -> web.Response:
     """``POST /organise``: one organiser's action, then the page with what was sent."""
     account, posted = await posted_form(request, ORGANISING_ROLES, ORGANISERS_ONLY)
-    fields = _text_fields(posted)
+    fields = text_fields(posted)
     node = request.app[NODE]
     action = fields.get("action", "")
     if action not in ACTIONS:
@@ -283,16 +285,17 @@ async def organise_action(request: web.Request) -> web.Response:
         message, values = await act(node, account, fields)
     except Refusal as exc:
         state = FormState(form_name, fields, {field: page_reason(request, exc)})
-        return await _organise_page(request, form=state, status=http_status(exc))
+        return await organise_page_with(request, form=state, status=http_status(exc))
     t = page_translator(request)
     # The phase and status codes read as the page's labels of them.
     for key, names in (("phase", PHASE_LABELS), ("status", STATUS_LABELS)):
         if key in values:
             values[key] = t(names[str(values[key])])
-    return await _organise_page(request, done=t(message, **values))
+    return await organise_page_with(request, done=t(message, **values))
 
 
-def _text_fields(posted: FormData) -> dict[str, str]:
+def text_fields(posted: FormData) -> dict[str, str]:
+    """A posted form's text fields, trimmed."""
     return {name: value.strip() for name, value in posted.items() if isinstance(value, str)}
 
 

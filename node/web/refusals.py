@@ -92,7 +92,24 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
         "role_not_admin": N_("Only administrators give roles."),
         "status_reason_missing": N_("Give a reason: it is published with the new status."),
         "organise_no_date": N_("Choose a date."),
+        "end_in_past": N_("Choose an end date in the future."),
         "organise_no_progress": N_("Give the progress as a whole percentage, such as 40."),
+        "process_slug_invalid": N_(
+            "Use letters, digits and _ (with a single . or - inside), at most 30 characters."
+        ),
+        "process_slug_taken": N_("The name %(slug)s is already taken on this node."),
+        "phase_end_before_start": N_(
+            "This phase ends before it starts: choose a last day after the first day."
+        ),
+        "process_no_phases": N_("Give the dates of at least one phase."),
+        "threshold_too_low": N_("At least 1 support is needed."),
+        "electorate_missing": N_(
+            "A share of supports needs the number of people who may take part."
+        ),
+        "budget_not_positive": N_("The budget must be more than 0."),
+        "picks_out_of_order": N_("The most must be at least 1 and not less than the fewest."),
+        "form_not_whole": N_("Give a whole number, such as 25."),
+        "form_not_amount": N_("Give an amount, such as 25000."),
         "role_unknown": N_("There is no role '%(role)s'. The roles are: %(roles)s."),
         "role_no_account": N_("There is no account %(name)s on this node."),
         "role_already": N_("%(name)s has this role already."),

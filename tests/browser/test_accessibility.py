@@ -112,6 +112,8 @@ async def _visits(nodes: dict[str, RunningNode]) -> list[Visit]:
         Visit("gemeente", "/admin/roles", "admin"),
         Visit("gemeente", "/admin/invitations", "admin"),
         Visit("gemeente", "/admin/settings", "admin"),
+        Visit("gemeente", "/organise", "admin"),
+        Visit("gemeente", "/organise/new", "admin"),
     ]
 
 

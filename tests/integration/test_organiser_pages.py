@@ -1,5 +1,7 @@
 """Organisers run the node's processes on /organise: an administrator makes a colleague
-organiser on /admin/roles; the organiser moves a decide process with a budget to voting,
+organiser on /admin/roles; the organiser opens a decide process with a budget on
+/organise/new (a duplicate name and a phase ending before it starts refused beside their
+fields, nothing stored), moves it with a budget to voting,
 opens and closes its ballot on dates and changes a proposal's status with a reason, each
 form saying beforehand what federates and to whom, and a node following the process
 receives the Update. A resident opening the page gets 403 and changes nothing."""
@@ -10,15 +12,48 @@ from datetime import timedelta
 
 from node.clock import utc_now
 from node.participation.models import Budget, phases_around
-from node.participation.processes import create_process, known_process
+from node.participation.processes import create_process, known_process, local_process
 from node.participation.proposals import create_proposal
 from node.runner import RunningNode
+from node.storage.actors import LocalActor
 from tests.integration.conftest import StartNode, deliver
 from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import follow
 from tests.integration.web_login import logged_in
 
 BUDGET = Budget(amount=50_000, currency="EUR", min_picks=1, max_picks=2)
+
+
+def _day(days: int) -> str:
+    return (utc_now() + timedelta(days=days)).date().isoformat()
+
+
+NEW = {
+    "slug": "wijkbudget",
+    "title": "Wijkbudget Oosterpark",
+    "summary": "Wat doen we met het geld?",
+    "archetype": "decide",
+    "eligibility": "open",
+    "threshold": "1",
+    "electorate": "",
+    "proposing_start": _day(-1),
+    "proposing_end": _day(10),
+    "supporting_start": "",
+    "supporting_end": "",
+    "voting_start": _day(11),
+    "voting_end": _day(20),
+    "budget_amount": "50000",
+    "budget_currency": "eur",
+    "min_picks": "1",
+    "max_picks": "2",
+}
+
+
+async def _two_nodes(start: StartNode) -> tuple[RunningNode, RunningNode, LocalActor, LocalActor]:
+    """The municipality's node with its resident bram, and a neighbourhood's with anna."""
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    return gemeente, oosterpark, await person(gemeente, "bram"), await person(oosterpark, "anna")
 
 
 async def _known_phase(running: RunningNode, process_uri: str) -> str | None:
@@ -29,22 +64,32 @@ async def _known_phase(running: RunningNode, process_uri: str) -> str | None:
 async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_hear_it(
     start: StartNode,
 ) -> None:
-    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
-    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    gemeente, oosterpark, bram, anna = await _two_nodes(start)
     assert gemeente.admin is not None
     await person(gemeente, "sanne")
-    bram = await person(gemeente, "bram")
-    anna = await person(oosterpark, "anna")
+    async with logged_in(gemeente, "admin", gemeente.admin.password) as admin:
+        made = await admin.post(
+            "/admin/roles", {"username": "sanne", "role": "organiser", "reason": "Wijkbudget"}
+        )
+    assert made.status == 200 and "sanne is nu organisator (regelt de processen)." in made.text
+
+    async with logged_in(gemeente, "sanne") as sanne:
+        form = await sanne.get("/organise/new")
+        backwards = await sanne.post("/organise/new", {**NEW, "voting_end": _day(5)})
+        created = await sanne.post("/organise/new", NEW)
+        taken = await sanne.post("/organise/new", {**NEW, "title": "Nog een keer"})
+    assert form.status == 200 and "Korte naam in adressen" in form.text
+    assert backwards.status == 422 and 'id="process-voting_end-error"' in backwards.text
+    assert "Deze fase eindigt voordat hij begint" in backwards.text
+    assert created.status == 200 and "Wijkbudget Oosterpark is open." in created.text
+    assert "@wijkbudget@" in created.text
+    assert taken.status == 409 and 'id="process-slug-error"' in taken.text
+    assert "De naam wijkbudget is al in gebruik op deze node." in taken.text
+    assert len(await gemeente.node.participation_store.local_processes()) == 1
     services = gemeente.node.participation_services
-    process = await create_process(
-        services,
-        slug="wijkbudget",
-        title="Wijkbudget Oosterpark",
-        archetype="decide",
-        threshold_count=1,
-        budget=BUDGET,
-        phases=phases_around(utc_now(), ("proposing", -3, 10), ("voting", 10, 20)),
-    )
+    process = await local_process(services, "wijkbudget")
+    assert process.archetype == "decide" and process.budget == BUDGET
+    assert [p.name for p in process.phases] == ["proposing", "voting"]
     bench = await create_proposal(services, bram, process, "Bankjes", "Om te rusten.", cost=8_000)
     await create_proposal(services, bram, process, "Groen plein", "Meer bomen.", cost=30_000)
     await follow(oosterpark, anna, process.uri)
@@ -52,20 +97,16 @@ async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_he
 
     async with logged_in(gemeente, "bram") as as_bram:
         refused = await as_bram.get("/organise")
+        refused_new = await as_bram.post("/organise/new", {**NEW, "slug": "van_bram"})
         posted = await as_bram.post(
             "/organise", {"action": "phase", "process": "wijkbudget", "phase": "voting"}
         )
-    assert refused.status == posted.status == 403
+    assert refused.status == posted.status == refused_new.status == 403
+    assert await gemeente.node.actors.by_username("van_bram") is None
     assert "alleen voor de organisatoren en beheerders" in refused.text
     assert await _known_phase(gemeente, process.uri) == "proposing"
 
-    async with logged_in(gemeente, "admin", gemeente.admin.password) as admin:
-        made = await admin.post(
-            "/admin/roles", {"username": "sanne", "role": "organiser", "reason": "Wijkbudget"}
-        )
-    assert made.status == 200 and "sanne is nu organisator (regelt de processen)." in made.text
-
-    tomorrow = (utc_now() + timedelta(days=1)).date().isoformat()
+    tomorrow = _day(1)
     async with logged_in(gemeente, "sanne") as sanne:
         own = await sanne.get("/me")
         listing = await sanne.get("/organise")
@@ -127,3 +168,61 @@ async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_he
     )
     # The move to voting, the proposal's new status, the close with the result.
     assert len(updates) >= 3
+
+
+async def test_an_administrator_opens_and_closes_a_vote_on_a_proposal_from_the_page(
+    start: StartNode,
+) -> None:
+    gemeente, oosterpark, bram, anna = await _two_nodes(start)
+    assert gemeente.admin is not None
+    services = gemeente.node.participation_services
+    process = await create_process(
+        services,
+        slug="straatnaam",
+        title="Nieuwe straatnaam",
+        archetype="decide",
+        threshold_count=1,
+        phases=phases_around(utc_now(), ("proposing", -3, 1), ("voting", 1, 10)),
+    )
+    proposal = await create_proposal(services, bram, process, "Wilgenlaan", "Naar de bomen.")
+    await follow(oosterpark, anna, process.uri)
+    await deliver(gemeente, oosterpark)
+
+    async with logged_in(gemeente, "admin", gemeente.admin.password) as admin:
+        await admin.post(
+            "/organise", {"action": "phase", "process": "straatnaam", "phase": "voting"}
+        )
+        listing = await admin.get("/organise")
+        past = await admin.post(
+            "/organise",
+            {
+                "action": "vote-open",
+                "form": "vote-open-straatnaam-1",
+                "proposal": proposal.uri,
+                "until": _day(-1),
+            },
+        )
+        opened = await admin.post(
+            "/organise", {"action": "vote-open", "proposal": proposal.uri, "until": _day(3)}
+        )
+        during = await admin.get("/organise")
+        closed = await admin.post("/organise", {"action": "vote-close", "proposal": proposal.uri})
+    assert "Stemming openen" in listing.text
+    assert "Dit stuurt de vraag naar de volgers van het proces (1) op hun servers (1)" in (
+        listing.text
+    )
+    assert past.status == 422 and 'id="vote-open-straatnaam-1-until-error"' in past.text
+    assert "Kies een einddatum in de toekomst." in past.text
+    assert opened.status == 200 and "De stemming over Wilgenlaan is open." in opened.text
+    assert "Stemming nu sluiten" in during.text and "0 stemmen" in during.text
+    assert closed.status == 200 and "De stemming over Wilgenlaan is gesloten: 0 kiezers." in (
+        closed.text
+    )
+    question = await services.votes.question_for(proposal.uri)
+    assert question is not None and question.closed_at is not None
+
+    await deliver(gemeente, oosterpark)
+    creates = await oosterpark.node.db.fetch_all(
+        "SELECT type FROM inbox_log WHERE actor = ? AND type = 'Create'", (process.uri,)
+    )
+    assert creates, "the follower's node did not receive the question"

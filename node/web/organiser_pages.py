@@ -144,7 +144,7 @@ def end_of_day(text: str, time: str = "23:59:59") -> str:
 
 
 # An action: what it does with the posted fields, returning the confirmation's msgid and
-# its values; the field its refusals are shown beside.
+# its values; the field its refusals are shown beside ("submit": its button).
 Action = Callable[[Node, Account, Mapping[str, str]], Awaitable[tuple[str, dict[str, object]]]]
 
 
@@ -262,13 +262,15 @@ async def _status(
 
 
 ACTIONS: Mapping[str, tuple[Action, str]] = {
-    "phase": (_phase, "phase"),
+    "phase": (_phase, "submit"),
     "vote-open": (_vote_open, "until"),
-    "vote-close": (_vote_close, "proposal"),
+    "vote-close": (_vote_close, "submit"),
     "ballot-open": (_ballot_open, "until"),
-    "ballot-close": (_ballot_close, "process"),
+    "ballot-close": (_ballot_close, "submit"),
     "status": (_status, "reason"),
 }
+# Refusals shown beside another field than their action's.
+REFUSED_FIELD = {"organise_no_progress": "progress"}
 
 
 async def organise_action(request: web.Request) -> web.Response:
@@ -284,7 +286,8 @@ async def organise_action(request: web.Request) -> web.Response:
     try:
         message, values = await act(node, account, fields)
     except Refusal as exc:
-        state = FormState(form_name, fields, {field: page_reason(request, exc)})
+        beside = REFUSED_FIELD.get(exc.code, field)
+        state = FormState(form_name, fields, {beside: page_reason(request, exc)})
         return await organise_page_with(request, form=state, status=http_status(exc))
     t = page_translator(request)
     # The phase and status codes read as the page's labels of them.

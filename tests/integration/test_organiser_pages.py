@@ -141,6 +141,15 @@ async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_he
                 "reason": "De gemeente kijkt of het past.",
             },
         )
+        status = {"action": "status", "proposal": bench.uri, "reason": "Het past."}
+        await sanne.post("/organise", {**status, "status": "accepted"})
+        no_progress = await sanne.post(
+            "/organise",
+            {**status, "form": "status-wijkbudget-1", "status": "in_progress", "progress": "veel"},
+        )
+        progressing = await sanne.post(
+            "/organise", {**status, "status": "in_progress", "progress": "40"}
+        )
         during = await sanne.get("/organise")
         closed = await sanne.post("/organise", {"action": "ballot-close", "process": "wijkbudget"})
     assert 'href="http://' in own.text and "/organise" in own.text
@@ -157,7 +166,12 @@ async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_he
     assert opened.status == 200 and "De stemming over het budget van Wijkbudget" in opened.text
     assert no_reason.status == 422 and "Geef een reden: die wordt gepubliceerd" in no_reason.text
     assert changed.status == 200 and "Bankjes heeft nu de status in behandeling." in changed.text
-    assert "0 stembiljetten" in during.text
+    assert no_progress.status == 422 and 'id="status-wijkbudget-1-progress-error"' in (
+        no_progress.text
+    )
+    assert "Geef de voortgang als een heel percentage" in no_progress.text
+    assert progressing.status == 200 and "de status in uitvoering." in progressing.text
+    assert "Status: in uitvoering (40%)" in during.text and "0 stembiljetten" in during.text
     assert closed.status == 200 and "is gesloten: 0 stembiljetten" in closed.text
     assert await _known_phase(gemeente, process.uri) == "closed"
 
@@ -166,8 +180,9 @@ async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_he
     updates = await oosterpark.node.db.fetch_all(
         "SELECT type FROM inbox_log WHERE actor = ? AND type = 'Update'", (process.uri,)
     )
-    # The move to voting, the proposal's new status, the close with the result.
-    assert len(updates) >= 3
+    # The move to voting, the proposal's three new statuses, and at the close the move
+    # to the closed phase and the result.
+    assert len(updates) == 6
 
 
 async def test_an_administrator_opens_and_closes_a_vote_on_a_proposal_from_the_page(

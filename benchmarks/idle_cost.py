@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from loopback import machine_description, stop_after
+from loopback import machine_description, process_cpu_seconds, stop_after
 
 from node.clock import iso, utc_now
 from node.node import open_node
@@ -54,7 +54,7 @@ class Sampled:
 
     def sample(self) -> None:
         self.rss.append(_rss_mib(self.pid))
-        self.cpu.append(_cpu_seconds(self.pid) - self.cpu_at_start)
+        self.cpu.append(process_cpu_seconds(self.pid) - self.cpu_at_start)
 
 
 def _rss_mib(pid: int) -> float:
@@ -62,11 +62,6 @@ def _rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # The baseline, started with nothing of the node imported (the node's modules alone
@@ -144,7 +139,7 @@ async def main(args: argparse.Namespace) -> int:
             await asyncio.sleep(20)
             servers = [Sampled("node", node.pid), Sampled("bare aiohttp", bare.pid)]
             for server in servers:
-                server.cpu_at_start = _cpu_seconds(server.pid)
+                server.cpu_at_start = process_cpu_seconds(server.pid)
             began = time.monotonic()
             window = args.minutes * 60
             while time.monotonic() - began < window:

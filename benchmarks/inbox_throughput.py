@@ -27,7 +27,6 @@ import cProfile
 import json
 import logging
 import multiprocessing
-import os
 import statistics
 import sys
 import tempfile
@@ -47,6 +46,7 @@ from loopback import (
     machine_description,
     mastodon_create_note,
     person_document,
+    process_cpu_seconds,
     serve,
     stop_after,
 )
@@ -264,8 +264,7 @@ class ServerUnderTest:
 
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far, all threads (Linux /proc)."""
-        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self._process.pid or 0)
 
     def median_cpu_per_request(self) -> float:
         """The median of the server's CPU seconds per POST over the rounds."""

@@ -39,7 +39,7 @@ from inbox_throughput import (
     load_in_turns,
     sender_app,
 )
-from loopback import machine_description, serve, stop_after
+from loopback import machine_description, process_cpu_seconds, serve, stop_after
 
 from activitypub.keys import KeyPair, generate_key_pair
 from federation.inbox import MAX_INBOX_BODY
@@ -80,15 +80,12 @@ def _tree(pid: int) -> Iterator[int]:
 
 def _cpu(pids: list[int]) -> float:
     """CPU seconds used so far by these processes and all below them."""
-    total = 0
+    total = 0.0
     for root in pids:
         for pid in _tree(root):
             with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                # Its own time and that of its children it has reaped (PostgreSQL's
-                # backends that ended, say), so the sum never falls.
-                total += sum(int(n) for n in fields[11:15])
-    return total / os.sysconf("SC_CLK_TCK")
+                total += process_cpu_seconds(pid, reaped_children=True)
+    return total
 
 
 def _postgres_pids() -> list[int]:

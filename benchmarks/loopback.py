@@ -121,6 +121,15 @@ async def serve(app: web.Application, port: int) -> web.AppRunner:
     return runner
 
 
+def process_cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """CPU seconds a process has used so far, all its threads (Linux ``/proc``); with
+    ``reaped_children`` also those of the children it has waited for (a database server's
+    ended backends, say), so a sum over a process tree never falls."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = fields[11:15] if reaped_children else fields[11:13]
+    return sum(int(n) for n in ticks) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_after(seconds: float) -> None:
     """Make sure the benchmark ends: after ``seconds`` dump every thread's stack and exit."""
     faulthandler.dump_traceback_later(seconds, exit=True)

@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from node.clock import utc_now
-from node.i18n import Translate, readable_amount, translator
+from node.i18n import readable_amount, translator
 from node.participation.ballots import close_budget, open_budget_ballot
 from node.participation.models import Budget, phases_around
 from node.participation.processes import create_process, set_phase
@@ -57,7 +57,7 @@ async def _logged_in(
     return page
 
 
-async def _receipt_after(page: Page, t: Translate, button: str, counted: str) -> str:
+async def _receipt_after(page: Page, button: str, counted: str) -> str:
     """Press ``button``; the confirmation that takes the focus, and the receipt it gives."""
     await page.get_by_role("button", name=button, exact=True).click()
     confirmation = page.get_by_role("status").filter(has_text=counted)
@@ -148,7 +148,7 @@ async def test_a_resident_proposes_supports_comments_votes_and_finds_the_receipt
     await bram.goto(f"{wijk.base_url}/processes/{process.slug}")
     await bram.get_by_role("link", name=t("Vote now")).click()
     await bram.get_by_role("group", name=proposal.title).get_by_label(t("for")).check()
-    vote_receipt = await _receipt_after(bram, t, t("Vote"), t("Your vote has been counted."))
+    vote_receipt = await _receipt_after(bram, t("Vote"), t("Your vote has been counted."))
     total = bram.locator("#ballot-total")
     await bram.get_by_role("checkbox", name=re.compile(re.escape(proposal.title))).check()
     await expect(total).to_have_text(
@@ -162,7 +162,7 @@ async def test_a_resident_proposes_supports_comments_votes_and_finds_the_receipt
         path=f"{SCREENSHOTS}/samenspraak-journey-ballot-{language}-{width}px.png", full_page=True
     )
     ballot_receipt = await _receipt_after(
-        bram, t, t("Submit ballot"), t("Your ballot has been counted.")
+        bram, t("Submit ballot"), t("Your ballot has been counted.")
     )
 
     # Both close; the result is published and the receipts are among the counted ones.

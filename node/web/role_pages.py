@@ -20,6 +20,8 @@ from node.web.refusals import http_status, page_reason
 from node.web.sessions import posted_form, require_account
 
 ROLES_PAGE = "/admin/roles"
+# The field each refusal of change_role is about; the others are about the account.
+REFUSAL_FIELDS = {"reason_missing": "reason", "role_unknown": "role", "role_already": "role"}
 ROLE_NAMES: Mapping[str, str] = {
     "resident": N_("resident"),
     "official": N_("official (gives official responses)"),
@@ -66,7 +68,7 @@ async def give_role(request: web.Request) -> web.Response:
         )
     except Refusal as exc:
         reason = page_reason(request, exc)
-        field = "reason" if not values["reason"] else "username"
+        field = REFUSAL_FIELDS.get(exc.code, "username")
         state = FormState("role", values, {field: reason})
         return await _roles_page(request, form=state, status=http_status(exc))
     t = page_translator(request)

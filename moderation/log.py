@@ -29,6 +29,9 @@ ACTION_LABELS = {
     "unblock": ("blokkade opgeheven", "unblocked"),
     "mode": ("federatiebeleid gewijzigd", "federation policy changed"),
     "role": ("rol gewijzigd", "role changed"),
+    "approve": ("aanmelding goedgekeurd", "sign-up approved"),
+    "reject": ("aanmelding afgewezen", "sign-up rejected"),
+    "invite": ("uitnodiging gemaakt, geldig tot", "invitation made, valid until"),
 }
 
 

@@ -43,7 +43,11 @@ DEMO_NODES = (
 
 # Residents per node, with a password that is printed so the demo can be tried.
 DEMO_RESIDENTS = {
-    "gemeente": [("ambtenaar", "Femke de Vries (gebiedsteam)", "moderator")],
+    "gemeente": [
+        # A municipal official gives the official responses; she does not moderate.
+        ("ambtenaar", "Femke de Vries (gebiedsteam)", "official"),
+        ("moderator", "Henk Bos (moderator gemeente)", "moderator"),
+    ],
     "oosterpark": [
         ("anna", "Anna Bakker", "resident"),
         ("joost", "Joost Mulder", "resident"),
@@ -140,7 +144,10 @@ def _instructions(nodes: dict[str, RunningNode], admins: dict[str, str]) -> str:
         base = running.base_url
         host = running.node.urls.host
         lines.append(f"  {spec.name:<34} {base}/   @{spec.handle}@{host}")
-        residents = ", ".join(u for u, _, _ in DEMO_RESIDENTS[spec.handle])
+        residents = ", ".join(
+            username if role == "resident" else f"{username} ({role})"
+            for username, _, role in DEMO_RESIDENTS[spec.handle]
+        )
         admin = admins.get(spec.handle, "(set at first run)")
         lines.append(f"      accounts: {residents} (password {DEMO_PASSWORD}); admin: {admin}")
     g = nodes["gemeente"].base_url

@@ -334,6 +334,7 @@ async def open_node(
         mail_queue=MailQueue(db, job_lease),
         signups=SignupStore(db),
         account_changes=AccountChanges(db),
+        moderation_log=moderation_store,
     )
     gate = InboxGate(policy, limits, moderation_store)
     inbox = InboxPipeline(

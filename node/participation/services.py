@@ -30,6 +30,7 @@ from node.storage.ballots import BallotStore
 from node.storage.database import Database
 from node.storage.follows import FollowRepository
 from node.storage.mail import MailQueue, MailSubscribers
+from node.storage.moderation_store import ModerationRepository
 from node.storage.notifications import NotificationRepository
 from node.storage.objects import ObjectRepository
 from node.storage.panel_draws import PanelDraws
@@ -92,6 +93,8 @@ class ParticipationServices:
     signups: SignupStore
     # Password resets, e-mail changes and ending an account's logins.
     account_changes: AccountChanges
+    # The public moderation log, where sign-up decisions and invitations are written.
+    moderation_log: ModerationRepository
     # Every reading of the time in the domain (node/clock.py).
     clock: Clock
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from federation.errors import NotAllowed, NotFound, Refused
+from moderation.log import ROLE_ADMIN
 from node.config import HANDLE_PATTERN, MAIL_ADDRESS_PATTERN, ConfigError
 from node.i18n import N_
 from node.participation.mail_notices import (
@@ -293,18 +295,29 @@ async def _awaiting(services: ParticipationServices, username: str) -> Signup:
     return signup
 
 
-async def approve_signup(services: ParticipationServices, username: str) -> Signup:
-    """A moderator lets an account in; its owner gets a mail."""
+async def approve_signup(
+    services: ParticipationServices, username: str, role: str = ROLE_ADMIN
+) -> Signup:
+    """A moderator lets an account in; its owner gets a mail, and the public moderation
+    log shows the account's address as it shows a role change, by ``role`` (the log's
+    name for who decided)."""
     signup = await _awaiting(services, username)
     async with services.db.transaction():
         await services.signups.approve(signup.actor_id)
         await mail_signup_decision(services, signup, True, "")
+        await services.moderation_log.add_log_entry(
+            "approve", "account", services.urls.actor(signup.username), "", role
+        )
     return signup
 
 
-async def reject_signup(services: ParticipationServices, username: str, reason: str) -> Signup:
+async def reject_signup(
+    services: ParticipationServices, username: str, reason: str, role: str = ROLE_ADMIN
+) -> Signup:
     """A moderator turns an account down, with a reason its owner gets by mail; the
-    account and its actor are removed, so the user name and address are free again."""
+    account and its actor are removed, so the user name and address are free again.
+    The public log shows that the sign-up was rejected, not the reason: it was written
+    to the person and may be about them."""
     reason = reason.strip()
     if not reason:
         raise Refused("give a reason", code="signup_reason_missing")
@@ -312,6 +325,9 @@ async def reject_signup(services: ParticipationServices, username: str, reason: 
     async with services.db.transaction():
         await services.signups.remove_account(signup.actor_id)
         await mail_signup_decision(services, signup, False, reason)
+        await services.moderation_log.add_log_entry(
+            "reject", "account", services.urls.actor(signup.username), "", role
+        )
     return signup
 
 
@@ -319,13 +335,22 @@ async def invite(
     services: ParticipationServices, created_by: str, days: int = INVITATION_DAYS
 ) -> tuple[str, float]:
     """A new invitation link, for one account, valid ``days`` days: its address and when
-    it expires."""
+    it expires. The public log says an invitation was made and until when it works,
+    never its link nor for whom."""
     if not 1 <= days <= 90:
         raise Refused("an invitation is valid for 1 to 90 days", code="invitation_days")
     code = secrets.token_urlsafe(16)
     now = services.clock.timestamp()
     expires = now + days * 86400
-    await services.signups.add_invitation(code, created_by, now, expires)
+    async with services.db.transaction():
+        await services.signups.add_invitation(code, created_by, now, expires)
+        await services.moderation_log.add_log_entry(
+            "invite",
+            "node",
+            datetime.fromtimestamp(expires, UTC).date().isoformat(),
+            "",
+            ROLE_ADMIN,
+        )
     return f"{services.urls.base}/signup?invite={code}", expires
 
 

@@ -82,6 +82,7 @@ async def _render_queue(
     history = await node.moderation_store.log_entries(LOG_LENGTH)
     for report in reports:
         report["local"] = await node.actors.is_local(report["account"])
+        report["node"] = host_of(report["account"])
         report["posts"] = [await _post_state(node, uri) for uri in report["objects"]]
         # How many people reported this account, never who.
         report["reports_about_account"] = per_account[report["account"]]
@@ -158,6 +159,24 @@ async def _dismiss(
     await moderator_actions.close_report(services, acting, report_id, "dismissed")
 
 
+def _against_node(severity: str) -> Action:
+    """Limit or block the whole node of the reported (remote) account, as
+    ``samenspraak federation block`` does; the report is resolved."""
+
+    async def run(
+        services: ModeratorServices, acting: Acting, report_id: int, account: str, reason: str
+    ) -> None:
+        if await services.actors.is_local(account):
+            raise Refused(
+                "this account is on this node; act on the account instead",
+                code="node_block_local",
+            )
+        await moderator_actions.block_domain(services, acting, host_of(account), severity, reason)
+        await moderator_actions.close_report(services, acting, report_id, "resolved")
+
+    return run
+
+
 ACTIONS: dict[str, Action] = {
     "hide": _resolving(moderator_actions.hide),
     "remove": _resolving(moderator_actions.remove),
@@ -166,6 +185,8 @@ ACTIONS: dict[str, Action] = {
     "silence": _resolving(moderator_actions.silence),
     "suspend": _resolving(moderator_actions.suspend),
     "dismiss": _dismiss,
+    "limit-node": _against_node("silence"),
+    "block-node": _against_node("suspend"),
 }
 
 POST_ACTIONS = frozenset({"hide", "remove", "restore"})

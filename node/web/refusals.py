@@ -169,6 +169,10 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             " this address on your own server: %(uri)s"
         ),
         "report_unknown": N_("This report does not exist."),
+        "node_block_local": N_(
+            "This account is on this node, so there is no other node to block. Act on the"
+            " account instead."
+        ),
         "letter_code_unknown": N_(
             "This letter code is not known. Check the code against your letter."
         ),

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from federation.errors import Refusal
 from node.i18n import N_
+from node.moderator_actions import STAFF_ROLES
 from node.participation import signup
 from node.participation.signup import SignupForm
 from node.password_rules import FieldsRefused
@@ -177,16 +178,17 @@ async def decide_signup(request: web.Request) -> web.Response:
     """``POST /moderation/signups``: approve an account, or reject it with a reason; its
     owner gets a mail either way."""
     services = request.app[NODE].participation_services
-    _, fields = await posted_form(request, STAFF)
+    account, fields = await posted_form(request, STAFF)
+    role = STAFF_ROLES[account.role]
     username = str(fields.get("username", ""))
     reason = str(fields.get("reason", ""))
     t = page_translator(request)
     try:
         if fields.get("decision") == "approve":
-            await signup.approve_signup(services, username)
+            await signup.approve_signup(services, username, role)
             done = t(N_("%(username)s is approved and gets an e-mail."), username=username)
         else:
-            await signup.reject_signup(services, username, reason)
+            await signup.reject_signup(services, username, reason, role)
             done = t(
                 N_("%(username)s is rejected and removed, and gets an e-mail with your reason."),
                 username=username,

@@ -108,7 +108,7 @@ async def _visits(nodes: dict[str, RunningNode]) -> list[Visit]:
         Visit("wijert", "/signup"),
         Visit("wijert", "/password/forgot"),
         Visit("wijert", "/me/account", "bram"),
-        Visit("gemeente", "/moderation/signups", "ambtenaar"),
+        Visit("gemeente", "/moderation/signups", "moderator"),
         Visit("gemeente", "/admin/roles", "admin"),
         Visit("gemeente", "/admin/invitations", "admin"),
         Visit("gemeente", "/admin/settings", "admin"),

@@ -204,3 +204,49 @@ async def test_a_moderator_warns_a_local_account_from_the_queue(start: StartNode
     assert "Het account is gewaarschuwd." in after.text and "Geen open meldingen." in after.text
     [entry] = await gemeente.node.moderation_store.log_entries(1)
     assert (entry.action, entry.subject, entry.reason) == ("warn", bram.uri, "Blijf vriendelijk.")
+
+
+async def test_a_moderator_blocks_the_node_of_a_reported_account_from_the_queue(
+    start: StartNode,
+) -> None:
+    gemeente, oosterpark, comment, author = await _comment_from_b_in_process_on_a(start)
+    page = await _page_of(gemeente, comment)
+    await person(gemeente, "henk")
+    async with logged_in(gemeente, "henk") as browser:
+        await _report(browser, page, comment, "Scheldpartij")
+    [report] = await gemeente.node.moderation_store.open_reports()
+    action = f"/moderation/queue/{report.id}"
+
+    async with logged_in(gemeente, *await _as_admin(gemeente)) as moderator:
+        queue = await moderator.get("/moderation/queue?lang=en")
+        no_reason = await moderator.post(action, {"action": "block-node", "reason": ""})
+        rules_after_refusal = await gemeente.node.moderation_store.domain_rules()
+        blocked = await moderator.post(
+            action, {"action": "block-node", "reason": "Scheldt via deze node"}
+        )
+        after = await moderator.get((blocked.location or "") + "&lang=en")
+        log = await moderator.get("/moderation?lang=en")
+
+    assert f"The whole node {oosterpark.node.urls.host}" in queue.text
+    assert "its inbox posts get 403" in queue.text
+    assert no_reason.status == 422 and "Give a reason" in no_reason.text
+    assert rules_after_refusal == []
+    assert (blocked.status, blocked.location) == (303, "/moderation/queue?done=block-node")
+    assert "The node is blocked." in after.text and "No open reports." in after.text
+    [rule] = await gemeente.node.moderation_store.domain_rules()
+    assert (rule.domain, rule.rule) == (oosterpark.node.urls.host, "suspend")
+    assert f'blocked</strong>: <span class="subject">{oosterpark.node.urls.host}' in log.text
+    assert "suspend: Scheldt via deze node" in log.text
+    # The node's next comment is refused by the municipality's inbox and not stored.
+    services = oosterpark.node.participation_services
+    anouk = await oosterpark.node.actors.by_uri(author)
+    assert anouk is not None
+    record = await gemeente.node.objects.record(comment)
+    assert record is not None
+    again = await post_comment(services, anouk, record.document["inReplyTo"], "Nog erger.")
+    await deliver(gemeente, oosterpark)
+    assert await gemeente.node.objects.record(again["id"]) is None
+    refused = await oosterpark.node.db.fetch_all(
+        "SELECT last_error FROM deliveries WHERE last_error IS NOT NULL"
+    )
+    assert refused and all("403" in r["last_error"] for r in refused), refused

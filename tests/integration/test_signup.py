@@ -258,7 +258,17 @@ async def test_a_moderator_approves_or_rejects_new_accounts_on_a_page_or_with_th
     assert rejection["Subject"] == "Your account on Wijert is not approved"
     assert "Reason: Eva woont niet in de Wijert." in str(rejection.get_content())
     assert await wijert.node.accounts.by_username("eva") is None
+    # The public log shows both decisions by user name, never the reason written to Eva.
     async with web_browser(wijert) as browser:
+        log = (await browser.get("/moderation?lang=en")).text
+        assert (
+            f'sign-up approved</strong>: <span class="subject">{wijert.base_url}/actors/daan' in log
+        )
+        assert (
+            f'sign-up rejected</strong>: <span class="subject">{wijert.base_url}/actors/eva' in log
+        )
+        assert "by the moderators" in log and "by the administrators" in log
+        assert "Eva woont niet" not in log and "elders.example" not in log
         await browser.get("/signup?lang=en")
         again = await browser.post("/signup", signup_fields("eva", "eva@elders.example"))
         assert again.status == 200 and field_errors(again.text) == {}
@@ -313,6 +323,11 @@ async def test_closed_registrations_open_one_account_per_invitation_link(
     status, out, err = await samenspraak("account", "invite", str(paddepoel.node.data_dir))
     assert status == 0, err
     code = out.split("invite=")[1].split()[0]
+    async with web_browser(paddepoel) as browser:
+        log = (await browser.get("/moderation?lang=en")).text
+    # Both invitations are in the public log with the day they stop working, never the link.
+    assert log.count("invitation made, valid until</strong>") == 2
+    assert code not in log and link.partition("invite=")[2] not in log
     await paddepoel.node.db.execute("UPDATE invitations SET expires_at = ?", (time.time() - 1,))
     async with web_browser(paddepoel) as browser:
         await browser.get(f"/signup?invite={code}&lang=en")

@@ -1,4 +1,4 @@
-"""The organiser's commands: ``samenspraak process create|phase|close|list`` and
+"""The organiser's commands: ``samenspraak process create|edit|phase|close|list`` and
 ``samenspraak proposal list|status``.
 
 Arguments are read here into domain values; every wrong one is refused with a
@@ -22,8 +22,15 @@ from node.participation.models import (
     PHASE_NAMES,
     Budget,
     Phase,
+    Process,
 )
-from node.participation.processes import create_process, local_process, set_phase
+from node.participation.processes import (
+    ProcessEdit,
+    create_process,
+    edit_process,
+    local_process,
+    set_phase,
+)
 from node.participation.status import STATUSES
 from node.participation.trail import change_status
 
@@ -69,6 +76,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--agreement", default=None, help="id of the agreement that delegates this process"
     )
     create.set_defaults(handler=process_create)
+    edit = actions.add_parser("edit", help="change a running process; its followers get an Update")
+    edit.add_argument("directory", type=Path)
+    edit.add_argument("slug")
+    edit.add_argument("--title", default=None)
+    edit.add_argument("--summary", default=None)
+    edit.add_argument("--threshold", default=None, help="supports needed: 25, or 5%%")
+    edit.add_argument("--electorate", default=None, help="how many people may take part")
+    edit.add_argument("--budget", default=None, help="amount to divide; 'none' for no budget")
+    edit.add_argument("--currency", default=None)
+    edit.add_argument("--min-picks", default=None)
+    edit.add_argument("--max-picks", default=None)
+    edit.add_argument(
+        "--phases", default=None, help="all phases: proposing=2026-11-01..2026-12-15,voting=..."
+    )
+    edit.add_argument(
+        "--agreement", default=None, help="id of the agreement it falls under; 'none' for none"
+    )
+    edit.set_defaults(handler=process_edit)
     phase = actions.add_parser("phase", help="move a process to another phase")
     phase.add_argument("directory", type=Path)
     phase.add_argument("slug")
@@ -110,6 +135,52 @@ async def process_create(args: argparse.Namespace) -> int:
         print(f"  page: {node.urls.base}/processes/{process.slug}")
         print(f"  followable as @{process.slug}@{node.urls.host}")
     return 0
+
+
+async def process_edit(args: argparse.Namespace) -> int:
+    """``samenspraak process edit``: change what the options name, keep the rest."""
+    async with opened_node(args.directory) as node:
+        process = await local_process(node.participation_services, args.slug)
+        changed = await edit_process(
+            node.participation_services, process, parse_edit(args, process)
+        )
+    print(f"{changed.title} is changed; its followers will get an Update")
+    return 0
+
+
+def parse_edit(args: argparse.Namespace, process: Process) -> ProcessEdit:
+    """The changes ``process edit`` asks for: only the options given."""
+    changes: ProcessEdit = {}
+    if args.title is not None:
+        changes["title"] = args.title.strip()
+    if args.summary is not None:
+        changes["summary"] = args.summary
+    if args.threshold is not None:
+        changes["threshold_count"], changes["threshold_share"] = parse_threshold(args.threshold)
+    if args.electorate is not None:
+        changes["electorate_size"] = _whole(args.electorate, "--electorate")
+    if args.phases is not None:
+        changes["phases"] = parse_phases(args.phases)
+    if args.agreement is not None:
+        changes["agreement"] = None if args.agreement == "none" else args.agreement
+    if args.budget == "none":
+        changes["budget"] = None
+    elif any(
+        value is not None for value in (args.budget, args.currency, args.min_picks, args.max_picks)
+    ):
+        before = process.budget or Budget(0, "EUR", 1, 3)
+        if args.budget is None and process.budget is None:
+            raise CliError("--budget: the process has no budget yet; give its amount")
+        currency = args.currency or before.currency
+        if len(currency) != 3 or not currency.isalpha():
+            raise CliError("--currency must be a three-letter code such as EUR")
+        changes["budget"] = Budget(
+            before.amount if args.budget is None else _number(args.budget, "--budget"),
+            currency.upper(),
+            before.min_picks if args.min_picks is None else _whole(args.min_picks, "--min-picks"),
+            before.max_picks if args.max_picks is None else _whole(args.max_picks, "--max-picks"),
+        )
+    return changes
 
 
 async def process_list(args: argparse.Namespace) -> int:

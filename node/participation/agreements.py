@@ -289,17 +289,22 @@ async def process_agreement(
 
 
 async def check_delegation(services: ParticipationServices, process: Process) -> None:
-    """Refuse a new process that names an agreement which does not delegate it here."""
+    """Refuse a process that names an agreement which does not delegate it here."""
     if process.agreement is None:
         return
     agreement = await _ours(services, process.agreement)
     organisation = await services.organisation()
     if agreement.neighbourhood != organisation.uri:
-        raise Refused("a delegated process is hosted by the neighbourhood of its agreement")
+        raise Refused(
+            "a delegated process is hosted by the neighbourhood of its agreement",
+            code="agreement_other_neighbourhood",
+        )
     if process.archetype not in agreement.delegates:
         raise Refused(
             f"the agreement {agreement.theme!r} delegates {', '.join(agreement.delegates)},"
-            f" not {process.archetype}"
+            f" not {process.archetype}",
+            code="agreement_other_archetype",
+            values={"theme": agreement.theme},
         )
     refusal = agreement.binding_refusal(utc_now())
     if refusal is not None:
@@ -311,7 +316,12 @@ async def check_delegation(services: ParticipationServices, process: Process) ->
     ):
         raise Refused(
             f"the process spends {process.budget.amount:.2f} but the agreement delegates"
-            f" {agreement.budget.amount:.2f}"
+            f" {agreement.budget.amount:.2f}",
+            code="agreement_budget_exceeded",
+            values={
+                "budget_amount": agreement.budget.amount,
+                "currency": agreement.budget.currency,
+            },
         )
 
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
 
 import schemas
@@ -293,6 +293,75 @@ async def set_phase(
         await record_move(
             services, process.uri, "phase", process.uri, phase, current.current_phase, due_at
         )
+        await send_process_update(services, current, await _store(services, changed))
+    return changed
+
+
+class ProcessEdit(TypedDict, total=False):
+    """What an organiser may change of a running process; a key left out stays as it is.
+    The threshold is given as a pair (one of count and share None), as create_process
+    takes it; ``agreement`` None takes the process out of its agreement."""
+
+    title: str
+    summary: str
+    phases: tuple[Phase, ...]
+    threshold_count: int | None
+    threshold_share: float | None
+    electorate_size: int
+    budget: Budget | None
+    agreement: str | None
+
+
+async def edit_process(
+    services: ParticipationServices, process: Process, changes: ProcessEdit
+) -> Process:
+    """Change a local process that is running and tell its followers (an Update of the
+    Group, as a phase move does), with the same checks as a new process has.
+
+    What would break a running process is refused and nothing changes: editing a closed
+    process (its result is published), a budget once its ballot has been opened (ballots
+    were cast against it), the agreement during voting (its registrars say whose votes
+    count), leaving out the phase the process is in, and an edit that changes nothing.
+    New dates are taken as they come: the scheduler moves a process on once the dates
+    say so (also at once, when the current phase now ended in the past) and never moves
+    it back, so an earlier start of a past phase changes nothing but the dates shown.
+    A new threshold counts for supports from now on; statuses already reached stay."""
+    if not process.local:
+        raise Refused("only the node hosting a process can change it")
+    if "title" in changes and not changes["title"].strip():
+        raise Invalid("a process needs a title", code="process_no_title")
+    async with services.db.transaction():
+        # Read again under the write lock: the scheduler may have moved it meanwhile.
+        current = await services.store.get_process(process.uri) or process
+        if current.current_phase == "closed":
+            raise Refused(
+                "a closed process cannot be changed: its result is published",
+                code="process_edit_closed",
+            )
+        changed = replace(current, **changes)
+        if changed == current:
+            raise Refused("the edit changes nothing", code="process_edit_unchanged")
+        if changed.budget != current.budget and await services.ballots.budget_round(current.uri):
+            raise Refused(
+                "the budget cannot change once its ballot has been opened",
+                code="process_edit_budget_ballot",
+            )
+        if changed.agreement != current.agreement and current.current_phase == "voting":
+            raise Refused(
+                "the agreement cannot change during voting: it says whose votes count",
+                code="process_edit_agreement_voting",
+            )
+        if current.current_phase not in {phase.name for phase in changed.phases}:
+            raise Refused(
+                f"the process is in the phase {current.current_phase}, which must keep its dates",
+                code="process_edit_current_phase",
+                values={"phase": current.current_phase},
+            )
+        check_process(changed)
+        if changed.agreement is not None and (
+            changed.agreement != current.agreement or changed.budget != current.budget
+        ):
+            await check_delegation(services, changed)
         await send_process_update(services, current, await _store(services, changed))
     return changed
 

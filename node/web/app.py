@@ -160,6 +160,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         pages,
         participation_forms,
         participation_pages,
+        process_edit_pages,
         role_pages,
         sessions,
         settings_page,
@@ -200,6 +201,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     role_pages.register(app)
     organiser_pages.register(app)
     new_process_page.register(app)
+    process_edit_pages.register(app)
     settings_page.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)

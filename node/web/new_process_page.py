@@ -48,6 +48,16 @@ REFUSED_FIELD: Mapping[str, Callable[[Mapping[str, object]], str]] = {
     "electorate_missing": lambda values: "electorate",
     "budget_not_positive": lambda values: "budget_amount",
     "picks_out_of_order": lambda values: "max_picks",
+    "process_no_title": lambda values: "title",
+    "process_edit_budget_ballot": lambda values: "budget_amount",
+    "process_edit_current_phase": lambda values: f"{values.get('phase')}_start",
+    "process_edit_agreement_voting": lambda values: "agreement",
+    "agreement_unknown": lambda values: "agreement",
+    "agreement_other_neighbourhood": lambda values: "agreement",
+    "agreement_other_archetype": lambda values: "agreement",
+    "agreement_not_in_force": lambda values: "agreement",
+    "agreement_outside_period": lambda values: "agreement",
+    "agreement_budget_exceeded": lambda values: "budget_amount",
 }
 
 
@@ -143,12 +153,14 @@ class ProcessFields(TypedDict):
     electorate_size: int
     budget: Budget | None
     phases: tuple[Phase, ...]
+    agreement: str | None
 
 
-def _arguments(
+def read_process_form(
     request: web.Request, fields: Mapping[str, str]
 ) -> tuple[ProcessFields, dict[str, str]]:
-    """create_process's keyword arguments from the form, and the problems found reading it."""
+    """create_process's keyword arguments from the process form (/organise/new, and
+    /organise/<slug>/edit for what may change), and the problems found reading it."""
     reader = _Reader(request, fields)
     if not fields.get("title"):
         reader.errors["title"] = page_translator(request)(N_("Give the process a title."))
@@ -165,11 +177,37 @@ def _arguments(
         "electorate_size": reader.read("electorate", lambda text: _whole(text, 0), 0),
         "budget": reader.budget(),
         "phases": reader.phases(),
+        "agreement": fields.get("agreement") or None,
     }
     return arguments, reader.errors
 
 
-def _form_page(request: web.Request, form: FormState, status: int = 200) -> web.Response:
+async def agreement_choices(request: web.Request, current: str | None = None) -> dict[str, str]:
+    """The agreements a process of this node may fall under, by id, with their theme;
+    ``current`` among them whatever its state (the domain says why it no longer fits)."""
+    node = request.app[NODE]
+    organisation = await node.participation_services.organisation()
+    choices = {"": page_translator(request)(N_("None: the node's own process"))}
+    for agreement in await node.participation_services.agreements.all():
+        if agreement.neighbourhood == organisation.uri or agreement.uri == current:
+            choices[agreement.uri] = agreement.theme
+    return choices
+
+
+def refused_beside(request: web.Request, fields: Mapping[str, str], exc: Refusal) -> FormState:
+    """The process form again with the refusal beside its field (at the top when it is
+    about no one field)."""
+    reason = page_reason(request, exc)
+    field = REFUSED_FIELD.get(exc.code)
+    state = FormState("process", dict(fields))
+    if field is None:
+        state.refusal = reason
+    else:
+        state.errors[field(exc.values)] = reason
+    return state
+
+
+async def _form_page(request: web.Request, form: FormState, status: int = 200) -> web.Response:
     t = page_translator(request)
     return render(
         request,
@@ -180,6 +218,7 @@ def _form_page(request: web.Request, form: FormState, status: int = 200) -> web.
         archetypes={name: t(ARCHETYPE_NAMES[name]) for name in ARCHETYPES},
         archetypes_explained={name: t(ARCHETYPE_EXPLAINED[name]) for name in ARCHETYPES},
         eligibilities={name: t(ELIGIBILITY_NAMES[name]) for name in ELIGIBILITIES},
+        agreements=await agreement_choices(request),
     )
 
 
@@ -187,28 +226,22 @@ async def new_process_page(request: web.Request) -> web.Response:
     """``GET /organise/new``: the form that opens a process."""
     await require_account(request, ORGANISING_ROLES, ORGANISERS_ONLY)
     defaults = {"archetype": "decide", "eligibility": "open", "threshold": "25"}
-    return _form_page(request, FormState("process", {**defaults, "budget_currency": "EUR"}))
+    return await _form_page(request, FormState("process", {**defaults, "budget_currency": "EUR"}))
 
 
 async def create_from_form(request: web.Request) -> web.Response:
     """``POST /organise/new``: open the process, or show the form again with its problems."""
     _, posted = await posted_form(request, ORGANISING_ROLES, ORGANISERS_ONLY)
     fields = text_fields(posted)
-    arguments, errors = _arguments(request, fields)
+    arguments, errors = read_process_form(request, fields)
     if errors:
-        return _form_page(request, FormState("process", fields, errors), status=422)
+        return await _form_page(request, FormState("process", fields, errors), status=422)
     node = request.app[NODE]
     try:
         process = await create_process(node.participation_services, **arguments)
     except Refusal as exc:
-        reason = page_reason(request, exc)
-        field = REFUSED_FIELD.get(exc.code)
-        state = FormState("process", fields)
-        if field is None:
-            state.refusal = reason
-        else:
-            state.errors[field(exc.values)] = reason
-        return _form_page(request, state, status=http_status(exc))
+        state = refused_beside(request, fields, exc)
+        return await _form_page(request, state, status=http_status(exc))
     done = page_translator(request)(
         N_(
             "%(title)s is open. It can be followed as %(handle)s. Nothing is sent now:"

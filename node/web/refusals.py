@@ -108,6 +108,29 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
         ),
         "budget_not_positive": N_("The budget must be more than 0."),
         "picks_out_of_order": N_("The most must be at least 1 and not less than the fewest."),
+        "process_no_title": N_("Give the process a title."),
+        "process_edit_closed": N_(
+            "This process is closed and its result is published, so it cannot change any more."
+        ),
+        "process_edit_unchanged": N_("Nothing was changed: the process is as it was."),
+        "process_edit_budget_ballot": N_(
+            "The budget cannot change any more: its ballot has been opened."
+        ),
+        "process_edit_agreement_voting": N_(
+            "The agreement cannot change during voting: it says whose votes count."
+        ),
+        "process_edit_current_phase": N_(
+            "The process is in this phase now: give its first and last day."
+        ),
+        "agreement_other_neighbourhood": N_(
+            "This agreement hands its processes to another neighbourhood, not to this node."
+        ),
+        "agreement_other_archetype": N_(
+            "The agreement %(theme)s does not hand over this kind of process."
+        ),
+        "agreement_budget_exceeded": N_(
+            "The budget is more than the agreement hands over: at most %(budget_amount)s."
+        ),
         "form_not_whole": N_("Give a whole number, such as 25."),
         "form_not_amount": N_("Give an amount, such as 25000."),
         "role_unknown": N_("There is no role '%(role)s'. The roles are: %(roles)s."),

@@ -114,6 +114,8 @@ async def _visits(nodes: dict[str, RunningNode]) -> list[Visit]:
         Visit("gemeente", "/admin/settings", "admin"),
         Visit("gemeente", "/organise", "admin"),
         Visit("gemeente", "/organise/new", "admin"),
+        Visit("gemeente", "/organise/klimaatbestendig/edit", "admin"),
+        Visit("wijert", "/organise/wijkbudget/edit", "admin"),
     ]
 
 

@@ -169,8 +169,9 @@ def _instructions(nodes: dict[str, RunningNode], admins: dict[str, str]) -> str:
         f"  open {nodes['wijert'].base_url}/processes/buurtfeest/vote (log in as bram): the "
         f"schedule closes this vote {QUICK_POLL_MINUTES} minutes after the first start and "
         "publishes its result; .../processes/buurtfeest/decisions shows each move",
-        f"  curl -s {nodes['wijert'].base_url}/actors/wijkbudget/draws/1 for the wijkpanel drawn "
-        "by lot: recompute it with node/participation/sortition_algorithm.py",
+        f"  open {nodes['wijert'].base_url}/processes/wijkbudget/panels/1 for the wijkpanel "
+        "drawn by lot; recompute it from .../actors/wijkbudget/draws/1 with"
+        " node/participation/sortition_algorithm.py",
         "",
         "Press Ctrl-C to stop.",
     ]

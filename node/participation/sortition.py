@@ -83,12 +83,16 @@ async def create_draw(
 ) -> PanelDraw:
     """Open a draw of a local process for opt-ins."""
     if not process.local:
-        raise Refused("only the node hosting a process can hold a draw for it")
+        raise Refused(
+            "only the node hosting a process can hold a draw for it", code="draw_not_local"
+        )
     if seats < 1:
-        raise Refused("a panel needs at least one seat")
+        raise Refused("a panel needs at least one seat", code="draw_no_seats")
     areas = sorted({a.strip()[:4] for a in areas if a.strip()})
     if not areas or not all(a.isdigit() and len(a) == 4 for a in areas):
-        raise Refused("name the postcode areas of the draw as four digits, e.g. 9722")
+        raise Refused(
+            "name the postcode areas of the draw as four digits, e.g. 9722", code="draw_areas"
+        )
     others = await _other_parties(services, process, areas, parties)
     number = await services.draws.count_of(process.uri) + 1
     panel = PanelDraw(
@@ -124,7 +128,9 @@ async def _other_parties(
             raise Refused(
                 f"the agreement {agreement.theme!r} of {process.title} does not cover"
                 f" postcode area {', '.join(uncovered)}, so no registrar can vouch for its"
-                " residents"
+                " residents",
+                code="draw_area_uncovered",
+                values={"areas": ", ".join(uncovered)},
             )
         organisation = await services.organisation()
         others.append(
@@ -137,7 +143,8 @@ async def _other_parties(
         raise Refused(
             f"a draw needs at least one party on another node, so that no single node"
             f" controls its seed: {process.title} is under no agreement, so name an actor of"
-            " another node as a party"
+            " another node as a party",
+            code="draw_no_party",
         )
     return list(dict.fromkeys(others))
 
@@ -200,7 +207,9 @@ async def opt_in(
     when a local account opts in without one)."""
     panel, process = await local_draw(services, draw_uri)
     if panel.state != "open":
-        raise Conflict(f"{panel.title} has started: residents can no longer opt in")
+        raise Conflict(
+            f"{panel.title} has started: residents can no longer opt in", code="draw_started"
+        )
     registered = None
     if process.agreement is None:
         area = await resident_area(services, process, actor_uri)
@@ -210,7 +219,9 @@ async def opt_in(
     if area not in panel.areas:
         raise Refused(
             f"{panel.title} is for residents of {', '.join(panel.areas)}; you are confirmed"
-            f" as a resident of {area}"
+            f" as a resident of {area}",
+            code="draw_other_area",
+            values={"areas": ", ".join(panel.areas), "area": area},
         )
     pseudonym = secrets.token_hex(8)
     added = await services.draws.add_candidate(
@@ -224,7 +235,8 @@ async def opt_in(
     if not added:
         raise Conflict(
             f"{actor_uri} takes part in {panel.title} already"
-            + (" (as the same registered resident, from another account)" if registered else "")
+            + (" (as the same registered resident, from another account)" if registered else ""),
+            code="draw_in_already",
         )
     return pseudonym
 
@@ -269,15 +281,21 @@ async def start_draw(services: ParticipationServices, draw_uri: str) -> PanelDra
     parties to commit to theirs."""
     panel, _ = await local_draw(services, draw_uri)
     if panel.state != "open":
-        raise Conflict(f"{panel.title} has been started already: a draw is made once")
+        raise Conflict(
+            f"{panel.title} has been started already: a draw is made once",
+            code="draw_made_once",
+        )
     if not await services.draws.candidates(panel.uri):
-        raise Refused(f"nobody has opted in to {panel.title} yet")
+        raise Refused(f"nobody has opted in to {panel.title} yet", code="draw_nobody")
     secret = secrets.token_hex(32)
     started = replace(panel, state="committing")
     others = list(panel.parties[1:])
     async with services.db.transaction():
         if not await services.draws.move(panel.uri, "open", "committing"):
-            raise Conflict(f"{panel.title} has been started already: a draw is made once")
+            raise Conflict(
+                f"{panel.title} has been started already: a draw is made once",
+                code="draw_made_once",
+            )
         await services.draws.commit(panel.uri, panel.process_uri, commitment_of(secret), secret)
         document = federated_draw(started, {panel.process_uri: commitment_of(secret)})
         await services.outbox.send(

@@ -62,6 +62,22 @@ class PanelDraws:
             )
         )
 
+    async def of_process(self, process_uri: str) -> list[PanelDraw]:
+        """The draws a process has held, the first first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM panel_draws WHERE process_uri = ? ORDER BY created_at, uri",
+            (process_uri,),
+        )
+        return [_draw(row) for row in rows]
+
+    async def candidacy(self, uri: str, actor: str) -> tuple[str, bool] | None:
+        """The pseudonym an account takes part under, and whether it was drawn."""
+        row = await self._db.fetch_one(
+            "SELECT pseudonym, selected FROM panel_candidates WHERE draw_uri = ? AND actor_uri = ?",
+            (uri, actor),
+        )
+        return (row[0], bool(row[1])) if row else None
+
     async def move(self, uri: str, current: str, new: str) -> bool:
         """Move a draw from ``current`` to ``new``; False when it was not in ``current``."""
         count = await self._db.execute_rowcount(
@@ -123,6 +139,15 @@ class PanelDraws:
             (uri,),
         )
         return [(r[0], r[1]) for r in rows]
+
+    async def selected_pseudonyms(self, uri: str) -> list[str]:
+        """The pseudonyms drawn, as published."""
+        rows = await self._db.fetch_all(
+            "SELECT pseudonym FROM panel_candidates WHERE draw_uri = ? AND selected = 1"
+            " ORDER BY pseudonym",
+            (uri,),
+        )
+        return [r[0] for r in rows]
 
     async def selected_actors(self, uri: str) -> list[str]:
         """The residents drawn (known to the process's node only)."""

@@ -158,6 +158,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         organiser_pages,
         own_page,
         pages,
+        panel_pages,
         participation_forms,
         participation_pages,
         process_edit_pages,
@@ -206,6 +207,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     interaction_pages.register(app)
     moderation_routes.register(app)
     voting_pages.register(app)
+    panel_pages.register(app)
     agreement_pages.register(app)
     mastodon_routes.register(app)
     app.router.add_static("/static", Path(__file__).parent.parent / "static")

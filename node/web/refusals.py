@@ -297,6 +297,25 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
         "stance_invalid": N_("Choose for, against or neutral, or no position."),
         "official_not_here": N_("Only a municipality's node can give official responses."),
         "official_role": N_("Only the municipality's officials can give an official response."),
+        # Panel draws (node/participation/sortition.py).
+        "draw_not_local": N_("Only the node that holds a process can hold a draw for it."),
+        "draw_no_seats": N_("A panel needs at least one seat."),
+        "draw_areas": N_("Give the postcode areas as four digits, such as 9722, 9723."),
+        "draw_area_uncovered": N_(
+            "The agreement of this process does not cover postcode area %(areas)s, so no"
+            " registrar can vouch for its residents."
+        ),
+        "draw_no_party": N_(
+            "A draw needs a party on another node, so that no single node controls its seed."
+            " This process is under no agreement: name an actor of another node."
+        ),
+        "draw_started": N_("This draw has started: residents can no longer sign up."),
+        "draw_other_area": N_(
+            "This draw is for residents of %(areas)s; you are confirmed as a resident of %(area)s."
+        ),
+        "draw_in_already": N_("You have signed up for this draw already."),
+        "draw_made_once": N_("This draw has been started already: a draw is made once."),
+        "draw_nobody": N_("Nobody has signed up for this draw yet."),
     }
 )
 

@@ -88,6 +88,8 @@ async def _visits(nodes: dict[str, RunningNode]) -> list[Visit]:
         Visit("wijert", "/processes/wijkbudget", "bram"),
         Visit("wijert", "/processes/wijkbudget/vote", "bram"),
         Visit("wijert", "/processes/wijkbudget/decisions"),
+        Visit("wijert", "/processes/wijkbudget/panels", "admin"),
+        Visit("wijert", "/processes/wijkbudget/panels/1", "bram"),
         Visit("wijert", "/processes/buurtfeest/vote", "bram"),
         Visit("wijert", wijert_proposal, "bram"),
         Visit("wijert", "/votes"),

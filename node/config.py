@@ -19,13 +19,25 @@ KINDS = ("collective", "municipality")
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*$")
 DOMAIN_PATTERN = re.compile(r"^[a-z0-9.-]+(?::\d{1,5})?$")
 MAIL_SECURITY = ("none", "starttls", "tls")
+LONGEST_DESCRIPTION = 1000
+LONGEST_RULE = 300
+MOST_RULES = 20
+# The languages the pages have catalogues for (node/locale), Dutch first.
+PAGE_LANGUAGES = ("nl", "en")
 REGISTRATIONS = ("open", "approval", "closed")
 # An e-mail address as people type one: something, one @, a domain with a dot.
 MAIL_ADDRESS_PATTERN = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
 
 class ConfigError(ValueError):
-    """A configuration value a node cannot run with; the message says which and why."""
+    """A configuration value a node cannot run with; the message says which and why.
+    Where a page shows it beside a field, ``code`` names its translated reason
+    (node/web/refusals.py) and ``values`` fill it in."""
+
+    def __init__(self, message: str, code: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,28 @@ SETTINGS = (
         'Display name of the node and its organisation, e.g. "Wijkraad Oosterpark".',
     ),
     Setting("node", "handle", None, "Account name of the organisation actor (@handle@domain)."),
+    Setting(
+        "node",
+        "description",
+        "",
+        "A few sentences about the node, shown on its home page and given to apps"
+        f" (GET /api/v2/instance); at most {LONGEST_DESCRIPTION} characters. Empty: the"
+        " organisation's profile text.",
+    ),
+    Setting(
+        "node",
+        "rules",
+        [],
+        "The node's rules: a list of short sentences residents accept when they open an"
+        f" account (at most {MOST_RULES}, each at most {LONGEST_RULE} characters), shown on"
+        " /signup and the home page and given to apps (GET /api/v1/instance/rules).",
+    ),
+    Setting(
+        "node",
+        "languages",
+        ["nl", "en"],
+        "The languages the pages offer (nl, en); the pages' default `language` must be one.",
+    ),
     Setting("node", "kind", "collective", f"What runs the node: one of {', '.join(KINDS)}."),
     Setting(
         "node",
@@ -210,6 +244,10 @@ class NodeConfig:
     mail: MailConfig = field(default_factory=lambda: MailConfig())
     # Who may open an account themselves: one of REGISTRATIONS.
     registrations: str = "approval"
+    description: str = ""
+    # Short sentences residents accept at sign-up, in the order the file gives them.
+    rules: tuple[str, ...] = ()
+    languages: tuple[str, ...] = PAGE_LANGUAGES
 
     def database_location(self, data_dir: Path) -> Path | str:
         """What ``Database.open`` opens for this node in ``data_dir``."""
@@ -269,9 +307,14 @@ def load_config(data_dir: Path, path: Path | None = None) -> NodeConfig:
             look=_look(raw, path, data_dir),
             mail=_mail(raw, path),
             registrations=str(_setting(raw, "accounts", "registrations")),
+            description=_description(_setting(raw, "node", "description"), path),
+            rules=_rules(_setting(raw, "node", "rules"), path),
+            languages=_languages(_setting(raw, "node", "languages"), path),
         )
     except KeyError as exc:
-        raise ConfigError(f"{path}: missing {exc.args[0]} in [node]") from exc
+        raise ConfigError(f"{path}: missing {exc.args[0]} in [node]", "setting_required") from exc
+    except ConfigError:
+        raise
     except (TypeError, ValueError) as exc:
         # A number written as text, say: "port = 'achtduizend'".
         raise ConfigError(f"{path}: {exc}") from exc
@@ -279,7 +322,16 @@ def load_config(data_dir: Path, path: Path | None = None) -> NodeConfig:
         raise ConfigError(f"{path}: kind must be one of {', '.join(KINDS)}")
     if config.registrations not in REGISTRATIONS:
         raise ConfigError(
-            f"{path}: [accounts] registrations must be one of {', '.join(REGISTRATIONS)}"
+            f"{path}: [accounts] registrations must be one of {', '.join(REGISTRATIONS)}",
+            "setting_choice",
+            choices=", ".join(REGISTRATIONS),
+        )
+    if config.language not in config.languages:
+        raise ConfigError(
+            f"{path}: [node] languages {list(config.languages)} must include the pages'"
+            f" language {config.language!r}",
+            "setting_languages_default",
+            language=config.language,
         )
     validate_handle(config.handle)
     validate_domain(config.domain, config.dev)
@@ -309,25 +361,38 @@ def _look(raw: dict[str, Any], path: Path, data_dir: Path) -> Look:
     values = {key: str(_setting(raw, "look", key)).strip() for key in Look.__dataclass_fields__}
     look = Look(**values)
     if not COLOUR_PATTERN.match(look.colour):
-        raise ConfigError(f"{path}: [look] colour {look.colour!r} is not a colour like #2d6a4f")
-    if contrast_with_white(look.colour) < 4.5:
+        raise ConfigError(
+            f"{path}: [look] colour {look.colour!r} is not a colour like #2d6a4f",
+            "setting_colour_invalid",
+            colour=look.colour,
+        )
+    ratio = contrast_with_white(look.colour)
+    if ratio < 4.5:
         raise ConfigError(
             f"{path}: [look] colour {look.colour} stands out from white by only "
-            f"{contrast_with_white(look.colour):.1f}:1; choose a darker colour (at least 4.5:1)"
+            f"{ratio:.1f}:1; choose a darker colour (at least 4.5:1)",
+            "setting_colour_contrast",
+            colour=look.colour,
+            ratio=f"{ratio:.1f}",
         )
     if look.logo:
         logo = data_dir / look.logo
         if Path(look.logo).name != look.logo or Path(look.logo).suffix.lower() not in LOGO_TYPES:
             raise ConfigError(
                 f"{path}: [look] logo {look.logo!r} must be the name of a "
-                f"{', '.join(LOGO_TYPES)} file in the node directory"
+                f"{', '.join(LOGO_TYPES)} file in the node directory",
+                "setting_logo_missing",
             )
         if not logo.is_file():
-            raise ConfigError(f"{path}: [look] logo {look.logo!r} is not in {data_dir}")
+            raise ConfigError(
+                f"{path}: [look] logo {look.logo!r} is not in {data_dir}", "setting_logo_missing"
+            )
     for key in ("privacy_statement", "accessibility_statement"):
         value = getattr(look, key)
         if value and not value.startswith(("https://", "http://")):
-            raise ConfigError(f"{path}: [look] {key} {value!r} is not a http(s) URL")
+            raise ConfigError(
+                f"{path}: [look] {key} {value!r} is not a http(s) URL", "setting_url_invalid"
+            )
     if look.map_tiles and not (
         look.map_tiles.startswith(("https://", "http://"))
         and all(part in look.map_tiles for part in ("{z}", "{x}", "{y}"))
@@ -367,12 +432,68 @@ def _mail(raw: dict[str, Any], path: Path) -> MailConfig:
         sender=str(_setting(raw, "mail", "sender")).strip(),
     )
     if mail.security not in MAIL_SECURITY:
-        raise ConfigError(f"{path}: [mail] security must be one of {', '.join(MAIL_SECURITY)}")
+        raise ConfigError(
+            f"{path}: [mail] security must be one of {', '.join(MAIL_SECURITY)}",
+            "setting_choice",
+            choices=", ".join(MAIL_SECURITY),
+        )
     if not 0 < mail.port < 65536:
-        raise ConfigError(f"{path}: [mail] port {mail.port} is not a port number")
+        raise ConfigError(
+            f"{path}: [mail] port {mail.port} is not a port number", "setting_port_invalid"
+        )
     if mail.offered and not MAIL_ADDRESS_PATTERN.match(mail.sender):
-        raise ConfigError(f"{path}: [mail] sender {mail.sender!r} is not an e-mail address")
+        raise ConfigError(
+            f"{path}: [mail] sender {mail.sender!r} is not an e-mail address",
+            "mail_address_invalid",
+        )
     return mail
+
+
+def _at_most(found: int, most: int, message: str, code: str, **values: object) -> None:
+    """Refuse ``found`` (characters, rules) over ``most``, saying which and how many."""
+    if found > most:
+        raise ConfigError(f"{message} {found}; at most {most}", code, most=most, **values)
+
+
+def _description(value: object, path: Path) -> str:
+    text = str(value).strip()
+    _at_most(
+        len(text),
+        LONGEST_DESCRIPTION,
+        f"{path}: [node] description: characters",
+        "setting_too_long",
+        length=len(text),
+    )
+    return text
+
+
+def _rules(value: object, path: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(rule, str) for rule in value):
+        raise ConfigError(f"{path}: [node] rules must be a list of texts", "setting_rules_invalid")
+    rules = tuple(rule.strip() for rule in value if rule.strip())
+    _at_most(
+        len(rules), MOST_RULES, f"{path}: [node] rules:", "setting_rules_too_many", count=len(rules)
+    )
+    for number, rule in enumerate(rules, 1):
+        _at_most(
+            len(rule),
+            LONGEST_RULE,
+            f"{path}: [node] rule {number}: characters",
+            "setting_rule_too_long",
+            number=number,
+        )
+    return rules
+
+
+def _languages(value: object, path: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not set(value) <= set(PAGE_LANGUAGES):
+        raise ConfigError(
+            f"{path}: [node] languages must be a list of one or more of"
+            f" {', '.join(PAGE_LANGUAGES)}",
+            "setting_languages_invalid",
+            choices=", ".join(PAGE_LANGUAGES),
+        )
+    return tuple(code for code in PAGE_LANGUAGES if code in value)
 
 
 def contrast_with_white(colour: str) -> float:
@@ -449,7 +570,7 @@ def moderation_rules(data_dir: Path, path: Path | None = None) -> SpamRules:
     try:
         return spam_rules_from_settings(raw.get("moderation", {}))
     except ValueError as exc:
-        raise ConfigError(f"{path}: [moderation]: {exc}") from exc
+        raise ConfigError(f"{path}: [moderation]: {exc}", "setting_moderation_invalid") from exc
 
 
 def write_config(data_dir: Path, config: NodeConfig) -> Path:
@@ -566,4 +687,6 @@ def _toml(value: object) -> str:
         return f"`{'true' if value else 'false'}`"
     if isinstance(value, str):
         return f"`{_toml_str(value)}`"
+    if isinstance(value, list):
+        return f"`[{', '.join(_toml_str(str(item)) for item in value)}]`"
     return f"`{value}`"

@@ -120,7 +120,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     settings.add_argument("directory", type=Path)
     settings.add_argument(
-        "changes", nargs="*", metavar="TABLE.KEY=VALUE", help="e.g. look.colour=#1d4ed8"
+        "changes",
+        nargs="*",
+        metavar="TABLE.KEY=VALUE",
+        help="e.g. look.colour=#1d4ed8, node.languages=nl,en; repeat node.rules=... per rule",
     )
     settings.set_defaults(handler=node_settings)
 
@@ -273,12 +276,13 @@ async def node_settings(args: argparse.Namespace) -> int:
         for name, value in current_values(args.directory).items():
             print(f"{name}\t{value}")
         return 0
-    changes = {}
+    changes: dict[str, str] = {}
     for change in args.changes:
         name, sep, value = change.partition("=")
         if not sep:
             raise CliError(f"write a change as TABLE.KEY=VALUE, not {change!r}")
-        changes[name] = value
+        # A list (node.rules) takes one item per repetition: node.rules=A node.rules=B.
+        changes[name] = f"{changes[name]}\n{value}" if name in changes else value
     _, _, changed = save_settings(args.directory, changes)
     print(f"Saved: {', '.join(changed) or 'nothing changed'}")
     return 0

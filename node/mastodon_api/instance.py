@@ -9,6 +9,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from node.clock import iso, utc_now
+from node.config import NodeConfig
 from node.images import EXTENSIONS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from node.mastodon_api.marks import MAX_PINNED
 from node.mastodon_api.media import MAX_ATTACHMENTS, MAX_DESCRIPTION
@@ -78,20 +79,33 @@ async def instance_v1(request: web.Request) -> web.Response:
         {
             "uri": node.urls.host,
             "title": node.config.name,
-            "short_description": organisation.summary,
-            "description": organisation.summary,
+            "short_description": node.config.description or organisation.summary,
+            "description": node.config.description or organisation.summary,
             "email": "",
             "version": compatible_version(),
             "urls": {"streaming_api": _streaming_url(base)},
             "stats": {"user_count": users, "status_count": posts, "domain_count": domains},
             "thumbnail": base + HEADER_PATH,
-            "languages": [node.config.language],
+            "languages": list(node.config.languages),
             **_registrations_v1(node.participation_services),
             "configuration": _configuration(),
             "contact_account": None,
-            "rules": [],
+            "rules": instance_rules(node.config),
         }
     )
+
+
+def instance_rules(config: NodeConfig) -> list[dict[str, str]]:
+    """The node's rules as Mastodon's Rule entities, numbered from 1 in the file's order
+    (the ids a report's ``rule_ids`` name)."""
+    return [
+        {"id": str(number), "text": rule, "hint": ""} for number, rule in enumerate(config.rules, 1)
+    ]
+
+
+async def rules(request: web.Request) -> web.Response:
+    """``GET /api/v1/instance/rules``: the rules residents accept when they sign up."""
+    return web.json_response(instance_rules(request.app[NODE].config))
 
 
 def _registrations_v1(services: ParticipationServices) -> dict[str, bool]:
@@ -146,11 +160,11 @@ async def instance_v2(request: web.Request) -> web.Response:
             "title": node.config.name,
             "version": compatible_version(),
             "source_url": "https://samenspraak.nl/code",
-            "description": organisation.summary,
+            "description": node.config.description or organisation.summary,
             "usage": {"users": {"active_month": users}},
             "thumbnail": {"url": base + HEADER_PATH, "blurhash": None, "versions": {}},
             "icon": [],
-            "languages": [node.config.language],
+            "languages": list(node.config.languages),
             "configuration": {
                 "urls": {"streaming": _streaming_url(base), "status": None},
                 "vapid": {"public_key": ""},
@@ -161,7 +175,7 @@ async def instance_v2(request: web.Request) -> web.Response:
             "registrations": _registrations_v2(node.participation_services),
             "api_versions": {"mastodon": 2},
             "contact": {"email": "", "account": None},
-            "rules": [],
+            "rules": instance_rules(node.config),
         }
     )
 
@@ -197,9 +211,13 @@ async def activity(request: web.Request) -> web.Response:
 
 async def extended_description(request: web.Request) -> web.Response:
     """``GET /api/v1/instance/extended_description``: who runs the node, as its about page."""
-    organisation = await request.app[NODE].organisation()
+    node = request.app[NODE]
+    organisation = await node.organisation()
     return web.json_response(
-        {"updated_at": api_time(organisation.created_at), "content": organisation.summary}
+        {
+            "updated_at": api_time(organisation.created_at),
+            "content": node.config.description or organisation.summary,
+        }
     )
 
 
@@ -209,10 +227,10 @@ async def translation_languages(request: web.Request) -> web.Response:
 
 
 async def languages(request: web.Request) -> web.Response:
-    """``GET /api/v1/instance/languages``: the languages posts here are written in."""
+    """``GET /api/v1/instance/languages``: the languages the node's pages offer."""
     names = {"nl": "Dutch", "en": "English", "fy": "Western Frisian", "de": "German"}
-    code = request.app[NODE].config.language
-    return web.json_response([{"code": code, "name": names.get(code, code)}])
+    offered = request.app[NODE].config.languages
+    return web.json_response([{"code": code, "name": names.get(code, code)} for code in offered])
 
 
 def register(app: web.Application) -> None:
@@ -221,6 +239,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/api/v1/instance/extended_description", extended_description)
     app.router.add_get("/api/v1/instance/translation_languages", translation_languages)
     app.router.add_get("/api/v1/instance/languages", languages)
+    app.router.add_get("/api/v1/instance/rules", rules)
     # Mastodon.py asks with a trailing slash, toot without.
     for path in ("/api/v1/instance", "/api/v1/instance/"):
         app.router.add_get(path, instance_v1)

@@ -35,7 +35,6 @@ EMPTY_LISTS = (
     "/api/v1/trends/tags",
     "/api/v1/trends/statuses",
     "/api/v1/trends/links",
-    "/api/v1/instance/rules",
     "/api/v1/instance/peers",
     "/api/v1/instance/domain_blocks",
     "/api/v1/suggestions",

@@ -19,16 +19,19 @@ from node.web.app import NODE
 CATEGORIES = ("spam", "legal", "violation", "other")
 
 
-def _category(params: Params) -> str:
-    """Mastodon's category: ``violation`` when rules are named, ``other`` by default."""
+def _category(params: Params, rule_count: int) -> tuple[str, list[str]]:
+    """Mastodon's category (``violation`` when rules are named, ``other`` by default) and
+    the node's rules named (their ids in GET /api/v1/instance/rules)."""
     rule_ids = params.texts("rule_ids")
     category = params.text("category") or ("violation" if rule_ids else "other")
     if category not in CATEGORIES:
         raise Invalid(f"Validation failed: Category must be one of {', '.join(CATEGORIES)}")
-    if rule_ids and category == "violation":
-        # This node has no instance rules (GET /api/v1/instance/rules is empty).
+    if category != "violation":
+        return category, []
+    known = {str(number) for number in range(1, rule_count + 1)}
+    if not set(rule_ids) <= known:
         raise Invalid("Validation failed: Rule ids do not exist on this server")
-    return category
+    return category, list(dict.fromkeys(rule_ids))
 
 
 async def create(request: web.Request) -> web.Response:
@@ -44,7 +47,7 @@ async def create(request: web.Request) -> web.Response:
     )
     if target is None:
         raise NotFound("Record not found")
-    category = _category(params)
+    category, rule_ids = _category(params, len(node.config.rules))
     statuses = [
         await visible_record(request, caller, int(s) if s.isdigit() else 0)
         for s in params.texts("status_ids")
@@ -66,7 +69,7 @@ async def create(request: web.Request) -> web.Response:
         "forwarded": filed.uri is not None,
         "created_at": api_time(filed.created_at),
         "status_ids": [str(s.row_id) for s in statuses],
-        "rule_ids": [],
+        "rule_ids": rule_ids,
         "target_account": await writer(request, caller).account(target),
     }
     return web.json_response(entity)

@@ -64,7 +64,7 @@ async def forgot_submit(request: web.Request) -> web.Response:
     name = str(fields.get("name", ""))
     # Counted with the login attempts: asking for links cannot flood a mailbox.
     await node.limits.hit_login(client_address(request), name.strip())
-    language = language_of(request, node.config.language)
+    language = language_of(request, node.config.language, node.config.languages)
     await self_service.ask_password_reset(node.participation_services, name, language)
     done = page_translator(request)(
         N_(
@@ -138,7 +138,7 @@ async def change_email(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account, fields = await posted_form(request)
     address = str(fields.get("email", "")).strip()
-    language = language_of(request, node.config.language)
+    language = language_of(request, node.config.language, node.config.languages)
     try:
         await self_service.change_email(node.participation_services, account, address, language)
     except FieldsRefused as exc:

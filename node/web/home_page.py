@@ -105,7 +105,7 @@ async def _recent_decisions(
     request: web.Request, node: Node, processes: list[Process]
 ) -> list[dict[str, Any]]:
     """The latest steps the open processes took on proposals, newest first."""
-    language = language_of(request, node.config.language)
+    language = language_of(request, node.config.language, node.config.languages)
     status_labels = labels(STATUS_LABELS, language)
     found = []
     for process in processes:

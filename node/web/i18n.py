@@ -12,7 +12,7 @@ clock) and amounts are formatted by Babel for that language.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from types import MappingProxyType
 
 import jinja2
@@ -78,15 +78,16 @@ def _accepted(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def language_of(request: web.Request, default: str) -> str:
-    """The language to show this request's page in."""
+def language_of(request: web.Request, default: str, offered: Collection[str] = LANGUAGES) -> str:
+    """The language to show this request's page in, of those the node ``offered``."""
+    available = [code for code in LANGUAGES if code in offered] or list(LANGUAGES)
     chosen = request.query.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in LANGUAGES:
+    if chosen in available:
         return chosen
     for tag in _accepted(request.headers.get("Accept-Language", "")):
-        if tag in LANGUAGES:
+        if tag in available:
             return tag
-    return default if default in LANGUAGES else LANGUAGES[0]
+    return default if default in available else available[0]
 
 
 # The reasons the process gives itself when it moves a proposal on are stored and

@@ -77,7 +77,7 @@ async def mail_settings_submit(request: web.Request) -> web.Response:
     account, fields = await posted_form(request)
     address = str(fields.get("address", ""))
     kinds = frozenset(kind for kind in MAIL_KINDS if fields.get(kind))
-    language = language_of(request, node.config.language)
+    language = language_of(request, node.config.language, node.config.languages)
     try:
         mailed = await choose_mail(
             node.participation_services, account.actor_uri, address, kinds, language

@@ -40,13 +40,15 @@ async def author_names(request: web.Request, posts: list[ObjectRecord]) -> dict[
 
 def page_translator(request: web.Request) -> Translate:
     """``t(msgid, **values)`` in the language this request's page is shown in."""
-    return translator(language_of(request, request.app[NODE].config.language))
+    return translator(
+        language_of(request, request.app[NODE].config.language, request.app[NODE].config.languages)
+    )
 
 
 def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
     """Render a page template with the node's common values."""
     node = request.app[NODE]
-    language = language_of(request, node.config.language)
+    language = language_of(request, node.config.language, node.config.languages)
     html = (
         request.app[TEMPLATES]
         .get_template(template)
@@ -62,7 +64,9 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
             stance_labels=labels(STANCE_LABELS, language),
             option_names=labels(VOTE_OPTION_LABELS, language),
             other_languages=[
-                (code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != language
+                (code, LANGUAGE_NAMES[code])
+                for code in LANGUAGES
+                if code != language and code in node.config.languages
             ],
             session=request.get(WEB_SESSION),
             path=request.path,

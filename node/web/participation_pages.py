@@ -59,7 +59,9 @@ async def names_of(node: Node, uris: set[str]) -> dict[str, str]:
 
 
 def _common(request: web.Request, process: Process) -> dict[str, object]:
-    language = language_of(request, request.app[NODE].config.language)
+    language = language_of(
+        request, request.app[NODE].config.language, request.app[NODE].config.languages
+    )
     return {
         "process": process,
         "archetype_explained": translator(language)(ARCHETYPE_EXPLAINED[process.archetype]),

@@ -192,6 +192,38 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             " this address on your own server: %(uri)s"
         ),
         "report_unknown": N_("This report does not exist."),
+        "setting_required": N_("This cannot be left empty."),
+        "setting_choice": N_("Choose one of: %(choices)s."),
+        "setting_colour_invalid": N_(
+            "'%(colour)s' is not a colour. Write a colour as # and six digits or letters a-f,"
+            " such as #2d6a4f."
+        ),
+        "setting_colour_contrast": N_(
+            "White text on %(colour)s stands out by only %(ratio)s to 1; it must be at least"
+            " 4.5 to 1 (WCAG AA). Choose a darker colour."
+        ),
+        "setting_logo_missing": N_("The logo file is not in the node's folder. Upload the logo."),
+        "setting_logo_unreadable": N_(
+            "This file is not a PNG, JPEG or WebP image. Choose one of those."
+        ),
+        "setting_logo_too_large": N_("This image is larger than 1 MB. Choose a smaller one."),
+        "setting_url_invalid": N_("Give a web address that starts with https://."),
+        "setting_port_invalid": N_("Give a port number from 1 to 65535."),
+        "setting_too_long": N_(
+            "This is %(length)s characters long; at most %(most)s characters fit."
+        ),
+        "setting_rules_invalid": N_("Write one rule a line."),
+        "setting_rules_too_many": N_("These are %(count)s rules; at most %(most)s fit."),
+        "setting_rule_too_long": N_(
+            "Rule %(number)s is longer than %(most)s characters. Keep a rule short."
+        ),
+        "setting_languages_invalid": N_("Choose at least one language."),
+        "setting_languages_default": N_(
+            "The pages' default language (%(language)s) must be one of the languages offered."
+        ),
+        "setting_moderation_invalid": N_(
+            "Write it as a number, a slash and a number of seconds, such as 30/300."
+        ),
         "node_block_local": N_(
             "This account is on this node, so there is no other node to block. Act on the"
             " account instead."
@@ -339,7 +371,9 @@ def way_on(request: web.Request, exc: Refusal) -> tuple[str, str] | None:
     label = WAY_ON.get(exc.code)
     if label is None:
         return None
-    language = language_of(request, request.app[NODE].config.language)
+    language = language_of(
+        request, request.app[NODE].config.language, request.app[NODE].config.languages
+    )
     return f"{request.app[NODE].urls.base}/verify", translator(language)(label)
 
 
@@ -377,10 +411,18 @@ def reason_for_people(request: web.Request, reason: str | None) -> str | None:
     return reason
 
 
+def reason_text(request: web.Request, reason: str, code: str, values: Mapping[str, object]) -> str:
+    """A reason with its code and values (a refused setting's, say) in the visitor's
+    language where the catalogue has it, else as written."""
+    return _for_people(request, reason, code, values)
+
+
 def _for_people(request: web.Request, reason: str, code: str, values: Mapping[str, object]) -> str:
     if code not in PAGE_REASON:
         return reason
-    language = language_of(request, request.app[NODE].config.language)
+    language = language_of(
+        request, request.app[NODE].config.language, request.app[NODE].config.languages
+    )
     # Values named *_amount are money, written as the visitor writes amounts.
     shown = {
         name: readable_amount(float(value), str(values.get("currency", "")), language)

@@ -103,7 +103,7 @@ async def note_mail_language(request: web.Request, account: Account) -> None:
     """Note the language the resident reads the pages in (at login, on their own pages):
     their notification e-mails are written in it."""
     node = request.app[NODE]
-    language = language_of(request, node.config.language)
+    language = language_of(request, node.config.language, node.config.languages)
     await node.participation_services.mail_subscribers.used_language(account.actor_uri, language)
 
 

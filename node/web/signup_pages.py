@@ -78,7 +78,7 @@ async def signup_submit(request: web.Request) -> web.Response:
         email=values["email"],
         password=str(fields.get("password", "")),
         agreement=bool(values["agreement"]),
-        language=language_of(request, node.config.language),
+        language=language_of(request, node.config.language, node.config.languages),
         reason=values["reason"],
         invitation=values["invite_code"],
     )

@@ -11,6 +11,7 @@ import pytest
 
 from node.config import (
     CONFIG_FILE,
+    PAGE_LANGUAGES,
     SETTINGS,
     ConfigError,
     NodeConfig,
@@ -18,6 +19,7 @@ from node.config import (
     load_config,
     write_config,
 )
+from node.i18n import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = '[node]\ndomain = "wijk.example.nl"\nname = "Wijk"\nhandle = "wijk"\n'
@@ -58,6 +60,9 @@ def test_a_file_with_only_the_required_keys_takes_the_documented_defaults(
         "health_max_queue_depth": 1000,
         "database": "",
         "registrations": "approval",
+        "description": "",
+        "rules": (),
+        "languages": ("nl", "en"),
     }
     look = {f.name: getattr(config.look, f.name) for f in fields(config.look)}
     documented_look = {
@@ -108,3 +113,7 @@ def test_a_queue_threshold_that_is_no_positive_count_is_refused(tmp_path: Path, 
 def test_the_queue_threshold_is_read(tmp_path: Path) -> None:
     (tmp_path / CONFIG_FILE).write_text(f"{REQUIRED}[health]\nmax_queue_depth = 25\n", "utf-8")
     assert load_config(tmp_path).health_max_queue_depth == 25
+
+
+def test_the_languages_a_node_can_offer_are_the_catalogues_the_pages_have() -> None:
+    assert PAGE_LANGUAGES == LANGUAGES

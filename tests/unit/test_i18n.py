@@ -18,6 +18,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "t": Non
 METHODS = [
     ("i18n.py", "python"),
     ("password_rules.py", "python"),
+    ("settings.py", "python"),
     ("web/**.py", "python"),
     ("participation/**.py", "python"),
     ("templates/**.html", "jinja2.ext:babel_extract"),

@@ -64,6 +64,7 @@ STATUS_LABELS: Mapping[str, str] = MappingProxyType(
         "in_progress": N_("in progress"),
         "done": N_("done"),
         "withdrawn": N_("withdrawn"),
+        "merged": N_("merged with another proposal"),
     }
 )
 

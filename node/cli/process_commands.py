@@ -1,5 +1,5 @@
 """The organiser's commands: ``samenspraak process create|edit|phase|close|list`` and
-``samenspraak proposal list|status``.
+``samenspraak proposal list|status|merge``.
 
 Arguments are read here into domain values; every wrong one is refused with a
 ``CliError``. Phase and status changes are queued for federation and go out
@@ -15,6 +15,8 @@ from pathlib import Path
 from node.cli.errors import CliError
 from node.cli.opened_node import opened_node
 from node.clock import utc_now
+from node.node import Node
+from node.participation.merging import merge_proposal
 from node.participation.models import (
     ARCHETYPES,
     DEFAULT_VOTING_OPTIONS,
@@ -23,6 +25,7 @@ from node.participation.models import (
     Budget,
     Phase,
     Process,
+    Proposal,
 )
 from node.participation.processes import (
     ProcessEdit,
@@ -33,6 +36,7 @@ from node.participation.processes import (
 )
 from node.participation.status import STATUSES
 from node.participation.trail import change_status
+from node.storage.actors import LocalActor
 
 DEFAULT_WEEKS = {"proposing": 6, "supporting": 4, "voting": 2}
 
@@ -125,6 +129,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--by", default=None, help="the account deciding (default: the organisation)"
     )
     status.set_defaults(handler=proposal_status)
+    merge = proposal_actions.add_parser(
+        "merge", help="mark a proposal as a duplicate of another in the same process"
+    )
+    merge.add_argument("directory", type=Path)
+    merge.add_argument("proposal", help="the duplicate's id (URL)")
+    merge.add_argument("--into", required=True, help="the id (URL) of the proposal it duplicates")
+    merge.add_argument("--reason", required=True, help="why, in plain words; it is published")
+    merge.add_argument(
+        "--by", default=None, help="the account deciding (default: the organisation)"
+    )
+    merge.set_defaults(handler=proposal_merge)
 
 
 async def process_create(args: argparse.Namespace) -> int:
@@ -213,15 +228,8 @@ async def proposal_list(args: argparse.Namespace) -> int:
 async def proposal_status(args: argparse.Namespace) -> int:
     """``samenspraak proposal status``: a new status with a published reason."""
     async with opened_node(args.directory) as node:
-        proposal = await node.participation_store.get_proposal(args.proposal)
-        if proposal is None:
-            raise CliError(f"no proposal {args.proposal} on this node")
-        actor = await node.organisation()
-        if args.by is not None:
-            found = await node.actors.by_username(args.by)
-            if found is None or found.kind != "person":
-                raise CliError(f"--by: no account {args.by!r} on this node")
-            actor = found
+        proposal = await _stored_proposal(node, args.proposal)
+        actor = await _deciding(node, args.by)
         changed = await change_status(
             node.participation_services,
             proposal,
@@ -232,6 +240,39 @@ async def proposal_status(args: argparse.Namespace) -> int:
         )
     print(f"{changed.title}: {changed.status}; followers and the author will be told")
     return 0
+
+
+async def proposal_merge(args: argparse.Namespace) -> int:
+    """``samenspraak proposal merge``: a duplicate's final status, pointing to the other."""
+    async with opened_node(args.directory) as node:
+        duplicate = await _stored_proposal(node, args.proposal)
+        into = await _stored_proposal(node, args.into)
+        await merge_proposal(
+            node.participation_services,
+            duplicate,
+            into,
+            reason=args.reason,
+            actor=(await _deciding(node, args.by)).uri,
+        )
+    print(f"{duplicate.title} is merged into {into.title}; followers and the author will be told")
+    return 0
+
+
+async def _stored_proposal(node: Node, uri: str) -> Proposal:
+    proposal = await node.participation_store.get_proposal(uri)
+    if proposal is None:
+        raise CliError(f"no proposal {uri} on this node")
+    return proposal
+
+
+async def _deciding(node: Node, username: str | None) -> LocalActor:
+    """The account ``--by`` names, or the organisation."""
+    if username is None:
+        return await node.organisation()
+    found = await node.actors.by_username(username)
+    if found is None or found.kind != "person":
+        raise CliError(f"--by: no account {username!r} on this node")
+    return found
 
 
 def parse_create(args: argparse.Namespace) -> dict[str, object]:

@@ -144,6 +144,8 @@ class Proposal:
     question_uri: str | None
     local: bool
     published: str
+    # The proposal this one was merged into as a duplicate (status "merged").
+    merged_into: str | None = None
 
 
 @dataclass(frozen=True)

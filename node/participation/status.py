@@ -2,7 +2,9 @@
 
 submitted → threshold_reached → on_agenda / under_review → accepted / rejected
 → in_progress (with a percentage, repeatable) → done. The author may withdraw
-from the early states. A step that is not in the table cannot be taken.
+from the early states; until a decision, an organiser may merge a duplicate into
+another proposal (node/participation/merging.py). A step that is not in the table
+cannot be taken.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ STATUSES = (
     "in_progress",
     "done",
     "withdrawn",
+    "merged",
 )
 INITIAL_STATUS = "submitted"
 # Only the author may withdraw, and only before anyone has started deciding.
@@ -47,26 +50,37 @@ def proposal_lifecycle(moves: Mapping[str, frozenset[str]]) -> StateGraph:
 PROPOSAL_LIFECYCLE = proposal_lifecycle(
     {
         "submitted": frozenset(
-            {"threshold_reached", "on_agenda", "under_review", "rejected", "withdrawn"}
+            {"threshold_reached", "on_agenda", "under_review", "rejected", "withdrawn", "merged"}
         ),
         "threshold_reached": frozenset(
-            {"on_agenda", "under_review", "accepted", "rejected", "withdrawn"}
+            {"on_agenda", "under_review", "accepted", "rejected", "withdrawn", "merged"}
         ),
-        "on_agenda": frozenset({"under_review", "accepted", "rejected"}),
-        "under_review": frozenset({"accepted", "rejected"}),
+        "on_agenda": frozenset({"under_review", "accepted", "rejected", "merged"}),
+        "under_review": frozenset({"accepted", "rejected", "merged"}),
         "accepted": frozenset({"in_progress", "done"}),
         "in_progress": frozenset({"in_progress", "done"}),
         "rejected": frozenset(),
         "done": frozenset(),
         "withdrawn": frozenset(),
+        "merged": frozenset(),
     }
 )
 
 
-def require_status_change(current: str, new: str, *, by_author: bool, progress: int | None) -> None:
+def require_status_change(
+    current: str,
+    new: str,
+    *,
+    by_author: bool,
+    progress: int | None,
+    merged_into: str | None = None,
+) -> None:
     """Raise IllegalMove, with a reason for people, unless the proposal may take this step:
-    in the lifecycle, withdrawn only by its author, and in_progress with a percentage."""
+    in the lifecycle, withdrawn only by its author, in_progress with a percentage, and
+    merged only into another proposal."""
     PROPOSAL_LIFECYCLE.require_move(current, new)
+    if new == "merged" and merged_into is None:
+        raise IllegalMove("a proposal is merged into another one: use proposal merge")
     if new == "withdrawn" and not by_author:
         raise IllegalMove("only the author can withdraw a proposal")
     if new != "withdrawn" and by_author:

@@ -29,7 +29,7 @@ from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from activitypub.vocabulary import PUBLIC, ASObject, parse_object
+from activitypub.vocabulary import PUBLIC, ASObject, id_of, parse_object
 from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import epoch_now, iso_now, iso_precise_now
 from node.participation.mail_notices import mail_status_change
@@ -70,6 +70,8 @@ async def proposal_document(services: ParticipationServices, proposal: Proposal)
     document.pop("statusChange", None)
     if proposal.progress is not None:
         document["progress"] = proposal.progress
+    if proposal.merged_into is not None:
+        document["mergedInto"] = proposal.merged_into
     process = await services.store.get_process(proposal.process_uri)
     if process is not None and process.local:
         document["supportCount"] = await services.store.support_count(proposal.uri)
@@ -84,8 +86,10 @@ async def change_status(
     reason: str,
     actor: str,
     progress: int | None = None,
+    merged_into: str | None = None,
 ) -> Proposal:
-    """Take one step in a proposal's lifecycle on the process's node, and federate it."""
+    """Take one step in a proposal's lifecycle on the process's node, and federate it;
+    ``merged_into`` is the proposal a duplicate is merged into (merging.py checks it)."""
     process = await services.store.get_process(proposal.process_uri)
     if process is None or not process.local:
         raise Refused("only the node hosting the process can change a proposal's status")
@@ -93,7 +97,11 @@ async def change_status(
     if not reason:
         raise Refused("a status change needs a reason", code="status_reason_missing")
     require_status_change(
-        proposal.status, status, by_author=actor == proposal.author, progress=progress
+        proposal.status,
+        status,
+        by_author=actor == proposal.author,
+        progress=progress,
+        merged_into=merged_into,
     )
     now = iso_now()
     change = StatusChange(proposal.uri, status, proposal.status, reason, actor, progress, now)
@@ -104,6 +112,7 @@ async def change_status(
         progress=progress if status == "in_progress" else proposal.progress,
         awaiting_response=proposal.awaiting_response
         or (process.archetype == "advise" and status == "threshold_reached" and not answered),
+        merged_into=merged_into if status == "merged" else proposal.merged_into,
     )
     async with services.db.transaction():
         await services.store.save_proposal(changed)
@@ -321,6 +330,7 @@ async def receive_status_change(
         # An answer may arrive before the step that made the proposal wait for it.
         awaiting_response=document.get("awaitingResponse") is True
         and not await services.store.official_responses(proposal.uri),
+        merged_into=id_of(document.get("mergedInto")) if change.status == "merged" else None,
     )
     async with services.db.transaction():
         await services.store.save_proposal(changed)

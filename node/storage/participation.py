@@ -71,6 +71,7 @@ def _proposal(row: Row) -> Proposal:
         question_uri=row["question_uri"],
         local=bool(row["local"]),
         published=row["published"],
+        merged_into=row["merged_into"],
     )
 
 
@@ -214,12 +215,13 @@ class ParticipationStore:
         await self.db.execute(
             "INSERT INTO proposals (uri, process_uri, author, title, cost_amount, cost_currency,"
             " area, status, progress, awaiting_response, question_uri, local, published,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " updated_at, merged_into) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (uri) DO UPDATE SET title = excluded.title,"
             " cost_amount = excluded.cost_amount, cost_currency = excluded.cost_currency,"
             " area = excluded.area, status = excluded.status, progress = excluded.progress,"
             " awaiting_response = excluded.awaiting_response,"
-            " question_uri = excluded.question_uri, updated_at = excluded.updated_at",
+            " question_uri = excluded.question_uri, updated_at = excluded.updated_at,"
+            " merged_into = excluded.merged_into",
             (
                 proposal.uri,
                 proposal.process_uri,
@@ -235,6 +237,7 @@ class ParticipationStore:
                 int(proposal.local),
                 proposal.published,
                 iso_now(),
+                proposal.merged_into,
             ),
         )
 
@@ -314,17 +317,23 @@ class ParticipationStore:
         return (row["proposal_uri"], row["actor"]) if row else None
 
     async def support_count(self, proposal_uri: str) -> int:
-        """How many actors support a proposal."""
+        """How many actors support a proposal or a duplicate merged into it (one who
+        supported both counts once)."""
         return await self.db.fetch_value(
-            "SELECT count(*) FROM supports WHERE proposal_uri = ?", (proposal_uri,)
+            "SELECT count(DISTINCT s.actor) FROM supports s"
+            " JOIN proposals p ON p.uri = s.proposal_uri"
+            " WHERE p.uri = ? OR p.merged_into = ?",
+            (proposal_uri, proposal_uri),
         )
 
     async def support_counts(self, process_uri: str) -> dict[str, int]:
-        """How many actors support each proposal of a process (those with any)."""
+        """How many actors support each proposal of a process (those with any), with
+        the supporters of the duplicates merged into it."""
         rows = await self.db.fetch_all(
-            "SELECT s.proposal_uri, count(*) FROM supports s"
-            " JOIN proposals p ON p.uri = s.proposal_uri WHERE p.process_uri = ?"
-            " GROUP BY s.proposal_uri",
+            "SELECT t.uri, count(DISTINCT s.actor) FROM proposals t"
+            " JOIN proposals p ON p.uri = t.uri OR p.merged_into = t.uri"
+            " JOIN supports s ON s.proposal_uri = p.uri WHERE t.process_uri = ?"
+            " GROUP BY t.uri",
             (process_uri,),
         )
         return {r[0]: int(r[1]) for r in rows}
@@ -337,6 +346,13 @@ class ParticipationStore:
             (process_uri, actor),
         )
         return {r[0] for r in rows}
+
+    async def merged_into(self, proposal_uri: str) -> list[Proposal]:
+        """The duplicates merged into a proposal."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM proposals WHERE merged_into = ? ORDER BY published", (proposal_uri,)
+        )
+        return [_proposal(r) for r in rows]
 
     async def supporters(self, proposal_uri: str) -> list[str]:
         """The actors supporting a proposal, earliest first."""

@@ -1,6 +1,6 @@
 """``/organise``: the organisers' page of the node's own processes, with their live
 participation figures and the actions the CLI has (``process phase``, ``vote open|close``,
-``budget open|close``, ``proposal status``), calling the same domain functions. Each form
+``budget open|close``, ``proposal status|merge``), calling the same domain functions. Each form
 says beforehand what federates and to whom; the page after it confirms what was sent."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from federation.errors import Invalid, NotFound, Refusal
 from node.i18n import N_, STATUS_LABELS
 from node.node import Node
 from node.participation.ballots import close_budget, open_budget_ballot
+from node.participation.merging import NOT_MERGEABLE_INTO, merge_proposal
 from node.participation.models import PHASE_LIFECYCLE, BudgetRound, Process, Proposal, Question
 from node.participation.processes import local_process, set_phase
 from node.participation.status import PROPOSAL_LIFECYCLE, STATUSES
@@ -50,8 +51,10 @@ class ProposalRow:
     supports: int
     question: Question | None
     votes: int
-    # The statuses the process may give it now (withdrawing is the author's).
+    # The statuses the process may give it now (withdrawing is the author's, merging
+    # has its own form).
     next_statuses: tuple[str, ...]
+    mergeable: bool
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class ProcessRow:
     audience: Audience
     ballot: BudgetRound | None
     ballots: int
+    # The proposals a duplicate may be merged into.
+    merge_targets: tuple[Proposal, ...]
 
 
 async def audience(node: Node, process: Process) -> Audience:
@@ -81,9 +86,11 @@ async def _proposal_row(node: Node, proposal: Proposal) -> ProposalRow:
     next_statuses = tuple(
         status
         for status in STATUSES
-        if status != "withdrawn" and PROPOSAL_LIFECYCLE.allows(proposal.status, status)
+        if status not in {"withdrawn", "merged"}
+        and PROPOSAL_LIFECYCLE.allows(proposal.status, status)
     )
-    return ProposalRow(proposal, supports, question, votes, next_statuses)
+    mergeable = PROPOSAL_LIFECYCLE.allows(proposal.status, "merged")
+    return ProposalRow(proposal, supports, question, votes, next_statuses, mergeable)
 
 
 async def _process_row(node: Node, process: Process) -> ProcessRow:
@@ -107,6 +114,9 @@ async def _process_row(node: Node, process: Process) -> ProcessRow:
         audience=await audience(node, process),
         ballot=ballot,
         ballots=len(await ballots.receipt_hashes(process.uri)) if ballot else 0,
+        merge_targets=tuple(
+            row.proposal for row in proposals if row.proposal.status not in NOT_MERGEABLE_INTO
+        ),
     )
 
 
@@ -261,6 +271,25 @@ async def _status(
     ), {"title": changed.title, "status": changed.status}
 
 
+async def _merge(
+    node: Node, account: Account, fields: Mapping[str, str]
+) -> tuple[str, dict[str, object]]:
+    duplicate = await _proposal(node, fields)
+    into = await _proposal(node, {"proposal": fields.get("into", "")})
+    await merge_proposal(
+        node.participation_services,
+        duplicate,
+        into,
+        reason=fields.get("reason", ""),
+        actor=account.actor_uri,
+    )
+    return N_(
+        "%(title)s is merged into %(into)s. An Update goes to the servers of the process's"
+        " followers, the author and those who took part, and the supporters now count"
+        " toward %(into)s."
+    ), {"title": duplicate.title, "into": into.title}
+
+
 ACTIONS: Mapping[str, tuple[Action, str]] = {
     "phase": (_phase, "submit"),
     "vote-open": (_vote_open, "until"),
@@ -268,9 +297,10 @@ ACTIONS: Mapping[str, tuple[Action, str]] = {
     "ballot-open": (_ballot_open, "until"),
     "ballot-close": (_ballot_close, "submit"),
     "status": (_status, "reason"),
+    "merge": (_merge, "into"),
 }
 # Refusals shown beside another field than their action's.
-REFUSED_FIELD = {"organise_no_progress": "progress"}
+REFUSED_FIELD = {"organise_no_progress": "progress", "status_reason_missing": "reason"}
 
 
 async def organise_action(request: web.Request) -> web.Response:

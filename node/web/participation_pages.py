@@ -258,6 +258,7 @@ async def render_proposal_page(
         await node.participation_store.support_activity(proposal.uri, account.actor_uri) is not None
     )
     images, images_elsewhere = post_images(record, node.urls.base)
+    merged_into = await _merged_into(node, proposal)
     shown_map = _place_map(node.config.look.map_tiles, record.document.get("location"))
     response = render(
         request,
@@ -274,6 +275,7 @@ async def render_proposal_page(
         page=f"/proposals/{record.row_id}",
         done=_done_message(request),
         proposal=proposal,
+        merged_into=merged_into,
         body=without_status(record.content or "").removeprefix(
             # The bold first line Mastodon readers see is this page's heading already.
             f"<p><strong>{escape(proposal.title)}</strong></p>"
@@ -293,6 +295,17 @@ async def render_proposal_page(
     if shown_map is not None:
         allow_images_from(response, node.config.look.map_tiles)
     return response
+
+
+async def _merged_into(node: Node, proposal: Proposal) -> tuple[str, str] | None:
+    """The page and title of the proposal a merged duplicate points to, when known here."""
+    if proposal.merged_into is None:
+        return None
+    into = await node.participation_store.get_proposal(proposal.merged_into)
+    record = await node.objects.record(proposal.merged_into)
+    if into is None or record is None:
+        return None
+    return f"/proposals/{record.row_id}", into.title
 
 
 def _place_map(tiles: str, place: object) -> PlaceMap | None:

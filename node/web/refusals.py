@@ -109,6 +109,16 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
         "budget_not_positive": N_("The budget must be more than 0."),
         "picks_out_of_order": N_("The most must be at least 1 and not less than the fewest."),
         "process_no_title": N_("Give the process a title."),
+        "merge_same_proposal": N_("A proposal cannot be merged into itself."),
+        "merge_other_process": N_("Only proposals of the same process can be merged."),
+        "merge_into_closed": N_(
+            "%(title)s is merged, withdrawn or rejected itself, so it takes in no duplicates."
+        ),
+        "merge_decided": N_("%(title)s has been decided on already and can no longer be merged."),
+        "merge_has_duplicates": N_(
+            "Other proposals were merged into %(title)s. Merge those into the other proposal"
+            " first, so that no support is lost."
+        ),
         "process_edit_closed": N_(
             "This process is closed and its result is published, so it cannot change any more."
         ),

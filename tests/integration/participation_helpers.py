@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from node.cli import main
 from node.clock import utc_now
 from node.participation import processes
 from node.participation.models import Phase, Process, Proposal, phases_around
@@ -52,3 +55,14 @@ async def proposal_from_elsewhere(
     await deliver(process_node, author_node)
     assert await process_node.node.participation_store.get_proposal(proposal.uri) is not None
     return proposal
+
+
+def node_with_a_process(directory: Path, port: int) -> str:
+    """A node made with ``samenspraak init`` holding the advise process ``groen`` (threshold
+    10), made with ``samenspraak process create``; its directory."""
+    node = str(directory / "wijk")
+    init = ["init", node, "--domain", f"127.0.0.1:{port}", "--name", "Wijk", "--handle", "wijk"]
+    assert main([*init, "--dev"]) == 0
+    create = ["process", "create", node, "--slug", "groen", "--title", "Groen", "--archetype"]
+    assert main([*create, "advise", "--threshold", "10"]) == 0
+    return node

@@ -18,7 +18,7 @@ from node.participation.models import Budget, phases_around
 from node.participation.processes import create_process, known_process, local_process, set_phase
 from node.participation.proposals import create_proposal
 from tests.integration.conftest import StartNode, deliver
-from tests.integration.participation_helpers import person
+from tests.integration.participation_helpers import node_with_a_process, person
 from tests.integration.voting_scenarios import follow
 from tests.integration.web_login import logged_in
 
@@ -142,11 +142,7 @@ async def test_an_organiser_changes_a_running_process_and_the_following_node_sho
 def test_the_cli_edits_a_process_as_the_page_does(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    node = str(tmp_path / "wijk")
-    init = ["init", node, "--domain", "127.0.0.1:8797", "--name", "Wijk", "--handle", "wijk"]
-    assert main([*init, "--dev"]) == 0
-    create = ["process", "create", node, "--slug", "groen", "--title", "Groen", "--archetype"]
-    assert main([*create, "advise", "--threshold", "10"]) == 0
+    node = node_with_a_process(tmp_path, 8797)
     capsys.readouterr()
 
     assert main(["process", "edit", node, "groen", "--title", "Groener", "--threshold", "5%"]) == 2

@@ -73,7 +73,21 @@ def test_final_statuses_allow_nothing() -> None:
         "rejected",
         "done",
         "withdrawn",
+        "merged",
     ]
+
+
+def test_a_duplicate_is_merged_only_into_another_proposal_and_only_before_a_decision() -> None:
+    for current in ("submitted", "threshold_reached", "on_agenda", "under_review"):
+        require_status_change(
+            current, "merged", by_author=False, progress=None, merged_into="https://x/p/1"
+        )
+    with pytest.raises(IllegalMove, match="merged into another one"):
+        step("submitted", "merged")
+    with pytest.raises(IllegalMove, match="cannot become merged"):
+        require_status_change(
+            "accepted", "merged", by_author=False, progress=None, merged_into="https://x/p/1"
+        )
 
 
 def _steps(**changes: frozenset[str]) -> dict[str, frozenset[str]]:

@@ -39,6 +39,9 @@ class StateGraph:
     moves: Mapping[str, frozenset[str]]
     noun: str = "state"
     refusal: str = "{current} cannot become {new} (allowed: {allowed})"
+    # Names the refusals for pages: ``<code>_move_illegal`` (values current, new and the
+    # allowed states) and ``<code>_final`` for a move out of a final state.
+    code: str = ""
     states: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -68,11 +71,16 @@ class StateGraph:
                     f"unknown {self.noun} {state!r}; use one of {', '.join(self.states)}"
                 )
         if not self.allows(current, new):
-            allowed = ", ".join(s for s in self.states if s in self.moves[current])
+            allowed = tuple(s for s in self.states if s in self.moves[current])
+            kind = "move_illegal" if allowed else "final"
             raise IllegalMove(
                 self.refusal.format(
-                    current=current, new=new, allowed=allowed or f"none, {current} is final"
-                )
+                    current=current,
+                    new=new,
+                    allowed=", ".join(allowed) or f"none, {current} is final",
+                ),
+                code=f"{self.code}_{kind}" if self.code else "",
+                values={"current": current, "new": new, "allowed": allowed},
             )
 
     def sources(self, new: str) -> tuple[str, ...]:

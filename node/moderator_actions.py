@@ -129,7 +129,7 @@ async def file_report(
     """
     await services.guard.check(reporter.uri, "report")
     if target_account == reporter.uri:
-        raise Refused("you cannot report yourself")
+        raise Refused("you cannot report yourself", code="report_self")
     audiences: list[str] = []
     for uri in object_ids:
         record = await _live_object(services, uri)
@@ -187,7 +187,7 @@ async def close_report(
     if acting.process is not None:
         raise NotAllowed("only node moderators handle the report queue")
     if state not in ("resolved", "dismissed"):
-        raise Refused("a report is closed as resolved or dismissed")
+        raise Refused("a report is closed as resolved or dismissed", code="report_closing_unknown")
     if not await services.moderation_store.set_report_state(report_id, state):
         raise NotFound(f"there is no report {report_id}", code="report_unknown")
 
@@ -232,7 +232,7 @@ async def _hide(
     _require_scope(acting, record)
     why = reason_given(reason)
     if await services.moderation_store.hidden(object_uri) is not None:
-        raise Conflict("this post is hidden already", detail=object_uri)
+        raise Conflict("this post is hidden already", detail=object_uri, code="post_hidden_already")
     process = await _local_process(services, record)
     hidden_by = process.uri if process else (acting.account or acting.role)
     entries: list[LogEntry] = []
@@ -269,11 +269,18 @@ async def restore(services: ModeratorServices, acting: Acting, object_uri: str) 
     _require_scope(acting, record)
     hidden = await services.moderation_store.hidden(object_uri)
     if hidden is None:
-        raise Conflict("this post is not hidden", detail=object_uri)
+        raise Conflict("this post is not hidden", detail=object_uri, code="post_not_hidden")
     if hidden.cause == "remove":
-        raise Conflict("this post was removed for good and cannot be restored", detail=object_uri)
+        raise Conflict(
+            "this post was removed for good and cannot be restored",
+            detail=object_uri,
+            code="post_removed_for_good",
+        )
     if hidden.cause == "suspension":
-        raise Conflict("this post is hidden because its author is suspended: lift the suspension")
+        raise Conflict(
+            "this post is hidden because its author is suspended: lift the suspension",
+            code="post_hidden_by_suspension",
+        )
     process = await _local_process(services, record)
     entries: list[LogEntry] = []
 
@@ -328,7 +335,7 @@ async def warn(services: ModeratorServices, acting: Acting, account: str, reason
     """Warn a local account: it is told, and the log shows the warning."""
     _require_node_staff(acting)
     if not await _account_subject(services, account):
-        raise Refused("only accounts of this node can be warned")
+        raise Refused("only accounts of this node can be warned", code="warn_local_only")
     why = reason_given(reason)
     entry = await services.moderation_store.add_log_entry(
         "warn", "account", account, why, acting.role
@@ -378,7 +385,9 @@ async def unsuspend(
     _require_node_staff(acting)
     async with services.db.transaction():
         if not await services.moderation_store.lift_sanction(account):
-            raise Conflict(f"{account} is neither limited nor suspended")
+            raise Conflict(
+                f"{account} is neither limited nor suspended", code="account_not_sanctioned"
+            )
         await services.moderation_store.unhide_by_author(account)
         return await services.moderation_store.add_log_entry(
             "unsuspend", "account", account, reason_given(reason, required=False), acting.role
@@ -391,9 +400,13 @@ async def unsuspend(
 def _domain(services: ModeratorServices, domain: str) -> str:
     domain = domain.strip().lower()
     if not DOMAIN_PATTERN.match(domain) or "." not in domain:
-        raise Refused(f"{domain!r} is not a domain (host name with an optional :port)")
+        raise Refused(
+            f"{domain!r} is not a domain (host name with an optional :port)",
+            code="domain_invalid",
+            values={"domain": domain},
+        )
     if domain == services.urls.host:
-        raise Refused("a node cannot block or allow itself")
+        raise Refused("a node cannot block or allow itself", code="domain_self")
     return domain
 
 
@@ -412,7 +425,11 @@ async def set_mode(
     """Switch between open, blocklist and allowlist federation; effective at once."""
     _require_node_staff(acting)
     if mode not in MODES:
-        raise Refused(f"mode must be one of {', '.join(MODES)}")
+        raise Refused(
+            f"mode must be one of {', '.join(MODES)}",
+            code="setting_choice",
+            values={"choices": ", ".join(MODES)},
+        )
     async with services.db.transaction():
         await services.moderation_store.set_federation_mode(mode)
         entry = await services.moderation_store.add_log_entry(
@@ -430,7 +447,11 @@ async def block_domain(
     _require_node_staff(acting)
     domain = _domain(services, domain)
     if severity not in BLOCK_SEVERITIES:
-        raise Refused(f"severity must be one of {', '.join(BLOCK_SEVERITIES)}")
+        raise Refused(
+            f"severity must be one of {', '.join(BLOCK_SEVERITIES)}",
+            code="setting_choice",
+            values={"choices": ", ".join(BLOCK_SEVERITIES)},
+        )
     why = reason_given(reason)
     removed = cancelled = 0
     async with services.db.transaction():
@@ -474,7 +495,9 @@ async def unblock_domain(
     domain = _domain(services, domain)
     async with services.db.transaction():
         if not await services.moderation_store.remove_domain_rule(domain):
-            raise Conflict(f"there is no rule for {domain}")
+            raise Conflict(
+                f"there is no rule for {domain}", code="domain_no_rule", values={"domain": domain}
+            )
         entry = await services.moderation_store.add_log_entry(
             "unblock", "domain", domain, reason_given(reason, required=False), acting.role
         )

@@ -96,7 +96,11 @@ async def _local_budget_process(
     if process is None or not process.local:
         raise NotFound("there is no such process on this node", detail=process_uri)
     if process.budget is None:
-        raise Refused(f"{process.title} has no budget to divide")
+        raise Refused(
+            f"{process.title} has no budget to divide",
+            code="ballot_no_budget",
+            values={"process": process.title},
+        )
     return process, process.budget
 
 
@@ -108,11 +112,17 @@ async def open_budget_ballot(
     if process.current_phase != "voting":
         raise Refused(
             f"{process.title} is in its {process.current_phase} phase; the ballot opens only in"
-            " the voting phase"
+            " the voting phase",
+            code="ballot_wrong_phase",
+            values={"process": process.title, "phase": process.current_phase},
         )
     store = services.ballots
     if await store.budget_round(process.uri) is not None:
-        raise Conflict(f"the budget ballot of {process.title} has already been opened")
+        raise Conflict(
+            f"the budget ballot of {process.title} has already been opened",
+            code="ballot_opened_already",
+            values={"process": process.title},
+        )
     if parse_moment(end_time) <= utc_now():
         raise Refused(f"the ballot must end in the future, not at {end_time}", code="end_in_past")
     proposals = [
@@ -121,7 +131,11 @@ async def open_budget_ballot(
         if p.cost is not None and p.status not in OFF_BALLOT_STATUSES
     ]
     if not proposals:
-        raise Refused(f"{process.title} has no proposals with a cost to put on a ballot")
+        raise Refused(
+            f"{process.title} has no proposals with a cost to put on a ballot",
+            code="ballot_no_costed_proposals",
+            values={"process": process.title},
+        )
     entries = [
         BallotEntry(p.uri, p.cost.amount, i) for i, p in enumerate(proposals) if p.cost is not None
     ]
@@ -330,12 +344,19 @@ async def close_budget(
     store = services.ballots
     budget_round = await store.budget_round(process.uri)
     if budget_round is None:
-        raise Refused(f"the budget ballot of {process.title} has not been opened")
+        raise Refused(
+            f"the budget ballot of {process.title} has not been opened",
+            code="ballot_not_opened",
+            values={"process": process.title},
+        )
     VOTING_WINDOW.require_move(budget_round.state, "closed")
     closed_at = iso(at or utc_now())
     async with services.db.transaction():
         if not await store.close(process.uri, closed_at):
-            raise Conflict("this ballot was closed already; its result is published and final")
+            raise Conflict(
+                "this ballot was closed already; its result is published and final",
+                code="vote_final",
+            )
         await record_move(
             services, process.uri, "ballot-closed", process.uri, "closed", "open", due_at
         )

@@ -27,6 +27,7 @@ PHASE_LIFECYCLE = StateGraph(
         "closed": frozenset(),
     },
     noun="phase",
+    code="phase",
     refusal="a process in its {current} phase cannot move to {new}: phases only move forward"
     " and closing is final (possible now: {allowed})",
 )

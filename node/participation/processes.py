@@ -282,7 +282,9 @@ async def set_phase(
     its followers (Update of the Group); IllegalMove when PHASE_LIFECYCLE does not allow
     it. ``due_at`` is the date that made the move due, when the scheduler makes it."""
     if not process.local:
-        raise Refused("only the node hosting a process can change its phase")
+        raise Refused(
+            "only the node hosting a process can change its phase", code="not_hosted_here"
+        )
     PHASE_LIFECYCLE.require_move(process.current_phase, phase)
     async with services.db.transaction():
         # Read again under the write lock: another scheduler or the CLI may have moved it.
@@ -327,7 +329,7 @@ async def edit_process(
     it back, so an earlier start of a past phase changes nothing but the dates shown.
     A new threshold counts for supports from now on; statuses already reached stay."""
     if not process.local:
-        raise Refused("only the node hosting a process can change it")
+        raise Refused("only the node hosting a process can change it", code="not_hosted_here")
     if "title" in changes and not changes["title"].strip():
         raise Invalid("a process needs a title", code="process_no_title")
     async with services.db.transaction():

@@ -37,6 +37,7 @@ def proposal_lifecycle(moves: Mapping[str, frozenset[str]]) -> StateGraph:
         INITIAL_STATUS,
         moves,
         noun="status",
+        code="status",
         refusal="a proposal that is {current} cannot become {new} (allowed: {allowed})",
     )
     if set(graph.states) != set(STATUSES):
@@ -82,11 +83,18 @@ def require_status_change(
     if new == "merged" and merged_into is None:
         raise IllegalMove("a proposal is merged into another one: use proposal merge")
     if new == "withdrawn" and not by_author:
-        raise IllegalMove("only the author can withdraw a proposal")
+        raise IllegalMove(
+            "only the author can withdraw a proposal", code="status_withdraw_by_author"
+        )
     if new != "withdrawn" and by_author:
-        raise IllegalMove("the author can only withdraw; the process decides the rest")
+        raise IllegalMove(
+            "the author can only withdraw; the process decides the rest",
+            code="status_author_withdraws_only",
+        )
     if new == "in_progress" and (progress is None or not 0 <= progress <= 100):
-        raise IllegalMove("in_progress needs a progress between 0 and 100")
+        raise IllegalMove(
+            "in_progress needs a progress between 0 and 100", code="organise_no_progress"
+        )
 
 
 # What reaching the support threshold does to a proposal, per archetype.

@@ -92,7 +92,10 @@ async def change_status(
     ``merged_into`` is the proposal a duplicate is merged into (merging.py checks it)."""
     process = await services.store.get_process(proposal.process_uri)
     if process is None or not process.local:
-        raise Refused("only the node hosting the process can change a proposal's status")
+        raise Refused(
+            "only the node hosting the process can change a proposal's status",
+            code="not_hosted_here",
+        )
     reason = reason.strip()
     if not reason:
         raise Refused("a status change needs a reason", code="status_reason_missing")
@@ -390,7 +393,7 @@ async def withdraw(
         return
     require_status_change(proposal.status, "withdrawn", by_author=True, progress=None)
     if not reason.strip():
-        raise Refused("a status change needs a reason")
+        raise Refused("a status change needs a reason", code="status_reason_missing")
     now = iso_now()
     change = StatusChange(
         proposal.uri, "withdrawn", proposal.status, reason.strip(), author.uri, None, now

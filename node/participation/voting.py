@@ -62,6 +62,7 @@ VOTING_WINDOW = StateGraph(
     "open",
     {"open": frozenset({"closed"}), "closed": frozenset()},
     noun="voting window state",
+    code="vote",
     refusal="voting is {current} already and cannot become {new} again: its result is"
     " published and final",
 )
@@ -258,15 +259,23 @@ async def open_vote(services: ParticipationServices, proposal_uri: str, end_time
         )
     process = await services.store.get_process(proposal.process_uri)
     if process is None or not process.local:
-        raise Refused("only the node hosting a process can open a vote in it")
+        raise Refused(
+            "only the node hosting a process can open a vote in it", code="not_hosted_here"
+        )
     if process.current_phase != "voting":
         raise Refused(
             f"{process.title} is in its {process.current_phase} phase; a vote opens only in"
-            " the voting phase"
+            " the voting phase",
+            code="vote_wrong_phase",
+            values={"process": process.title, "phase": process.current_phase},
         )
     store = services.votes
     if await store.question_for(proposal.uri) is not None:
-        raise Conflict(f"voting on {proposal.title!r} has already been opened")
+        raise Conflict(
+            f"voting on {proposal.title!r} has already been opened",
+            code="vote_opened_already",
+            values={"title": proposal.title},
+        )
     if parse_moment(end_time) <= utc_now():
         raise Refused(f"the vote must end in the future, not at {end_time}", code="end_in_past")
     question = Question(
@@ -484,7 +493,10 @@ async def close_vote(
     closed_at = iso(at or utc_now())
     async with services.db.transaction():
         if not await store.close(question.uri, closed_at):
-            raise Conflict("this vote was closed already; its result is published and final")
+            raise Conflict(
+                "this vote was closed already; its result is published and final",
+                code="vote_final",
+            )
         await record_move(
             services, question.process_uri, "vote-closed", question.uri, "closed", "open", due_at
         )

@@ -208,12 +208,16 @@ async def act_on_report(request: web.Request) -> web.StreamResponse:
     try:
         action = ACTIONS.get(state.value("action"))
         if action is None:
-            raise Refused(f"choose one of: {', '.join(ACTIONS)}")
+            raise Refused(
+                f"choose one of: {', '.join(ACTIONS)}",
+                code="setting_choice",
+                values={"choices": ", ".join(ACTIONS)},
+            )
         subject = report.target_account
         if state.value("action") in POST_ACTIONS:
             subject = state.value("object")
             if subject not in report.object_ids:
-                raise Refused("that post is not part of this report")
+                raise Refused("that post is not part of this report", code="report_post_unknown")
         actor = await node.actors.by_uri(account.actor_uri)
         assert actor is not None, "every account has its actor"
         acting = await acting_as(node.moderator_services, actor)
@@ -290,7 +294,11 @@ async def change_federation(request: web.Request) -> web.StreamResponse:
     try:
         action = POLICY_ACTIONS.get(values["action"])
         if action is None:
-            raise Refused(f"choose one of: {', '.join(POLICY_ACTIONS)}")
+            raise Refused(
+                f"choose one of: {', '.join(POLICY_ACTIONS)}",
+                code="setting_choice",
+                values={"choices": ", ".join(POLICY_ACTIONS)},
+            )
         actor = await node.actors.by_uri(account.actor_uri)
         assert actor is not None, "every account has its actor"
         await action(

@@ -39,12 +39,12 @@ from federation.errors import (
     Unavailable,
     mapped,
 )
-from node.i18n import N_, readable_amount, translator
+from node.i18n import N_, STATUS_LABELS, labels, readable_amount, translator
 from node.mastodon_api.errors import mastodon_refusal
 from node.storage.database import unavailable
 from node.web.app import NODE
 from node.web.form_state import FormState
-from node.web.i18n import language_of
+from node.web.i18n import PHASE_LABELS, language_of
 from node.web.negotiation import wants_activity_json
 from node.web.pages import render
 
@@ -202,6 +202,49 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             " this address on your own server: %(uri)s"
         ),
         "report_unknown": N_("This report does not exist."),
+        "status_move_illegal": N_(
+            "A proposal that is %(current)s cannot become %(new)s. It can become: %(allowed)s."
+        ),
+        "status_final": N_("A proposal that is %(current)s cannot change any more."),
+        "status_withdraw_by_author": N_("Only the author can withdraw a proposal."),
+        "status_author_withdraws_only": N_(
+            "As the author you can only withdraw your proposal; the process decides the rest."
+        ),
+        "phase_move_illegal": N_(
+            "A process in the phase %(current)s cannot move to %(new)s: phases only move"
+            " forward. It can move to: %(allowed)s."
+        ),
+        "phase_final": N_("This process is closed; its phase cannot change any more."),
+        "vote_final": N_("This vote is closed already; its result is published and final."),
+        "not_hosted_here": N_("Only the node that hosts the process can do this."),
+        "vote_wrong_phase": N_(
+            "%(process)s is in the phase %(phase)s; a vote opens only in the voting phase."
+        ),
+        "vote_opened_already": N_("The vote on '%(title)s' has been opened already."),
+        "ballot_no_budget": N_("%(process)s has no budget to divide."),
+        "ballot_wrong_phase": N_(
+            "%(process)s is in the phase %(phase)s; the ballot opens only in the voting phase."
+        ),
+        "ballot_opened_already": N_("The budget ballot of %(process)s has been opened already."),
+        "ballot_no_costed_proposals": N_(
+            "%(process)s has no proposals with a cost to put on the ballot."
+        ),
+        "ballot_not_opened": N_("The budget ballot of %(process)s has not been opened."),
+        "report_self": N_("You cannot report yourself."),
+        "report_closing_unknown": N_("A report is closed as resolved or dismissed."),
+        "report_post_unknown": N_("That post is not part of this report."),
+        "post_hidden_already": N_("This post is hidden already."),
+        "post_not_hidden": N_("This post is not hidden."),
+        "post_removed_for_good": N_("This post was removed for good and cannot be shown again."),
+        "post_hidden_by_suspension": N_(
+            "This post is hidden because its author is suspended. Lift the suspension to show"
+            " it again."
+        ),
+        "warn_local_only": N_("Only accounts of this node can be warned."),
+        "account_not_sanctioned": N_("This account is neither limited nor suspended."),
+        "domain_invalid": N_("'%(domain)s' is not the domain of a node, such as example.org."),
+        "domain_self": N_("A node cannot block or allow itself."),
+        "domain_no_rule": N_("There is no rule for %(domain)s."),
         "setting_required": N_("This cannot be left empty."),
         "setting_choice": N_("Choose one of: %(choices)s."),
         "setting_colour_invalid": N_(
@@ -361,6 +404,18 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# The labels of the domain's codes a reason names (values current, new, allowed, phase).
+VALUE_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "status_move_illegal": STATUS_LABELS,
+        "status_final": STATUS_LABELS,
+        "phase_move_illegal": PHASE_LABELS,
+        "phase_final": PHASE_LABELS,
+        "vote_wrong_phase": PHASE_LABELS,
+        "ballot_wrong_phase": PHASE_LABELS,
+    }
+)
+
 WAY_ON: Mapping[str, str] = MappingProxyType(
     {
         "not_verified": N_("Confirm your address"),
@@ -440,6 +495,15 @@ def _for_people(request: web.Request, reason: str, code: str, values: Mapping[st
         else value
         for name, value in values.items()
     }
+    # A status or phase in a reason is a code of the domain; the visitor reads its label.
+    names = labels(VALUE_LABELS.get(code, {}), language)
+    for name in ("current", "new", "phase"):
+        if name in shown:
+            shown[name] = names.get(str(shown[name]), shown[name])
+    if isinstance(shown.get("allowed"), tuple):
+        shown["allowed"] = ", ".join(
+            names.get(str(state), str(state)) for state in shown["allowed"]
+        )
     return translator(language)(PAGE_REASON[code], **shown)
 
 

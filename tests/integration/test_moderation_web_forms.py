@@ -65,7 +65,7 @@ async def test_reporting_ones_own_proposal_is_refused_on_the_page_and_stores_not
 
     assert shown.text.count("<summary>Meld dit</summary>") == 1, "her own proposal: no form"
     assert refused.status == 422
-    assert 'id="report-refusal"' in refused.text and "you cannot report yourself" in refused.text
+    assert 'id="report-refusal"' in refused.text and "U kunt uzelf niet melden." in refused.text
     assert await gemeente.node.moderation_store.open_reports() == []
 
 

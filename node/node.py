@@ -283,6 +283,7 @@ async def open_node(
         outbox=outbox,
         resolver=resolver,
         guard=guard,
+        notifications=notifications,
     )
     residents = ResidentRegistry(db)
     trust = TrustList(db)

@@ -45,6 +45,7 @@ class SocialServices:
     outbox: NodeOutbox
     resolver: ActorResolver
     guard: ActionGuard
+    notifications: NotificationRepository
 
 
 async def post_note(
@@ -312,6 +313,9 @@ async def follow(social: SocialServices, follower: LocalActor, target: str) -> s
         if target == follower.uri:
             raise Refused("an actor cannot follow itself")
         await social.follows.save_follow(Follow(follower.uri, target, activity_id, "accepted"))
+        # A remote actor's server notifies it; a local one hears of it here, however the
+        # follow was made (the pages or an app).
+        await social.notifications.notify("follow", target, follower.uri)
         return activity_id
     await social.resolver.get(target)
 

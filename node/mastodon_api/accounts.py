@@ -129,8 +129,6 @@ async def follow(request: web.Request) -> web.Response:
     existing = await node.follows.follow_between(caller.actor.uri, uri)
     if existing is None or existing.state == "rejected":
         await social_actions.follow(node.social_services, caller.actor, uri)
-        # A remote actor's server notifies it; a local one hears of it here.
-        await request.app[CLIENT_API].notifications.notify("follow", uri, caller.actor.uri)
     return web.json_response(await writer(request, caller).relationship(uri))
 
 

@@ -157,6 +157,24 @@ async def test_a_resident_of_the_same_node_goes_to_its_own_authorize_page(
     assert unquote(sent.location) == f"/authorize_interaction?uri={process.uri}"
 
 
+async def test_a_neighbour_followed_through_the_pages_is_told_on_their_own_page(
+    start: StartNode,
+) -> None:
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    await person(wijert, "anna")
+    await person(wijert, "bram")
+    bram = wijert.node.urls.actor("bram")
+    async with logged_in(wijert, "anna") as anna:
+        shown = await anna.get(f"/authorize_interaction?uri={quote(bram, safe='')}")
+        assert shown.status == 200
+        followed = await anna.post("/authorize_interaction", {"actor": bram, "uri": bram})
+        assert followed.status == 303
+    assert wijert.node.urls.actor("anna") in await wijert.node.follows.followers_of(bram)
+    async with logged_in(wijert, "bram") as bram_browser:
+        own = await bram_browser.get("/me")
+    assert "anna volgt u." in own.text
+
+
 async def test_a_mastodon_visitor_is_sent_to_their_servers_interaction_page(
     start: StartNode, start_peer: StartPeer
 ) -> None:

@@ -1,7 +1,8 @@
 """What a resident acts on when another server sends them here to act
 (``/authorize_interaction?uri=``, Mastodon's convention): a proposal, a comment, a
-process, another account or a post, found on this node or fetched from its origin
-and kept, so the resident's own pages can offer support, comments and follows.
+process, another account, a post or a process's panel draw, found on this node or
+fetched from its origin and kept (a draw stays with its node), so the resident's own
+pages can offer support, comments, follows and sign-ups.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from node.participation.processes import known_process
 if TYPE_CHECKING:
     from node.participation.services import ParticipationServices
 
-TargetKind = Literal["proposal", "comment", "process", "actor", "post"]
+TargetKind = Literal["proposal", "comment", "process", "actor", "post", "draw"]
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,17 @@ async def find_interaction_target(services: ParticipationServices, uri: str) -> 
     way is kept as a proposal of its process, so the resident's node counts it as such."""
     if await services.actors.by_uri(uri) is not None:
         return await _actor_target(services, uri)
+    if await services.draws.get(uri) is not None:
+        return InteractionTarget("draw", uri)
     if (held := await _post_target(services, uri)) is not None:
         return held
     if await services.actors.remote_actor(uri) is not None:
         return await _actor_target(services, uri)
     try:
         obj = await services.fetcher.fetch(uri)
+        if obj.type == "PanelDraw":
+            # Another node's panel draw: nothing to keep, its node holds the sign-ups.
+            return InteractionTarget("draw", uri)
         if obj.type in ACTOR_TYPES:
             await services.resolver.get(uri)
             return await _actor_target(services, uri)

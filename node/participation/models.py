@@ -196,6 +196,19 @@ DRAW_LIFECYCLE = StateGraph(
 
 
 @dataclass(frozen=True)
+class DrawSignUp:
+    """A resident's sign-up for a draw of another node's process, as their node knows it:
+    asked, accepted (under ``pseudonym``) or refused (for ``reason``)."""
+
+    draw_uri: str
+    title: str
+    state: str
+    pseudonym: str | None
+    reason: str | None
+    asked_at: str
+
+
+@dataclass(frozen=True)
 class PanelDraw:
     """A draw of panel members among residents of some postcode areas."""
 

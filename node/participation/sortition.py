@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import as_list, id_of
 from federation.actors import host_of
-from federation.errors import Conflict, NotAllowed, NotFound, Reason, Refused
+from federation.errors import Conflict, FetchError, NotAllowed, NotFound, Reason, Refused
 from node.clock import iso_now
 from node.participation.agreements import process_agreement
 from node.participation.credentials import (
@@ -241,9 +241,22 @@ async def opt_in(
     return pseudonym
 
 
-async def ask_to_join(services: ParticipationServices, resident: LocalActor, draw_uri: str) -> None:
+async def ask_to_join(services: ParticipationServices, resident: LocalActor, draw_uri: str) -> str:
     """A resident of this node opts in to a draw of another node's process (``Join``),
-    with the registrar's credential when the process is under an agreement."""
+    with the registrar's credential when the process is under an agreement. The draw is
+    read first (refused when it no longer takes sign-ups), and the sign-up is kept, so
+    the resident's pages show the process's answer when it comes; returns its title."""
+    try:
+        document = await services.fetcher.fetch(draw_uri)
+    except FetchError as exc:
+        raise NotFound("that draw could not be found", detail=f"{draw_uri}: {exc}") from exc
+    if document.type != "PanelDraw":
+        raise NotFound("that address is not a draw", detail=draw_uri)
+    if document.raw.get("drawState") != "open":
+        raise Conflict(
+            f"{document.name} has started: residents can no longer opt in", code="draw_started"
+        )
+    title = document.name or draw_uri
     process = draw_uri.rsplit("/draws/", 1)[0]
     panel = {"id": draw_uri, "type": "PanelDraw"}
     credential = await credential_to_send(
@@ -251,12 +264,57 @@ async def ask_to_join(services: ParticipationServices, resident: LocalActor, dra
     )
     if credential is not None:
         panel["credential"] = credential
+    join_id = services.outbox.new_activity_id()
+    async with services.db.transaction():
+        await services.draws.ask(join_id, resident.uri, draw_uri, title)
+        await services.outbox.send(
+            resident.uri,
+            {"id": join_id, "type": "Join", "object": panel, "to": [process]},
+            [process],
+            personal_inboxes=True,
+        )
+    return title
+
+
+async def answer_join(
+    services: ParticipationServices, process_uri: str, join: dict[str, Any], answer: dict[str, Any]
+) -> None:
+    """Tell a resident's node whether their ``Join`` of a draw was taken: an ``Accept``
+    with their pseudonym or a ``Reject`` with the reason (sent even when the refusal
+    rolls the inbox's transaction back)."""
+    resident = str(join.get("actor", ""))
     await services.outbox.send(
-        resident.uri,
-        {"id": services.outbox.new_activity_id(), "type": "Join", "object": panel, "to": [process]},
-        [process],
-        personal_inboxes=True,
+        process_uri,
+        {
+            "id": services.outbox.new_activity_id(),
+            **answer,
+            "object": join,
+            "to": [resident],
+        },
+        [resident],
+        outlives_rollback=answer["type"] == "Reject",
     )
+
+
+async def receive_join_answer(
+    services: ParticipationServices, process_uri: str, answer: dict[str, Any], join: dict[str, Any]
+) -> None:
+    """A process's ``answer`` (an Accept or Reject) to a resident's sign-up ``join`` that
+    this node sent: kept for the resident's pages."""
+    draw_uri = id_of(join.get("object")) or ""
+    if draw_uri.rsplit("/draws/", 1)[0] != process_uri:
+        raise NotAllowed(f"{process_uri} may only answer sign-ups for its own draws")
+    accepted = answer.get("type") == "Accept"
+    pseudonym = answer.get("pseudonym")
+    summary = answer.get("summary")
+    if not await services.draws.answered(
+        id_of(join) or "",
+        draw_uri,
+        "accepted" if accepted else "refused",
+        pseudonym if accepted and isinstance(pseudonym, str) else None,
+        None if accepted else (summary if isinstance(summary, str) else ""),
+    ):
+        raise NotFound("this node asked for no such sign-up", detail=id_of(join) or "")
 
 
 def federated_draw(panel: PanelDraw, commitments: dict[str, str]) -> dict[str, Any]:

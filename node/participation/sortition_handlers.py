@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from activitypub.vocabulary import id_of
 from federation.actors import same_origin
-from federation.errors import NotAllowed, Refused
+from federation.errors import NotAllowed, NotFound, Refusal, Refused
 from federation.handlers import Handler, HandlerKey, InboxContext, bind_all
 from node.participation.services import ParticipationServices
 from node.participation.sortition import (
+    answer_join,
     commit_as_party,
     opt_in,
     receive_commitment,
+    receive_join_answer,
     receive_reveal,
     reveal_as_party,
 )
@@ -41,14 +43,43 @@ async def handle_join(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
     """A resident of another node opts in to one of our draws, with the registrar's
-    credential when the draw's process is under an agreement."""
+    credential when the draw's process is under an agreement; their node is answered with
+    an Accept naming their pseudonym, or a Reject with the reason."""
     credential = activity.object.raw.get("credential") if activity.object else None
-    await opt_in(
-        services,
-        activity.object_id,
-        activity.actor,
-        credential if isinstance(credential, str) else None,
-    )
+    panel = await services.draws.get(activity.object_id)
+    if panel is None:
+        raise NotFound("there is no such draw on this node", detail=activity.object_id)
+    # The Join as answered, without the credential: the resident's node needs no copy.
+    join = {
+        "id": activity.id,
+        "type": "Join",
+        "actor": activity.actor,
+        "object": panel.uri,
+    }
+    try:
+        pseudonym = await opt_in(
+            services,
+            panel.uri,
+            activity.actor,
+            credential if isinstance(credential, str) else None,
+        )
+    except Refusal as exc:
+        await answer_join(
+            services, panel.process_uri, join, {"type": "Reject", "summary": exc.reason}
+        )
+        raise
+    await answer_join(services, panel.process_uri, join, {"type": "Accept", "pseudonym": pseudonym})
+
+
+async def handle_join_answer(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
+    """A process answers a sign-up this node sent for one of its residents."""
+    # The vocabulary reads an embedded Join as an object, not as an activity.
+    join = activity.object_activity or activity.object
+    if join is None:
+        raise Refused("the answered Join must be embedded")
+    await receive_join_answer(services, activity.actor, dict(activity.raw), dict(join.raw))
 
 
 async def handle_commitment(
@@ -95,6 +126,8 @@ def sortition_handlers(services: ParticipationServices) -> list[tuple[HandlerKey
         services,
         [
             (("Join", "PanelDraw"), handle_join),
+            (("Accept", "Join"), handle_join_answer),
+            (("Reject", "Join"), handle_join_answer),
             (("Add", "SeedCommitment"), handle_commitment),
             (("Add", "SeedReveal"), handle_reveal),
             (("Invite", "PanelDraw"), handle_invite),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from node.clock import iso_now
-from node.participation.models import PanelDraw, SeedShare
+from node.participation.models import DrawSignUp, PanelDraw, SeedShare
 from node.storage.database import Database, Row
 
 
@@ -183,3 +183,31 @@ class PanelDraws:
             r["party"]: SeedShare(r["party"], r["commitment"], r["reveal"], r["secret"])
             for r in rows
         }
+
+    async def ask(self, join_id: str, actor: str, draw_uri: str, title: str) -> None:
+        """Note that a resident of this node asked to take part in another node's draw."""
+        await self._db.execute(
+            "INSERT INTO draw_sign_ups (join_id, actor_uri, draw_uri, title, state, asked_at)"
+            " VALUES (?, ?, ?, ?, 'asked', ?)",
+            (join_id, actor, draw_uri, title, iso_now()),
+        )
+
+    async def answered(
+        self, join_id: str, draw_uri: str, state: str, pseudonym: str | None, reason: str | None
+    ) -> bool:
+        """The process's answer to a sign-up; False when no such sign-up was asked."""
+        count = await self._db.execute_rowcount(
+            "UPDATE draw_sign_ups SET state = ?, pseudonym = ?, reason = ?, answered_at = ?"
+            " WHERE join_id = ? AND draw_uri = ?",
+            (state, pseudonym, reason, iso_now(), join_id, draw_uri),
+        )
+        return count == 1
+
+    async def sign_ups_of(self, actor: str) -> list[DrawSignUp]:
+        """A resident's sign-ups for other nodes' draws, the latest first."""
+        rows = await self._db.fetch_all(
+            "SELECT draw_uri, title, state, pseudonym, reason, asked_at FROM draw_sign_ups"
+            " WHERE actor_uri = ? ORDER BY asked_at DESC, join_id",
+            (actor,),
+        )
+        return [DrawSignUp(*row) for row in rows]

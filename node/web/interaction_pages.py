@@ -33,9 +33,11 @@ from node import social_actions
 from node.node import Node
 from node.participation.interactions import InteractionTarget, find_interaction_target
 from node.participation.processes import known_process
+from node.participation.sortition import ask_to_join
 from node.web.app import NODE
 from node.web.client_address import client_address
 from node.web.pages import render
+from node.web.panel_pages import draw_page
 from node.web.participation_pages import names_of
 from node.web.refusals import http_status, page_reason
 from node.web.sessions import posted_form, require_account
@@ -52,6 +54,8 @@ async def _held_here(node: Node, uri: str) -> bool:
     """Whether ``uri`` is a post or an actor this node holds (only those are offered)."""
     record = await node.objects.record(uri)
     if record is not None and record.deleted_at is None:
+        return True
+    if await node.participation_services.draws.get(uri) is not None:
         return True
     return bool(await node.actors.by_uri(uri) or await node.actors.remote_actor(uri))
 
@@ -133,6 +137,10 @@ async def _page_of(node: Node, target: InteractionTarget) -> str | None:
         process = await known_process(node.participation_services, target.uri)
         if process is not None and process.local:
             return f"/processes/{process.slug}"
+    if target.kind == "draw":
+        panel = await node.participation_services.draws.get(target.uri)
+        if panel is not None:
+            return draw_page(panel)
     return None
 
 
@@ -147,7 +155,56 @@ async def authorize_interaction(request: web.Request) -> web.StreamResponse:
     page = await _page_of(node, target)
     if page is not None:
         raise web.HTTPSeeOther(page)
+    if target.kind == "draw":
+        return await _render_draw(request, node, account.actor_uri, target.uri)
     return await _render_target(request, node, account.actor_uri, target)
+
+
+async def _render_draw(
+    request: web.Request,
+    node: Node,
+    viewer: str,
+    uri: str,
+    refusal: Refusal | None = None,
+) -> web.Response:
+    """Another node's panel draw, as its node publishes it, with the resident's sign-up."""
+    try:
+        draw = await node.participation_services.fetcher.fetch(uri)
+    except FetchError as exc:
+        raise NotFound(
+            "that post or account could not be found", detail=str(exc), code="interaction_unknown"
+        ) from exc
+    process = str(draw.raw.get("process") or "")
+    sign_ups = [
+        s for s in await node.participation_services.draws.sign_ups_of(viewer) if s.draw_uri == uri
+    ]
+    return render(
+        request,
+        "draw_sign_up.html",
+        status=http_status(refusal) if refusal else 200,
+        refusal=page_reason(request, refusal) if refusal else None,
+        draw=draw,
+        areas=[str(a) for a in draw.raw.get("postcodeAreas") or []],
+        process=process,
+        process_name=(await names_of(node, {process}))[process] if process else "",
+        sign_up=sign_ups[0] if sign_ups else None,
+        asked=request.query.get("asked") == "1",
+    )
+
+
+async def draw_sign_up(request: web.Request) -> web.StreamResponse:
+    """``POST /authorize_interaction/draw``: sign the resident up for another node's draw
+    (a ``Join`` to its process, with the registrar's credential where one is needed)."""
+    node = request.app[NODE]
+    account, form = await posted_form(request)
+    uri = str(form.get("draw", ""))
+    resident = await node.actors.by_uri(account.actor_uri)
+    assert resident is not None, "every account has its actor"
+    try:
+        await ask_to_join(node.participation_services, resident, uri)
+    except Refusal as exc:
+        return await _render_draw(request, node, account.actor_uri, uri, exc)
+    raise web.HTTPSeeOther(f"{AUTHORIZE_INTERACTION}?uri={quote(uri, safe='')}&asked=1")
 
 
 async def _render_target(
@@ -213,3 +270,4 @@ def register(app: web.Application) -> None:
     app.router.add_get(INTERACT, interact)
     app.router.add_get(AUTHORIZE_INTERACTION, authorize_interaction)
     app.router.add_post(AUTHORIZE_INTERACTION, follow_submit)
+    app.router.add_post(AUTHORIZE_INTERACTION + "/draw", draw_sign_up)

@@ -76,6 +76,7 @@ async def own_page(request: web.Request) -> web.Response:
         supported=[await _own(node, p, me) for p in await services.store.supported_by(me)],
         votes=await votes_cast(services, me),
         verified=await node.residents.get(me),
+        sign_ups=await services.draws.sign_ups_of(me),
         notifications=[await _shown(node, n) for n in notifications],
         names=names,
         older=notifications[-1].id if older else None,

@@ -132,11 +132,13 @@ async def open_draw(request: web.Request) -> web.Response:
         beside = REFUSED_FIELD.get(exc.code, "submit")
         state = FormState("panel", fields, {beside: page_reason(request, exc)})
         return await _panels_with(request, node, process, state, http_status(exc))
-    raise web.HTTPSeeOther(f"{_page_of(process, panel)}?done=opened")
+    raise web.HTTPSeeOther(f"{draw_page(panel)}?done=opened")
 
 
-def _page_of(process: Process, panel: PanelDraw) -> str:
-    return f"/processes/{process.slug}/panels/{_number(panel)}"
+def draw_page(panel: PanelDraw) -> str:
+    """The page of one of this node's draws (its process's slug is its actor's name)."""
+    slug = panel.process_uri.rstrip("/").rsplit("/", 1)[1]
+    return f"/processes/{slug}/panels/{_number(panel)}"
 
 
 async def _draw_of(request: web.Request) -> tuple[PanelDraw, Process]:
@@ -176,7 +178,7 @@ async def _panel_with(
         status=status,
         process=process,
         panel=panel,
-        page=_page_of(process, panel),
+        page=draw_page(panel),
         candidates=candidates,
         per_area={area: sum(1 for _, a in candidates if a == area) for area in panel.areas},
         account=account,
@@ -214,7 +216,7 @@ async def sign_up(request: web.Request) -> web.Response:
         state.refusal = page_reason(request, exc)
         return await _panel_with(request, panel, process, state, status=http_status(exc))
     done = "started" if starting else "signed-up"
-    raise web.HTTPSeeOther(f"{_page_of(process, panel)}?done={done}")
+    raise web.HTTPSeeOther(f"{draw_page(panel)}?done={done}")
 
 
 def register(app: web.Application) -> None:

@@ -65,6 +65,24 @@ def test_no_catalogue_keeps_texts_nobody_uses(language: str) -> None:
     assert sorted(set(catalogue(language)) - used_messages(), key=str) == []
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_catalogue_holds_a_text_twice(language: str) -> None:
+    # The catalogues merge as a union of both branches' lines (.gitattributes): a text
+    # two branches both added would be kept twice, and Babel would read only one of them.
+    po = (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    ids: list[str] = []
+    reading = False
+    for line in po.splitlines():
+        if line.startswith("msgid "):
+            ids.append(line[6:])
+            reading = True
+        elif reading and line.startswith('"'):
+            ids[-1] += line
+        else:
+            reading = False
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
 def test_the_lang_toggle_beats_the_cookie_which_beats_the_browser_which_beats_the_node() -> None:
     def chosen(path: str = "/", cookie: str = "", accept: str = "") -> str:
         headers = {"Cookie": cookie, "Accept-Language": accept}

@@ -12,7 +12,7 @@ scripts the node did not send.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -60,6 +60,13 @@ async def _demo_network(start: StartNode) -> dict[str, RunningNode]:
         )
         for spec in DEMO_NODES
     }
+    # De Wijert has rules and a description, as its settings page saves them (at once).
+    wijert = nodes["wijert"].node
+    wijert.config = replace(
+        wijert.config,
+        description="Wijkdeal De Wijert: bewoners beslissen samen over hun wijk.",
+        rules=("Behandel iedereen met respect.", "Geen reclame of spam."),
+    )
     network = list(nodes.values())
     await seed_social(nodes)
     await seed_participation(nodes, lambda: settle(network))

@@ -33,7 +33,7 @@ PHONE, DESKTOP = 360, 1280
 SCREENSHOTS = "/tmp"
 
 
-async def _logged_in(
+async def logged_in_page(
     browser: Browser,
     contexts: list[BrowserContext],
     complaints: list[str],
@@ -41,9 +41,15 @@ async def _logged_in(
     username: str,
     language: str,
     width: int,
+    password: str = "wachtwoord-123",
+    *,
+    audited: bool = False,
 ) -> Page:
-    """A resident on the home page in ``language``, logged in through its login link."""
-    context = await browser.new_context(viewport={"width": width, "height": 800})
+    """A resident on the home page in ``language``, logged in through its login link;
+    ``audited``: the page lets axe-core in (it bypasses the node's script policy)."""
+    context = await browser.new_context(
+        viewport={"width": width, "height": 800}, bypass_csp=audited
+    )
     contexts.append(context)
     page = await context.new_page()
     watch_policies(page, complaints)
@@ -51,7 +57,7 @@ async def _logged_in(
     await page.goto(f"{running.base_url}/?lang={language}")
     await page.get_by_role("link", name=t("Log in"), exact=True).click()
     await page.get_by_label(t("User name")).fill(username)
-    await page.get_by_label(t("Password")).fill("wachtwoord-123")
+    await page.get_by_label(t("Password")).fill(password)
     await page.get_by_role("button", name=t("Log in")).click()
     await expect(page.locator("html")).to_have_attribute("lang", language)
     return page
@@ -99,8 +105,8 @@ async def test_a_resident_proposes_supports_comments_votes_and_finds_the_receipt
         ),
     )
     complaints: list[str] = []
-    bram = await _logged_in(browser, contexts, complaints, wijk, "bram", language, width)
-    sanne = await _logged_in(browser, contexts, complaints, wijk, "sanne", language, width)
+    bram = await logged_in_page(browser, contexts, complaints, wijk, "bram", language, width)
+    sanne = await logged_in_page(browser, contexts, complaints, wijk, "sanne", language, width)
 
     # Bram finds the process among what he can take part in now, and proposes with a photo.
     await bram.get_by_role("link", name=process.title).first.click()

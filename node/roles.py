@@ -5,7 +5,9 @@ its reason and the administrators' role, never the administrator's name.
 The roles (``node.storage.accounts.ROLES``): a resident takes part; an official gives the
 official responses of the municipality or the collective; an organiser runs the node's
 processes (``/organise``); a moderator handles reports, sanctions and the federation
-policy; an administrator does all of that and gives roles.
+policy; an administrator does all of that and gives roles. An administrator can also make
+an account organiser of one process only (``set_process_organiser``): on ``/organise`` it
+sees and runs that process and no other (``organised_processes``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from federation.errors import Invalid, NotAllowed, NotFound, Refused
 from moderation.log import ROLE_ADMIN, LogEntry
 from node.moderator_actions import Acting, reason_given
 from node.moderator_services import ModeratorServices
-from node.storage.accounts import ROLES
+from node.participation.models import Process
+from node.storage.accounts import ROLES, Account, AccountRepository
 
 # Who may run the node's processes on /organise: administrators can do all organisers can.
 ORGANISING_ROLES = frozenset({"organiser", "admin"})
@@ -36,13 +39,7 @@ async def change_role(
         )
     why = reason_given(reason)
     async with services.db.transaction():
-        account = await services.accounts.by_username(username.strip().lstrip("@"))
-        if account is None:
-            raise NotFound(
-                f"there is no account {username} on this node",
-                code="role_no_account",
-                values={"name": username},
-            )
+        account = await _account_named(services, username)
         if account.role == role:
             raise Refused(
                 f"{account.username} is {role} already",
@@ -59,4 +56,78 @@ async def change_role(
         await services.accounts.set_role(account.actor_id, role)
         return await services.moderation_store.add_log_entry(
             "role", "account", account.actor_uri, f"{account.role} → {role}: {why}", ROLE_ADMIN
+        )
+
+
+async def _account_named(services: ModeratorServices, username: str) -> Account:
+    """The account ``username`` (a leading @ allowed) names, or NotFound."""
+    account = await services.accounts.by_username(username.strip().lstrip("@"))
+    if account is None:
+        raise NotFound(
+            f"there is no account {username} on this node",
+            code="role_no_account",
+            values={"name": username},
+        )
+    return account
+
+
+async def organised_processes(
+    accounts: AccountRepository, account: Account
+) -> frozenset[str] | None:
+    """The processes ``account`` may run on /organise: None for every process (node-wide
+    organisers and administrators), else those it was made organiser of (maybe none)."""
+    if account.role in ORGANISING_ROLES:
+        return None
+    return await accounts.organised_processes(account.actor_id)
+
+
+def require_organiser_of(allowed: frozenset[str] | None, process: Process) -> None:
+    """Refuse an organiser's action on a process the account does not organise."""
+    if allowed is not None and process.uri not in allowed:
+        raise NotAllowed(
+            f"you organise other processes on this node, not {process.title}",
+            code="organise_not_this_process",
+            values={"title": process.title},
+        )
+
+
+async def set_process_organiser(
+    services: ModeratorServices,
+    acting: Acting,
+    username: str,
+    process: Process,
+    reason: str,
+    *,
+    organiser: bool = True,
+) -> LogEntry:
+    """Make the account ``username`` organiser of ``process`` only, or (``organiser``
+    False) no longer, for ``reason``, in the public moderation log as a role change;
+    refused for anyone but an administrator, for an account that organises every process
+    already, and for a change that changes nothing."""
+    if acting.role != ROLE_ADMIN:
+        raise NotAllowed("only administrators give roles", code="role_not_admin")
+    if not process.local:
+        raise Refused("only a process of this node has organisers here")
+    why = reason_given(reason)
+    async with services.db.transaction():
+        account = await _account_named(services, username)
+        if organiser and account.role in ORGANISING_ROLES:
+            raise Refused(
+                f"{account.username} organises every process of this node already",
+                code="process_organiser_everywhere",
+                values={"name": account.username},
+            )
+        if not await services.accounts.set_process_organiser(
+            account.actor_id, process.uri, organiser
+        ):
+            raise Refused(
+                f"{account.username} is organiser of {process.title} already"
+                if organiser
+                else f"{account.username} is no organiser of {process.title}",
+                code="process_organiser_already" if organiser else "process_organiser_not",
+                values={"name": account.username, "title": process.title},
+            )
+        change = "organiser of" if organiser else "no longer organiser of"
+        return await services.moderation_store.add_log_entry(
+            "role", "account", account.actor_uri, f"{change} {process.slug}: {why}", ROLE_ADMIN
         )

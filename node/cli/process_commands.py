@@ -1,4 +1,4 @@
-"""The organiser's commands: ``samenspraak process create|edit|phase|close|list`` and
+"""The organiser's commands: ``samenspraak process create|edit|organiser|phase|close|list`` and
 ``samenspraak proposal list|status|merge``.
 
 Arguments are read here into domain values; every wrong one is refused with a
@@ -15,6 +15,7 @@ from pathlib import Path
 from node.cli.errors import CliError
 from node.cli.opened_node import opened_node
 from node.clock import utc_now
+from node.moderator_actions import OPERATOR
 from node.node import Node
 from node.participation.merging import merge_proposal
 from node.participation.models import (
@@ -36,6 +37,7 @@ from node.participation.processes import (
 )
 from node.participation.status import STATUSES
 from node.participation.trail import change_status
+from node.roles import set_process_organiser
 from node.storage.actors import LocalActor
 
 DEFAULT_WEEKS = {"proposing": 6, "supporting": 4, "voting": 2}
@@ -98,6 +100,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--agreement", default=None, help="id of the agreement it falls under; 'none' for none"
     )
     edit.set_defaults(handler=process_edit)
+    organiser = actions.add_parser(
+        "organiser", help="make an account organiser of this process only, or no longer"
+    )
+    organiser.add_argument("directory", type=Path)
+    organiser.add_argument("slug")
+    organiser.add_argument("username")
+    organiser.add_argument("--reason", required=True, help="why; the moderation log shows it")
+    organiser.add_argument("--remove", action="store_true", help="no longer organiser")
+    organiser.set_defaults(handler=process_organiser)
     phase = actions.add_parser("phase", help="move a process to another phase")
     phase.add_argument("directory", type=Path)
     phase.add_argument("slug")
@@ -196,6 +207,23 @@ def parse_edit(args: argparse.Namespace, process: Process) -> ProcessEdit:
             before.max_picks if args.max_picks is None else _whole(args.max_picks, "--max-picks"),
         )
     return changes
+
+
+async def process_organiser(args: argparse.Namespace) -> int:
+    """``samenspraak process organiser``: as an administrator on the process's edit page."""
+    async with opened_node(args.directory) as node:
+        process = await local_process(node.participation_services, args.slug)
+        await set_process_organiser(
+            node.moderator_services,
+            OPERATOR,
+            args.username,
+            process,
+            args.reason,
+            organiser=not args.remove,
+        )
+    change = "no longer organises" if args.remove else "now organises"
+    print(f"{args.username} {change} {process.title}; the moderation log shows why")
+    return 0
 
 
 async def process_list(args: argparse.Namespace) -> int:

@@ -79,6 +79,38 @@ class AccountRepository:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         await self._db.execute("UPDATE accounts SET role = ? WHERE actor_id = ?", (role, actor_id))
 
+    async def organised_processes(self, actor_id: int) -> frozenset[str]:
+        """The processes an account was made organiser of, one by one."""
+        rows = await self._db.fetch_all(
+            "SELECT process_uri FROM process_organisers WHERE actor_id = ?", (actor_id,)
+        )
+        return frozenset(r["process_uri"] for r in rows)
+
+    async def process_organisers(self, process_uri: str) -> list[Account]:
+        """The accounts made organiser of this process only, by name."""
+        rows = await self._select(
+            "WHERE a.id IN (SELECT actor_id FROM process_organisers WHERE process_uri = ?)",
+            (process_uri,),
+        )
+        return sorted(rows, key=lambda account: account.username)
+
+    async def set_process_organiser(self, actor_id: int, process_uri: str, organiser: bool) -> bool:
+        """Make an account organiser of a process, or no longer; whether that changed anything."""
+        if organiser:
+            return bool(
+                await self._db.execute_rowcount(
+                    "INSERT OR IGNORE INTO process_organisers (process_uri, actor_id, granted_at)"
+                    " VALUES (?, ?, ?)",
+                    (process_uri, actor_id, iso_now()),
+                )
+            )
+        return bool(
+            await self._db.execute_rowcount(
+                "DELETE FROM process_organisers WHERE process_uri = ? AND actor_id = ?",
+                (process_uri, actor_id),
+            )
+        )
+
     async def count_with_role(self, role: str) -> int:
         """How many accounts have ``role``."""
         return int(

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from federation.errors import Invalid, NotFound, Refusal
+from federation.errors import Invalid, NotAllowed, NotFound, Refusal
 from node.i18n import N_, STATUS_LABELS
 from node.node import Node
 from node.participation.ballots import close_budget, open_budget_ballot
@@ -22,14 +22,14 @@ from node.participation.processes import local_process, set_phase
 from node.participation.status import PROPOSAL_LIFECYCLE, STATUSES
 from node.participation.trail import change_status
 from node.participation.voting import close_vote, open_vote
-from node.roles import ORGANISING_ROLES
+from node.roles import organised_processes, require_organiser_of
 from node.storage.accounts import Account
 from node.web.app import NODE, FormData
 from node.web.form_state import FormState
 from node.web.i18n import PHASE_LABELS
 from node.web.pages import page_translator, render
-from node.web.refusals import http_status, page_reason
-from node.web.sessions import posted_form, require_account
+from node.web.refusals import http_status, page_reason, refusal_page
+from node.web.sessions import current_account, posted_form, require_account
 
 ORGANISE_PAGE = "/organise"
 ORGANISERS_ONLY = N_("This page is for the organisers and administrators of this node only.")
@@ -125,11 +125,18 @@ async def organise_page_with(
 ) -> web.Response:
     """The organisers' page, with a refused form or the confirmation of an action."""
     node = request.app[NODE]
-    processes = await node.participation_store.local_processes()
+    account = await current_account(request)
+    allowed = await organised_processes(node.accounts, account) if account else frozenset()
+    processes = [
+        process
+        for process in await node.participation_store.local_processes()
+        if allowed is None or process.uri in allowed
+    ]
     return render(
         request,
         "organise.html",
         status=status,
+        every_process=allowed is None,
         rows=[await _process_row(node, process) for process in processes],
         form=form or FormState(""),
         done=done,
@@ -137,9 +144,43 @@ async def organise_page_with(
 
 
 async def organise_page(request: web.Request) -> web.Response:
-    """``GET /organise``: the node's processes, their figures and what organisers can do."""
-    await require_account(request, ORGANISING_ROLES, ORGANISERS_ONLY)
+    """``GET /organise``: the node's processes, their figures and what organisers can do;
+    for an account made organiser of some processes only, those."""
+    await organiser_access(request)
     return await organise_page_with(request)
+
+
+async def organiser_access(
+    request: web.Request, account: Account | None = None, process: Process | None = None
+) -> tuple[Account, frozenset[str] | None]:
+    """The organiser's account and the processes it may run (None: every one); a 403 page
+    for an account that organises none, or not ``process``."""
+    account = account or await require_account(request)
+    allowed = await organised_processes(request.app[NODE].accounts, account)
+    try:
+        if allowed is not None and not allowed:
+            raise NotAllowed("this page is for organisers only", code="organisers_only")
+        if process is not None:
+            require_organiser_of(allowed, process)
+    except NotAllowed as exc:
+        raise forbidden_page(request, exc) from exc
+    return account, allowed
+
+
+def forbidden_page(request: web.Request, exc: NotAllowed) -> web.HTTPForbidden:
+    """A 403 as an HTML page whatever the client accepts, as require_account answers."""
+    return web.HTTPForbidden(text=refusal_page(request, exc).text, content_type="text/html")
+
+
+async def _action_process(node: Node, fields: Mapping[str, str]) -> Process:
+    """The process an action on /organise is about: named, or that of its proposal."""
+    if "process" in fields:
+        return await local_process(node.participation_services, fields["process"])
+    process = await node.participation_store.get_process(
+        (await _proposal(node, fields)).process_uri
+    )
+    assert process is not None, "a stored proposal's process is stored"
+    return process
 
 
 def end_of_day(text: str, time: str = "23:59:59") -> str:
@@ -305,7 +346,8 @@ REFUSED_FIELD = {"organise_no_progress": "progress", "status_reason_missing": "r
 
 async def organise_action(request: web.Request) -> web.Response:
     """``POST /organise``: one organiser's action, then the page with what was sent."""
-    account, posted = await posted_form(request, ORGANISING_ROLES, ORGANISERS_ONLY)
+    account, posted = await posted_form(request)
+    _, allowed = await organiser_access(request, account)
     fields = text_fields(posted)
     node = request.app[NODE]
     action = fields.get("action", "")
@@ -314,6 +356,8 @@ async def organise_action(request: web.Request) -> web.Response:
     act, field = ACTIONS[action]
     form_name = fields.get("form", action)
     try:
+        if allowed is not None:
+            require_organiser_of(allowed, await _action_process(node, fields))
         message, values = await act(node, account, fields)
     except Refusal as exc:
         beside = REFUSED_FIELD.get(exc.code, field)

@@ -1,7 +1,11 @@
 """``/organise/<slug>/edit``: the organisers' form that changes a running process, through
 the same ``edit_process`` as ``samenspraak process edit``. It reads the fields as the form
 that opens a process does (``new_process_page``); a refusal is shown beside its field and
-nothing changes then. Saving sends an Update of the process to its followers."""
+nothing changes then. Saving sends an Update of the process to its followers.
+
+On the same page an administrator makes an account organiser of this process only, or no
+longer (``POST /organise/<slug>/organisers``, ``set_process_organiser`` as ``samenspraak
+process organiser``); such an organiser opens this page for its own processes only."""
 
 from __future__ import annotations
 
@@ -9,11 +13,13 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from federation.errors import Refusal
+from federation.errors import NotAllowed, NotFound, Refusal
 from node.i18n import N_
+from node.moderator_actions import acting_as
 from node.participation.models import Phase, Process
 from node.participation.processes import ProcessEdit, edit_process, local_process
-from node.roles import ORGANISING_ROLES
+from node.roles import set_process_organiser
+from node.storage.accounts import Account
 from node.web.app import NODE
 from node.web.form_state import FormState
 from node.web.new_process_page import (
@@ -22,12 +28,21 @@ from node.web.new_process_page import (
     read_process_form,
     refused_beside,
 )
-from node.web.organiser_pages import ORGANISERS_ONLY, audience, organise_page_with, text_fields
+from node.web.organiser_pages import (
+    audience,
+    forbidden_page,
+    organise_page_with,
+    organiser_access,
+    text_fields,
+)
 from node.web.pages import page_translator, render
-from node.web.refusals import http_status
-from node.web.sessions import posted_form, require_account
+from node.web.refusals import http_status, page_reason
+from node.web.sessions import posted_form
 
 EDIT_PAGE = "/organise/{slug}/edit"
+ORGANISERS_FORM = "/organise/{slug}/organisers"
+# Where a refusal of set_process_organiser is shown, by its code (else beside the name).
+ORGANISER_REFUSAL_FIELDS = {"reason_missing": "reason"}
 
 
 def form_values(process: Process) -> dict[str, str]:
@@ -63,39 +78,61 @@ def _same_days(phases: tuple[Phase, ...], process: Process) -> tuple[Phase, ...]
 
 
 async def _form_page(
-    request: web.Request, process: Process, form: FormState, status: int = 200
+    request: web.Request,
+    process: Process,
+    form: FormState,
+    status: int = 200,
+    *,
+    account: Account,
+    organisers: FormState | None = None,
+    done: str | None = None,
 ) -> web.Response:
+    node = request.app[NODE]
     return render(
         request,
         "organise_edit.html",
         status=status,
         process=process,
         form=form,
+        organisers_form=organisers or FormState(""),
+        done=done,
         phases=DATED_PHASES,
         agreements=await agreement_choices(request, process.agreement),
-        heard=await audience(request.app[NODE], process),
+        heard=await audience(node, process),
+        administrator=account.role == "admin",
+        organisers=await node.accounts.process_organisers(process.uri),
     )
+
+
+async def _organised(
+    request: web.Request, account: Account | None = None
+) -> tuple[Account, Process]:
+    """The account and the process of the page; 403 unless it organises that process."""
+    node = request.app[NODE]
+    process = await local_process(node.participation_services, request.match_info["slug"])
+    account, _ = await organiser_access(request, account, process)
+    return account, process
 
 
 async def edit_page(request: web.Request) -> web.Response:
     """``GET /organise/<slug>/edit``: the form with the process as it is now."""
-    await require_account(request, ORGANISING_ROLES, ORGANISERS_ONLY)
-    node = request.app[NODE]
-    process = await local_process(node.participation_services, request.match_info["slug"])
-    return await _form_page(request, process, FormState("process", form_values(process)))
+    account, process = await _organised(request)
+    form = FormState("process", form_values(process))
+    return await _form_page(request, process, form, account=account)
 
 
 async def edit_from_form(request: web.Request) -> web.Response:
     """``POST /organise/<slug>/edit``: change the process, or show the form again with
     its problems."""
-    _, posted = await posted_form(request, ORGANISING_ROLES, ORGANISERS_ONLY)
+    account, posted = await posted_form(request)
+    account, process = await _organised(request, account)
     node = request.app[NODE]
     services = node.participation_services
-    process = await local_process(services, request.match_info["slug"])
     fields: Mapping[str, str] = text_fields(posted)
     arguments, errors = read_process_form(request, fields)
     if errors:
-        return await _form_page(request, process, FormState("process", dict(fields), errors), 422)
+        state = FormState("process", dict(fields), errors)
+        return await _form_page(request, process, state, 422, account=account)
     changes: ProcessEdit = {
         "title": arguments["title"],
         "summary": arguments["summary"],
@@ -110,7 +147,7 @@ async def edit_from_form(request: web.Request) -> web.Response:
         changed = await edit_process(services, process, changes)
     except Refusal as exc:
         state = refused_beside(request, fields, exc)
-        return await _form_page(request, process, state, status=http_status(exc))
+        return await _form_page(request, process, state, http_status(exc), account=account)
     heard = await audience(node, changed)
     done = page_translator(request)(
         N_(
@@ -124,7 +161,51 @@ async def edit_from_form(request: web.Request) -> web.Response:
     return await organise_page_with(request, done=done)
 
 
+async def change_organisers(request: web.Request) -> web.Response:
+    """``POST /organise/<slug>/organisers``: an administrator makes an account organiser of
+    this process only, or no longer (``change`` is ``add`` or ``remove``), for a reason."""
+    account, posted = await posted_form(request)
+    account, process = await _organised(request, account)
+    node = request.app[NODE]
+    fields = text_fields(posted)
+    adding = fields.get("change") != "remove"
+    if account.role != "admin":
+        raise forbidden_page(
+            request, NotAllowed("only administrators give roles", code="role_not_admin")
+        )
+    actor = await node.actors.by_uri(account.actor_uri)
+    if actor is None:
+        raise NotFound("your account has no actor on this node")
+    form = FormState("process", form_values(process))
+    try:
+        await set_process_organiser(
+            node.moderator_services,
+            await acting_as(node.moderator_services, actor),
+            fields.get("username", ""),
+            process,
+            fields.get("reason", ""),
+            organiser=adding,
+        )
+    except Refusal as exc:
+        field = ORGANISER_REFUSAL_FIELDS.get(exc.code, "username")
+        state = FormState("organisers", fields, {field: page_reason(request, exc)})
+        return await _form_page(
+            request, process, form, http_status(exc), account=account, organisers=state
+        )
+    done = page_translator(request)(
+        N_("%(name)s now organises %(title)s only. The moderation log shows it with its reason.")
+        if adding
+        else N_(
+            "%(name)s no longer organises %(title)s. The moderation log shows it with its reason."
+        ),
+        name=fields.get("username", "").lstrip("@"),
+        title=process.title,
+    )
+    return await _form_page(request, process, form, account=account, done=done)
+
+
 def register(app: web.Application) -> None:
-    """Add the form that changes a process."""
+    """Add the form that changes a process and the one that names its organisers."""
     app.router.add_get(EDIT_PAGE, edit_page)
     app.router.add_post(EDIT_PAGE, edit_from_form)
+    app.router.add_post(ORGANISERS_FORM, change_organisers)

@@ -109,6 +109,17 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
         "budget_not_positive": N_("The budget must be more than 0."),
         "picks_out_of_order": N_("The most must be at least 1 and not less than the fewest."),
         "process_no_title": N_("Give the process a title."),
+        "organisers_only": N_(
+            "This page is for the organisers and administrators of this node only."
+        ),
+        "organise_not_this_process": N_(
+            "You organise other processes on this node, not %(title)s. Nothing was changed."
+        ),
+        "process_organiser_everywhere": N_(
+            "%(name)s organises every process of this node already."
+        ),
+        "process_organiser_already": N_("%(name)s is organiser of %(title)s already."),
+        "process_organiser_not": N_("%(name)s is no organiser of %(title)s."),
         "merge_same_proposal": N_("A proposal cannot be merged into itself."),
         "merge_other_process": N_("Only proposals of the same process can be merged."),
         "merge_into_closed": N_(

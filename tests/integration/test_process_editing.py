@@ -11,12 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from federation.errors import Refused
 from node.cli import main
 from node.clock import utc_now
 from node.participation.ballots import open_budget_ballot
 from node.participation.models import Budget, phases_around
-from node.participation.processes import create_process, known_process, local_process, set_phase
+from node.participation.processes import (
+    create_process,
+    edit_process,
+    known_process,
+    local_process,
+    set_phase,
+)
 from node.participation.proposals import create_proposal
+from node.participation.schedule import run_schedule
 from tests.integration.conftest import StartNode, deliver
 from tests.integration.participation_helpers import node_with_a_process, person
 from tests.integration.voting_scenarios import follow
@@ -154,3 +162,30 @@ def test_the_cli_edits_a_process_as_the_page_does(
     assert "Groener is changed; its followers will get an Update" in capsys.readouterr().out
     assert main(["process", "list", node]) == 0
     assert "groen\tadvise\tproposing\tGroener" in capsys.readouterr().out
+
+
+async def test_dates_moved_into_the_past_move_the_process_on_and_a_closed_one_stays_as_it_is(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    services = gemeente.node.participation_services
+    process = await create_process(
+        services,
+        slug="straatnaam",
+        title="Nieuwe straatnaam",
+        archetype="decide",
+        threshold_count=1,
+        phases=phases_around(utc_now(), ("proposing", -3, 10), ("voting", 11, 20)),
+    )
+    earlier = phases_around(utc_now(), ("proposing", -3, -1), ("voting", -1, 20))
+    edited = await edit_process(services, process, {"phases": earlier})
+    assert edited.current_phase == "proposing"
+    await run_schedule(services)
+    moved = await local_process(services, "straatnaam")
+    assert moved.current_phase == "voting" and moved.phases == earlier
+
+    closed = await set_phase(services, moved, "closed")
+    with pytest.raises(Refused, match="a closed process cannot be changed") as refused:
+        await edit_process(services, closed, {"title": "Andere naam"})
+    assert refused.value.code == "process_edit_closed"
+    assert await local_process(services, "straatnaam") == closed

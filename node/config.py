@@ -373,7 +373,7 @@ def _look(raw: dict[str, Any], path: Path, data_dir: Path) -> Look:
             f"{ratio:.1f}:1; choose a darker colour (at least 4.5:1)",
             "setting_colour_contrast",
             colour=look.colour,
-            ratio=f"{ratio:.1f}",
+            ratio=round(ratio, 1),
         )
     if look.logo:
         logo = data_dir / look.logo

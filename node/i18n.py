@@ -25,7 +25,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
 Translate = Callable[..., str]
@@ -110,6 +110,11 @@ def readable_moment(timestamp: str, language: str, *, with_time: bool = True) ->
     locale = _format_locale(language)
     day = format_date(moment, "long", locale=locale)
     return f"{day}, {format_time(moment, 'HH:mm', locale=locale)}" if with_time else day
+
+
+def readable_number(value: float, language: str) -> str:
+    """A number with one decimal as the visitor writes it: 1,2 in Dutch, 1.2 in English."""
+    return format_decimal(value, "#,##0.0", locale=_format_locale(language))
 
 
 def readable_amount(amount: float, currency: str, language: str) -> str:

@@ -39,7 +39,14 @@ from federation.errors import (
     Unavailable,
     mapped,
 )
-from node.i18n import N_, STATUS_LABELS, labels, readable_amount, translator
+from node.i18n import (
+    N_,
+    STATUS_LABELS,
+    labels,
+    readable_amount,
+    readable_number,
+    translator,
+)
 from node.mastodon_api.errors import mastodon_refusal
 from node.storage.database import unavailable
 from node.web.app import NODE
@@ -499,10 +506,13 @@ def _for_people(request: web.Request, reason: str, code: str, values: Mapping[st
     language = language_of(
         request, request.app[NODE].config.language, request.app[NODE].config.languages
     )
-    # Values named *_amount are money, written as the visitor writes amounts.
+    # Values named *_amount are money, written as the visitor writes amounts; a ratio
+    # is a number with one decimal.
     shown = {
         name: readable_amount(float(value), str(values.get("currency", "")), language)
         if name.endswith("_amount") and isinstance(value, int | float)
+        else readable_number(value, language)
+        if name == "ratio" and isinstance(value, float)
         else value
         for name, value in values.items()
     }

@@ -188,7 +188,7 @@ async def test_an_invalid_setting_is_refused_beside_its_field_and_the_file_is_un
         "White text on %(colour)s stands out by only %(ratio)s to 1; it must be at least"
         " 4.5 to 1 (WCAG AA). Choose a darker colour.",
         colour="#ffee00",
-        ratio="1.2",
+        ratio="1,2",
     )
     await expect(admin.locator("#settings-look\\.colour-error")).to_contain_text(reason)
     await expect(admin.get_by_label(t("Colour"), exact=True)).to_have_attribute(

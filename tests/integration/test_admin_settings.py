@@ -74,7 +74,7 @@ async def test_an_administrator_changes_settings_and_a_bad_value_changes_nothing
             {"node.name": "Wijkraad Oosterpark", "look.colour": "#ffee00"},
         )
         assert field_errors(pale_nl.text) == {
-            "look.colour": "Witte tekst op #ffee00 steekt maar 1.2 tegen 1 af; dat moet minstens"
+            "look.colour": "Witte tekst op #ffee00 steekt maar 1,2 tegen 1 af; dat moet minstens"
             " 4,5 tegen 1 zijn (WCAG AA). Kies een donkerdere kleur."
         }
         assert path.read_bytes() == before

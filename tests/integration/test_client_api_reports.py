@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
@@ -87,3 +88,15 @@ async def test_reports_about_unknown_accounts_or_posts_of_someone_else_are_refus
         await asyncio.to_thread(sem.report, ria["id"], [], category="violation", rule_ids=[1])
     assert rules.value.args[1] == 422
     assert await wijk.node.moderation_store.open_reports() == []
+
+    # Once the node has rules (its settings page applies them at once), a report names them
+    # by their ids in GET /api/v1/instance/rules; an id beyond them is still refused.
+    wijk.node.config = replace(wijk.node.config, rules=("Wees aardig.", "Geen reclame."))
+    with pytest.raises(MastodonAPIError) as beyond:
+        await asyncio.to_thread(sem.report, ria["id"], [], category="violation", rule_ids=[3])
+    assert beyond.value.args[1] == 422
+    named = await asyncio.to_thread(
+        sem.report, ria["id"], [], "Scheldt", category="violation", rule_ids=[2]
+    )
+    assert named["rule_ids"] == ["2"] and named["category"] == "violation"
+    assert len(await wijk.node.moderation_store.open_reports()) == 1

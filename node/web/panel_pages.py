@@ -19,11 +19,11 @@ from node.node import Node
 from node.participation.models import PanelDraw, Process
 from node.participation.processes import local_process
 from node.participation.sortition import create_draw, local_draw, opt_in, start_draw
-from node.roles import ORGANISING_ROLES
+from node.roles import organised_processes
 from node.storage.accounts import Account
 from node.web.app import NODE
 from node.web.form_state import FormState
-from node.web.organiser_pages import ORGANISERS_ONLY, audience, text_fields
+from node.web.organiser_pages import audience, organiser_access, text_fields
 from node.web.pages import page_translator, render
 from node.web.participation_pages import names_of
 from node.web.refusals import http_status, page_reason
@@ -62,9 +62,13 @@ DONE = {
 }
 
 
-async def _is_organiser(request: web.Request) -> Account | None:
-    account = await current_account(request)
-    return account if account is not None and account.role in ORGANISING_ROLES else None
+async def _organises(request: web.Request, account: Account | None, process: Process) -> bool:
+    """Whether the visitor may run ``process``: a node-wide organiser or administrator, or
+    an account made organiser of this process."""
+    if account is None:
+        return False
+    allowed = await organised_processes(request.app[NODE].accounts, account)
+    return allowed is None or process.uri in allowed
 
 
 async def panels_page(request: web.Request) -> web.Response:
@@ -89,7 +93,7 @@ async def _panels_with(
         process=process,
         draws=[(_number(d), d) for d in draws],
         draw_states=_states(request),
-        organiser=await _is_organiser(request),
+        organiser=await _organises(request, await current_account(request), process),
         form=form or FormState(""),
     )
 
@@ -113,11 +117,12 @@ def _seats(text: str) -> int:
 
 async def open_draw(request: web.Request) -> web.Response:
     """``POST /processes/{slug}/panels``: an organiser opens a draw for sign-ups."""
-    _, posted = await posted_form(request, ORGANISING_ROLES, ORGANISERS_ONLY)
+    account, posted = await posted_form(request)
     fields = text_fields(posted)
     node = request.app[NODE]
     services = node.participation_services
     process = await local_process(services, request.match_info["slug"])
+    await organiser_access(request, account, process)
     try:
         panel = await create_draw(
             services,
@@ -183,7 +188,7 @@ async def _panel_with(
         per_area={area: sum(1 for _, a in candidates if a == area) for area in panel.areas},
         account=account,
         candidacy=candidacy,
-        organiser=account is not None and account.role in ORGANISING_ROLES,
+        organiser=await _organises(request, account, process),
         parties=others,
         party_names=await names_of(node, others),
         party_servers=len({host_of(p) for p in others}),
@@ -203,10 +208,10 @@ async def sign_up(request: web.Request) -> web.Response:
     panel, process = await _draw_of(request)
     services = request.app[NODE].participation_services
     starting = fields.get("action") == "start"
+    if starting:
+        await organiser_access(request, account, process)
     try:
         if starting:
-            if account.role not in ORGANISING_ROLES:
-                raise web.HTTPForbidden(text=page_translator(request)(ORGANISERS_ONLY))
             await start_draw(services, panel.uri)
         else:
             await opt_in(services, panel.uri, account.actor_uri)

@@ -15,7 +15,7 @@ import aiohttp
 from node.participation.sortition_algorithm import draw, seed_of
 from tests.integration.agreement_scenarios import agreement_network, bind_by_code
 from tests.integration.conftest import StartNode
-from tests.integration.participation_helpers import person
+from tests.integration.participation_helpers import open_process, person
 from tests.integration.voting_scenarios import exchange
 from tests.integration.web_login import logged_in
 
@@ -70,6 +70,23 @@ async def test_an_organiser_draws_a_wijkpanel_from_the_pages_and_residents_see_t
     async with logged_in(net.wijert, "bram") as bram_browser:
         assert (await bram_browser.post(page, {"action": "sign-up"})).status == 303
     assert len(await services.draws.candidates(panel.uri)) == 2
+
+    # Tom organises another process only: he may not start this draw; Femke organises
+    # this one only, and sees the button.
+    other = await open_process(net.wijert, "speeltuin", "advise", threshold=3)
+    for name, organised in (("tom", other.uri), ("femke", net.process.uri)):
+        await person(net.wijert, name)
+        account = await net.wijert.node.accounts.by_username(name)
+        assert account is not None
+        await net.wijert.node.accounts.set_process_organiser(account.actor_id, organised, True)
+    async with logged_in(net.wijert, "tom") as tom:
+        tom_page = await tom.get(page)
+        tom_start = await tom.post(page, {"action": "start"})
+    assert "Loting starten" not in tom_page.text
+    assert tom_start.status == 403
+    async with logged_in(net.wijert, "femke") as femke:
+        assert "Loting starten" in (await femke.get(page)).text
+    assert (await services.draws.get(panel.uri)).state == "open"  # type: ignore[union-attr]
 
     async with logged_in(net.wijert, "sanne") as sanne:
         before = await sanne.get(page)

@@ -183,14 +183,19 @@ def read_process_form(
 
 
 async def agreement_choices(request: web.Request, current: str | None = None) -> dict[str, str]:
-    """The agreements a process of this node may fall under, by id, with their theme;
+    """The agreements a process of this node may fall under, by id, with their theme and
+    the postcode areas they cover (a delegated process's areas are its agreement's);
     ``current`` among them whatever its state (the domain says why it no longer fits)."""
     node = request.app[NODE]
     organisation = await node.participation_services.organisation()
-    choices = {"": page_translator(request)(N_("None: the node's own process"))}
+    t = page_translator(request)
+    choices = {"": t(N_("None: the node's own process"))}
     for agreement in await node.participation_services.agreements.all():
         if agreement.neighbourhood == organisation.uri or agreement.uri == current:
-            choices[agreement.uri] = agreement.theme
+            areas = ", ".join(area.postcode_area for area in agreement.areas)
+            choices[agreement.uri] = t(
+                N_("%(theme)s (postcode areas %(areas)s)"), theme=agreement.theme, areas=areas
+            )
     return choices
 
 

@@ -25,6 +25,7 @@ from node.participation.processes import (
 )
 from node.participation.proposals import create_proposal
 from node.participation.schedule import run_schedule
+from tests.integration.agreement_scenarios import agreed
 from tests.integration.conftest import StartNode, deliver
 from tests.integration.participation_helpers import node_with_a_process, person
 from tests.integration.voting_scenarios import follow
@@ -35,6 +36,26 @@ BUDGET = Budget(amount=50_000, currency="EUR", min_picks=1, max_picks=2)
 
 def _day(days: int) -> str:
     return (utc_now() + timedelta(days=days)).date().isoformat()
+
+
+def _budget_form(**fields: str) -> dict[str, str]:
+    """The process form of a budget process proposing from 3 days ago and voting from
+    day 11 to 20, with ``fields`` changed."""
+    return {
+        "summary": "",
+        "threshold": "1",
+        "electorate": "",
+        "proposing_start": _day(-3),
+        "proposing_end": _day(10),
+        "voting_start": _day(11),
+        "voting_end": _day(20),
+        "budget_amount": "50000",
+        "budget_currency": "EUR",
+        "min_picks": "1",
+        "max_picks": "2",
+        "agreement": "",
+        **fields,
+    }
 
 
 async def test_an_organiser_changes_a_running_process_and_the_following_node_shows_it(
@@ -69,21 +90,7 @@ async def test_an_organiser_changes_a_running_process_and_the_following_node_sho
     async with logged_in(gemeente, "admin", gemeente.admin.password) as admin:
         listing = await admin.get("/organise")
         form = await admin.get(edit)
-        values = {
-            "title": "Wijkbudget Oosterpark",
-            "summary": "",
-            "threshold": "10",
-            "electorate": "0",
-            "proposing_start": _day(-3),
-            "proposing_end": _day(10),
-            "voting_start": _day(11),
-            "voting_end": _day(20),
-            "budget_amount": "50000",
-            "budget_currency": "EUR",
-            "min_picks": "1",
-            "max_picks": "2",
-            "agreement": "",
-        }
+        values = _budget_form(title="Wijkbudget Oosterpark", threshold="10", electorate="0")
         no_title = await admin.post(edit, {**values, "title": ""})
         unchanged = await admin.post(edit, values)
         no_current = await admin.post(edit, {**values, "proposing_start": "", "proposing_end": ""})
@@ -189,3 +196,39 @@ async def test_dates_moved_into_the_past_move_the_process_on_and_a_closed_one_st
         await edit_process(services, closed, {"title": "Andere naam"})
     assert refused.value.code == "process_edit_closed"
     assert await local_process(services, "straatnaam") == closed
+
+
+async def test_a_delegated_process_names_its_agreement_on_the_forms_and_keeps_within_it(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    assert wijert.admin is not None
+    agreement = await agreed(gemeente, wijert, [("9722", "De Wijert", None)])
+    new = _budget_form(
+        slug="wijkbudget",
+        title="Wijkbudget De Wijert",
+        archetype="decide",
+        eligibility="verified-local",
+        proposing_start=_day(-1),
+        agreement=agreement.uri,
+    )
+    edit = "/organise/wijkbudget/edit"
+    async with logged_in(wijert, "admin", wijert.admin.password) as admin:
+        form = await admin.get("/organise/new")
+        over = await admin.post("/organise/new", new)
+        assert await wijert.node.participation_store.local_processes() == []
+        created = await admin.post("/organise/new", {**new, "budget_amount": "20000"})
+        process = await local_process(wijert.node.participation_services, "wijkbudget")
+        values = {**new, "budget_amount": "20000"}
+        raised = await admin.post(edit, {**values, "budget_amount": "30000"})
+        voting = await set_phase(wijert.node.participation_services, process, "voting")
+        out = await admin.post(edit, {**values, "agreement": ""})
+    assert "Wijkbudget De Wijert (postcodegebieden 9722)" in form.text
+    assert over.status == 422 and 'id="process-budget_amount-error"' in over.text
+    assert "Het budget is hoger dan de afspraak overdraagt: hoogstens" in over.text
+    assert created.status == 200 and process.agreement == agreement.uri
+    assert raised.status == 422 and 'id="process-budget_amount-error"' in raised.text
+    assert out.status == 422 and 'id="process-agreement-error"' in out.text
+    assert "De afspraak kan niet veranderen tijdens het stemmen" in out.text
+    assert await local_process(wijert.node.participation_services, "wijkbudget") == voting

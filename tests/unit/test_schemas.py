@@ -96,6 +96,7 @@ INVALID = [
     ("proposal", "/supportCount", -1, "/supportCount"),
     ("proposal", "/tag", [{"type": "Hashtag", "name": "#speeltuin"}], "/tag"),
     ("proposal", "/proposalStatus", "in_progress", "/"),
+    ("proposal", "/proposalStatus", "merged", "/"),
     ("proposal", "/audience", DELETE, "/"),
     ("comment", "/stance", "maybe", "/stance"),
     ("comment", "/inReplyTo", DELETE, "/"),

@@ -274,7 +274,9 @@ async def node_settings(args: argparse.Namespace) -> int:
     start's checks (the node applies them when it starts again)."""
     if not args.changes:
         for name, value in current_values(args.directory).items():
-            print(f"{name}\t{value}")
+            # A list (node.rules) one item a line, as it is given: repeated.
+            for item in value.splitlines() or [""]:
+                print(f"{name}\t{item}")
         return 0
     changes: dict[str, str] = {}
     for change in args.changes:

@@ -119,6 +119,10 @@ def test_the_cli_shows_and_changes_the_same_settings(
     assert main(["settings", node, "look.colour=#ffee00"]) == 2
     assert "stands out from white by only 1.2:1" in capsys.readouterr().err
     assert (Path(node) / CONFIG_FILE).read_bytes() == before
+    assert main(["settings", node]) == 0
+    shown = capsys.readouterr().out
+    assert "node.rules\tWees aardig.\nnode.rules\tGeen reclame.\n" in shown
+    assert "node.languages\t\n" in shown
     config = load_config(Path(node))
     assert config.rules == ("Wees aardig.", "Geen reclame.")
     assert config.languages == ("nl", "en")

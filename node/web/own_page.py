@@ -77,6 +77,9 @@ async def own_page(request: web.Request) -> web.Response:
         votes=await votes_cast(services, me),
         verified=await node.residents.get(me),
         sign_ups=await services.draws.sign_ups_of(me),
+        # An account made organiser of some processes only runs them on /organise too.
+        organises=account.role in ("organiser", "admin")
+        or bool(await node.accounts.organised_processes(account.actor_id)),
         notifications=[await _shown(node, n) for n in notifications],
         names=names,
         older=notifications[-1].id if older else None,

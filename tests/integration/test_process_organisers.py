@@ -53,6 +53,7 @@ async def test_an_organiser_of_one_process_runs_it_and_nothing_else(start: Start
     }
 
     async with logged_in(gemeente, "sanne") as as_sanne:
+        own = await as_sanne.get("/me")
         listing = await as_sanne.get("/organise")
         other_phase = await as_sanne.post(
             "/organise", {"action": "phase", "process": "groen", "phase": "voting"}
@@ -68,6 +69,7 @@ async def test_an_organiser_of_one_process_runs_it_and_nothing_else(start: Start
         own_phase = await as_sanne.post(
             "/organise", {"action": "phase", "process": "bankjes", "phase": "closed"}
         )
+    assert f'href="{gemeente.base_url}/organise">Processen regelen' in own.text
     assert listing.status == 200 and "Proces bankjes" in listing.text
     assert "Proces groen" not in listing.text and "Nieuw proces beginnen" not in listing.text
     assert other_phase.status == other_status.status == 403
@@ -96,7 +98,8 @@ async def test_an_organiser_of_one_process_runs_it_and_nothing_else(start: Start
     assert await accounts.organised_processes(sanne_id) == frozenset()
     async with logged_in(gemeente, "sanne") as as_sanne:
         after = await as_sanne.get("/organise")
-    assert after.status == 403
+        own_after = await as_sanne.get("/me")
+    assert after.status == 403 and "Processen regelen" not in own_after.text
 
 
 async def _id(running: RunningNode, username: str) -> int:

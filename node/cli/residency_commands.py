@@ -1,15 +1,18 @@
 """Who lives in the area: ``samenspraak addresses import``, ``samenspraak verify``,
-``samenspraak letter-code`` and ``samenspraak trust add|remove|list``.
+``samenspraak letter-code``, ``samenspraak letters`` and ``samenspraak trust add|remove|list``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from node.cli.errors import CliError
 from node.cli.opened_node import opened_node
-from node.participation.addresses import import_register
+from node.letter_sheet import letters_pdf
+from node.participation.addresses import import_register, read_register_file
+from node.participation.letters import issue_area_letters
 from node.participation.models import Residency
 from node.participation.verification import (
     MAX_ACCOUNTS_PER_ADDRESS,
@@ -25,9 +28,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``addresses``, ``verify``, ``letter-code`` and ``trust`` to the parser."""
     addresses = sub.add_parser("addresses", help="the municipal address register")
     address_actions = addresses.add_subparsers(dest="action", required=True, metavar="ACTION")
-    load = address_actions.add_parser("import", help="import (replace) the register from CSV")
+    load = address_actions.add_parser(
+        "import",
+        help="import (replace) the register from CSV",
+        description="Refused rows are listed by line; with any of them nothing is imported"
+        " unless --skip-refused says to import the other rows.",
+    )
     load.add_argument("directory", type=Path)
     load.add_argument("csv", type=Path, help="postcode;huisnummer;huisletter;... extract")
+    what = load.add_mutually_exclusive_group()
+    what.add_argument(
+        "--preview", action="store_true", help="only show what would be imported and refused"
+    )
+    what.add_argument(
+        "--skip-refused", action="store_true", help="import the rows that can be, without the rest"
+    )
     load.set_defaults(handler=addresses_import)
 
     verify = sub.add_parser(
@@ -52,6 +67,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     letter.add_argument("--number", required=True)
     letter.set_defaults(handler=letter_code)
 
+    letters = sub.add_parser(
+        "letters",
+        help="letters with fresh codes for every address of a postcode area, as a PDF",
+        description="Earlier codes keep working; each code works once.",
+    )
+    letters.add_argument("directory", type=Path)
+    letters.add_argument("--area", required=True, help="four-digit postcode area, e.g. 9722")
+    letters.add_argument("--pdf", required=True, type=Path, metavar="FILE", help="where to write")
+    letters.set_defaults(handler=area_letters)
+
     trust = sub.add_parser("trust", help="nodes whose residency attestations this node believes")
     trust_actions = trust.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, handler in (("add", trust_add), ("remove", trust_remove)):
@@ -65,11 +90,26 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 async def addresses_import(args: argparse.Namespace) -> int:
-    """``samenspraak addresses import``: replace the address register with a CSV extract."""
+    """``samenspraak addresses import``: replace the address register with a CSV extract,
+    after listing the rows it refuses (as /organise/register shows them)."""
     async with opened_node(args.directory) as node:
         if not args.csv.is_file():
             raise CliError(f"{args.csv} is not a file")
-        count = await import_register(node.db, args.csv)
+        reading = await read_register_file(args.csv)
+        print(f"{len(reading.addresses)} addresses with {reading.slots} registered residents")
+        if reading.refused:
+            print(f"{len(reading.refused)} row(s) refused:")
+            for line in reading.report():
+                print(f"  {line}")
+        if args.preview:
+            print("Nothing imported (--preview)")
+            return 0
+        if reading.refused and not args.skip_refused:
+            raise CliError(
+                f"{len(reading.refused)} row(s) refused, nothing imported: correct them, or"
+                " import the other rows with --skip-refused"
+            )
+        count = await import_register(node.db, reading)
     print(f"Imported {count} addresses; the previous register was replaced")
     return 0
 
@@ -118,6 +158,18 @@ async def letter_code(args: argparse.Namespace) -> int:
         )
     print(f"Letter for {address.street} {address.house} {address.postcode} {address.city}:")
     print(f"  code: {code}  (works once; only its hash is stored)")
+    return 0
+
+
+async def area_letters(args: argparse.Namespace) -> int:
+    """``samenspraak letters``: the PDF of letters /organise/register prints."""
+    async with opened_node(args.directory) as node:
+        letters = await issue_area_letters(node.participation_services, args.area)
+        base = node.urls.base
+        pdf = letters_pdf(letters, node.config.name, base, f"{base}/verify", node.config.language)
+    await asyncio.to_thread(args.pdf.write_bytes, pdf)
+    codes = sum(len(letter.codes) for letter in letters)
+    print(f"Wrote {len(letters)} letters with {codes} codes to {args.pdf}")
     return 0
 
 

@@ -27,7 +27,8 @@ from node.clock import iso_now
 from node.participation.addresses import AddressError, normalise_postcode, parse_house_number
 from node.participation.models import Address
 from node.participation.verification import (
-    MODERATOR_ROLES,
+    address_refused,
+    check_in_person_staff,
     generate_letter_code,
     hash_letter_code,
 )
@@ -45,9 +46,13 @@ async def _address(services: ParticipationServices, postcode: str, number: str) 
             normalise_postcode(postcode), parse_house_number(number)
         )
     except AddressError as exc:
-        raise Refused(str(exc)) from exc
+        raise address_refused(exc) from exc
     if found is None:
-        raise Refused(f"{postcode} {number} is not in the address register")
+        raise Refused(
+            f"{postcode} {number} is not in the address register",
+            code="address_unknown",
+            values={"address": f"{postcode} {number}"},
+        )
     return found
 
 
@@ -74,7 +79,9 @@ def _check_resident(address: Address, resident: int) -> None:
     if not 1 <= resident <= address.residents:
         raise Refused(
             f"{address.key} has {address.residents} registered resident(s); resident number"
-            f" {resident} is not one of them"
+            f" {resident} is not one of them",
+            code="resident_unknown",
+            values={"address": address.key, "residents": address.residents},
         )
 
 
@@ -173,9 +180,7 @@ async def bind_in_person(
     actor_uri: str,
 ) -> Binding:
     """A moderator saw proof that the resident lives at the address: bind their slot."""
-    account = await services.accounts.by_username(moderator)
-    if account is None or account.role not in MODERATOR_ROLES:
-        raise NotAllowed(f"{moderator!r} is not a moderator of this node")
+    check_in_person_staff(await services.accounts.by_username(moderator), moderator)
     address = await _address(services, postcode, number)
     _check_resident(address, resident)
     await _check_registrar(services, address.postcode_area)

@@ -16,6 +16,7 @@ from federation.errors import NotAllowed, NotFound, Refused
 from node.clock import iso_now
 from node.participation.addresses import AddressError, normalise_postcode, parse_house_number
 from node.participation.models import Address, Residency, address_key
+from node.storage.accounts import Account
 from node.storage.actors import LocalActor
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ MAX_ACCOUNTS_PER_ADDRESS = 4
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4
-MODERATOR_ROLES = ("moderator", "admin")
+# Who may verify a resident in person, having seen proof of the address: the node's staff.
+IN_PERSON_ROLES = ("moderator", "admin", "organiser", "official")
 
 
 def attestation(residency: Residency, organisation_uri: str) -> dict[str, Any]:
@@ -62,7 +64,11 @@ async def _person(services: ParticipationServices, username: str) -> LocalActor:
     account = await services.accounts.by_username(username)
     actor = await services.actors.by_username(username)
     if account is None or actor is None or actor.kind != "person":
-        raise NotFound(f"no local account {username!r} on this node")
+        raise NotFound(
+            f"no local account {username!r} on this node",
+            code="verify_no_account",
+            values={"name": username},
+        )
     return actor
 
 
@@ -73,18 +79,30 @@ async def _registered_address(
         code = normalise_postcode(postcode)
         house = parse_house_number(number)
     except AddressError as exc:
-        raise Refused(str(exc)) from exc
+        raise address_refused(exc) from exc
     address = await services.addresses.find(code, house)
     if address is None:
-        raise Refused(f"{address_key(code, house)} is not in the address register")
+        key = address_key(code, house)
+        raise Refused(
+            f"{key} is not in the address register",
+            code="address_unknown",
+            values={"address": key},
+        )
     return address
+
+
+def address_refused(exc: AddressError) -> Refused:
+    """A postcode or house number that cannot be read, as a refusal with its code."""
+    return Refused(str(exc), code=exc.code, values=exc.values)
 
 
 async def _check_address_bound(services: ParticipationServices, key: str, actor_uri: str) -> None:
     if await services.residents.accounts_at(key, actor_uri) >= MAX_ACCOUNTS_PER_ADDRESS:
         raise Refused(
             f"the address {key} has already verified {MAX_ACCOUNTS_PER_ADDRESS} accounts,"
-            " the most one address may verify"
+            " the most one address may verify",
+            code="address_full",
+            values={"address": key, "most": MAX_ACCOUNTS_PER_ADDRESS},
         )
 
 
@@ -127,11 +145,21 @@ async def verify_by_address(
 async def issue_letter_code(
     services: ParticipationServices, postcode: str, number: str
 ) -> tuple[str, Address]:
-    """A one-time code for a registered address, to print and post; only its hash is kept."""
+    """A one-time code for a registered address, to print and post; only its hash is kept.
+
+    Issuing again adds a code: the codes issued before for the address keep working
+    (each once), so a letter already posted is never made void. The address's bound of
+    ``MAX_ACCOUNTS_PER_ADDRESS`` verified accounts holds whichever codes are used."""
     address = await _registered_address(services, postcode, number)
+    return await issue_code_for(services, address), address
+
+
+async def issue_code_for(services: ParticipationServices, address: Address) -> str:
+    """A one-time code for an address of the register (``issue_letter_code`` and the
+    letters of an area, node/participation/letters.py)."""
     code = generate_letter_code()
     await services.residents.add_letter_code(hash_letter_code(code), address)
-    return code, address
+    return code
 
 
 async def verify_by_letter_code(
@@ -177,14 +205,12 @@ async def verify_in_person(
     number the per-address bound still applies.
     """
     person = await _person(services, username)
-    account = await services.accounts.by_username(moderator)
-    if account is None or account.role not in MODERATOR_ROLES:
-        raise NotAllowed(f"{moderator!r} is not a moderator of this node")
+    staff = check_in_person_staff(await services.accounts.by_username(moderator), moderator)
     try:
         code = normalise_postcode(postcode)
         key = address_key(code, parse_house_number(number)) if number else None
     except AddressError as exc:
-        raise Refused(str(exc)) from exc
+        raise address_refused(exc) from exc
     if key is not None:
         await _check_address_bound(services, key, person.uri)
     area = code[:4]
@@ -197,10 +223,20 @@ async def verify_in_person(
             await services.addresses.area_name(area),
             "in-person",
             key,
-            account.actor_uri,
+            staff.actor_uri,
             iso_now(),
         ),
     )
+
+
+def check_in_person_staff(account: Account | None, name: str) -> Account:
+    """The staff member who verifies in person; refused for anyone without a staff role."""
+    if account is None or account.role not in IN_PERSON_ROLES:
+        raise NotAllowed(
+            f"{name!r} is no moderator, organiser, official or administrator of this node",
+            code="in_person_not_staff",
+        )
+    return account
 
 
 async def revoke(services: ParticipationServices, username: str) -> bool:

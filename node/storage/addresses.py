@@ -57,6 +57,15 @@ class AddressRegister:
         )
         return _address(row) if row else None
 
+    async def in_area(self, postcode_area: str) -> list[Address]:
+        """The homes of a four-digit postcode area, by street and house number."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM addresses WHERE substr(postcode, 1, 4) = ?"
+            " ORDER BY street, house_number, house_letter, addition, postcode",
+            (postcode_area,),
+        )
+        return [_address(row) for row in rows]
+
     async def area_name(self, postcode_area: str) -> str | None:
         """The wijk of a four-digit postcode area, when the register knows it."""
         return await self._db.fetch_value(

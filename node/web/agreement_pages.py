@@ -127,7 +127,7 @@ async def registrar_submit(request: web.Request) -> web.Response:
     handle = str(form.get("handle", "")).strip()
     try:
         await node.limits.hit("lookup_address", f"address:{client_address(request)}")
-        actor = await _actor_of(node, handle)
+        actor = await actor_of_handle(node, handle)
         binding = await bind_by_letter_code(
             node.participation_services, str(form.get("code", "")), actor
         )
@@ -148,7 +148,7 @@ async def registrar_submit(request: web.Request) -> web.Response:
     return render(request, "registrar.html", handle=handle, message=message, refused=False)
 
 
-async def _actor_of(node: Node, handle: str) -> str:
+async def actor_of_handle(node: Node, handle: str) -> str:
     """The actor id of a fediverse address (by WebFinger) or of an actor URL."""
     if handle.startswith(("https://", "http://")):
         return handle

@@ -75,20 +75,24 @@ class MultipartForm:
     files: dict[str, bytes]
 
 
-async def read_multipart(request: web.Request, file_fields: frozenset[str]) -> MultipartForm:
+async def read_multipart(
+    request: web.Request, file_fields: frozenset[str], file_limit: int = MAX_IMAGE_BYTES
+) -> MultipartForm:
     """Read a multipart body part by part: files (the parts named in ``file_fields``) up to
-    ``MAX_IMAGE_BYTES``, text fields up to ``MAX_FIELD_BYTES``, at most ``MAX_PARTS``. A
+    ``file_limit`` bytes, text fields up to ``MAX_FIELD_BYTES``, at most ``MAX_PARTS``. A
     body that is no readable form (no boundary, a part without a name) is refused with
     400, as ``read_form`` refuses it."""
     if request.content_type != "multipart/form-data":
         raise Invalid("Validation failed: send images as multipart/form-data")
     try:
-        return await _read_parts(await request.multipart(), file_fields)
+        return await _read_parts(await request.multipart(), file_fields, file_limit)
     except (ValueError, LookupError) as exc:  # LookupError: a part's unknown charset
         raise MalformedDocument("The form could not be read", detail=str(exc)) from exc
 
 
-async def _read_parts(reader: MultipartReader, file_fields: frozenset[str]) -> MultipartForm:
+async def _read_parts(
+    reader: MultipartReader, file_fields: frozenset[str], file_limit: int
+) -> MultipartForm:
     fields: dict[str, str] = {}
     files: dict[str, bytes] = {}
     count = 0
@@ -99,7 +103,7 @@ async def _read_parts(reader: MultipartReader, file_fields: frozenset[str]) -> M
         if not isinstance(part, BodyPartReader) or not part.name:
             raise ValueError("a form part without a name")
         if part.name in file_fields:
-            files[part.name] = await _read_part(part, MAX_IMAGE_BYTES, "File")
+            files[part.name] = await _read_part(part, file_limit, "File")
         else:
             text = await _read_part(part, MAX_FIELD_BYTES, part.name)
             fields[part.name] = text.decode(part.get_charset("utf-8"), "replace")
@@ -162,6 +166,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
         participation_forms,
         participation_pages,
         process_edit_pages,
+        register_pages,
         role_pages,
         sessions,
         settings_page,
@@ -203,6 +208,7 @@ def create_app(node: Node, *, run_workers: bool = True) -> web.Application:
     organiser_pages.register(app)
     new_process_page.register(app)
     process_edit_pages.register(app)
+    register_pages.register(app)
     settings_page.register(app)
     interaction_pages.register(app)
     moderation_routes.register(app)

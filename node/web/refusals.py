@@ -303,6 +303,37 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             "This letter code is not known. Check the code against your letter."
         ),
         "letter_code_used": N_("This letter code has been used already. A code works once."),
+        "register_too_large": N_("The file is larger than %(megabytes)s MB."),
+        "register_not_text": N_(
+            "This is not a CSV file in UTF-8. Save the extract as CSV (UTF-8)."
+        ),
+        "register_header": N_(
+            "The first line must name the columns %(header)s (and optionally %(optional)s),"
+            " separated by semicolons."
+        ),
+        "register_unreadable": N_("Line %(line)s cannot be read as CSV."),
+        "register_no_rows": N_("The file has no row that can be imported. Nothing has changed."),
+        "register_no_file": N_("Choose the register's CSV file."),
+        "register_preview_gone": N_(
+            "This preview has expired or has been imported already. Upload the file again."
+        ),
+        "verify_no_account": N_("There is no account %(name)s on this node."),
+        "address_unknown": N_("%(address)s is not in the address register."),
+        "address_full": N_(
+            "The address %(address)s has already confirmed %(most)s accounts, the most one"
+            " address may confirm."
+        ),
+        "in_person_not_staff": N_(
+            "Only moderators, organisers, officials and administrators confirm residents in person."
+        ),
+        "resident_unknown": N_(
+            "%(address)s has %(residents)s registered residents; give a number from 1 to"
+            " %(residents)s."
+        ),
+        "letters_area_invalid": N_(
+            "'%(area)s' is not a postcode area. Give four digits, such as 9722."
+        ),
+        "letters_area_empty": N_("The address register has no address in postcode area %(area)s."),
         "not_verified": N_(
             "You are not confirmed as a resident yet. Confirm your address first on the"
             " page 'Confirm residency'."

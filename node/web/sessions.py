@@ -20,6 +20,7 @@ from aiohttp import web
 from federation.errors import NotAllowed, RateLimited
 from node.config import NodeConfig
 from node.i18n import N_
+from node.images import MAX_IMAGE_BYTES
 from node.participation.signup import login_hold, send_link_again
 from node.passwords import check_password
 from node.storage.accounts import Account
@@ -125,16 +126,20 @@ async def posted_form(
 
 
 async def posted_upload(
-    request: web.Request, file_fields: frozenset[str]
+    request: web.Request,
+    file_fields: frozenset[str],
+    roles: Collection[str] | None = None,
+    refusal: str = N_("This page is for the moderators and administrators of this node only."),
+    file_limit: int = MAX_IMAGE_BYTES,
 ) -> tuple[Account, Mapping[str, str], dict[str, bytes]]:
     """As ``posted_form``, for a form that may carry files (``multipart/form-data``, read
-    as a stream within the upload limits): its account, text fields and files. The same
-    form sent without files as a plain form is read as one."""
+    as a stream, each file up to ``file_limit`` bytes): its account, text fields and files.
+    The same form sent without files as a plain form is read as one."""
     if request.content_type != "multipart/form-data":
-        account, form = await posted_form(request)
+        account, form = await posted_form(request, roles, refusal)
         return account, {k: v for k, v in form.items() if isinstance(v, str)}, {}
-    account = await require_account(request)
-    upload = await read_multipart(request, file_fields)
+    account = await require_account(request, roles, refusal)
+    upload = await read_multipart(request, file_fields, file_limit)
     _check_form_token(request, upload.fields.get(CSRF_FIELD, ""))
     return account, upload.fields, upload.files
 

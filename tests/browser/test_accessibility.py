@@ -125,6 +125,8 @@ async def _visits(nodes: dict[str, RunningNode]) -> list[Visit]:
         Visit("gemeente", "/organise/new", "admin"),
         Visit("gemeente", "/organise/klimaatbestendig/edit", "admin"),
         Visit("wijert", "/organise/wijkbudget/edit", "admin"),
+        Visit("gemeente", "/organise/register", "admin"),
+        Visit("gemeente", "/organise/verify", "admin"),
     ]
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
+
+from node.config import DATABASE_FILE
+from node.storage.database import Database
 
 
 async def samenspraak(*arguments: str) -> tuple[int, str, str]:
@@ -19,3 +23,16 @@ async def samenspraak(*arguments: str) -> tuple[int, str, str]:
     out, err = await process.communicate()
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
+
+
+def rows_in(directory: Path, table: str) -> int:
+    """Rows in a table of a node directory's database (no node running)."""
+
+    async def count() -> int:
+        db = await Database.open(directory / DATABASE_FILE)
+        try:
+            return int(await db.fetch_value(f"SELECT COUNT(*) FROM {table}"))
+        finally:
+            await db.close()
+
+    return asyncio.run(count())

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 from node.cli.errors import REFUSED
-from node.config import CONFIG_FILE, DATABASE_FILE, load_config
+from node.config import CONFIG_FILE, load_config
 from node.participation.addresses import COLUMNS
 from node.runner import dev_config, free_port
 from node.setup import initialise
-from node.storage.database import Database
+from tests.integration.commands import rows_in
 
 HEADER = ";".join(COLUMNS)
 
@@ -39,15 +39,7 @@ def _refused(*arguments: str) -> list[str]:
 
 def _addresses(directory: Path, table: str = "addresses") -> int:
     """Rows in a table of the node (its addresses unless another is named)."""
-
-    async def count() -> int:
-        db = await Database.open(directory / DATABASE_FILE)
-        try:
-            return int(await db.fetch_value(f"SELECT COUNT(*) FROM {table}"))
-        finally:
-            await db.close()
-
-    return asyncio.run(count())
+    return rows_in(directory, table)
 
 
 def test_a_config_file_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:

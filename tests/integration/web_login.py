@@ -51,6 +51,26 @@ class WebBrowser:
         self._remember_token(page)
         return page
 
+    async def upload(
+        self, path: str, data: dict[str, str], files: dict[str, tuple[str, bytes]]
+    ) -> Page:
+        """Post a form with files (``multipart/form-data``), each as (file name, content)."""
+        form = aiohttp.FormData()
+        for name, value in [("csrf", self.csrf), *data.items()]:
+            form.add_field(name, value)
+        for name, (file_name, content) in files.items():
+            form.add_field(name, content, filename=file_name, content_type="text/csv")
+        async with self.http.post(self.base + path, data=form, allow_redirects=False) as response:
+            page = Page(response.status, response.headers.get("Location"), await response.text())
+        self._remember_token(page)
+        return page
+
+    async def download(self, path: str, data: dict[str, str]) -> tuple[int, str, bytes]:
+        """Post a form whose answer is a file: the status, its content type and its bytes."""
+        fields = [("csrf", self.csrf), *data.items()]
+        async with self.http.post(self.base + path, data=fields, allow_redirects=False) as response:
+            return response.status, response.content_type, await response.read()
+
     async def login(self, username: str, password: str = DEFAULT_PASSWORD) -> Page:
         """Log in through the login form; the answer is the redirect (303) or the refusal."""
         await self.get("/login")

@@ -19,6 +19,7 @@ METHODS = [
     ("i18n.py", "python"),
     ("password_rules.py", "python"),
     ("settings.py", "python"),
+    ("letter_sheet.py", "python"),
     ("web/**.py", "python"),
     ("participation/**.py", "python"),
     ("templates/**.html", "jinja2.ext:babel_extract"),

@@ -16,6 +16,7 @@ from federation.errors import Invalid, NotAllowed, NotFound, Refusal
 from node.i18n import N_, STATUS_LABELS
 from node.node import Node
 from node.participation.ballots import close_budget, open_budget_ballot
+from node.participation.figures import ProcessFigures, process_figures
 from node.participation.merging import NOT_MERGEABLE_INTO, merge_proposal
 from node.participation.models import PHASE_LIFECYCLE, BudgetRound, Process, Proposal, Question
 from node.participation.processes import local_process, set_phase
@@ -70,6 +71,7 @@ class ProcessRow:
     ballots: int
     # The proposals a duplicate may be merged into.
     merge_targets: tuple[Proposal, ...]
+    figures: ProcessFigures
 
 
 async def audience(node: Node, process: Process) -> Audience:
@@ -117,6 +119,7 @@ async def _process_row(node: Node, process: Process) -> ProcessRow:
         merge_targets=tuple(
             row.proposal for row in proposals if row.proposal.status not in NOT_MERGEABLE_INTO
         ),
+        figures=await process_figures(node.participation_services, process),
     )
 
 

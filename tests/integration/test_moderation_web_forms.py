@@ -160,6 +160,11 @@ async def test_a_moderator_blocks_a_node_on_the_federation_page_and_its_deliveri
             "/moderation/federation",
             {"action": "block", "domain": "geen domein", "severity": "suspend", "reason": "Spam"},
         )
+        # A rule removed twice (the page left open) leaves no rule to list, but the
+        # refusal is still said.
+        no_rule = await moderator.post(
+            "/moderation/federation", {"action": "unblock", "domain": "nergens.example"}
+        )
         blocked = await moderator.post(
             "/moderation/federation",
             {"action": "block", "domain": mastodon.host, "severity": "suspend", "reason": "Spam"},
@@ -169,6 +174,7 @@ async def test_a_moderator_blocks_a_node_on_the_federation_page_and_its_deliveri
     assert barred.status == 403
     assert no_reason.status == 422 and "Er is een probleem" in no_reason.text
     assert not_a_domain.status == 422 and "geen domein" in not_a_domain.text
+    assert no_rule.status >= 400 and "Er is een probleem" in no_rule.text
     assert (blocked.status, blocked.location) == (303, "/moderation/federation?done=block")
     assert "De node is geblokkeerd of beperkt." in after.text
     assert "Federatiebeleid: met blokkadelijst" in after.text and "geblokkeerd" in after.text

@@ -126,8 +126,15 @@ class AccountChanges:
 
     async def forget_account(self, actor_id: int, actor_uri: str, now: float) -> None:
         """Remove what the node keeps of a deleted account: its login, address, e-mail
-        choices, follows and profile. The actor row stays, marked deleted."""
-        for table in ("password_resets", "email_changes", "account_signups", "accounts"):
+        choices, follows, profile and the processes it was made organiser of. The actor row
+        stays, marked deleted."""
+        for table in (
+            "password_resets",
+            "email_changes",
+            "account_signups",
+            "process_organisers",
+            "accounts",
+        ):
             await self._db.execute(f"DELETE FROM {table} WHERE actor_id = ?", (actor_id,))
         await self._db.execute("DELETE FROM mail_subscribers WHERE actor_uri = ?", (actor_uri,))
         await self._db.execute(

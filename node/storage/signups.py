@@ -156,7 +156,13 @@ class SignupStore:
     async def remove_account(self, actor_id: int) -> None:
         """Remove an account that never took part (a rejected sign-up) with its actor, so
         its user name and address are free again."""
-        tables = ("oauth_codes", "oauth_tokens", "password_resets", "email_changes")
+        tables = (
+            "oauth_codes",
+            "oauth_tokens",
+            "password_resets",
+            "email_changes",
+            "process_organisers",
+        )
         for table in (*tables, "account_signups", "accounts"):
             await self._db.execute(f"DELETE FROM {table} WHERE actor_id = ?", (actor_id,))
         await self._db.execute("DELETE FROM local_actors WHERE id = ?", (actor_id,))

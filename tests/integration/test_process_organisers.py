@@ -102,6 +102,28 @@ async def test_an_organiser_of_one_process_runs_it_and_nothing_else(start: Start
     assert after.status == 403 and "Processen regelen" not in own_after.text
 
 
+async def test_a_grant_goes_with_its_account_when_it_is_deleted_or_its_sign_up_rejected(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    bankjes = await open_process(gemeente, "bankjes", "initiate", threshold=3)
+    node = gemeente.node
+    sanne, tom = await person(gemeente, "sanne"), await person(gemeente, "tom")
+    for name in ("sanne", "tom"):
+        assert await node.accounts.set_process_organiser(
+            await _id(gemeente, name), bankjes.uri, True
+        )
+    sanne_id, tom_id = await _id(gemeente, "sanne"), await _id(gemeente, "tom")
+    services = node.participation_services
+    await services.account_changes.forget_account(sanne_id, sanne.uri, 0.0)
+    # A sign-up an administrator granted before it was approved, then rejected: the
+    # account and its actor go (PostgreSQL would refuse while a grant still named it).
+    await services.signups.remove_account(tom_id)
+    assert await node.accounts.organised_processes(sanne_id) == frozenset()
+    assert await node.accounts.by_username("tom") is None
+    assert await node.actors.by_uri(tom.uri) is None
+
+
 async def _id(running: RunningNode, username: str) -> int:
     account = await running.node.accounts.by_username(username)
     assert account is not None

@@ -204,6 +204,7 @@ VERIFY_REFUSED_FIELD: Mapping[str, str] = {
     "address_unknown": "number",
     "address_full": "number",
     "resident_unknown": "resident",
+    "form_not_whole": "resident",
 }
 
 
@@ -249,8 +250,13 @@ async def _in_person(request: web.Request, staff: Account, fields: Mapping[str, 
     actor = await actor_of_handle(node, who)
     binding = await bind_in_person(services, staff.username, postcode, number, int(resident), actor)
     return t(
-        N_("Registered: %(actor)s now holds your place in the register of %(area)s."),
+        N_(
+            "%(actor)s now holds the place of registered resident %(resident)s of %(address)s"
+            " in the register of %(area)s. An account that held this place before has lost it."
+        ),
         actor=binding.actor_uri,
+        resident=binding.resident_number,
+        address=binding.address_key,
         area=binding.postcode_area,
     )
 

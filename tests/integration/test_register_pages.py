@@ -17,10 +17,11 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from node.cli.errors import REFUSED
-from node.participation.addresses import MAX_REGISTER_BYTES
+from node.participation.addresses import MAX_REGISTER_BYTES, parse_register
 from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS
 from node.runner import RunningNode, dev_config, free_port
 from node.setup import initialise
+from tests.integration.agreement_scenarios import REGISTER_WITH_RESIDENTS, agreed
 from tests.integration.commands import rows_in
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
@@ -271,3 +272,40 @@ def test_the_cli_prints_the_same_refused_rows_and_imports_them_only_when_told(
     assert nowhere.returncode == REFUSED and "no address in postcode area 1234" in nowhere.stderr
     assert not (tmp_path / "x.pdf").exists()
     assert rows_in(directory, "letter_codes") == 2
+
+
+async def test_an_official_binds_an_account_elsewhere_to_its_register_slot_in_person(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    await gemeente.node.addresses.replace_all(parse_register(REGISTER_WITH_RESIDENTS))
+    await agreed(gemeente, wijert, [("9722", "De Wijert", None)])
+    await person(gemeente, "ambtenaar", "official")
+    anna = await person(wijert, "anna")
+    handle = f"@anna@{wijert.node.urls.host}"
+    slot = {"account": handle, "postcode": "9722 AB", "number": "4", "resident": "2"}
+    register = gemeente.node.participation_services.register
+    async with logged_in(gemeente, "ambtenaar") as official:
+        await official.get("/organise/verify")
+        done = await official.post("/organise/verify", slot)
+        bound = await register.binding_of(anna.uri)
+        third = await official.post("/organise/verify", {**slot, "resident": "3"})
+        not_a_number = await official.post("/organise/verify", {**slot, "resident": "twee"})
+        other = await official.post("/organise/verify", {**slot, "number": "6a", "resident": "1"})
+        haren = await official.post(
+            "/organise/verify", {**slot, "postcode": "9751 AA", "number": "1", "resident": "1"}
+        )
+    assert done.status == 200, done.text
+    assert f"{anna.uri} heeft nu de plaats van ingeschreven bewoner 2 van 9722AB 4" in done.text
+    assert bound is not None and (bound.address_key, bound.resident_number) == ("9722AB 4", 2)
+    assert third.status == 422 and 'id="verify-resident-error"' in third.text
+    assert "Op 9722AB 4 staan 2 bewoners ingeschreven" in third.text
+    assert not_a_number.status == 422 and 'id="verify-resident-error"' in not_a_number.text
+    assert other.status == 409 and 'id="verify-account-error"' in other.text
+    assert "Dit account is al gekoppeld aan een ingeschreven bewoner op een ander adres." in (
+        other.text
+    )
+    assert haren.status == 403 and 'id="verify-postcode-error"' in haren.text
+    assert await register.binding_of(anna.uri) == bound
+    assert await gemeente.node.db.fetch_value("SELECT count(*) FROM register_bindings") == 1

@@ -12,6 +12,7 @@ import argparse
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from moderation.sanitize import text_to_html
 from node.cli.errors import CliError
 from node.cli.opened_node import opened_node
 from node.clock import utc_now
@@ -180,7 +181,7 @@ def parse_edit(args: argparse.Namespace, process: Process) -> ProcessEdit:
     if args.title is not None:
         changes["title"] = args.title.strip()
     if args.summary is not None:
-        changes["summary"] = args.summary
+        changes["summary"] = text_to_html(args.summary)
     if args.threshold is not None:
         changes["threshold_count"], changes["threshold_share"] = parse_threshold(args.threshold)
     if args.electorate is not None:
@@ -330,7 +331,7 @@ def parse_create(args: argparse.Namespace) -> dict[str, object]:
     return {
         "slug": args.slug,
         "title": args.title.strip(),
-        "summary": args.summary,
+        "summary": text_to_html(args.summary),
         "archetype": args.archetype,
         "eligibility": args.eligibility,
         "threshold_count": count,

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import schemas
 from activitypub.vocabulary import PUBLIC, as_list, id_of
 from federation.errors import Conflict, FetchError, Invalid, NotFound, Refused
+from moderation.sanitize import sanitize_html
 from node.config import ConfigError, validate_handle
 from node.documents import actor_document
 from node.participation.agreements import check_delegation
@@ -186,7 +187,8 @@ async def create_process(
         local=True,
         slug=slug,
         title=title,
-        summary=summary,
+        # Shown as HTML on its page and sent as the Group's summary: never as given.
+        summary=sanitize_html(summary),
         archetype=archetype,
         phases=phases,
         current_phase=current_phase or (phases[0].name if phases else "proposing"),
@@ -332,6 +334,8 @@ async def edit_process(
         raise Refused("only the node hosting a process can change it", code="not_hosted_here")
     if "title" in changes and not changes["title"].strip():
         raise Invalid("a process needs a title", code="process_no_title")
+    if "summary" in changes:
+        changes = {**changes, "summary": sanitize_html(changes["summary"])}
     async with services.db.transaction():
         # Read again under the write lock: the scheduler may have moved it meanwhile.
         current = await services.store.get_process(process.uri) or process

@@ -11,6 +11,7 @@ from typing import TypedDict, TypeVar
 from aiohttp import web
 
 from federation.errors import Invalid, Refusal
+from moderation.sanitize import text_to_html
 from node.i18n import N_
 from node.participation.models import ARCHETYPES, ELIGIBILITIES, Budget, Phase
 from node.participation.processes import create_process
@@ -169,7 +170,8 @@ def read_process_form(
     arguments: ProcessFields = {
         "slug": fields.get("slug", ""),
         "title": fields.get("title", ""),
-        "summary": fields.get("summary", ""),
+        # Typed as text: its paragraphs and links become the summary's HTML.
+        "summary": text_to_html(fields.get("summary", "")),
         "archetype": fields.get("archetype", ""),
         "eligibility": fields.get("eligibility", ""),
         "threshold_count": count,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from federation.errors import NotAllowed, NotFound, Refusal
+from moderation.sanitize import html_to_text
 from node.i18n import N_
 from node.moderator_actions import acting_as
 from node.participation.models import Phase, Process
@@ -49,7 +50,7 @@ def form_values(process: Process) -> dict[str, str]:
     """The form's fields filled in with what the process has now."""
     values = {
         "title": process.title,
-        "summary": process.summary,
+        "summary": html_to_text(process.summary),
         "threshold": str(process.threshold_count)
         if process.threshold_count is not None
         else f"{(process.threshold_share or 0) * 100:g}%",

@@ -101,11 +101,19 @@ async def test_an_organiser_changes_a_running_process_and_the_following_node_sho
             {
                 **values,
                 "title": "Wijkbudget Oosterpark 2027",
+                "summary": "<script>alert(1)</script>\n\nWat doen we met € 60.000?",
                 "threshold": "5",
                 "voting_end": _day(25),
                 "budget_amount": "60000",
             },
         )
+        # The summary is typed as text: shown as text, and given back as text to edit.
+        page = await admin.get("/processes/wijkbudget")
+        again = await admin.get(edit)
+    assert "<script>alert(1)" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<p>Wat doen we met € 60.000?</p>" in page.text
+    assert "<p>" not in again.text.split('name="summary"')[1].split("</textarea>")[0]
     assert 'href="http://' in listing.text and "/organise/wijkbudget/edit" in listing.text
     assert form.status == 200 and 'value="Wijkbudget Oosterpark"' in form.text
     assert "Opslaan stuurt een Update van het proces naar de volgers (1) op hun servers (1)" in (

@@ -140,15 +140,36 @@ async def open_budget_ballot(
         BallotEntry(p.uri, p.cost.amount, i) for i, p in enumerate(proposals) if p.cost is not None
     ]
     budget_round = BudgetRound(process.uri, iso_now(), iso(parse_moment(end_time)), None)
-    await store.open_round(budget_round, entries, budget.currency)
-    await mail_voting_opened(
-        services,
-        process,
-        f"ballot:{process.uri}:{budget_round.opened_at}",
-        None,
-        budget_round.end_time,
-    )
+    async with services.db.transaction():
+        await store.open_round(budget_round, entries, budget.currency)
+        # Followers on other nodes hear of it too (node/participation/openings_elsewhere.py).
+        window = {
+            "type": "BallotWindow",
+            "startTime": budget_round.opened_at,
+            "endTime": budget_round.end_time,
+        }
+        document = await _with_property(services, process, "ballotWindow", window)
+        await send_process_update(services, process, document)
+        await mail_voting_opened(
+            services,
+            process,
+            f"ballot:{process.uri}:{budget_round.opened_at}",
+            None,
+            budget_round.end_time,
+        )
     return entries
+
+
+async def _with_property(
+    services: ParticipationServices, process: Process, name: str, value: dict[str, Any]
+) -> dict[str, Any]:
+    """Keep ``name`` in the process's Group document from now on; return the document."""
+    actor = await services.actors.by_uri(process.uri)
+    assert actor is not None
+    properties = dict(actor.properties)
+    properties["activitypub"] = {**properties.get("activitypub", {}), name: value}
+    await services.actors.update_local(process.uri, properties=properties)
+    return actor_document(replace(actor, properties=properties), services.urls)
 
 
 async def record_ballot(
@@ -364,19 +385,12 @@ async def close_budget(
         if current.current_phase != "closed":
             process = await set_phase(services, current, "closed", due_at=due_at)
         allocations, voters = await budget_allocations(services, process)
-        actor = await services.actors.by_uri(process.uri)
-        assert actor is not None
-        properties = dict(actor.properties)
-        properties["activitypub"] = {
-            **properties.get("activitypub", {}),
-            "budgetResult": budget_result(
-                process, allocations, voters, closed_at, await budget_servers(services, process)
-            ),
-        }
-        document = actor_document(replace(actor, properties=properties), services.urls)
+        result = budget_result(
+            process, allocations, voters, closed_at, await budget_servers(services, process)
+        )
+        document = await _with_property(services, process, "budgetResult", result)
         problems = schemas.validate("result", document)
         if problems:
             raise RuntimeError(f"the budget result is invalid: {problems}")
-        await services.actors.update_local(process.uri, properties=properties)
         await send_process_update(services, process, document)
     return document

@@ -37,6 +37,7 @@ from node.participation.announce import announce_act, announce_to_followers
 from node.participation.comments import stance_of, thread_proposal
 from node.participation.models import PHASE_LIFECYCLE, Process, Proposal, StatusChange
 from node.participation.official_responses import official_target, record_official_response
+from node.participation.openings_elsewhere import ballot_opened_elsewhere
 from node.participation.processes import known_process, process_from_document
 from node.participation.proposals import (
     MAX_TITLE,
@@ -342,14 +343,20 @@ async def handle_update_group(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
     """A Group changed; a process of another node may only move its phase forward, as
-    its own node allows, so a move back is refused and the process stays as we know it."""
-    if activity.object is not None and activity.object_id == activity.actor:
-        known = await known_process(services, activity.actor)
-        changed = process_from_document(activity.object.raw)
-        if known is not None and not known.local and changed is not None:
-            if changed.current_phase != known.current_phase:
-                PHASE_LIFECYCLE.require_move(known.current_phase, changed.current_phase)
+    its own node allows, so a move back is refused and the process stays as we know it.
+    When it newly carries an open ballot window, its followers here hear the ballot opened."""
+    if activity.object is None or activity.object_id != activity.actor:
+        await social_handlers.handle_update_actor(ctx, activity)
+        return
+    known = await known_process(services, activity.actor)
+    changed = process_from_document(activity.object.raw)
+    if known is not None and not known.local and changed is not None:
+        if changed.current_phase != known.current_phase:
+            PHASE_LIFECYCLE.require_move(known.current_phase, changed.current_phase)
+    before = await services.actors.remote_document(activity.actor)
     await social_handlers.handle_update_actor(ctx, activity)
+    if known is not None and not known.local:
+        await ballot_opened_elsewhere(services, activity.actor, before, activity.object.raw)
 
 
 async def handle_like(

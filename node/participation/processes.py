@@ -227,8 +227,14 @@ async def _check_slug(services: ParticipationServices, slug: str) -> None:
 
 async def _store(services: ParticipationServices, process: Process) -> dict[str, Any]:
     """Save a local process row and its actor properties; return the actor document."""
+    before = await services.actors.by_uri(process.uri)
+    published = before.properties.get("activitypub", {}) if before is not None else {}
+    # An open ballot's window (node/participation/ballots.py) stays as a phase moves or
+    # the process is edited.
+    window = {"ballotWindow": published["ballotWindow"]} if "ballotWindow" in published else {}
     properties = {
         "activitypub": process_properties(process, process_page_url(services, process.slug))
+        | window
     }
     await services.actors.update_local(
         process.uri, display_name=process.title, summary=process.summary, properties=properties

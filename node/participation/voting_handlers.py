@@ -19,10 +19,15 @@ from activitypub.vocabulary import ASObject, as_list, id_of
 from federation.actors import same_origin
 from federation.errors import NotAllowed, Refused
 from federation.handlers import POLL_ANSWER, Handler, HandlerKey, InboxContext, bind_all
-from federation.social_handlers import require_author, require_same_origin
+from federation.social_handlers import (
+    require_author,
+    require_same_origin,
+    store_created_object,
+)
 from node.participation.ballots import record_ballot
 from node.participation.credentials import receive_revocation
 from node.participation.handlers import handle_create_post, handle_undo_by_id
+from node.participation.openings_elsewhere import question_opened_elsewhere
 from node.participation.services import ParticipationServices
 from node.participation.voting import record_vote, withdraw_vote
 
@@ -124,6 +129,14 @@ async def receive_vote(
     await send_receipt(services, question.process_uri, vote, activity.actor, receipt)
 
 
+async def handle_create_question(
+    services: ParticipationServices, ctx: InboxContext, activity: Activity
+) -> None:
+    """A poll, kept as any post; from a process of another node, a vote opened in it."""
+    question = await store_created_object(ctx, activity)
+    await question_opened_elsewhere(services, activity.actor, question)
+
+
 async def handle_budget_ballot(
     services: ParticipationServices, ctx: InboxContext, activity: Activity
 ) -> None:
@@ -193,6 +206,7 @@ def voting_handlers(services: ParticipationServices) -> list[tuple[HandlerKey, H
         services,
         [
             (("Create", POLL_ANSWER), receive_vote),
+            (("Create", "Question"), handle_create_question),
             (("Create", "BudgetBallot"), handle_budget_ballot),
             (("Reject", "Note"), handle_refused_vote),
             (("Reject", "BudgetBallot"), handle_refused_vote),

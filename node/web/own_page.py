@@ -11,6 +11,7 @@ from aiohttp import web
 from node.i18n import N_
 from node.node import Node
 from node.participation.models import Process, Proposal
+from node.participation.openings_elsewhere import OPENED_NOTIFICATION
 from node.participation.own_acts import support_shown, votes_cast
 from node.participation.processes import page_name
 from node.storage.notifications import Notification
@@ -103,6 +104,10 @@ async def _own(node: Node, proposal: Proposal, me: str) -> OwnProposal:
 
 
 async def _shown(node: Node, notification: Notification) -> ShownNotification:
+    if notification.type == OPENED_NOTIFICATION:
+        opened = await _opened_elsewhere(node, notification)
+        if opened is not None:
+            return opened
     page = None
     question = await node.votes.question(notification.object) if notification.object else None
     process = await node.participation_store.get_process(question.process_uri) if question else None
@@ -114,6 +119,20 @@ async def _shown(node: Node, notification: Notification) -> ShownNotification:
         page = page or notification.object
     text = NOTIFICATION_TEXT.get(notification.type, N_("%(name)s did something concerning you."))
     return ShownNotification(notification, text, page)
+
+
+async def _opened_elsewhere(node: Node, notification: Notification) -> ShownNotification | None:
+    """A vote or budget ballot opened in a followed process of another node: voted from
+    the polls page here, or from the process's page."""
+    process = await node.participation_store.get_process(notification.actor)
+    if process is None:
+        return None
+    if notification.object == process.uri:
+        text = N_("%(name)s has opened its budget ballot: you can vote now.")
+        return ShownNotification(notification, text, f"/processes/{page_name(process)}")
+    return ShownNotification(
+        notification, N_("%(name)s has opened a vote: you can vote now."), "/votes"
+    )
 
 
 def register(app: web.Application) -> None:

@@ -175,15 +175,21 @@ def forbidden_page(request: web.Request, exc: NotAllowed) -> web.HTTPForbidden:
     return web.HTTPForbidden(text=refusal_page(request, exc).text, content_type="text/html")
 
 
-async def _action_process(node: Node, fields: Mapping[str, str]) -> Process:
-    """The process an action on /organise is about: named, or that of its proposal."""
+async def _action_processes(node: Node, fields: Mapping[str, str]) -> list[Process]:
+    """Every process an action on /organise names: by its slug, and as that of each
+    proposal it names (the one acted on and the one merged into). All of them, as the
+    action reads whichever field it needs: a form may name one process and carry
+    another's proposal."""
+    processes = []
     if "process" in fields:
-        return await local_process(node.participation_services, fields["process"])
-    process = await node.participation_store.get_process(
-        (await _proposal(node, fields)).process_uri
-    )
-    assert process is not None, "a stored proposal's process is stored"
-    return process
+        processes.append(await local_process(node.participation_services, fields["process"]))
+    for key in ("proposal", "into"):
+        if key in fields or not processes:
+            proposal = await _proposal(node, {"proposal": fields.get(key, "")})
+            process = await node.participation_store.get_process(proposal.process_uri)
+            assert process is not None, "a stored proposal's process is stored"
+            processes.append(process)
+    return processes
 
 
 def end_of_day(text: str, time: str = "23:59:59") -> str:
@@ -360,7 +366,8 @@ async def organise_action(request: web.Request) -> web.Response:
     form_name = fields.get("form", action)
     try:
         if allowed is not None:
-            require_organiser_of(allowed, await _action_process(node, fields))
+            for process in await _action_processes(node, fields):
+                require_organiser_of(allowed, process)
         message, values = await act(node, account, fields)
     except Refusal as exc:
         beside = REFUSED_FIELD.get(exc.code, field)

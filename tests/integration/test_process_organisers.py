@@ -102,6 +102,55 @@ async def test_an_organiser_of_one_process_runs_it_and_nothing_else(start: Start
     assert after.status == 403 and "Processen regelen" not in own_after.text
 
 
+async def test_naming_an_own_process_beside_another_process_s_proposal_is_refused(
+    start: StartNode,
+) -> None:
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    await person(gemeente, "sanne")
+    bram = await person(gemeente, "bram")
+    services = gemeente.node.participation_services
+    bankjes = await open_process(gemeente, "bankjes", "initiate", threshold=3)
+    groen = await open_process(gemeente, "groen", "initiate", threshold=3)
+    mine = await create_proposal(services, bram, bankjes, "Bankje bij de vijver", "Om te rusten.")
+    other = await create_proposal(services, bram, groen, "Meer bomen", "Voor schaduw.")
+    duplicate = await create_proposal(services, bram, groen, "Bomen erbij", "Schaduw.")
+    assert await gemeente.node.accounts.set_process_organiser(
+        await _id(gemeente, "sanne"), bankjes.uri, True
+    )
+
+    async with logged_in(gemeente, "sanne") as as_sanne:
+        status = await as_sanne.post(
+            "/organise",
+            {
+                "action": "status",
+                "process": "bankjes",
+                "proposal": other.uri,
+                "status": "rejected",
+                "reason": "Nee",
+            },
+        )
+        merge = await as_sanne.post(
+            "/organise",
+            {
+                "action": "merge",
+                "process": "bankjes",
+                "proposal": duplicate.uri,
+                "into": other.uri,
+                "reason": "Hetzelfde",
+            },
+        )
+        into_other = await as_sanne.post(
+            "/organise",
+            {"action": "merge", "proposal": mine.uri, "into": other.uri, "reason": "Hetzelfde"},
+        )
+    assert status.status == merge.status == into_other.status == 403
+    assert "U regelt andere processen op deze node, niet Proces groen." in status.text
+    assert "niet Proces groen" in merge.text and "niet Proces groen" in into_other.text
+    store = gemeente.node.participation_store
+    for proposal in (mine, other, duplicate):
+        assert await store.get_proposal(proposal.uri) == proposal
+
+
 async def test_a_grant_goes_with_its_account_when_it_is_deleted_or_its_sign_up_rejected(
     start: StartNode,
 ) -> None:

@@ -13,7 +13,7 @@ from node.documents import actor_document
 from node.participation.ballots import close_budget, open_budget_ballot
 from node.participation.models import Budget
 from node.participation.processes import send_process_update
-from node.participation.voting import open_vote
+from node.participation.voting import cast_vote, close_vote, open_vote
 from node.runner import RunningNode
 from tests.integration.conftest import StartNode, deliver
 from tests.integration.oauth_browser import logged_in_client
@@ -27,7 +27,12 @@ from tests.integration.test_notification_mail import (
     running_smtp,
     send_mail,
 )
-from tests.integration.voting_scenarios import follow, in_a_week, process_with_proposals
+from tests.integration.voting_scenarios import (
+    exchange,
+    follow,
+    in_a_week,
+    process_with_proposals,
+)
 from tests.integration.web_login import logged_in
 
 smtp = pytest.fixture(running_smtp, name="smtp")
@@ -67,7 +72,7 @@ async def test_a_vote_and_a_ballot_opening_on_another_node_reach_its_followers_h
     await deliver(gemeente, wijert)
     process_page = f"/processes/wijkbudget@{urlsplit(gemeente.base_url).netloc}"
 
-    await open_vote(gemeente.node.participation_services, bankjes.uri, in_a_week())
+    question = await open_vote(gemeente.node.participation_services, bankjes.uri, in_a_week())
     await deliver(gemeente, wijert)
     assert await send_mail(wijert) == 1
     [vote_mail] = smtp.catcher.to(address)
@@ -85,6 +90,17 @@ async def test_a_vote_and_a_ballot_opening_on_another_node_reach_its_followers_h
         assert shown.status == 200 and "Wijkbudget" in shown.text
         polls = await browser.get("/votes")
         assert "Bankjes bij de vijver" in polls.text
+
+    # Anouk votes from home: the tallies the process sends after it, and the closed vote
+    # with its result, are Updates of the same Question and tell nobody anew.
+    await cast_vote(wijert.node.participation_services, anouk, question.uri, question.options[0])
+    await exchange(wijert, gemeente)
+    assert await gemeente.node.votes.vote_of(question.uri, anouk.uri) is not None
+    await close_vote(gemeente.node.participation_services, question.uri)
+    await exchange(gemeente, wijert)
+    assert await send_mail(wijert) == 0
+    assert len(smtp.catcher.to(address)) == 1
+    assert (await own_page(wijert, "anouk")).count(VOTE_NOTICE) == 1
 
     await open_budget_ballot(gemeente.node.participation_services, process.uri, in_a_week())
     await deliver(gemeente, wijert)

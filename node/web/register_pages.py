@@ -6,6 +6,7 @@ import``. A file refused as a whole changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -179,7 +180,10 @@ async def print_letters(request: web.Request) -> web.StreamResponse:
         state = FormState("letters", {"area": area}, {"area": page_reason(request, exc)})
         return await register_page_with(request, form=state, status=http_status(exc))
     base = node.urls.base
-    pdf = letters_pdf(letters, node.config.name, base, base + VERIFY_PAGE, node.config.language)
+    # An area of thousands of addresses takes a minute to lay out: not on the event loop.
+    pdf = await asyncio.to_thread(
+        letters_pdf, letters, node.config.name, base, base + VERIFY_PAGE, node.config.language
+    )
     name = f"letters-{letters[0].address.postcode_area}.pdf"
     return web.Response(
         body=pdf,

@@ -12,15 +12,21 @@ import io
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
+import aiohttp
+import pytest
 from pypdf import PdfReader
 
 from node.cli.errors import REFUSED
+from node.letter_sheet import letters_pdf
 from node.participation.addresses import MAX_REGISTER_BYTES, parse_register
 from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS
 from node.runner import RunningNode, dev_config, free_port
 from node.setup import initialise
+from node.web import register_pages
 from tests.integration.agreement_scenarios import REGISTER_WITH_RESIDENTS, agreed
 from tests.integration.commands import rows_in
 from tests.integration.conftest import StartNode
@@ -171,6 +177,35 @@ async def test_the_letters_of_an_area_are_one_pdf_page_per_address_and_a_code_ve
     assert bram_actor is not None
     residency = await wijert.node.participation_services.residents.get(bram_actor.uri)
     assert residency is not None and residency.address_key == "9722AB 6a"
+
+
+async def test_other_visitors_are_served_while_the_letters_of_an_area_are_made(
+    start: StartNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A city's postcode area makes thousands of pages, a minute's work: the node must
+    # go on answering meanwhile. The PDF here waits until another visitor was served.
+    wijert = await start("wijert", "Wijkdeal De Wijert")
+    await person(wijert, "sanne", "organiser")
+    await import_register(wijert)
+    making, served = threading.Event(), threading.Event()
+    waited: list[bool] = []
+
+    def slow_letters_pdf(*arguments: Any) -> bytes:
+        making.set()
+        waited.append(served.wait(timeout=10))
+        return letters_pdf(*arguments)
+
+    monkeypatch.setattr(register_pages, "letters_pdf", slow_letters_pdf)
+    async with logged_in(wijert, "sanne") as sanne, aiohttp.ClientSession() as visitor:
+        await sanne.get("/organise/register")
+        printing = asyncio.create_task(sanne.download("/organise/letters", {"area": "9722"}))
+        assert await asyncio.to_thread(making.wait, 10)
+        async with visitor.get(wijert.base_url + "/") as home:
+            assert home.status == 200
+        served.set()
+        status, kind, _ = await printing
+    assert waited == [True]
+    assert status == 200 and kind == "application/pdf"
 
 
 async def test_staff_confirm_a_resident_in_person_and_refusals_are_beside_their_field(

@@ -310,8 +310,6 @@ def save_settings(
         if placed is not None:
             placed.unlink()
         raise Invalid(_without_path(exc, data_dir), code=exc.code, values=exc.values) from exc
-    # Owner-only: the file may hold the SMTP password.
-    os.chmod(candidate, 0o600)
     os.replace(candidate, path)
     return config, rules, changed
 
@@ -369,7 +367,11 @@ def _checked(data_dir: Path, document: tomlkit.TOMLDocument) -> Path:
     """The document written beside the node's file and read as the start reads it; the
     candidate's path (removed when the start would refuse it)."""
     candidate = data_dir / f"{CONFIG_FILE}.checking"
-    candidate.write_text(tomlkit.dumps(document), encoding="utf-8")
+    # Owner-only from its first byte: the file may hold the SMTP password.
+    descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(tomlkit.dumps(document))
     try:
         load_config(data_dir, candidate)
         moderation_rules(data_dir, candidate)

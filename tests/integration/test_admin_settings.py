@@ -6,15 +6,18 @@ node's start would give and the file stays byte for byte as it was; residents ge
 from __future__ import annotations
 
 import html
+import os
 import re
+import stat
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from moderation.rate_limit import Rate
+from node import settings
 from node.cli import main
-from node.config import CONFIG_FILE, MailConfig, load_config
+from node.config import CONFIG_FILE, MailConfig, NodeConfig, load_config
 from node.mastodon_api.instance import solid_png
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
@@ -126,6 +129,32 @@ def test_the_cli_shows_and_changes_the_same_settings(
     config = load_config(Path(node))
     assert config.rules == ("Wees aardig.", "Geen reclame.")
     assert config.languages == ("nl", "en")
+
+
+def test_the_file_being_checked_is_never_readable_by_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It holds the SMTP password (and maybe the database's) from the moment it is written.
+    node = str(tmp_path / "wijk")
+    init = ["init", node, "--domain", "127.0.0.1:8798", "--name", "Wijk", "--handle", "wijk"]
+    assert main([*init, "--dev"]) == 0
+    modes: list[int] = []
+
+    def load_watched(data_dir: Path, path: Path | None = None) -> NodeConfig:
+        if path is not None:
+            modes.append(stat.S_IMODE(path.stat().st_mode))
+        return load_config(data_dir, path)
+
+    monkeypatch.setattr(settings, "load_config", load_watched)
+    old_mask = os.umask(0o022)
+    try:
+        assert main(["settings", node, "mail.password=geheim", "mail.port=587"]) == 0
+        assert main(["settings", node, "mail.password=anders", "mail.port=vijf"]) == 2
+    finally:
+        os.umask(old_mask)
+    capsys.readouterr()
+    assert modes and set(modes) == {0o600}
+    assert stat.S_IMODE((Path(node) / CONFIG_FILE).stat().st_mode) == 0o600
 
 
 async def _upload_logo(admin: WebBrowser, data: bytes, name: str) -> tuple[int, str]:

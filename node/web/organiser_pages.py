@@ -269,10 +269,16 @@ async def _ballot_open(
     entries = await open_budget_ballot(
         node.participation_services, process.uri, end_of_day(fields.get("until", ""))
     )
+    heard = await audience(node, process)
     return N_(
-        "The ballot of %(title)s is open with %(count)d proposals. Nothing is sent now:"
-        " voters find the ballot on the process's page."
-    ), {"title": process.title, "count": len(entries)}
+        "The ballot of %(title)s is open with %(count)d proposals. An Update of the process"
+        " goes to its followers (%(followers)d) on their servers (%(servers)d)."
+    ), {
+        "title": process.title,
+        "count": len(entries),
+        "followers": heard.followers,
+        "servers": heard.servers,
+    }
 
 
 async def _ballot_close(

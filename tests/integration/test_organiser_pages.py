@@ -164,6 +164,9 @@ async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_he
     assert no_date.status == 422 and "Kies een datum." in no_date.text
     assert 'id="ballot-open-wijkbudget-until-error"' in no_date.text
     assert opened.status == 200 and "De stemming over het budget van Wijkbudget" in opened.text
+    assert "Een Update van het proces gaat naar de volgers (1) op hun servers (1)." in (
+        opened.text
+    )
     assert no_reason.status == 422 and "Geef een reden: die wordt gepubliceerd" in no_reason.text
     assert changed.status == 200 and "Bankjes heeft nu de status in behandeling." in changed.text
     assert no_progress.status == 422 and 'id="status-wijkbudget-1-progress-error"' in (
@@ -180,9 +183,9 @@ async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_he
     updates = await oosterpark.node.db.fetch_all(
         "SELECT type FROM inbox_log WHERE actor = ? AND type = 'Update'", (process.uri,)
     )
-    # The move to voting, the proposal's three new statuses, and at the close the move
-    # to the closed phase and the result.
-    assert len(updates) == 6
+    # The move to voting, the ballot opening, the proposal's three new statuses, and at
+    # the close the move to the closed phase and the result.
+    assert len(updates) == 7
 
 
 async def test_an_administrator_opens_and_closes_a_vote_on_a_proposal_from_the_page(

@@ -164,9 +164,7 @@ async def test_an_organiser_runs_a_budget_process_from_the_page_and_followers_he
     assert no_date.status == 422 and "Kies een datum." in no_date.text
     assert 'id="ballot-open-wijkbudget-until-error"' in no_date.text
     assert opened.status == 200 and "De stemming over het budget van Wijkbudget" in opened.text
-    assert "Een Update van het proces gaat naar de volgers (1) op hun servers (1)." in (
-        opened.text
-    )
+    assert "Een Update van het proces gaat naar de volgers (1) op hun servers (1)." in (opened.text)
     assert no_reason.status == 422 and "Geef een reden: die wordt gepubliceerd" in no_reason.text
     assert changed.status == 200 and "Bankjes heeft nu de status in behandeling." in changed.text
     assert no_progress.status == 422 and 'id="status-wijkbudget-1-progress-error"' in (

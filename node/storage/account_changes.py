@@ -126,8 +126,8 @@ class AccountChanges:
 
     async def forget_account(self, actor_id: int, actor_uri: str, now: float) -> None:
         """Remove what the node keeps of a deleted account: its login, address, e-mail
-        choices, follows, profile and the processes it was made organiser of. The actor row
-        stays, marked deleted."""
+        choices, follows, profile, sign-ups for other nodes' draws and the processes it was
+        made organiser of. The actor row stays, marked deleted."""
         for table in (
             "password_resets",
             "email_changes",
@@ -136,7 +136,9 @@ class AccountChanges:
             "accounts",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE actor_id = ?", (actor_id,))
-        await self._db.execute("DELETE FROM mail_subscribers WHERE actor_uri = ?", (actor_uri,))
+        # A draw elsewhere publishes the pseudonym its sign-up got: kept, it names them.
+        for table in ("mail_subscribers", "draw_sign_ups"):
+            await self._db.execute(f"DELETE FROM {table} WHERE actor_uri = ?", (actor_uri,))
         await self._db.execute(
             "DELETE FROM follows WHERE follower = ? OR followed = ?", (actor_uri, actor_uri)
         )

@@ -9,12 +9,13 @@ import html
 import re
 from urllib.parse import quote
 
+from node.participation.account_self_service import delete_account
 from node.participation.sortition import create_draw, start_draw
 from tests.integration.agreement_scenarios import agreement_network, bind_by_code
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import exchange
-from tests.integration.web_login import logged_in, web_browser
+from tests.integration.web_login import DEFAULT_PASSWORD, logged_in, web_browser
 
 REFRESH = re.compile(r'<meta http-equiv="refresh" content="0;url=([^"]+)">')
 
@@ -87,3 +88,30 @@ async def test_a_resident_of_another_node_signs_up_for_a_draw_from_their_own_pag
     assert "Uw aanmelding is geweigerd: Wijkpanel wijkbudget has started" in own.text
     assert "Deze loting is begonnen: bewoners kunnen zich niet meer aanmelden." in later.text
     assert await services.draws.candidates(panel.uri) == [(candidacy[0], "9722")]
+
+
+async def test_a_deleted_account_leaves_no_sign_up_for_a_draw_elsewhere(start: StartNode) -> None:
+    # The pseudonym is published with the draw: kept beside the account, it would still
+    # say who it was after the account is gone.
+    oosterpark = await start("oosterpark", "Wijkraad Oosterpark")
+    services = oosterpark.node.participation_services
+    carla = await person(oosterpark, "carla")
+    await person(oosterpark, "dirk")
+    draw = "https://gemeente.example/processes/wijkbudget/draws/1"
+    for name, join in (("carla", "join-1"), ("dirk", "join-2")):
+        actor = await services.actors.by_username(name)
+        assert actor is not None
+        await services.draws.ask(join, actor.uri, draw, "Wijkpanel wijkbudget")
+        assert await services.draws.answered(join, draw, "accepted", f"{name}-pseudoniem", None)
+    account = await oosterpark.node.accounts.by_username("carla")
+    assert account is not None
+
+    await delete_account(services, account, DEFAULT_PASSWORD)
+
+    assert await services.draws.sign_ups_of(carla.uri) == []
+    assert "carla-pseudoniem" not in str(
+        await oosterpark.node.db.fetch_all("SELECT * FROM draw_sign_ups")
+    )
+    dirk = await services.actors.by_username("dirk")
+    assert dirk is not None
+    assert [s.pseudonym for s in await services.draws.sign_ups_of(dirk.uri)] == ["dirk-pseudoniem"]

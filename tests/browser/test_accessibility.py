@@ -50,10 +50,15 @@ class Visit:
     who: str | None = None
 
 
-async def _demo_network(start: StartNode) -> dict[str, RunningNode]:
+async def demo_network(
+    start: StartNode, mail: dict[str, MailConfig] | None = None
+) -> dict[str, RunningNode]:
+    """The seeded three-node demo network, started in-process; ``mail`` the ``[mail]`` of
+    nodes that send e-mail somewhere a test reads it."""
     # De Wijert offers e-mail (through a server nobody needs here: nobody gives an address),
     # so that its settings page shows its form.
     offered = {"wijert": MailConfig(host="127.0.0.1", port=free_port(), security="none")}
+    offered |= mail or {}
     nodes = {
         spec.handle: await start(
             spec.handle, spec.name, kind=spec.kind, mail=offered.get(spec.handle)
@@ -175,7 +180,7 @@ async def test_every_page_type_has_no_wcag_a_or_aa_violation_in_either_language(
     start: StartNode, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     assert AXE.exists(), "axe-core is missing: run npm ci --prefix tests/clients"
-    nodes = await _demo_network(start)
+    nodes = await demo_network(start)
     visits = await _visits(nodes)
     pages: dict[tuple[str, str | None], Page] = {}
     violations: list[str] = []
@@ -198,7 +203,7 @@ async def test_every_page_type_has_no_wcag_a_or_aa_violation_in_either_language(
 async def test_no_page_scrolls_sideways_at_320_pixels_and_none_breaks_wcag_there(
     start: StartNode, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    nodes = await _demo_network(start)
+    nodes = await demo_network(start)
     visits = await _visits(nodes)
     pages: dict[tuple[str, str | None], Page] = {}
     problems: list[str] = []

@@ -40,14 +40,44 @@ REGISTER = (
 T = translator("nl")
 
 
-def _day(days: int) -> str:
+def day(days: int) -> str:
+    """The date ``days`` from today, as a date input takes it."""
     return (utc_now() + timedelta(days=days)).date().isoformat()
 
 
-async def _shot(page: Page, step: str) -> None:
-    path = f"{SCREENSHOTS}/samenspraak-organiser-{step}.png"
+async def shot(page: Page, step: str, journey: str = "organiser") -> None:
+    """Save the whole page as /tmp/samenspraak-<journey>-<step>.png and print its name."""
+    path = f"{SCREENSHOTS}/samenspraak-{journey}-{step}.png"
     await page.screenshot(path=path, full_page=True)
     print(path)
+
+
+async def new_decide_process(page: Page, running: RunningNode, slug: str, title: str) -> None:
+    """From /organise to the form of a new process, with its name and kind filled in."""
+    await page.goto(f"{running.base_url}/organise")
+    await page.get_by_role("link", name=T("Start a new process")).click()
+    await page.get_by_label(T("Short name in addresses")).fill(slug)
+    await page.get_by_label(T("Title"), exact=True).fill(title)
+    await page.get_by_label(T("Kind of process")).select_option("decide")
+
+
+async def fill_phase_dates(page: Page, first: int) -> None:
+    """Fill in the new process's phases: proposals from ``first`` days from today for ten
+    days, then voting for ten days."""
+    await page.get_by_label(T("Making proposals: first day")).fill(day(first))
+    await page.get_by_label(T("Making proposals: last day")).fill(day(10))
+    await page.get_by_label(T("Voting: first day")).fill(day(11))
+    await page.get_by_label(T("Voting: last day")).fill(day(20))
+
+
+async def make_organiser(admin: Page, running: RunningNode, username: str, reason: str) -> None:
+    """The administrator makes ``username`` organiser on /admin/roles, and is told so."""
+    await admin.goto(f"{running.base_url}/admin/roles")
+    await admin.get_by_label(T("Account"), exact=True).select_option(username)
+    await admin.get_by_label(T("New role")).select_option("organiser")
+    await admin.get_by_label(T("Reason (shown in the moderation log)")).fill(reason)
+    await admin.get_by_role("button", name=T("Change the role")).click()
+    await confirmed(admin, username)
 
 
 async def _logged_in(
@@ -79,7 +109,8 @@ async def _logged_in(
     return page
 
 
-async def _confirmed(page: Page, text: str) -> None:
+async def confirmed(page: Page, text: str) -> None:
+    """The page confirms what was done, with ``text`` in it, and has put the focus there."""
     await expect(page.get_by_role("status").filter(has_text=text)).to_be_focused()
 
 
@@ -94,32 +125,20 @@ async def test_a_new_organiser_runs_a_budget_process_from_the_browser_start_to_r
 
     # The administrator makes Sanne organiser.
     admin = await _logged_in(browser, contexts, complaints, wijk, "admin", wijk.admin.password)
-    await admin.goto(f"{wijk.base_url}/admin/roles")
-    await admin.get_by_label(T("Account"), exact=True).select_option("sanne")
-    await admin.get_by_label(T("New role")).select_option("organiser")
-    await admin.get_by_label(T("Reason (shown in the moderation log)")).fill("Wijkbudget 2027")
-    await admin.get_by_role("button", name=T("Change the role")).click()
-    await _confirmed(admin, "sanne")
-    await _shot(admin, "1-role")
+    await make_organiser(admin, wijk, "sanne", "Wijkbudget 2027")
+    await shot(admin, "1-role")
 
     # Sanne opens a decide process with a budget, only for confirmed residents.
     sanne = await _logged_in(browser, contexts, complaints, wijk, "sanne", axe=True)
-    await sanne.goto(f"{wijk.base_url}/organise")
-    await sanne.get_by_role("link", name=T("Start a new process")).click()
-    await sanne.get_by_label(T("Short name in addresses")).fill("wijkbudget")
-    await sanne.get_by_label(T("Title"), exact=True).fill("Wijkbudget De Wijert")
-    await sanne.get_by_label(T("Kind of process")).select_option("decide")
+    await new_decide_process(sanne, wijk, "wijkbudget", "Wijkbudget De Wijert")
     await sanne.get_by_label(T("Who may take part")).select_option("verified-local")
     await sanne.get_by_label(T("Supports needed")).fill("1")
-    await sanne.get_by_label(T("Making proposals: first day")).fill(_day(-1))
-    await sanne.get_by_label(T("Making proposals: last day")).fill(_day(10))
-    await sanne.get_by_label(T("Voting: first day")).fill(_day(11))
-    await sanne.get_by_label(T("Voting: last day")).fill(_day(20))
+    await fill_phase_dates(sanne, -1)
     await sanne.get_by_label(T("Budget to divide")).fill("10000")
     await sanne.get_by_label(T("Most proposals on a ballot")).fill("2")
     await sanne.get_by_role("button", name=T("Open the process")).click()
-    await _confirmed(sanne, "Wijkbudget De Wijert")
-    await _shot(sanne, "2-process")
+    await confirmed(sanne, "Wijkbudget De Wijert")
+    await shot(sanne, "2-process")
 
     # She imports the register: the preview reports the bad rows; only her confirmation imports.
     await sanne.get_by_role("link", name=T("Address register and letters")).click()
@@ -135,10 +154,10 @@ async def test_a_new_organiser_runs_a_budget_process_from_the_browser_start_to_r
     await expect(refused).to_contain_text(T("The house number is missing."))
     await expect(refused).to_contain_text("9722AB 4 staat al op regel 2.")
     assert await axe_problems(sanne) == []
-    await _shot(sanne, "3-register-preview")
+    await shot(sanne, "3-register-preview")
     assert await wijk.node.addresses.count() == 0
     await sanne.get_by_role("button", name="2 adressen inlezen").click()
-    await _confirmed(sanne, "Het adressenbestand bevat nu 2 adressen")
+    await confirmed(sanne, "Het adressenbestand bevat nu 2 adressen")
     assert await wijk.node.addresses.count() == 2
 
     # She downloads the letters of postcode area 9722: one page per address.
@@ -159,7 +178,7 @@ async def test_a_new_organiser_runs_a_budget_process_from_the_browser_start_to_r
     await bram.get_by_label(T("Code from the letter")).fill(code)
     await bram.get_by_role("button", name=T("Confirm"), exact=True).click()
     await expect(bram.locator("main")).to_contain_text("De Wijert")
-    await _shot(bram, "5-verified")
+    await shot(bram, "5-verified")
     await bram.goto(f"{wijk.base_url}/processes/wijkbudget")
     await bram.get_by_label(T("Title")).fill("Bankjes langs de Helperzoom")
     await bram.get_by_label(T("Your proposal")).fill("Drie bankjes om even uit te rusten.")
@@ -171,29 +190,29 @@ async def test_a_new_organiser_runs_a_budget_process_from_the_browser_start_to_r
     await sanne.goto(f"{wijk.base_url}/organise")
     move = T("Move to the phase: %(phase)s", phase=T("voting"))
     await sanne.get_by_role("button", name=move).click()
-    await _confirmed(sanne, "Wijkbudget De Wijert")
-    await sanne.get_by_label(T("The ballot ends on")).fill(_day(5))
+    await confirmed(sanne, "Wijkbudget De Wijert")
+    await sanne.get_by_label(T("The ballot ends on")).fill(day(5))
     await sanne.get_by_role("button", name=T("Open the budget ballot")).click()
-    await _confirmed(sanne, "Wijkbudget De Wijert")
-    await _shot(sanne, "6-ballot-open")
+    await confirmed(sanne, "Wijkbudget De Wijert")
+    await shot(sanne, "6-ballot-open")
 
     # Bram fills in the ballot.
     await bram.goto(f"{wijk.base_url}/processes/wijkbudget/vote")
     await bram.get_by_role("checkbox", name=re.compile("Bankjes langs de Helperzoom")).check()
     await bram.get_by_role("button", name=T("Submit ballot"), exact=True).click()
-    await _confirmed(bram, T("Your ballot has been counted."))
-    await _shot(bram, "7-ballot")
+    await confirmed(bram, T("Your ballot has been counted."))
+    await shot(bram, "7-ballot")
 
     # Sanne closes the ballot; the results page shows the proposal chosen.
     await sanne.goto(f"{wijk.base_url}/organise")
     await expect(sanne.locator("main")).to_contain_text("1 stembiljet")
     await sanne.get_by_role("button", name=T("Close the budget ballot now")).click()
-    await _confirmed(sanne, "1 stembiljetten")
-    await _shot(sanne, "8-closed")
+    await confirmed(sanne, "1 stembiljetten")
+    await shot(sanne, "8-closed")
     await sanne.goto(f"{wijk.base_url}/processes/wijkbudget/results")
     budget = sanne.get_by_role("region", name=T("Budget"))
     await expect(
         budget.get_by_role("row", name=re.compile("Bankjes langs de Helperzoom"))
     ).to_contain_text(T("yes"))
-    await _shot(sanne, "9-results")
+    await shot(sanne, "9-results")
     assert complaints == []

@@ -128,7 +128,8 @@ async def preview_upload(request: web.Request) -> web.Response:
         raw = files.get(FILE_FIELD, b"")
         if not raw:
             raise RegisterRefused("choose the register's CSV file", code="register_no_file")
-        reading = read_register(raw)
+        # A city's extract takes seconds to read: not on the event loop.
+        reading = await asyncio.to_thread(read_register, raw)
     except BodyTooLarge:
         return await _refused_upload(request, register_too_large())
     except RegisterRefused as exc:
@@ -150,7 +151,7 @@ async def confirm_import(request: web.Request) -> web.Response:
     node = request.app[NODE]
     try:
         raw = await previews(request).take(str(posted.get("token", "")), account.actor_uri)
-        reading = read_register(raw)
+        reading = await asyncio.to_thread(read_register, raw)
     except Refusal as exc:
         state = FormState("import", refusal=page_reason(request, exc))
         return await register_page_with(request, form=state, status=http_status(exc))

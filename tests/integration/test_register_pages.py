@@ -13,8 +13,9 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -22,7 +23,7 @@ from pypdf import PdfReader
 
 from node.cli.errors import REFUSED
 from node.letter_sheet import letters_pdf
-from node.participation.addresses import MAX_REGISTER_BYTES, parse_register
+from node.participation.addresses import MAX_REGISTER_BYTES, parse_register, read_register
 from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS
 from node.runner import RunningNode, dev_config, free_port
 from node.setup import initialise
@@ -45,6 +46,8 @@ WITH_BAD_ROWS = (
     "9713 XT;12;;;Gorechtkade;Groningen;Oosterparkwijk;3\n"  # line 7
 )
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 async def _keys(running: RunningNode) -> list[str]:
@@ -179,33 +182,73 @@ async def test_the_letters_of_an_area_are_one_pdf_page_per_address_and_a_code_ve
     assert residency is not None and residency.address_key == "9722AB 6a"
 
 
+class SlowWork:
+    """A function of the page made to wait, once it runs, until another visitor of the
+    node was served: were it run on the event loop, nobody would be (it gives up after
+    10 seconds, noting that it waited in vain)."""
+
+    def __init__(self, work: Callable[..., T]) -> None:
+        self._work = work
+        self._running, self._served = threading.Event(), threading.Event()
+        self.waited: list[bool] = []
+
+    def __call__(self, *arguments: Any) -> T:
+        self._running.set()
+        self.waited.append(self._served.wait(timeout=10))
+        return self._work(*arguments)
+
+    async def meanwhile(self, running: RunningNode, request: Awaitable[R]) -> R:
+        """``request``'s answer, after a visitor got the home page while it was worked on."""
+        task = asyncio.ensure_future(request)
+        assert await asyncio.to_thread(self._running.wait, 10)
+        async with aiohttp.ClientSession() as visitor:
+            async with visitor.get(running.base_url + "/") as home:
+                assert home.status == 200
+        self._served.set()
+        answer = await task
+        self._running.clear()
+        self._served.clear()
+        return answer
+
+
 async def test_other_visitors_are_served_while_the_letters_of_an_area_are_made(
     start: StartNode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A city's postcode area makes thousands of pages, a minute's work: the node must
-    # go on answering meanwhile. The PDF here waits until another visitor was served.
+    # go on answering meanwhile.
     wijert = await start("wijert", "Wijkdeal De Wijert")
     await person(wijert, "sanne", "organiser")
     await import_register(wijert)
-    making, served = threading.Event(), threading.Event()
-    waited: list[bool] = []
-
-    def slow_letters_pdf(*arguments: Any) -> bytes:
-        making.set()
-        waited.append(served.wait(timeout=10))
-        return letters_pdf(*arguments)
-
-    monkeypatch.setattr(register_pages, "letters_pdf", slow_letters_pdf)
-    async with logged_in(wijert, "sanne") as sanne, aiohttp.ClientSession() as visitor:
+    slow = SlowWork(letters_pdf)
+    monkeypatch.setattr(register_pages, "letters_pdf", slow)
+    async with logged_in(wijert, "sanne") as sanne:
         await sanne.get("/organise/register")
-        printing = asyncio.create_task(sanne.download("/organise/letters", {"area": "9722"}))
-        assert await asyncio.to_thread(making.wait, 10)
-        async with visitor.get(wijert.base_url + "/") as home:
-            assert home.status == 200
-        served.set()
-        status, kind, _ = await printing
-    assert waited == [True]
+        printing = sanne.download("/organise/letters", {"area": "9722"})
+        status, kind, _ = await slow.meanwhile(wijert, printing)
+    assert slow.waited == [True]
     assert status == 200 and kind == "application/pdf"
+
+
+async def test_other_visitors_are_served_while_an_uploaded_register_is_read(
+    start: StartNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A city's extract (some 120 000 rows) takes seconds to read, at the preview and
+    # again at the confirmation: the node must go on answering meanwhile.
+    gemeente = await start("gemeente", "Gemeente Groningen", kind="municipality")
+    await person(gemeente, "sanne", "organiser")
+    slow = SlowWork(read_register)
+    monkeypatch.setattr(register_pages, "read_register", slow)
+    async with logged_in(gemeente, "sanne") as sanne:
+        await sanne.get("/organise/register")
+        upload = {"register": ("adressen.csv", WITH_BAD_ROWS.encode())}
+        preview = await slow.meanwhile(gemeente, sanne.upload("/organise/register", {}, upload))
+        token = re.search(r'name="token" value="([^"]+)"', preview.text)
+        assert token is not None
+        confirming = sanne.post("/organise/register/confirm", {"token": token[1]})
+        done = await slow.meanwhile(gemeente, confirming)
+    assert slow.waited == [True, True]
+    assert preview.status == done.status == 200
+    assert await _keys(gemeente) == ["9713XT 12", "9722AB 4"]
 
 
 async def test_staff_confirm_a_resident_in_person_and_refusals_are_beside_their_field(

@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import aiohttp
 import pytest
@@ -182,7 +182,7 @@ async def test_the_letters_of_an_area_are_one_pdf_page_per_address_and_a_code_ve
     assert residency is not None and residency.address_key == "9722AB 6a"
 
 
-class SlowWork:
+class SlowWork(Generic[T]):
     """A function of the page made to wait, once it runs, until another visitor of the
     node was served: were it run on the event loop, nobody would be (it gives up after
     10 seconds, noting that it waited in vain)."""

@@ -147,6 +147,9 @@ async def open_budget_ballot(
             "type": "BallotWindow",
             "startTime": budget_round.opened_at,
             "endTime": budget_round.end_time,
+            # What is on the ballot, in its order: their nodes show residents the same
+            # ballot (node/participation/remote_ballots.py); the costs are on the proposals.
+            "entries": [e.proposal for e in entries],
         }
         document = await _with_property(services, process, "ballotWindow", window)
         await send_process_update(services, process, document)

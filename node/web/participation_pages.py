@@ -20,6 +20,7 @@ from node.participation.models import Process, Proposal
 from node.participation.official_responses import ANSWERING_ROLES
 from node.participation.processes import local_process, page_name, shown_process
 from node.participation.proposals import without_status
+from node.participation.remote_ballots import ballot_open_elsewhere
 from node.participation.supports import SUPPORT_PHASES
 from node.participation.transparency import (
     decision_log,
@@ -135,6 +136,7 @@ async def render_process_page(
         handle=f"@{process.slug}@{urlsplit(process.uri).netloc}",
         followers=len(await node.follows.followers_of(process.uri)) if process.local else None,
         page_name=page_name(process),
+        ballot_elsewhere=await ballot_open_elsewhere(node.participation_services, process),
         **_common(request, process),
     )
 

@@ -248,6 +248,7 @@ PAGE_REASON: Mapping[str, str] = MappingProxyType(
             "%(process)s has no proposals with a cost to put on the ballot."
         ),
         "ballot_not_opened": N_("The budget ballot of %(process)s has not been opened."),
+        "ballot_not_open": N_("The budget ballot of %(process)s is not open."),
         "report_self": N_("You cannot report yourself."),
         "report_closing_unknown": N_("A report is closed as resolved or dismissed."),
         "report_post_unknown": N_("That post is not part of this report."),

@@ -27,10 +27,11 @@ from node.participation.ballots import (
 from node.participation.ballots import receipts_url as budget_receipts_url
 from node.participation.ballots import recount_url as budget_recount_url
 from node.participation.models import Process, Question
-from node.participation.processes import local_process
+from node.participation.processes import local_process, page_name, shown_process
 from node.participation.receipts import receipt_hash
+from node.participation.remote_ballots import remote_ballot, send_remote_ballot, sent_ballot
 from node.participation.sortition import published_draw
-from node.participation.tally import SMALLEST_NAMED_SERVER
+from node.participation.tally import SMALLEST_NAMED_SERVER, BallotEntry
 from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS, verify_by_letter_code
 from node.participation.voting import (
     cast_vote,
@@ -242,9 +243,10 @@ async def results_page(request: web.Request) -> web.Response:
 
 
 async def vote_page(request: web.Request) -> web.Response:
-    """``/processes/{slug}/vote``: the open votes of a process, with the account's choices."""
+    """``/processes/{slug}/vote``: the open votes of a process, with the account's choices;
+    for a process of another node (``slug@host``) its open budget ballot, sent there."""
     node = request.app[NODE]
-    process = await local_process(node.participation_services, request.match_info["slug"])
+    process = await shown_process(node.participation_services, request.match_info["slug"])
     account = await require_account(request)
     return await _render_vote_page(request, node, process, account)
 
@@ -263,6 +265,7 @@ async def _render_vote_page(
     form = form or FormState("")
     store = node.votes
     titles = {p.uri: p.title for p in await node.participation_store.proposals_of(process.uri)}
+    # The polls of a process elsewhere are voted on /votes, with every other poll.
     questions = [
         {
             "question": q,
@@ -270,15 +273,21 @@ async def _render_vote_page(
             "mine": await store.vote_of(q.uri, account.actor_uri),
             "receipt": await node.participation_services.receipts.latest(account.actor_uri, q.uri),
         }
-        for q in await store.questions_of(process.uri)
+        for q in (await store.questions_of(process.uri) if process.local else [])
     ]
+    ballot = (
+        await _ballot(node, process, account, titles, form)
+        if process.local
+        else await _remote_ballot(node, process, account, titles, form)
+    )
     return render(
         request,
         "voting_vote.html",
         status=status,
         process=process,
+        page_name=page_name(process),
         questions=questions,
-        ballot=await _ballot(node, process, account, titles, form),
+        ballot=ballot,
         account=account,
         verified=await node.residents.get(account.actor_uri),
         eligibility_problem=reason_for_people(
@@ -305,13 +314,60 @@ async def _ballot(
         picked = set(form.value("picks").split())
     else:
         picked = set(await store.picks_of(process.uri, account.actor_uri))
-    entries = await store.entries(process.uri)
+    return await _ballot_form(
+        node,
+        process,
+        await store.entries(process.uri),
+        picked,
+        titles,
+        closed=budget_round.refusal() is not None,
+        receipt=await node.participation_services.receipts.latest(account.actor_uri, process.uri),
+        sent=None,
+    )
+
+
+async def _remote_ballot(
+    node: Node, process: Process, account: Account, titles: dict[str, str], form: FormState
+) -> dict[str, Any] | None:
+    """The open budget ballot of a process elsewhere, with the last ballot sent to it and
+    what became of it (sent, counted with its receipt, refused with the reason)."""
+    services = node.participation_services
+    ballot = await remote_ballot(services, process)
+    if ballot is None:
+        return None
+    sent = await sent_ballot(services, account.actor_uri, process.uri)
+    if form.name == "ballot":
+        picked = set(form.value("picks").split())
+    else:
+        picked = set(sent.picks) if sent else set()
+    # Proposals fetched just now for the ballot have their titles since.
+    titles |= {p.uri: p.title for p in await node.participation_store.proposals_of(process.uri)}
+    return await _ballot_form(
+        node,
+        process,
+        list(ballot.entries),
+        picked,
+        titles,
+        closed=not ballot.open,
+        receipt=sent.receipt if sent else None,
+        sent=sent,
+    )
+
+
+async def _ballot_form(
+    node: Node,
+    process: Process,
+    entries: list[BallotEntry],
+    picked: set[str],
+    titles: dict[str, str],
+    **more: Any,
+) -> dict[str, Any]:
+    """What the ballot form shows: the entries with the resident's picks, the budget and
+    what the picks cost together."""
+    assert process.budget is not None
     total = sum(e.cost for e in entries if e.proposal in picked)
     return {
-        "closed": budget_round.refusal() is not None,
-        "receipt": await node.participation_services.receipts.latest(
-            account.actor_uri, process.uri
-        ),
+        **more,
         "budget": process.budget.amount,
         "currency": process.budget.currency,
         # What the ticked projects cost together, as the page opens; the ballot's small
@@ -356,22 +412,28 @@ async def vote_submit(request: web.Request) -> web.Response:
 
 
 async def ballot_submit(request: web.Request) -> web.Response:
-    """A budget ballot cast on the page; a refusal is shown with its reason."""
+    """A budget ballot cast on the page, or sent to the process's node when it is
+    elsewhere; a refusal (from here) is shown with its reason."""
     node = request.app[NODE]
-    process = await local_process(node.participation_services, request.match_info["slug"])
+    process = await shown_process(node.participation_services, request.match_info["slug"])
     account, form = await posted_form(request)
     actor = await node.actors.by_uri(account.actor_uri)
     assert actor is not None
     picks = [str(p) for p in form.getall("pick", [])]
     try:
-        await cast_ballot(node.participation_services, actor, process.uri, picks)
+        if process.local:
+            await cast_ballot(node.participation_services, actor, process.uri, picks)
+        else:
+            await send_remote_ballot(node.participation_services, actor, process, picks)
     except Refusal as exc:
         state = FormState("ballot", {"picks": " ".join(picks)})
         refuse_form(request, state, exc)
         return await _render_vote_page(
             request, node, process, account, state, None, http_status(exc)
         )
-    done = page_translator(request)(N_("Your ballot has been counted."))
+    done = page_translator(request)(
+        N_("Your ballot has been counted.") if process.local else N_("Your ballot has been sent.")
+    )
     return await _render_vote_page(request, node, process, account, done=done)
 
 

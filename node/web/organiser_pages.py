@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from datetime import time as dt_time
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from federation.errors import Invalid, NotAllowed, NotFound, Refusal
-from node.i18n import N_, STATUS_LABELS
+from node.clock import iso
+from node.i18n import LOCAL_TIME, N_, STATUS_LABELS
 from node.node import Node
 from node.participation.ballots import close_budget, open_budget_ballot
 from node.participation.figures import ProcessFigures, process_figures
@@ -193,14 +195,26 @@ async def _action_processes(node: Node, fields: Mapping[str, str]) -> list[Proce
 
 
 def end_of_day(text: str, time: str = "23:59:59") -> str:
-    """A date from a date input as the last second of that day (UTC), or as ``time``
-    that day."""
+    """A date from a date input as the last second of that day, or as ``time`` that day,
+    on the clock the pages show (Dutch time), stored in UTC: a vote that ends on
+    11 December closes at 23:59 that evening, not an hour later."""
     try:
-        return f"{date.fromisoformat(text.strip()).isoformat()}T{time}Z"
+        day = date.fromisoformat(text.strip())
     except ValueError as exc:
         raise Invalid(
             f"{text!r} is not a date", code="organise_no_date", values={"date": text}
         ) from exc
+    return iso(datetime.combine(day, dt_time.fromisoformat(time), tzinfo=LOCAL_TIME))
+
+
+def local_day(moment: str) -> str:
+    """The day of a stored UTC moment as a date input shows it, on the pages' clock."""
+    return (
+        datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        .astimezone(LOCAL_TIME)
+        .date()
+        .isoformat()
+    )
 
 
 # An action: what it does with the posted fields, returning the confirmation's msgid and

@@ -32,6 +32,7 @@ from node.web.new_process_page import (
 from node.web.organiser_pages import (
     audience,
     forbidden_page,
+    local_day,
     organise_page_with,
     organiser_access,
     text_fields,
@@ -59,8 +60,8 @@ def form_values(process: Process) -> dict[str, str]:
         "budget_currency": "EUR",
     }
     for phase in process.phases:
-        values[f"{phase.name}_start"] = phase.start[:10]
-        values[f"{phase.name}_end"] = phase.end[:10]
+        values[f"{phase.name}_start"] = local_day(phase.start)
+        values[f"{phase.name}_end"] = local_day(phase.end)
     if process.budget is not None:
         values |= {
             "budget_amount": f"{process.budget.amount:g}",
@@ -74,8 +75,12 @@ def form_values(process: Process) -> dict[str, str]:
 def _same_days(phases: tuple[Phase, ...], process: Process) -> tuple[Phase, ...]:
     """The phases read from the form, keeping the exact moments of those whose days did
     not change (a process opened from the command line may start at another hour)."""
-    before = {(p.name, p.start[:10], p.end[:10]): p for p in process.phases}
-    return tuple(before.get((p.name, p.start[:10], p.end[:10]), p) for p in phases)
+
+    def days(phase: Phase) -> tuple[str, str, str]:
+        return phase.name, local_day(phase.start), local_day(phase.end)
+
+    before = {days(p): p for p in process.phases}
+    return tuple(before.get(days(p), p) for p in phases)
 
 
 async def _form_page(

@@ -8,9 +8,10 @@ receives the Update. A resident opening the page gets 403 and changes nothing.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from node.clock import utc_now
+from node.clock import iso, utc_now
 from node.participation.models import Budget, phases_around
 from node.participation.processes import create_process, known_process, local_process
 from node.participation.proposals import create_proposal
@@ -21,6 +22,9 @@ from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import follow
 from tests.integration.web_login import logged_in
 
+DUTCH_MONTHS = (
+    "januari februari maart april mei juni juli augustus september oktober november december"
+).split()
 BUDGET = Budget(amount=50_000, currency="EUR", min_picks=1, max_picks=2)
 
 
@@ -222,6 +226,7 @@ async def test_an_administrator_opens_and_closes_a_vote_on_a_proposal_from_the_p
             "/organise", {"action": "vote-open", "proposal": proposal.uri, "until": _day(3)}
         )
         during = await admin.get("/organise")
+        results = await admin.get("/processes/straatnaam/results")
         closed = await admin.post("/organise", {"action": "vote-close", "proposal": proposal.uri})
     assert "Stemming openen" in listing.text
     assert "Dit stuurt de vraag naar de volgers van het proces (1) op hun servers (1)" in (
@@ -231,6 +236,14 @@ async def test_an_administrator_opens_and_closes_a_vote_on_a_proposal_from_the_p
     assert "Kies een einddatum in de toekomst." in past.text
     assert opened.status == 200 and "De stemming over Wilgenlaan is open." in opened.text
     assert "Stemming nu sluiten" in during.text and "0 stemmen" in during.text
+    # The day chosen is a Dutch day: the vote closes at 23:59 that evening on the pages'
+    # clock, not at midnight UTC (00:59 the next day in Groningen).
+    last_day = date.fromisoformat(_day(3))
+    dutch_end = datetime.combine(last_day, time(23, 59, 59), tzinfo=ZoneInfo("Europe/Amsterdam"))
+    opened_question = await services.votes.question_for(proposal.uri)
+    assert opened_question is not None and opened_question.end_time == iso(dutch_end)
+    day_shown = f"{last_day.day} {DUTCH_MONTHS[last_day.month - 1]} {last_day.year}"
+    assert f"Open tot {day_shown}, 23:59 ·" in results.text
     assert closed.status == 200 and "De stemming over Wilgenlaan is gesloten: 0 kiezers." in (
         closed.text
     )

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from moderation.sanitize import html_to_text, text_to_html
 from node.clock import iso, utc_now
 from node.config import NodeConfig
 from node.images import EXTENSIONS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
@@ -79,8 +80,8 @@ async def instance_v1(request: web.Request) -> web.Response:
         {
             "uri": node.urls.host,
             "title": node.config.name,
-            "short_description": node.config.description or organisation.summary,
-            "description": node.config.description or organisation.summary,
+            "short_description": _about_html(node.config.description, organisation.summary),
+            "description": _about_html(node.config.description, organisation.summary),
             "email": "",
             "version": compatible_version(),
             "urls": {"streaming_api": _streaming_url(base)},
@@ -160,7 +161,8 @@ async def instance_v2(request: web.Request) -> web.Response:
             "title": node.config.name,
             "version": compatible_version(),
             "source_url": "https://samenspraak.nl/code",
-            "description": node.config.description or organisation.summary,
+            # Version 2 describes the server in plain text, as Mastodon does.
+            "description": node.config.description or html_to_text(organisation.summary),
             "usage": {"users": {"active_month": users}},
             "thumbnail": {"url": base + HEADER_PATH, "blurhash": None, "versions": {}},
             "icon": [],
@@ -209,6 +211,13 @@ async def activity(request: web.Request) -> web.Response:
     return web.json_response(weeks)
 
 
+def _about_html(description: str, summary_html: str) -> str:
+    """What the node says of itself as HTML, where Mastodon's clients render HTML: the
+    administrators' description (typed as text on the settings page) or else the
+    organisation's profile text."""
+    return text_to_html(description) if description else summary_html
+
+
 async def extended_description(request: web.Request) -> web.Response:
     """``GET /api/v1/instance/extended_description``: who runs the node, as its about page."""
     node = request.app[NODE]
@@ -216,7 +225,7 @@ async def extended_description(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "updated_at": api_time(organisation.created_at),
-            "content": node.config.description or organisation.summary,
+            "content": _about_html(node.config.description, organisation.summary),
         }
     )
 

@@ -316,8 +316,9 @@ async def reject_signup(
 ) -> Signup:
     """A moderator turns an account down, with a reason its owner gets by mail; the
     account and its actor are removed, so the user name and address are free again.
-    The public log shows that the sign-up was rejected, not the reason: it was written
-    to the person and may be about them."""
+    The public log shows that a sign-up was rejected, neither the reason (written to
+    the person, and maybe about them) nor who: the person never joined, and their name
+    is free for someone else to take."""
     reason = reason.strip()
     if not reason:
         raise Refused("give a reason", code="signup_reason_missing")
@@ -325,9 +326,7 @@ async def reject_signup(
     async with services.db.transaction():
         await services.signups.remove_account(signup.actor_id)
         await mail_signup_decision(services, signup, False, reason)
-        await services.moderation_log.add_log_entry(
-            "reject", "account", services.urls.actor(signup.username), "", role
-        )
+        await services.moderation_log.add_log_entry("reject", "account", "", "", role)
     return signup
 
 

@@ -240,3 +240,5 @@ async def test_the_rules_description_languages_and_logo_reach_the_pages_and_the_
     assert v1["rules"] == v2["rules"] == listed == expected
     assert v1["languages"] == v2["languages"] == ["nl"]
     assert v2["description"] == "De wijkraad van de Oosterparkwijk."
+    # Version 1 is HTML to Mastodon's clients: the typed text comes as a paragraph.
+    assert v1["description"] == "<p>De wijkraad van de Oosterparkwijk.</p>"

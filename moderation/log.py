@@ -15,6 +15,7 @@ ROLE_NODE_MODERATORS = "node moderators"
 ROLE_PROCESS_MODERATORS = "process moderators"
 ROLE_ADMIN = "node administrators"
 ROLE_AUTOMATIC = "automatic rule"
+ROLE_ORGANISERS = "organisers"
 
 ACTION_LABELS = {
     "hide": ("verborgen", "hidden"),
@@ -32,6 +33,10 @@ ACTION_LABELS = {
     "approve": ("aanmelding goedgekeurd", "sign-up approved"),
     "reject": ("aanmelding afgewezen", "sign-up rejected"),
     "invite": ("uitnodiging gemaakt, geldig tot", "invitation made, valid until"),
+    "letters": (
+        "brieven met codes gemaakt voor postcodegebied",
+        "letters with codes made for postcode area",
+    ),
 }
 
 

@@ -5,6 +5,8 @@ the most accounts one address may verify), issued by ``issue_code_for`` as
 ``samenspraak letter-code`` issues them. Issuing the letters of an area again adds new
 codes and leaves the earlier ones working (each once): letters already in the post stay
 valid, and the per-address bound still limits how many accounts the codes can verify.
+Every issue is in the public moderation log (the area, how many letters and codes, and
+the role that made them), so residents can see when codes for their area went out.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from federation.errors import Invalid, NotFound
+from moderation.log import ROLE_ADMIN
+from node.i18n import N_, translator
 from node.participation.models import Address
 from node.participation.verification import MAX_ACCOUNTS_PER_ADDRESS, issue_code_for
 
@@ -43,9 +47,12 @@ def postcode_area(text: str) -> str:
     return area
 
 
-async def issue_area_letters(services: ParticipationServices, area: str) -> list[Letter]:
+async def issue_area_letters(
+    services: ParticipationServices, area: str, role: str = ROLE_ADMIN
+) -> list[Letter]:
     """The letters for every registered address of a postcode area, with fresh codes,
-    in one transaction; refused when the register has no address there."""
+    in one transaction with their entry in the public log (made by ``role``); refused
+    when the register has no address there."""
     area = postcode_area(area)
     addresses = await services.addresses.in_area(area)
     if not addresses:
@@ -60,4 +67,11 @@ async def issue_area_letters(services: ParticipationServices, area: str) -> list
             count = min(address.residents, MAX_ACCOUNTS_PER_ADDRESS)
             codes = [await issue_code_for(services, address) for _ in range(count)]
             letters.append(Letter(address, tuple(codes)))
+        # The log is written once, in the node's language, as its moderators write it.
+        what = translator(services.config.language)(
+            N_("%(letters)d letters with %(codes)d codes"),
+            letters=len(letters),
+            codes=sum(len(letter.codes) for letter in letters),
+        )
+        await services.moderation_log.add_log_entry("letters", "node", area, what, role)
     return letters

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from federation.errors import BodyTooLarge, Invalid, Refusal
+from moderation.log import ROLE_ADMIN, ROLE_ORGANISERS
 from node.i18n import N_
 from node.letter_sheet import letters_pdf
 from node.participation.addresses import (
@@ -172,11 +173,12 @@ async def confirm_import(request: web.Request) -> web.Response:
 async def print_letters(request: web.Request) -> web.StreamResponse:
     """``POST /organise/letters``: the letters with fresh codes for every address of a
     postcode area, as one PDF to print (``samenspraak letters`` writes the same)."""
-    _, posted = await posted_form(request, ORGANISING_ROLES, ORGANISERS_ONLY)
+    account, posted = await posted_form(request, ORGANISING_ROLES, ORGANISERS_ONLY)
     node = request.app[NODE]
     area = str(posted.get("area", "")).strip()
+    role = ROLE_ADMIN if account.role == "admin" else ROLE_ORGANISERS
     try:
-        letters = await issue_area_letters(node.participation_services, area)
+        letters = await issue_area_letters(node.participation_services, area, role)
     except Refusal as exc:
         state = FormState("letters", {"area": area}, {"area": page_reason(request, exc)})
         return await register_page_with(request, form=state, status=http_status(exc))

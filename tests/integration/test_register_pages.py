@@ -33,7 +33,7 @@ from tests.integration.commands import rows_in
 from tests.integration.conftest import StartNode
 from tests.integration.participation_helpers import person
 from tests.integration.voting_scenarios import import_register
-from tests.integration.web_login import logged_in
+from tests.integration.web_login import logged_in, web_browser
 
 HEADER = "postcode;huisnummer;huisletter;huisnummertoevoeging;straatnaam;woonplaats;wijk"
 WITH_BAD_ROWS = (
@@ -171,6 +171,14 @@ async def test_the_letters_of_an_area_are_one_pdf_page_per_address_and_a_code_ve
     assert empty.status == 404
     assert "Het adressenbestand heeft geen adres in postcodegebied 1234." in empty.text
     assert await wijert.node.db.fetch_value("SELECT count(*) FROM letter_codes") == 2
+    # The public log tells residents that codes for their area went out, and how many;
+    # the refused requests issued nothing and are not in it.
+    async with web_browser(wijert) as visitor:
+        log = (await visitor.get("/moderation")).text
+    assert "brieven met codes gemaakt voor postcodegebied</strong>: " in log
+    assert '<span class="subject">9722</span>' in log
+    assert "Reden: 2 brieven met 2 codes" in log and "door de organisatoren" in log
+    assert log.count("brieven met codes gemaakt") == 1
 
     async with logged_in(wijert, "bram") as bram:
         await bram.get("/verify")

@@ -1,10 +1,13 @@
 """A resident opens an account in headless Chromium, confirms the address with the link
 from the mail a real SMTP server on loopback received, is approved by a moderator, resets
-a forgotten password and looks at their account page; an administrator makes an
-invitation link. axe-core finds no WCAG 2.1 A or AA violation on any of these pages,
-refusals included, in Dutch and in English."""
+a forgotten password, looks at their account page, downloads their data and deletes their
+account; an administrator makes an invitation link. axe-core finds no WCAG 2.1 A or AA
+violation on any of these pages, refusals included, in Dutch and in English."""
 
 from __future__ import annotations
+
+import asyncio
+import json
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -134,6 +137,29 @@ async def test_sign_up_approval_reset_and_account_pages_are_accessible(
             "aria-invalid", "true"
         )
         problems += await axe_problems(page)
+
+        # Daan downloads what the node keeps about him, then deletes his account: a wrong
+        # password is refused beside its field, the right one deletes it, and he can no
+        # longer log in.
+        async with page.expect_download() as downloading:
+            await page.get_by_role("link", name="Download mijn gegevens (JSON)").click()
+        saved = await (await downloading.value).path()
+        exported = json.dumps(json.loads(await asyncio.to_thread(saved.read_text)))
+        assert "daan" in exported and "daan@bewoners.example" in exported
+        assert PASSWORD not in exported and NEW_PASSWORD not in exported
+        await page.get_by_label("Uw wachtwoord", exact=True).fill("niet-goed")
+        await page.get_by_role("button", name="Verwijder mijn account voorgoed").click()
+        await expect(page.get_by_label("Uw wachtwoord", exact=True)).to_have_attribute(
+            "aria-invalid", "true"
+        )
+        assert await wijert.node.accounts.by_username("daan") is not None
+        await page.get_by_label("Uw wachtwoord", exact=True).fill(NEW_PASSWORD)
+        await page.get_by_role("button", name="Verwijder mijn account voorgoed").click()
+        await expect(page.get_by_role("status")).to_contain_text("Uw account daan is verwijderd.")
+        problems += await axe_problems(page)
+        assert await wijert.node.accounts.by_username("daan") is None
+        await log_in(page, base, "daan", NEW_PASSWORD)
+        await expect(page.get_by_role("alert")).to_be_visible()
     finally:
         await context.close()
     assert problems == [], "\n".join(problems)

@@ -505,6 +505,9 @@ async def _render_votes(
             reason = latest["reason"] if latest else None
             # Only the last vote sent counts: an earlier vote's receipt is void.
             receipt = await receipts.of_vote(latest["activity_object"]) if latest else None
+            if state == "sent" and receipt is not None:
+                # The process's node answered with a receipt: it counted the vote.
+                state = "counted"
         polls.append(
             {"poll": known, "mine": mine, "state": state, "reason": reason, "receipt": receipt}
         )

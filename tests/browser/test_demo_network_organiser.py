@@ -227,5 +227,7 @@ async def test_a_new_organiser_runs_a_process_on_the_demo_network_with_residents
     await expect(poll).to_contain_text(T("(closed)"))
     await expect(poll).to_contain_text("2 stemmers")
     await expect(poll.get_by_role("radio", name="voor (1)")).to_be_checked()
+    # The gemeente answered his vote with a receipt: his own node says it was counted.
+    await expect(poll).to_contain_text("Uw stem (voor) is geteld.")
     await shot(bram, "12-bram-sees-result", JOURNEY)
     assert complaints == []

@@ -149,8 +149,21 @@ async def registrar_submit(request: web.Request) -> web.Response:
 
 
 async def actor_of_handle(node: Node, handle: str) -> str:
-    """The actor id of a fediverse address (by WebFinger) or of an actor URL."""
+    """The actor id of a fediverse address (by WebFinger) or of an actor URL, which must
+    name an account that exists: a typo would bind a register slot to nobody (and take
+    it from whoever held it)."""
     if handle.startswith(("https://", "http://")):
+        if await node.actors.by_uri(handle) is None:
+            try:
+                await node.resolver.get(handle)
+            except FetchError as exc:
+                host = host_of(handle)
+                raise NotFound(
+                    f"{host} could not be asked about {handle}",
+                    detail=str(exc),
+                    code="handle_unreachable",
+                    values={"handle": handle, "host": host},
+                ) from exc
         return handle
     parsed = parse_handle(handle)
     if parsed is None:

@@ -382,7 +382,13 @@ async def test_an_official_binds_an_account_elsewhere_to_its_register_slot_in_pe
         haren = await official.post(
             "/organise/verify", {**slot, "postcode": "9751 AA", "number": "1", "resident": "1"}
         )
+        # A mistyped actor address names nobody: it takes no place in the register.
+        nobody = await official.post(
+            "/organise/verify",
+            {**slot, "account": f"{wijert.base_url}/actors/anan", "resident": "1"},
+        )
     assert done.status == 200, done.text
+    assert nobody.status == 404 and 'id="verify-account-error"' in nobody.text
     assert f"{anna.uri} heeft nu de plaats van ingeschreven bewoner 2 van 9722AB 4" in done.text
     assert bound is not None and (bound.address_key, bound.resident_number) == ("9722AB 4", 2)
     assert third.status == 422 and 'id="verify-resident-error"' in third.text

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from pypdf import PdfReader
 
 from node.clock import utc_now
-from node.i18n import translator
+from node.i18n import LOCAL_TIME, translator
 from node.runner import RunningNode
 from tests.browser.conftest import StartNode, watch_policies
 from tests.browser.test_accessibility import axe_problems
@@ -42,7 +42,8 @@ T = translator("nl")
 
 def day(days: int) -> str:
     """The date ``days`` from today, as a date input takes it."""
-    return (utc_now() + timedelta(days=days)).date().isoformat()
+    # A day as the organiser's date picker gives it: a Dutch day, as the pages read it.
+    return (utc_now() + timedelta(days=days)).astimezone(LOCAL_TIME).date().isoformat()
 
 
 async def shot(page: Page, step: str, journey: str = "organiser") -> None:

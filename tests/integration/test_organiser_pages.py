@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from node.clock import iso, utc_now
+from node.i18n import LOCAL_TIME
 from node.participation.models import Budget, phases_around
 from node.participation.processes import create_process, known_process, local_process
 from node.participation.proposals import create_proposal
@@ -29,7 +30,8 @@ BUDGET = Budget(amount=50_000, currency="EUR", min_picks=1, max_picks=2)
 
 
 def _day(days: int) -> str:
-    return (utc_now() + timedelta(days=days)).date().isoformat()
+    # A day as the organiser's date picker gives it: a Dutch day, as the pages read it.
+    return (utc_now() + timedelta(days=days)).astimezone(LOCAL_TIME).date().isoformat()
 
 
 NEW = {

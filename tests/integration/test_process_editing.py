@@ -14,6 +14,7 @@ import pytest
 from federation.errors import Refused
 from node.cli import main
 from node.clock import utc_now
+from node.i18n import LOCAL_TIME
 from node.participation.ballots import open_budget_ballot
 from node.participation.models import Budget, phases_around
 from node.participation.processes import (
@@ -35,7 +36,8 @@ BUDGET = Budget(amount=50_000, currency="EUR", min_picks=1, max_picks=2)
 
 
 def _day(days: int) -> str:
-    return (utc_now() + timedelta(days=days)).date().isoformat()
+    # A day as the organiser's date picker gives it: a Dutch day, as the pages read it.
+    return (utc_now() + timedelta(days=days)).astimezone(LOCAL_TIME).date().isoformat()
 
 
 def _budget_form(**fields: str) -> dict[str, str]:
